@@ -1,0 +1,331 @@
+// Kernel tests for the native addon.
+//
+// A seccomp filter can never be removed, so NOTHING here touches the test
+// runner's own process: every case runs in a fresh `node` child that imports
+// the built package (dist/index.js, so run `npm run build` first), does the
+// work, and prints one JSON line that the parent asserts on.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const distEntry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const distUrl = pathToFileURL(distEntry).href;
+// Syscall numbers and the audit arch below are x86_64's.
+const onX64Linux = process.platform === 'linux' && process.arch === 'x64';
+
+// ---- a tiny classic-BPF assembler (struct sock_filter, little endian) ----
+const BPF_LD_W_ABS = 0x20; // BPF_LD | BPF_W | BPF_ABS
+const BPF_JEQ_K = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+const BPF_JA = 0x05; // BPF_JMP | BPF_JA
+const BPF_RET_K = 0x06; // BPF_RET | BPF_K
+
+const SECCOMP_RET_KILL_PROCESS = 0x80000000;
+const SECCOMP_RET_ERRNO_EPERM = 0x00050000 | 1; // SECCOMP_RET_ERRNO | EPERM
+const SECCOMP_RET_ALLOW = 0x7fff0000;
+const AUDIT_ARCH_X86_64 = 0xc000003e;
+const NR_FSYNC = 74;
+const SECCOMP_FILTER_FLAG_TSYNC = 1;
+
+type Insn = [code: number, jt: number, jf: number, k: number];
+
+function assemble(insns: Insn[]): Buffer {
+  const buf = Buffer.alloc(insns.length * 8);
+  insns.forEach(([code, jt, jf, k], i) => {
+    buf.writeUInt16LE(code, i * 8);
+    buf.writeUInt8(jt, i * 8 + 2);
+    buf.writeUInt8(jf, i * 8 + 3);
+    buf.writeUInt32LE(k >>> 0, i * 8 + 4);
+  });
+  return buf;
+}
+
+/** `fsync` → `action`; every other syscall (and any foreign arch) → ALLOW. */
+function fsyncFilter(action: number): Buffer {
+  return assemble([
+    [BPF_LD_W_ABS, 0, 0, 4], // A = seccomp_data.arch
+    [BPF_JEQ_K, 1, 0, AUDIT_ARCH_X86_64],
+    [BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW],
+    [BPF_LD_W_ABS, 0, 0, 0], // A = seccomp_data.nr
+    [BPF_JEQ_K, 0, 1, NR_FSYNC],
+    [BPF_RET_K, 0, 0, action],
+    [BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW],
+  ]);
+}
+
+// ---- child harness ----
+let workDir = '';
+beforeAll(() => {
+  workDir = mkdtempSync(join(tmpdir(), 'seccomp-scopes-native-'));
+});
+afterAll(() => {
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+/**
+ * Prelude available to every child: the package as `native`, the filter as
+ * `program` (hex-decoded), and helpers to read /proc/self/status and to call
+ * fsync on a scratch file, returning 'ok' or the error code.
+ */
+function prelude(program?: Buffer): string {
+  return `
+    import * as fs from 'node:fs';
+    import * as path from 'node:path';
+    import * as native from ${JSON.stringify(distUrl)};
+    const program = Buffer.from(${JSON.stringify(program?.toString('hex') ?? '')}, 'hex');
+    const status = (field) => fs.readFileSync('/proc/self/status', 'utf8').match(new RegExp('^' + field + ':\\\\t(.*)$', 'm'))?.[1];
+    const scratch = fs.openSync(path.join(process.env.WORK_DIR, 'scratch-' + process.pid), 'w');
+    const tryFsync = () => { try { fs.fsyncSync(scratch); return 'ok'; } catch (e) { return e.code; } };
+    const errorOf = (fn) => { try { fn(); return null; } catch (e) { return { name: e.name, code: e.code, errno: e.errno, syscall: e.syscall, tid: e.tid, message: e.message }; } };
+    const report = (value) => console.log(JSON.stringify(value));
+  `;
+}
+
+function runChild(body: string, program?: Buffer, argv0: string[] = []): SpawnSyncReturns<string> {
+  const [cmd, ...pre] = argv0.length ? argv0 : [process.execPath];
+  const args = [...pre, ...(argv0.length ? [process.execPath] : []), '--input-type=module', '-e', prelude(program) + body];
+  return spawnSync(cmd!, args, { encoding: 'utf8', env: { ...process.env, WORK_DIR: workDir }, timeout: 20000 });
+}
+
+/** Run the child and parse the JSON line it reported; fail loudly otherwise. */
+function childResult<T = Record<string, unknown>>(body: string, program?: Buffer, argv0?: string[]): T {
+  const r = runChild(body, program, argv0);
+  if (r.status !== 0) {
+    throw new Error(`child exited status=${r.status} signal=${r.signal}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  }
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as T;
+}
+
+describe.runIf(onX64Linux)('@seccomp-scopes/native (kernel, in child processes)', () => {
+  it('has been built', () => {
+    expect(existsSync(distEntry), `${distEntry} missing; run npm run build`).toBe(true);
+  });
+
+  it('setNoNewPrivs sets the no_new_privs bit, seen by prctl and /proc', () => {
+    const r = childResult(`
+      const before = { nnp: native.getNoNewPrivs(), proc: status('NoNewPrivs') };
+      native.setNoNewPrivs();
+      report({ before, after: { nnp: native.getNoNewPrivs(), proc: status('NoNewPrivs') }, mode: native.getSeccompMode() });
+    `);
+    expect(r).toEqual({ before: { nnp: false, proc: '0' }, after: { nnp: true, proc: '1' }, mode: 0 });
+  });
+
+  it('gettid is the pid on the main thread', () => {
+    const r = childResult(`report({ tid: native.gettid(), pid: process.pid })`);
+    expect(r.tid).toBe(r.pid);
+  });
+
+  it('installs a filter: fsync fails with EPERM, /proc shows mode 2 and one filter', () => {
+    const r = childResult(
+      `
+      const before = tryFsync();
+      native.setNoNewPrivs();
+      native.installFilter(program, 0);
+      report({ before, after: tryFsync(), mode: native.getSeccompMode(), seccomp: status('Seccomp'), filters: status('Seccomp_filters') });
+    `,
+      fsyncFilter(SECCOMP_RET_ERRNO_EPERM),
+    );
+    expect(r).toEqual({ before: 'ok', after: 'EPERM', mode: 2, seccomp: '2', filters: '1' });
+  });
+
+  it('accepts a Uint8Array view at an odd byte offset', () => {
+    const r = childResult(
+      `
+      const backing = new Uint8Array(program.length + 3);
+      backing.set(program, 3);
+      native.setNoNewPrivs();
+      native.installFilter(new Uint8Array(backing.buffer, 3, program.length), 0);
+      report({ fsync: tryFsync(), filters: status('Seccomp_filters') });
+    `,
+      fsyncFilter(SECCOMP_RET_ERRNO_EPERM),
+    );
+    expect(r).toEqual({ fsync: 'EPERM', filters: '1' });
+  });
+
+  // A worker thread that exists before the filter, and fsyncs on request.
+  const withWorker = (flags: number) => `
+    import { Worker } from 'node:worker_threads';
+    // The child runs with --input-type=module, which eval workers inherit: ESM.
+    const worker = new Worker(\`
+      import { parentPort, workerData } from 'node:worker_threads';
+      import * as fs from 'node:fs';
+      const fd = fs.openSync(workerData, 'w');
+      parentPort.on('message', () => {
+        let code = 'ok';
+        try { fs.fsyncSync(fd); } catch (e) { code = e.code; }
+        parentPort.postMessage(code);
+      });
+      parentPort.postMessage('ready');
+    \`, { eval: true, workerData: path.join(process.env.WORK_DIR, 'worker-' + process.pid) });
+    const next = () => new Promise((resolve) => worker.once('message', resolve));
+    if ((await next()) !== 'ready') throw new Error('worker not ready');
+    worker.postMessage('fsync');
+    const workerBefore = await next();
+    native.setNoNewPrivs();
+    native.installFilter(program, ${flags});
+    worker.postMessage('fsync');
+    const workerAfter = await next();
+    report({ workerBefore, workerAfter, main: tryFsync() });
+    await worker.terminate();
+  `;
+
+  it('TSYNC applies the filter to a thread that already exists', () => {
+    const r = childResult(withWorker(SECCOMP_FILTER_FLAG_TSYNC), fsyncFilter(SECCOMP_RET_ERRNO_EPERM));
+    expect(r).toEqual({ workerBefore: 'ok', workerAfter: 'EPERM', main: 'EPERM' });
+  });
+
+  it('without TSYNC an existing thread is NOT filtered (the TSYNC test can fail)', () => {
+    const r = childResult(withWorker(0), fsyncFilter(SECCOMP_RET_ERRNO_EPERM));
+    expect(r).toEqual({ workerBefore: 'ok', workerAfter: 'ok', main: 'EPERM' });
+  });
+
+  it('TSYNC fails with TSYNC_FAILED and the tid of a thread whose filter tree diverged', () => {
+    // The worker installs its own (extra) filter without TSYNC, so its filter
+    // chain is no longer an ancestor of the main thread's: TSYNC cannot sync it.
+    const r = childResult(
+      `
+      import { Worker } from 'node:worker_threads';
+      native.setNoNewPrivs();
+      const worker = new Worker(\`
+        import { parentPort, workerData } from 'node:worker_threads';
+        const native = await import(workerData.url);
+        parentPort.once('message', (program) => {
+          native.installFilter(Buffer.from(program), 0);
+          parentPort.postMessage(native.gettid());
+        });
+      \`, { eval: true, workerData: { url: ${JSON.stringify(distUrl)} } });
+      worker.postMessage(program);
+      const workerTid = await new Promise((resolve) => worker.once('message', resolve));
+      const error = errorOf(() => native.installFilter(program, 1));
+      report({ workerTid, error, mainFilters: status('Seccomp_filters') });
+      await worker.terminate();
+    `,
+      fsyncFilter(SECCOMP_RET_ERRNO_EPERM),
+    );
+    const error = r.error as Record<string, unknown>;
+    expect(error).toMatchObject({ code: 'TSYNC_FAILED', tid: r.workerTid, syscall: 'seccomp(SECCOMP_SET_MODE_FILTER)' });
+    expect(error.errno).toBeUndefined();
+    expect(r.mainFilters).toBe('0');
+  });
+
+  it('SECCOMP_RET_KILL_PROCESS kills the child with SIGSYS', () => {
+    const r = runChild(
+      `
+      native.setNoNewPrivs();
+      native.installFilter(program, ${SECCOMP_FILTER_FLAG_TSYNC});
+      console.log('installed');
+      tryFsync();
+      console.log('survived');
+    `,
+      fsyncFilter(SECCOMP_RET_KILL_PROCESS),
+    );
+    expect(r.stdout).toContain('installed');
+    expect(r.stdout).not.toContain('survived');
+    expect(r.status).toBeNull();
+    expect(r.signal).toBe('SIGSYS');
+  });
+
+  it('rejects malformed programs before any syscall, installing nothing', () => {
+    const r = childResult(`
+      native.setNoNewPrivs();
+      const ret = Buffer.from(program);
+      report({
+        empty: errorOf(() => native.installFilter(Buffer.alloc(0), 1)),
+        ragged: errorOf(() => native.installFilter(Buffer.concat([ret, Buffer.alloc(3)]), 1)),
+        tooLong: errorOf(() => native.installFilter(Buffer.concat(Array(4097).fill(ret)), 1)),
+        notBytes: errorOf(() => native.installFilter('ret allow', 1)),
+        badFlags: errorOf(() => native.installFilter(ret, -1)),
+        listener: errorOf(() => native.installFilter(ret, 8)),
+        seccomp: status('Seccomp'),
+      });
+    `, assemble([[BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW]]));
+    for (const key of ['empty', 'ragged', 'tooLong', 'notBytes', 'badFlags', 'listener'] as const) {
+      const error = r[key] as Record<string, unknown> | null;
+      expect(error, key).not.toBeNull();
+      expect(error!.code, key).toBe('EINVAL');
+      expect(['TypeError', 'RangeError'], key).toContain(error!.name);
+      expect(error!.syscall, key).toBeUndefined();
+    }
+    expect(r.seccomp).toBe('0');
+  });
+
+  it('accepts exactly 4096 instructions', () => {
+    const r = childResult(`
+      native.setNoNewPrivs();
+      native.installFilter(Buffer.concat(Array(4096).fill(program)), 0);
+      report({ seccomp: status('Seccomp') });
+    `, assemble([[BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW]]));
+    expect(r.seccomp).toBe('2');
+  });
+
+  it('surfaces the verifier rejecting a program as EINVAL from seccomp(), installing nothing', () => {
+    const cases: Record<string, Buffer> = {
+      // load beyond struct seccomp_data (64 bytes)
+      outOfRangeLoad: assemble([[BPF_LD_W_ABS, 0, 0, 1000], [BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW]]),
+      // misaligned load inside seccomp_data
+      misalignedLoad: assemble([[BPF_LD_W_ABS, 0, 0, 1], [BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW]]),
+      // program does not end in a return
+      noReturn: assemble([[BPF_LD_W_ABS, 0, 0, 0]]),
+      // jump past the end
+      jumpPastEnd: assemble([[BPF_JA, 0, 0, 5], [BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW]]),
+    };
+    const r = childResult(`
+      native.setNoNewPrivs();
+      const cases = ${JSON.stringify(Object.fromEntries(Object.entries(cases).map(([k, v]) => [k, v.toString('hex')])))};
+      const errors = Object.fromEntries(Object.entries(cases).map(([k, hex]) => [k, errorOf(() => native.installFilter(Buffer.from(hex, 'hex'), 1))]));
+      report({ errors, seccomp: status('Seccomp'), nnp: status('NoNewPrivs') });
+    `);
+    for (const name of Object.keys(cases)) {
+      expect((r.errors as Record<string, unknown>)[name], name).toEqual({
+        name: 'Error',
+        code: 'EINVAL',
+        errno: 22,
+        syscall: 'seccomp(SECCOMP_SET_MODE_FILTER)',
+        message: 'seccomp(SECCOMP_SET_MODE_FILTER) failed: EINVAL (Invalid argument)',
+      });
+    }
+    expect(r.seccomp).toBe('0');
+    expect(r.nnp).toBe('1');
+  });
+
+  // Only meaningful when we may drop CAP_SYS_ADMIN from the child; proves the
+  // kernel's EACCES path (no no_new_privs, no CAP_SYS_ADMIN) and errno naming.
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+  it.runIf(setpriv && process.getuid?.() === 0)('without no_new_privs or CAP_SYS_ADMIN the kernel says EACCES', () => {
+    const r = childResult(
+      `report({ error: errorOf(() => native.installFilter(program, 1)), seccomp: status('Seccomp') })`,
+      assemble([[BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW]]),
+      [setpriv!, '--bounding-set=-sys_admin'],
+    );
+    expect(r.error).toMatchObject({
+      code: 'EACCES',
+      errno: 13,
+      syscall: 'seccomp(SECCOMP_SET_MODE_FILTER)',
+      message: 'seccomp(SECCOMP_SET_MODE_FILTER) failed: EACCES (Permission denied)',
+    });
+    expect(r.seccomp).toBe('0');
+  });
+});
+
+describe('loader', () => {
+  it('throws ENOTSUP naming the platform when not on Linux', () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `Object.defineProperty(process, 'platform', { value: 'darwin' });
+         const native = await import(${JSON.stringify(distUrl)});
+         try { native.getNoNewPrivs(); console.log('null'); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim()) as { code: string; message: string };
+    expect(out.code).toBe('ENOTSUP');
+    expect(out.message).toContain("'darwin'");
+  });
+});
