@@ -1,1 +1,18 @@
-export {};
+/**
+ * @seccomp-scopes/core — promise semantics, the rule model, the
+ * seccomp-bpf compiler and a BPF simulator. Pure TypeScript; numbers come
+ * from an {@link ArchDescriptor} (one `@seccomp-scopes/arch-*` package per
+ * architecture).
+ */
+export type { ArchDescriptor } from './arch.js';
+export { CONSTANT_NAMES } from './constants.js';
+export type { ConstantName } from './constants.js';
+export { PledgeError } from './errors.js';
+export type { PledgeErrorReason } from './errors.js';
+export * from './bpf.js';
+export * from './simulate.js';
+export * from './rules.js';
+export * from './compile.js';
+export * from './promises.js';
+export { openRequires } from './catalog/open.js';
+export * from './decide.js';

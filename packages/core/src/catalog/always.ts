@@ -1,0 +1,37 @@
+/**
+ * Rules in force under every promise set, even `pledge("")`.
+ *
+ * OpenBSD pledge(2): `_exit` and `pledge` itself stay available whatever was
+ * promised. On Linux a later pledge() installs one more filter, which needs
+ * seccomp(SECCOMP_SET_MODE_FILTER); a new filter can only restrict further
+ * (the kernel runs every filter and the strictest action wins), so allowing
+ * it grants nothing.
+ */
+import { ALLOW, arg, type Rule } from '../rules.js';
+
+const OPENBSD = 'OpenBSD pledge(2)';
+
+const allow = (syscall: string, why: string, source: string, when?: Rule['when']): Rule =>
+  ({ syscall, action: ALLOW, requires: [], why, source, ...(when ? { when } : {}) });
+
+const enosys = (syscall: string, why: string): Rule =>
+  ({ syscall, action: { kind: 'errno', errno: 'ENOSYS' }, requires: [], why, source: 'glibc/libuv fall back on ENOSYS; same choice as Cosmopolitan and moby' });
+
+/** Syscalls answered ENOSYS so the C library falls back to one the filter can inspect. Checked before promises. */
+export const FALLBACK_RULES: readonly Rule[] = [
+  enosys('clone3', 'its flags live in a struct the filter cannot read; glibc then uses clone(), whose flags it can'),
+];
+
+/** Allowed whatever was promised. */
+export const ALWAYS_RULES: readonly Rule[] = [
+  allow('exit', 'a thread may always end', OPENBSD),
+  allow('exit_group', 'the process may always end (_exit)', OPENBSD),
+  allow('rt_sigreturn', 'returning from a signal handler; without it any handled signal kills', 'sigreturn(2)'),
+  allow('restart_syscall', 'the kernel resumes an interrupted sleep with it', 'restart_syscall(2)'),
+  allow('seccomp', 'a later pledge() adds a filter, which can only restrict', OPENBSD, [
+    arg.in(0, 32, 'operation', ['SECCOMP_SET_MODE_FILTER', 'SECCOMP_GET_ACTION_AVAIL']),
+  ]),
+  allow('prctl', 'a later pledge() checks and sets no_new_privs, which can only restrict', 'prctl(2)', [
+    arg.in(0, 32, 'option', ['PR_SET_NO_NEW_PRIVS', 'PR_GET_NO_NEW_PRIVS', 'PR_GET_SECCOMP']),
+  ]),
+];

@@ -1,0 +1,80 @@
+/**
+ * open(2)/openat(2)/creat(2) under rpath, wpath and cpath, exactly as
+ * OpenBSD decides them (sys/kern/vfs_syscalls.c `doopenat`, pledge(2)):
+ *
+ * - read access (O_RDONLY, O_RDWR) needs `rpath`;
+ * - write access (O_WRONLY, O_RDWR) needs `wpath`;
+ * - O_TRUNC writes the file, so it needs `wpath` whatever the access mode
+ *   (Linux truncates even on O_RDONLY|O_TRUNC);
+ * - O_CREAT needs `cpath` in addition;
+ * - O_TMPFILE creates an unnamed file: `cpath` and `wpath`.
+ *
+ * Access mode 3 (O_ACCMODE) is never allowed. Other flags (O_CLOEXEC,
+ * O_NONBLOCK, O_DIRECTORY, O_NOFOLLOW, O_PATH, …) do not change what a
+ * call may do to the file system and pass. `flags` is a C int: only its
+ * low 32 bits are compared. What seccomp cannot see: the path.
+ */
+import type { ConstantName } from '../constants.js';
+import { ALLOW, arg, type Rule } from '../rules.js';
+
+const ACCESS: readonly { mode: ConstantName; read: boolean; write: boolean }[] = [
+  { mode: 'O_RDONLY', read: true, write: false },
+  { mode: 'O_WRONLY', read: false, write: true },
+  { mode: 'O_RDWR', read: true, write: true },
+];
+
+/** The promises one combination of open flags needs, in OpenBSD's order. */
+export function openRequires(read: boolean, write: boolean, creat: boolean, trunc: boolean, tmpfile: boolean): string[] {
+  const need = new Set<string>();
+  if (read) need.add('rpath');
+  if (write || trunc || tmpfile) need.add('wpath');
+  if (creat || tmpfile) need.add('cpath');
+  return ['rpath', 'wpath', 'cpath'].filter((p) => need.has(p));
+}
+
+function describe(mode: string, creat: boolean, trunc: boolean, tmpfile: boolean): string {
+  return [mode, creat && 'O_CREAT', trunc && 'O_TRUNC', tmpfile && 'O_TMPFILE'].filter(Boolean).join('|');
+}
+
+/**
+ * One rule per combination of access mode, O_CREAT, O_TRUNC and O_TMPFILE,
+ * matching exactly that combination and requiring exactly the promises it
+ * needs. `flagsArg` is the index of `flags`: 1 for open, 2 for openat.
+ */
+export function openRules(syscall: 'open' | 'openat', flagsArg: 1 | 2): Rule[] {
+  const rules: Rule[] = [];
+  const mask: ConstantName[] = ['O_ACCMODE', 'O_CREAT', 'O_TRUNC', '__O_TMPFILE'];
+  for (const a of ACCESS) {
+    for (const creat of [false, true]) {
+      for (const trunc of [false, true]) {
+        for (const tmpfile of [false, true]) {
+          // O_TMPFILE with read-only access is EINVAL in the kernel; nothing to allow.
+          if (tmpfile && !a.write) continue;
+          const bits: ConstantName[] = [a.mode];
+          if (creat) bits.push('O_CREAT');
+          if (trunc) bits.push('O_TRUNC');
+          if (tmpfile) bits.push('__O_TMPFILE');
+          const requires = openRequires(a.read, a.write, creat, trunc, tmpfile);
+          rules.push({
+            syscall,
+            when: [arg.masked(flagsArg, 32, 'flags', mask, [bits])],
+            action: ALLOW,
+            requires,
+            why: `${syscall} with ${describe(a.mode, creat, trunc, tmpfile)} needs ${requires.join(' and ')}`,
+            source: 'OpenBSD pledge(2), sys/kern/vfs_syscalls.c doopenat',
+          });
+        }
+      }
+    }
+  }
+  return rules;
+}
+
+/** creat(path, mode) is open(path, O_CREAT|O_WRONLY|O_TRUNC, mode). */
+export const CREAT_RULE: Rule = {
+  syscall: 'creat',
+  action: ALLOW,
+  requires: ['wpath', 'cpath'],
+  why: 'creat() is open(O_CREAT|O_WRONLY|O_TRUNC)',
+  source: 'creat(2), OpenBSD pledge(2)',
+};

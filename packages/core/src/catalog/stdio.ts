@@ -1,0 +1,70 @@
+/**
+ * `stdio`: the C library's basic needs on descriptors the process already
+ * has, memory, time, signals to itself and threads. OpenBSD pledge(2) lists
+ * the calls; here they are mapped to their Linux equivalents. What seccomp
+ * cannot check is said next to the rule.
+ */
+import { arg, type Rule } from '../rules.js';
+import { allowEach, allowWhen } from './helpers.js';
+
+const P = ['stdio'] as const;
+const OB = 'OpenBSD pledge(2) "stdio"';
+
+export const STDIO_RULES: readonly Rule[] = [
+  ...allowEach(P, ['read', 'readv', 'pread64', 'preadv', 'preadv2', 'write', 'writev', 'pwrite64', 'pwritev', 'pwritev2'],
+    'reading and writing descriptors the process already holds', OB),
+  ...allowEach(P, ['close', 'dup', 'dup2', 'dup3', 'lseek', 'fstat', 'fsync', 'fdatasync', 'ftruncate', 'fchdir'],
+    'descriptor bookkeeping on descriptors already open', OB),
+  ...allowEach(P, ['sendfile', 'splice', 'tee', 'copy_file_range'],
+    'copies between descriptors already open (Linux forms of read+write)', 'Linux equivalents of read/write; seccomp-scopes and Cosmopolitan allow them'),
+  // fstat() in glibc >= 2.33 and libuv's uv_fs_fstat use the *at forms with an empty path.
+  allowWhen(P, 'newfstatat', [arg.notIn(0, 32, 'dirfd', ['AT_FDCWD']), arg.bitsSet(3, 32, 'flags', 'AT_EMPTY_PATH')],
+    'fstat() as glibc >= 2.33 makes it: newfstatat(fd, "", AT_EMPTY_PATH); the path string is invisible to seccomp, so a non-empty path relative to an open directory fd also passes and can read metadata (never contents)',
+    'glibc sysdeps/unix/sysv/linux/fstat64.c; OpenBSD allows fstat under stdio'),
+  allowWhen(P, 'statx', [arg.notIn(0, 32, 'dirfd', ['AT_FDCWD']), arg.bitsSet(2, 32, 'flags', 'AT_EMPTY_PATH')],
+    'fstat() as libuv makes it: statx(fd, "", AT_EMPTY_PATH); same limit as newfstatat', 'libuv src/unix/fs.c uv__fs_statx'),
+  allowWhen(P, 'fcntl', [arg.in(1, 32, 'cmd', ['F_DUPFD', 'F_DUPFD_CLOEXEC', 'F_GETFD', 'F_SETFD', 'F_GETFL', 'F_SETFL'])],
+    'descriptor and status flags; locks need flock, F_SETOWN needs proc', OB),
+  allowWhen(P, 'ioctl', [arg.in(1, 32, 'request', ['FIONREAD', 'FIONBIO', 'FIOCLEX', 'FIONCLEX'])],
+    'the four ioctls OpenBSD allows on any descriptor under stdio', OB),
+  // Memory.
+  ...allowEach(P, ['brk', 'munmap', 'madvise', 'mremap', 'msync', 'mincore'],
+    'memory management of the process itself', OB),
+  allowWhen(P, 'mmap', [arg.bitsClear(2, 32, 'prot', 'PROT_EXEC')],
+    'memory without PROT_EXEC; executable memory needs prot_exec', OB),
+  allowWhen(P, 'mprotect', [arg.bitsClear(2, 32, 'prot', 'PROT_EXEC')],
+    'changing protection without PROT_EXEC; executable memory needs prot_exec', OB),
+  // Time.
+  ...allowEach(P, ['clock_gettime', 'clock_getres', 'gettimeofday', 'time', 'nanosleep', 'clock_nanosleep', 'getitimer', 'setitimer', 'alarm'],
+    'clocks and sleeping (the vDSO answers most clock reads without a syscall)', OB),
+  // Identity and limits, read-only.
+  ...allowEach(P, ['getpid', 'gettid', 'getppid', 'getuid', 'geteuid', 'getgid', 'getegid', 'getresuid', 'getresgid', 'getgroups', 'getpgid', 'getpgrp', 'getsid', 'getrlimit', 'getrusage', 'umask', 'uname', 'getcpu', 'sched_getaffinity', 'sched_yield'],
+    'reading the process\' own identity, limits and scheduling', OB),
+  allowWhen(P, 'prlimit64', [arg.in(0, 32, 'pid', [0, { runtime: 'pid' }]), arg.in(2, 64, 'new_limit', [0])],
+    'getrlimit() in glibc: prlimit64 on itself with no new limit (setting limits needs proc or id)', OB),
+  allowWhen(P, 'getrandom', [], 'getentropy(); random bytes from the kernel', OB),
+  // Signals, to itself only.
+  ...allowEach(P, ['rt_sigaction', 'rt_sigprocmask', 'rt_sigpending', 'rt_sigsuspend', 'rt_sigtimedwait', 'sigaltstack', 'pause'],
+    'handling signals', OB),
+  allowWhen(P, 'kill', [arg.in(0, 32, 'pid', [0, { runtime: 'pid' }])],
+    'signals to itself or its own process group (raise, abort); other processes need proc', OB),
+  allowWhen(P, 'tgkill', [arg.in(0, 32, 'tgid', [{ runtime: 'pid' }])],
+    'signals to its own threads (pthread_kill, raise)', OB),
+  // Threads.
+  ...allowEach(P, ['futex', 'set_robust_list', 'get_robust_list', 'set_tid_address', 'rseq', 'membarrier'],
+    'thread synchronisation and per-thread kernel state', 'OpenBSD pledge(2) "stdio" (__tfork, futex, __thrsleep)'),
+  allowWhen(P, 'clone', [
+    arg.bitsSet(0, 64, 'flags', ['CLONE_VM', 'CLONE_FS', 'CLONE_FILES', 'CLONE_SIGHAND', 'CLONE_THREAD', 'CLONE_SYSVSEM']),
+    arg.bitsClear(0, 64, 'flags', ['CLONE_NEWNS', 'CLONE_NEWCGROUP', 'CLONE_NEWUTS', 'CLONE_NEWIPC', 'CLONE_NEWUSER', 'CLONE_NEWPID', 'CLONE_NEWNET', 'CLONE_NEWTIME', 'CLONE_PTRACE', 'CLONE_UNTRACED', 'CLONE_VFORK', 'CLONE_PARENT']),
+  ], 'new threads only (pthread_create); new processes need proc', 'OpenBSD pledge(2) "stdio" (__tfork); clone flags from glibc pthread_create'),
+  // Waiting for events.
+  ...allowEach(P, ['poll', 'ppoll', 'select', 'pselect6', 'epoll_create', 'epoll_create1', 'epoll_ctl', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2', 'eventfd', 'eventfd2', 'pipe', 'pipe2', 'wait4', 'waitid'],
+    'waiting on descriptors, pipes and children', OB),
+  // Sockets already open.
+  ...allowEach(P, ['recvfrom', 'recvmsg', 'recvmmsg', 'sendmsg', 'sendmmsg', 'shutdown', 'getsockname', 'getpeername'],
+    'I/O on sockets the process already holds; seccomp cannot see a message\'s address or SCM_RIGHTS inside sendmsg', OB),
+  allowWhen(P, 'sendto', [arg.in(4, 64, 'dest_addr', [0])],
+    'send() on a connected socket: no destination address (one needs a network promise)', OB),
+  allowWhen(P, 'socketpair', [arg.in(0, 32, 'domain', ['AF_UNIX'])],
+    'a connected pair of local sockets, like a pipe', OB),
+];

@@ -1,0 +1,38 @@
+/**
+ * Typed errors. Every error this project throws on bad input or a refused
+ * request is a {@link PledgeError}: `code` is the errno name OpenBSD's
+ * pledge(2)/unveil(2) would set for the same situation (`EINVAL` for a bad
+ * argument, `EPERM` for a privilege increase, …), `reason` says precisely
+ * what went wrong, and the message names the bad value and what is allowed.
+ */
+
+/** Machine-readable cause of a {@link PledgeError}. */
+export type PledgeErrorReason =
+  | 'UNKNOWN_PROMISE'
+  | 'UNSUPPORTED_PROMISE'
+  | 'BAD_ARGUMENT'
+  | 'UNKNOWN_SYSCALL'
+  | 'UNKNOWN_CONSTANT'
+  | 'BAD_RULE'
+  | 'PROGRAM_TOO_LARGE'
+  | 'BAD_PROGRAM'
+  | 'UNSUPPORTED_ARCH'
+  | 'PRIVILEGE_INCREASE'
+  | 'KERNEL';
+
+export class PledgeError extends Error {
+  /** errno name, as OpenBSD's pledge(2) would report it (`EINVAL`, `EPERM`, `E2BIG`, …). */
+  readonly code: string;
+  /** What exactly was wrong. */
+  readonly reason: PledgeErrorReason;
+  /** Extra facts (the bad token, the valid choices, the failing syscall, …). */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: string, reason: PledgeErrorReason, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'PledgeError';
+    this.code = code;
+    this.reason = reason;
+    this.details = details;
+  }
+}
