@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build and the tests need, when they are
+# missing. Idempotent: when everything is present it only runs dpkg-query and
+# exits, without touching apt.
+#
+#   .ci/install-system-deps.sh           install what is missing (root or sudo)
+#   .ci/install-system-deps.sh --check   only report; exit 1 if something is missing
+set -euo pipefail
+
+# package          why
+PACKAGES=(
+  linux-libc-dev   # kernel UAPI headers: tools/gen-arch generates the syscall/constant tables from them
+  seccomp          # scmp_sys_resolver: packages/arch-x86_64 cross-checks its table against libseccomp
+  strace           # syscall traces in the native/pledge tests
+  build-essential  # gcc, cpp, make: the native addon (node-gyp) and the preprocessor gen-arch runs
+  g++              # the native addon is C++
+  python3          # node-gyp
+)
+
+# node-gyp only needs a python3 executable; CI images often provide one outside
+# dpkg (setup-python, pyenv), which is as good as the Debian package.
+satisfied_by_command() {
+  case "$1" in
+    python3) command -v python3 >/dev/null 2>&1 ;;
+    *) return 1 ;;
+  esac
+}
+
+check_only=0
+case "${1-}" in
+  '') ;;
+  --check) check_only=1 ;;
+  -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+  *) echo "install-system-deps: unknown argument: $1" >&2; exit 2 ;;
+esac
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "install-system-deps: dpkg-query not found; this script supports Debian and derivatives only" >&2
+  exit 2
+fi
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  status="$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
+  if [[ "$status" == installed ]] || satisfied_by_command "$pkg"; then
+    continue
+  fi
+  missing+=("$pkg")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-system-deps: all present (${PACKAGES[*]})"
+  exit 0
+fi
+
+echo "install-system-deps: missing: ${missing[*]}"
+if ((check_only)); then
+  exit 1
+fi
+
+sudo=()
+if ((EUID != 0)); then
+  if command -v sudo >/dev/null 2>&1; then
+    sudo=(sudo)
+  else
+    echo "install-system-deps: need root (or sudo) to install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update
+"${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+echo "install-system-deps: installed ${missing[*]}"
