@@ -1,1 +1,12 @@
-export {};
+/**
+ * @seccomp-scopes/pledge — OpenBSD's pledge() for Node.js on Linux.
+ *
+ *     import { pledge } from '@seccomp-scopes/pledge';
+ *     const input = fs.openSync(path, 'r');
+ *     pledge('stdio');   // from here on: I/O on open descriptors only
+ */
+export { pledge, compilePledge, currentPromises, isJitless } from './pledge.js';
+export type { CompilePledgeOptions } from './pledge.js';
+export { archFor, ARCHES } from './arch.js';
+export { nodeRuntimeRules } from './node-runtime.js';
+export { PledgeError, PROMISES, parsePromises } from '@seccomp-scopes/core';

@@ -27,6 +27,9 @@ export const STDIO_RULES: readonly Rule[] = [
     'descriptor and status flags; locks need flock, F_SETOWN needs proc', OB),
   allowWhen(P, 'ioctl', [arg.in(1, 32, 'request', ['FIONREAD', 'FIONBIO', 'FIOCLEX', 'FIONCLEX'])],
     'the four ioctls OpenBSD allows on any descriptor under stdio', OB),
+  allowWhen(P, 'ioctl', [arg.in(1, 32, 'request', ['TCGETS'])],
+    'isatty(3): on Linux it is ioctl(TCGETS), a read of terminal attributes; OpenBSD answers isatty with fcntl(F_ISATTY) under stdio',
+    'OpenBSD lib/libc/gen/isatty.c (F_ISATTY); glibc sysdeps/unix/sysv/linux/isatty.c'),
   // Memory.
   ...allowEach(P, ['brk', 'munmap', 'madvise', 'mremap', 'msync', 'mincore'],
     'memory management of the process itself', OB),

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// The quick-start demo: runs job.mjs on an input (the shipped sample by
+// default), then runs it three more times playing an attacker who, after
+// taking over the PNG decoder, tries to open a file, start a process and
+// connect to the network. Each must be stopped by the kernel.
+//
+//   node demo.mjs [INPUT.png] [OUTPUT.png]
+//
+// Exits 0 when the thumbnail was made and every attack was stopped.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import os from 'node:os';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const input = process.argv[2] ?? path.join(here, 'sample.png');
+const output = process.argv[3] ?? path.join(os.tmpdir(), 'seccomp-scopes-thumbnail.png');
+const job = path.join(here, 'job.mjs');
+
+const runJob = (extra) => spawnSync(process.execPath, [job, input, output, ...extra], { encoding: 'utf8' });
+const status = (r) => (r.signal ? `killed by ${r.signal}` : `exit ${r.status}`);
+
+console.log(`input: ${input}`);
+const main = runJob([]);
+process.stdout.write(main.stdout);
+process.stderr.write(main.stderr);
+if (main.status !== 0) {
+  console.log(`the job failed (${status(main)})`);
+  process.exit(1);
+}
+
+const attacks = {
+  open: 'read /etc/passwd',
+  spawn: 'spawn /bin/sh -c id',
+  connect: 'connect to 127.0.0.1:80',
+};
+let allStopped = true;
+for (const [name, what] of Object.entries(attacks)) {
+  const r = runJob(['--attack', name]);
+  const stopped = r.signal === 'SIGSYS';
+  allStopped &&= stopped;
+  console.log(`after pledge("stdio"), ${what}: ${stopped ? 'blocked, process killed by SIGSYS' : `NOT blocked (${status(r)})`}`);
+}
+process.exit(allStopped ? 0 : 1);

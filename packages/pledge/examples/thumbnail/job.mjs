@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// The main job: make a grayscale half-size thumbnail of an untrusted PNG.
+//
+//   node job.mjs INPUT.png OUTPUT.png [--attack open|spawn|connect]
+//
+// Everything that needs the file system happens first: both files are
+// opened. Then the process pledges "stdio": from here on it can only read
+// and write the two descriptors it holds, allocate memory and exit. Only
+// then does it look at the input, with pngjs, a PNG decoder from npm. If a
+// crafted file took over the decoder, the attacker would be trapped; the
+// --attack option plays what such an attacker would try next.
+import fs from 'node:fs';
+import net from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { PNG } from 'pngjs';
+import { pledge } from '@seccomp-scopes/pledge';
+
+const [input, output, flag, attack] = process.argv.slice(2);
+if (!input || !output || (flag !== undefined && (flag !== '--attack' || !['open', 'spawn', 'connect'].includes(attack ?? '')))) {
+  process.stderr.write('usage: job.mjs INPUT.png OUTPUT.png [--attack open|spawn|connect]\n');
+  process.exit(2);
+}
+
+const inFd = fs.openSync(input, 'r');
+const outFd = fs.openSync(output, 'w');
+
+pledge('stdio');
+
+// Untrusted data from here on.
+const size = fs.fstatSync(inFd).size;
+const bytes = Buffer.alloc(size);
+for (let off = 0; off < size;) {
+  const n = fs.readSync(inFd, bytes, off, size - off, off);
+  if (n === 0) break;
+  off += n;
+}
+const src = PNG.sync.read(bytes);
+const w = Math.max(1, src.width >> 1);
+const h = Math.max(1, src.height >> 1);
+const dst = new PNG({ width: w, height: h });
+let sum = 0;
+for (let y = 0; y < h; y++) {
+  for (let x = 0; x < w; x++) {
+    // Average a 2x2 block, then ITU-R BT.601 luma.
+    let r = 0, g = 0, b = 0, a = 0, n = 0;
+    for (let dy = 0; dy < 2; dy++) {
+      for (let dx = 0; dx < 2; dx++) {
+        const sx = Math.min(src.width - 1, 2 * x + dx);
+        const sy = Math.min(src.height - 1, 2 * y + dy);
+        const i = (sy * src.width + sx) * 4;
+        r += src.data[i]; g += src.data[i + 1]; b += src.data[i + 2]; a += src.data[i + 3]; n++;
+      }
+    }
+    const luma = Math.round((0.299 * r + 0.587 * g + 0.114 * b) / n);
+    const o = (y * w + x) * 4;
+    dst.data[o] = dst.data[o + 1] = dst.data[o + 2] = luma;
+    dst.data[o + 3] = Math.round(a / n);
+    sum += luma;
+  }
+}
+const encoded = PNG.sync.write(dst);
+fs.writeSync(outFd, encoded);
+fs.closeSync(outFd);
+console.log(`thumbnail: ${src.width}x${src.height} -> ${w}x${h} grayscale, ${encoded.length} bytes, mean luma ${(sum / (w * h)).toFixed(1)}, written to ${output}`);
+
+if (attack) {
+  // What an attacker who owns the process would try next. Under
+  // pledge("stdio") the kernel kills the process at the first syscall.
+  console.log(`attack: ${attack}`);
+  if (attack === 'open') fs.readFileSync('/etc/passwd');
+  if (attack === 'spawn') spawnSync('/bin/sh', ['-c', 'id']);
+  if (attack === 'connect') net.connect(80, '127.0.0.1');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  console.log('attack: not stopped');
+  process.exit(1);
+}
