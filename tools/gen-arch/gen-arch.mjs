@@ -75,6 +75,7 @@ export const CONSTANT_NAMES_FILE = 'packages/core/src/constants.ts';
  * @property {string[]} syscallHeaders  headers whose `__NR_*` macros are the native syscall table
  * @property {string[]} syscallExclude  `__NR_*` macros in those headers that are not syscalls
  * @property {string} auditArchMacro    the AUDIT_ARCH_* macro of the native ABI (linux/audit.h)
+ * @property {string | null} compatAuditArchMacro AUDIT_ARCH_* of the 32-bit compat ABI a process can also enter, or null
  * @property {'little' | 'big'} endian  byte order
  * @property {string | null} foreignAbiBitMacro macro for the bit that selects another ABI (x32) or null
  * @property {import('./cexpr.mjs').DataModel} dataModel integer type widths and sizeof() table
@@ -103,6 +104,7 @@ export const ARCHES = Object.freeze([
     syscallHeaders: ['asm/unistd_64.h'],
     syscallExclude: [],
     auditArchMacro: 'AUDIT_ARCH_X86_64',
+    compatAuditArchMacro: 'AUDIT_ARCH_I386',
     endian: 'little',
     foreignAbiBitMacro: '__X32_SYSCALL_BIT',
     dataModel: LP64,
@@ -119,7 +121,7 @@ export const ARCHES = Object.freeze([
   //   libcIncludeDirs: ['/usr/aarch64-linux-gnu/include'],
   //   syscallHeaders: ['asm/unistd.h'],  // asm-generic/unistd.h table
   //   syscallExclude: ['__NR_syscalls', '__NR_arch_specific_syscall'],
-  //   auditArchMacro: 'AUDIT_ARCH_AARCH64', endian: 'little', foreignAbiBitMacro: null,
+  //   auditArchMacro: 'AUDIT_ARCH_AARCH64', compatAuditArchMacro: 'AUDIT_ARCH_ARM', endian: 'little', foreignAbiBitMacro: null,
   //   dataModel: LP64, output: 'packages/arch-aarch64/src/generated/aarch64.ts',
   // },
 ]);
@@ -277,6 +279,7 @@ function toNumber(v, what) {
  * @property {Array<[string, number]>} syscalls sorted by number
  * @property {Array<[string, number]>} constants sorted by name
  * @property {number} auditArch
+ * @property {number | undefined} compatAuditArch
  * @property {number | undefined} foreignAbiBit
  * @property {string[]} missing          CONSTANT_NAMES entries no header defines
  * @property {Record<string, 'uapi' | 'libc'>} origin where each constant came from
@@ -320,6 +323,13 @@ export function generate(archOrName = 'x86_64', options = {}) {
     const auditArchValue = uapi.valueOf(arch.auditArchMacro);
     if (auditArchValue === undefined) throw new Error(`gen-arch: ${arch.auditArchMacro} is not defined by linux/audit.h`);
     const auditArch = toNumber(auditArchValue, arch.auditArchMacro);
+    /** @type {number | undefined} */
+    let compatAuditArch;
+    if (arch.compatAuditArchMacro !== null) {
+      const v = uapi.valueOf(arch.compatAuditArchMacro);
+      if (v === undefined) throw new Error(`gen-arch: ${arch.compatAuditArchMacro} is not defined by linux/audit.h`);
+      compatAuditArch = toNumber(v, arch.compatAuditArchMacro);
+    }
     /** @type {number | undefined} */
     let foreignAbiBit;
     if (arch.foreignAbiBitMacro !== null) {
@@ -365,7 +375,7 @@ export function generate(archOrName = 'x86_64', options = {}) {
     }
     constants.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 
-    const result = { arch, source, syscalls, constants, auditArch, foreignAbiBit, missing, origin, notes, text: '' };
+    const result = { arch, source, syscalls, constants, auditArch, compatAuditArch, foreignAbiBit, missing, origin, notes, text: '' };
     result.text = render(result);
     return result;
   } finally {
@@ -404,6 +414,10 @@ export function render(g) {
     '',
     `/** ${g.arch.auditArchMacro} */`,
     `export const AUDIT_ARCH = 0x${g.auditArch.toString(16)};`,
+    '',
+    g.compatAuditArch === undefined
+      ? '/** This arch has no compat ABI. */\nexport const COMPAT_AUDIT_ARCH: number | undefined = undefined;'
+      : `/** ${g.arch.compatAuditArchMacro}: the compat ABI, which the filter's arch check refuses */\nexport const COMPAT_AUDIT_ARCH = 0x${g.compatAuditArch.toString(16)};`,
     '',
     g.foreignAbiBit === undefined
       ? '/** This arch multiplexes no other ABI on its audit arch. */\nexport const FOREIGN_ABI_BIT: number | undefined = undefined;'

@@ -34,7 +34,7 @@
  *   word; 32-bit arguments (flags, `int` fds) live in its low half.
  */
 import type { ArchDescriptor, ConstantName } from '@seccomp-scopes/core';
-import { AUDIT_ARCH, CONSTANTS, FOREIGN_ABI_BIT, SOURCE, SYSCALLS } from './generated/x86_64.js';
+import { AUDIT_ARCH, COMPAT_AUDIT_ARCH, CONSTANTS, FOREIGN_ABI_BIT, SOURCE, SYSCALLS } from './generated/x86_64.js';
 
 // Compile-time guard: every generated constant is a name core knows about.
 // (It fails when core drops a name until the table is regenerated.)
@@ -46,6 +46,7 @@ export const x86_64: ArchDescriptor = Object.freeze({
   name: 'x86_64',
   nodeArch: 'x64',
   auditArch: AUDIT_ARCH,
+  compatAuditArch: COMPAT_AUDIT_ARCH,
   endian: 'little',
   syscalls: SYSCALLS,
   foreignAbiBit: FOREIGN_ABI_BIT,

@@ -16,6 +16,12 @@ export interface ArchDescriptor {
   readonly nodeArch: string;
   /** `AUDIT_ARCH_*` value found in `seccomp_data.arch` for native syscalls. */
   readonly auditArch: number;
+  /**
+   * `AUDIT_ARCH_*` of the 32-bit compat ABI a process of this arch can also
+   * enter (i386 via `int 0x80` on x86_64, AArch32 on aarch64). The filter's
+   * arch check refuses it; tests use it to prove that. Absent when none.
+   */
+  readonly compatAuditArch?: number;
   /** Byte order of the 64-bit `seccomp_data.args[]` words. */
   readonly endian: 'little' | 'big';
   /**

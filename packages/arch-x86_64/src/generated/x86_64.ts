@@ -670,6 +670,9 @@ export const CONSTANTS = {
 /** AUDIT_ARCH_X86_64 */
 export const AUDIT_ARCH = 0xc000003e;
 
+/** AUDIT_ARCH_I386: the compat ABI, which the filter's arch check refuses */
+export const COMPAT_AUDIT_ARCH = 0x40000003;
+
 /** __X32_SYSCALL_BIT */
 export const FOREIGN_ABI_BIT = 0x40000000;
 

@@ -1,0 +1,122 @@
+/**
+ * Runs conformance cases (./cases.ts) in the BPF simulator and on a real
+ * kernel through ./probe.c, and classifies the outcomes the same way.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  KILL_PROCESS, SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
+  compileFilter, evalValue, parsePromises, rulesFor, run, type ArchDescriptor, type CompiledFilter, type SeccompData,
+} from '@seccomp-scopes/core';
+import type { Case } from './cases.js';
+
+/** What happened to a call: allowed to run, killed, or answered with an errno by the filter. */
+export type Outcome = 'allow' | 'kill' | { readonly errno: number } | { readonly error: string };
+
+/** A pid no test process has, for the `kill`/`tgkill` self rules. */
+const NOT_OUR_PID = 0x3ffffff0;
+
+const filters = new Map<string, CompiledFilter>();
+
+/** The filter for a promise string on `arch` (cached). */
+export function filterFor(promises: string, arch: ArchDescriptor): CompiledFilter {
+  const key = `${arch.name}:${promises}`;
+  let f = filters.get(key);
+  if (!f) {
+    f = compileFilter(rulesFor(parsePromises(promises)), { arch, defaultAction: KILL_PROCESS, runtime: { pid: NOT_OUR_PID } });
+    filters.set(key, f);
+  }
+  return f;
+}
+
+/** The `seccomp_data` of a case on `arch`, or undefined when the arch lacks the syscall. */
+export function caseData(c: Case, arch: ArchDescriptor): SeccompData | undefined {
+  const nr = arch.syscalls[c.syscall];
+  if (nr === undefined) return undefined;
+  if (c.compat && arch.compatAuditArch === undefined) return undefined;
+  const args = (c.args ?? []).map((a) => BigInt.asUintN(64, evalValue(a, arch, {})));
+  while (args.length < 6) args.push(0n);
+  return {
+    nr: c.foreignAbi ? (nr | (arch.foreignAbiBit ?? 0)) >>> 0 : nr,
+    arch: c.compat ? arch.compatAuditArch! : arch.auditArch,
+    args,
+  };
+}
+
+/** The outcome a case must have on `arch`. */
+export function expected(c: Case, arch: ArchDescriptor): Outcome {
+  if (typeof c.expect === 'string') return c.expect;
+  return { errno: arch.constants[c.expect.errno]! };
+}
+
+/** Runs a case in the simulator. */
+export function simulate(c: Case, arch: ArchDescriptor): Outcome | undefined {
+  const data = caseData(c, arch);
+  if (!data) return undefined;
+  const { ret } = run(filterFor(c.promises, arch).program, data, arch.endian);
+  const action = (ret & SECCOMP_RET_ACTION_FULL) >>> 0;
+  if (action === SECCOMP_RET_ALLOW) return 'allow';
+  if (action === SECCOMP_RET_KILL_PROCESS) return 'kill';
+  if (action === SECCOMP_RET_ERRNO) return { errno: ret & SECCOMP_RET_DATA };
+  return { error: `unexpected action 0x${ret.toString(16)}` };
+}
+
+/**
+ * Maps a kernel result to an outcome comparable with {@link expected}: the
+ * call ran unless it was killed, or it returned exactly the errno the case
+ * expects the filter to answer (an allowed call that runs never gets ENOSYS
+ * from the kernel for a syscall that exists).
+ */
+export function kernelOutcome(line: string, want: Outcome): Outcome {
+  const [, , kind, value] = line.trim().split(' ');
+  if (kind === 'kill') return 'kill';
+  if (kind === 'errno' && typeof want === 'object' && 'errno' in want && Number(value) === want.errno) return want;
+  if (kind === 'errno' || kind === 'ret' || kind === 'signal') return 'allow';
+  return { error: line };
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** Compiles probe.c for this machine with the system C compiler; returns the binary's path. */
+export function buildProbe(): string {
+  const out = path.join(os.tmpdir(), `seccomp-scopes-probe-${process.getuid?.() ?? 0}`);
+  fs.mkdirSync(out, { recursive: true });
+  const bin = path.join(out, 'probe');
+  execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', bin, path.join(here, 'probe.c')], { stdio: 'pipe' });
+  return bin;
+}
+
+/** Runs cases on this machine's kernel; `arch` must be the running arch. Results in case order. */
+export function runOnKernel(probe: string, cases: readonly Case[], arch: ArchDescriptor): (Outcome | undefined)[] {
+  const lines: string[] = [];
+  const index: number[] = [];
+  let lastFilter = '';
+  cases.forEach((c, i) => {
+    const data = caseData(c, arch);
+    if (!data) return;
+    const hex = Buffer.from(filterFor(c.promises, arch).bytes).toString('hex');
+    if (hex !== lastFilter) {
+      lines.push(`F ${hex}`);
+      lastFilter = hex;
+    }
+    const mode = c.compat ? 'c' : 'n';
+    lines.push(`C ${i} ${mode} ${data.nr} ${(data.args ?? []).map((a) => `0x${BigInt(a).toString(16)}`).join(' ')}`);
+    index.push(i);
+  });
+  lines.push('Q');
+  const r = spawnSync(probe, [], { input: lines.join('\n') + '\n', encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`probe failed: ${r.error?.message ?? `status ${r.status} signal ${r.signal}`}\n${r.stderr}`);
+  const byId = new Map<number, string>();
+  for (const l of r.stdout.split('\n')) {
+    if (l.startsWith('E ')) throw new Error(`probe: ${l}`);
+    if (l.startsWith('R ')) byId.set(Number(l.split(' ')[1]), l);
+  }
+  return cases.map((c, i) => {
+    if (!index.includes(i)) return undefined;
+    const line = byId.get(i);
+    return line ? kernelOutcome(line, expected(c, arch)) : { error: 'no result from the probe' };
+  });
+}
