@@ -17,6 +17,7 @@ export type PledgeErrorReason =
   | 'PROGRAM_TOO_LARGE'
   | 'BAD_PROGRAM'
   | 'UNSUPPORTED_ARCH'
+  | 'UNSUPPORTED_RUNTIME'
   | 'PRIVILEGE_INCREASE'
   | 'KERNEL';
 

@@ -11,6 +11,7 @@ import {
   KILL_PROCESS, PledgeError, compileFilter, formatPromises, parsePromises, rulesFor, verify,
   type ArchDescriptor, type CompiledFilter,
 } from '@seccomp-scopes/core';
+import fs from 'node:fs';
 import * as native from '@seccomp-scopes/native';
 import { archFor } from './arch.js';
 import { nodeRuntimeRules } from './node-runtime.js';
@@ -54,20 +55,49 @@ export function compilePledge(promises: string, options: CompilePledgeOptions = 
 
 let current: string | undefined;
 
+/** The promises in force from this module's pledge() calls, or undefined before the first. */
+export function currentPromises(): string | undefined {
+  return current;
+}
+
 /**
  * Does, before the filter exists, the lazy set-up Node would otherwise do
- * at a later, pledged moment: creating the stdout/stderr streams opens the
- * terminal device anew when they are ttys (libuv uv_tty_init), which needs
- * a path open.
+ * at a later, pledged moment: creating the stdout/stderr streams re-opens
+ * the terminal when they are ttys (libuv uv_tty_init), and the first local
+ * time formatting reads the time zone (/etc/localtime).
  */
 function prepareRuntime(): void {
   void process.stdout;
   void process.stderr;
+  void new Date().toString();
 }
 
-/** The promises in force from this module's pledge() calls, or undefined before the first. */
-export function currentPromises(): string | undefined {
-  return current;
+/**
+ * Refuses to pledge when this process has io_uring instances (libuv uses
+ * them when UV_USE_IO_URING=1): operations submitted through a ring run in
+ * the kernel without passing the seccomp filter, so the promises would not
+ * hold. Source: io_uring(7); measured in docs/node-runtime.md.
+ * @throws PledgeError `ENOTSUP`.
+ */
+function refuseIoUring(): void {
+  let fds: string[];
+  try {
+    fds = fs.readdirSync('/proc/self/fd');
+  } catch {
+    return; // without /proc there is nothing to inspect; the filter answers io_uring_* with ENOSYS anyway
+  }
+  for (const fd of fds) {
+    let target = '';
+    try {
+      target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    if (target === 'anon_inode:[io_uring]') {
+      throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
+        `this process has an io_uring instance (fd ${fd}; libuv creates them when UV_USE_IO_URING=1), and operations submitted through it bypass seccomp; run without UV_USE_IO_URING=1`, { fd: Number(fd) });
+    }
+  }
 }
 
 /**
@@ -90,7 +120,7 @@ export function currentPromises(): string | undefined {
  * @param promises OpenBSD promise string: space-separated names from
  *   `stdio rpath wpath cpath`; `""` leaves only exiting.
  * @throws PledgeError `EINVAL` (unknown promise, listing the valid ones),
- *   `ENOTSUP` (unsupported arch), `E2BIG` (filter too large), or the errno
+ *   `ENOTSUP` (unsupported arch, or io_uring in use), `E2BIG` (filter too large), or the errno
  *   of the failing prctl(2)/seccomp(2) call with reason `KERNEL`.
  * Source: OpenBSD pledge(2); Linux seccomp(2), prctl(2) PR_SET_NO_NEW_PRIVS.
  */
@@ -100,6 +130,7 @@ export function pledge(promises: string): void {
   if (problems.length > 0) {
     throw new PledgeError('EINVAL', 'BAD_PROGRAM', `internal error: the compiled filter would be refused by the kernel: ${problems.join('; ')}`);
   }
+  refuseIoUring();
   prepareRuntime();
   try {
     if (!native.getNoNewPrivs()) native.setNoNewPrivs();

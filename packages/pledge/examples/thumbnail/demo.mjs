@@ -30,15 +30,22 @@ if (main.status !== 0) {
 }
 
 const attacks = {
-  open: 'read /etc/passwd',
+  read: 'read /etc/passwd',
+  write: 'write /tmp/seccomp-scopes-owned',
   spawn: 'spawn /bin/sh -c id',
   connect: 'connect to 127.0.0.1:80',
 };
 let allStopped = true;
 for (const [name, what] of Object.entries(attacks)) {
   const r = runJob(['--attack', name]);
-  const stopped = r.signal === 'SIGSYS';
-  allStopped &&= stopped;
-  console.log(`after pledge("stdio"), ${what}: ${stopped ? 'blocked, process killed by SIGSYS' : `NOT blocked (${status(r)})`}`);
+  const refused = /attack: refused with (\w+)/.exec(r.stdout);
+  let verdict;
+  if (r.signal === 'SIGSYS') verdict = 'blocked, process killed by SIGSYS';
+  else if (r.status === 3 && refused) verdict = `blocked, the call failed with ${refused[1]}`;
+  else {
+    verdict = `NOT blocked (${status(r)})`;
+    allStopped = false;
+  }
+  console.log(`after pledge("stdio"), ${what}: ${verdict}`);
 }
 process.exit(allStopped ? 0 : 1);

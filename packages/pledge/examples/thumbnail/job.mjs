@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The main job: make a grayscale half-size thumbnail of an untrusted PNG.
 //
-//   node job.mjs INPUT.png OUTPUT.png [--attack open|spawn|connect]
+//   node job.mjs INPUT.png OUTPUT.png [--attack read|write|spawn|connect]
 //
 // Everything that needs the file system happens first: both files are
 // opened. Then the process pledges "stdio": from here on it can only read
@@ -16,8 +16,8 @@ import { PNG } from 'pngjs';
 import { pledge } from '@seccomp-scopes/pledge';
 
 const [input, output, flag, attack] = process.argv.slice(2);
-if (!input || !output || (flag !== undefined && (flag !== '--attack' || !['open', 'spawn', 'connect'].includes(attack ?? '')))) {
-  process.stderr.write('usage: job.mjs INPUT.png OUTPUT.png [--attack open|spawn|connect]\n');
+if (!input || !output || (flag !== undefined && (flag !== '--attack' || !['read', 'write', 'spawn', 'connect'].includes(attack ?? '')))) {
+  process.stderr.write('usage: job.mjs INPUT.png OUTPUT.png [--attack read|write|spawn|connect]\n');
   process.exit(2);
 }
 
@@ -65,11 +65,18 @@ console.log(`thumbnail: ${src.width}x${src.height} -> ${w}x${h} grayscale, ${enc
 
 if (attack) {
   // What an attacker who owns the process would try next. Under
-  // pledge("stdio") the kernel kills the process at the first syscall.
+  // pledge("stdio") a read-only open fails with EACCES (Node itself probes
+  // files that way and copes); anything else kills the process at once.
   console.log(`attack: ${attack}`);
-  if (attack === 'open') fs.readFileSync('/etc/passwd');
-  if (attack === 'spawn') spawnSync('/bin/sh', ['-c', 'id']);
-  if (attack === 'connect') net.connect(80, '127.0.0.1');
+  try {
+    if (attack === 'read') fs.readFileSync('/etc/passwd');
+    if (attack === 'write') fs.writeFileSync('/tmp/seccomp-scopes-owned', 'owned');
+    if (attack === 'spawn') spawnSync('/bin/sh', ['-c', 'id']);
+    if (attack === 'connect') net.connect(80, '127.0.0.1');
+  } catch (e) {
+    console.log(`attack: refused with ${e.code}`);
+    process.exit(3);
+  }
   await new Promise((resolve) => setTimeout(resolve, 200));
   console.log('attack: not stopped');
   process.exit(1);
