@@ -11,10 +11,12 @@ set -euo pipefail
 PACKAGES=(
   linux-libc-dev   # kernel UAPI headers: tools/gen-arch generates the syscall/constant tables from them
   seccomp          # scmp_sys_resolver: packages/arch-x86_64 cross-checks its table against libseccomp
-  strace           # syscall traces in the native/pledge tests
-  build-essential  # gcc, cpp, make: the native addon (node-gyp) and the preprocessor gen-arch runs
+  build-essential  # gcc, cpp, make: the native addon (node-gyp), tools/conformance/probe.c, and the preprocessor gen-arch runs
   g++              # the native addon is C++
   python3          # node-gyp
+  bsdutils         # script(1): the pledge tests give a child a pseudo-terminal
+  util-linux       # setpriv(1): the native test of EACCES without no_new_privs
+  zlib1g           # libz.so.1: the pledge tests dlopen it to map code under --jitless
 )
 
 # node-gyp only needs a python3 executable; CI images often provide one outside

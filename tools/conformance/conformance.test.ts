@@ -1,8 +1,13 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { x86_64 } from '@seccomp-scopes/arch-x86_64';
-import { verify } from '@seccomp-scopes/core';
+import { isConstAllow, verify } from '@seccomp-scopes/core';
 import { CASES, caseName } from './cases.js';
 import { buildProbe, expected, filterFor, runOnKernel, simulate } from './run.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 describe('conformance table, BPF simulator, x86_64', () => {
   for (const c of CASES) {
@@ -33,5 +38,32 @@ describe('filters of the table', () => {
       expect(verify(f.program)).toEqual([]);
       expect(f.program.length).toBeLessThan(1024);
     }
+  });
+});
+
+describe('cacheability (kernel action cache, kernel/seccomp.c seccomp_is_const_allow)', () => {
+  for (const p of ['stdio', 'stdio rpath wpath cpath']) {
+    it(`"${p}": every syscall allowed by number alone is cacheable; argument-checked ones and unknown numbers are not`, () => {
+      const f = filterFor(p, x86_64);
+      let byNumber = 0;
+      for (const [nr, rules] of f.decisions) {
+        const numberOnly = rules.length === 1 && rules[0]!.when.length === 0 && rules[0]!.ret === 0x7fff0000;
+        if (numberOnly) byNumber++;
+        expect(isConstAllow(f.program, nr, x86_64.auditArch), `nr ${nr}`).toBe(numberOnly);
+      }
+      expect(byNumber).toBeGreaterThan(90);
+      expect(isConstAllow(f.program, 1000, x86_64.auditArch)).toBe(false);
+      expect(isConstAllow(f.program, x86_64.syscalls['getpid']!, 0x40000003)).toBe(false);
+    });
+  }
+});
+
+describe('tools/filter-stats.mjs', () => {
+  it('prints the worst-case path length of the filter for stdio rpath wpath cpath', () => {
+    const out = execFileSync(process.execPath, [path.join(here, '..', 'filter-stats.mjs')], { encoding: 'utf8' });
+    const m = /"stdio rpath wpath cpath" \(promises only\): (\d+) instructions, worst-case path (\d+) instructions/.exec(out);
+    expect(m, out).not.toBeNull();
+    expect(Number(m![2])).toBeGreaterThan(5);
+    expect(Number(m![2])).toBeLessThan(64);
   });
 });

@@ -16,3 +16,4 @@ export * from './compile.js';
 export * from './promises.js';
 export { openRequires } from './catalog/open.js';
 export * from './decide.js';
+export * from './describe.js';

@@ -1,0 +1,52 @@
+/**
+ * Runs a snippet of ESM in a fresh `node` child, which is where every
+ * kernel-level test installs its filter (never in the test runner).
+ */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/index.js');
+
+export interface ChildOptions {
+  readonly nodeArgs?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  /** Wrap in `sh -c` so the shell's `$?` (128+signal) can be read. */
+  readonly viaShell?: boolean;
+  readonly timeoutMs?: number;
+}
+
+export interface ChildResult {
+  readonly status: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly dir: string;
+}
+
+/**
+ * Runs `code` as an ES module in a new node process. In the snippet,
+ * `pledge`, `compilePledge` and `PledgeError` are imported, and `dir` is a
+ * fresh temporary directory (also the cwd).
+ */
+export function runChild(code: string, options: ChildOptions = {}): ChildResult {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pledge-test-'));
+  const file = path.join(dir, 'child.mjs');
+  fs.writeFileSync(file, `import { pledge, compilePledge, PledgeError } from ${JSON.stringify(dist)};\nconst dir = ${JSON.stringify(dir)};\n${code}\n`);
+  const args = [...(options.nodeArgs ?? []), file];
+  let r: SpawnSyncReturns<string>;
+  if (options.viaShell) {
+    const quoted = [process.execPath, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    r = spawnSync('/bin/sh', ['-c', `${quoted}; echo "shell-status=$?"`], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...options.env }, timeout: options.timeoutMs ?? 20_000 });
+  } else {
+    r = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...options.env }, timeout: options.timeoutMs ?? 20_000 });
+  }
+  return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', dir };
+}
+
+/** A short description of how a child ended, for assertion messages. */
+export function describeEnd(r: ChildResult): string {
+  return `status=${r.status} signal=${r.signal}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+}
