@@ -17,6 +17,13 @@ PACKAGES=(
   bsdutils         # script(1): the pledge tests give a child a pseudo-terminal
   util-linux       # setpriv(1): the native test of EACCES without no_new_privs
   zlib1g           # libz.so.1: the pledge tests dlopen it to map code under --jitless
+  # aarch64 (packages/arch-aarch64, tools/conformance/aarch64-vm.test.ts):
+  linux-libc-dev-arm64-cross  # arm64 UAPI headers: gen-arch's aarch64 table
+  libc6-dev-arm64-cross       # arm64 glibc headers (libc-only constants) and static libc for the VM probe
+  gcc-aarch64-linux-gnu       # aarch64-linux-gnu-cpp for gen-arch, -gcc for the static probe that runs as the VM's /init
+  gcc-arm-linux-gnueabihf     # the static AArch32 helper: proves the filter kills compat (AUDIT_ARCH_ARM) calls
+  libc6-dev-armhf-cross       # its static libc
+  qemu-system-arm             # qemu-system-aarch64: boots Debian's arm64 kernel (TCG, no KVM needed)
 )
 
 # node-gyp only needs a python3 executable; CI images often provide one outside

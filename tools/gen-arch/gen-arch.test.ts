@@ -41,10 +41,12 @@ describe('check mode', () => {
     expect(r.file).toBe(COMMITTED);
   });
 
-  it('passes on the committed file (CLI --check exits 0)', () => {
+  it('passes on the committed files of every arch (CLI --check exits 0)', () => {
     const r = spawnSync(process.execPath, [CLI, '--check'], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('packages/arch-x86_64/src/generated/x86_64.ts is up to date');
+    expect(r.stdout).toContain('packages/arch-aarch64/src/generated/aarch64.ts is up to date');
+    expect(r.stdout.trim().split('\n')).toHaveLength(ARCHES.length);
     expect(r.status).toBe(0);
   });
 
@@ -287,5 +289,83 @@ describe('C constant expression evaluator', () => {
   it('names the macro and its definition when a constant fails to evaluate', () => {
     const e = new CEvaluator({ macros: parseDefines('#define BAD (FOO + 1)\n') });
     expect(() => e.valueOf('BAD')).toThrow(/cannot evaluate BAD \(#define BAD \(FOO \+ 1\)\): unknown identifier FOO/);
+  });
+});
+
+describe('aarch64 (a cross target: linux-libc-dev-arm64-cross, aarch64-linux-gnu-cpp)', () => {
+  const AARCH64_FILE = path.join(REPO_ROOT, 'packages/arch-aarch64/src/generated/aarch64.ts');
+  let a64: Gen;
+  beforeAll(() => {
+    a64 = generate('aarch64');
+  });
+
+  it('check mode passes on the committed file and is covered by --check without --arch', () => {
+    const r = check({ arch: 'aarch64', generated: a64 });
+    expect(r.message).toContain('up to date');
+    expect(r.ok).toBe(true);
+    expect(r.file).toBe(AARCH64_FILE);
+    const cli = spawnSync(process.execPath, [CLI, '--check', '--arch', 'aarch64'], { encoding: 'utf8' });
+    expect(cli.stdout).toContain('packages/arch-aarch64/src/generated/aarch64.ts is up to date');
+    expect(cli.status).toBe(0);
+  });
+
+  it('reports drift when one aarch64 syscall number changed', () => {
+    const text = fs.readFileSync(AARCH64_FILE, 'utf8');
+    expect(text).toContain('\n  openat: 56,\n');
+    const r = check({ arch: 'aarch64', contents: text.replace('\n  openat: 56,\n', '\n  openat: 57,\n'), generated: a64 });
+    expect(r.ok).toBe(false);
+    expect(r.message).toContain('packages/arch-aarch64/src/generated/aarch64.ts has drifted');
+    expect(r.message).toContain('-   openat: 57,');
+    expect(r.message).toContain('+   openat: 56,');
+  });
+
+  it('names its source: the installed linux-libc-dev-arm64-cross version', () => {
+    const version = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'linux-libc-dev-arm64-cross'], { encoding: 'utf8' }).trim();
+    expect(a64.source).toBe(`linux-libc-dev-arm64-cross ${version} (arm64)`);
+    expect(a64.text).toContain(`export const SOURCE = 'linux-libc-dev-arm64-cross ${version} (arm64)';`);
+  });
+
+  it('reads the asm-generic table without its bounds macros', () => {
+    const sys = Object.fromEntries(a64.syscalls);
+    expect(sys.openat).toBe(56);
+    expect(sys.newfstatat).toBe(79); // __NR3264_fstatat, through __NR_newfstatat
+    expect(sys.mmap).toBe(222); // __NR3264_mmap
+    expect(sys).not.toHaveProperty('open');
+    expect(sys).not.toHaveProperty('syscalls'); // __NR_syscalls
+    expect(sys).not.toHaveProperty('arch_specific_syscall'); // __NR_arch_specific_syscall
+    expect(a64.syscalls.some(([n]) => n.startsWith('3264'))).toBe(false);
+  });
+
+  it('has AUDIT_ARCH_AARCH64, compat AUDIT_ARCH_ARM and no foreign ABI bit', () => {
+    expect(a64.auditArch).toBe(0xc00000b7);
+    expect(a64.compatAuditArch).toBe(0x40000028);
+    expect(a64.foreignAbiBit).toBeUndefined();
+    expect(a64.text).toContain('export const FOREIGN_ABI_BIT: number | undefined = undefined;');
+  });
+
+  it("takes arm64's own open flags from the UAPI, over the C library", () => {
+    const c = Object.fromEntries(a64.constants);
+    expect(c.O_DIRECTORY).toBe(0o40000);
+    expect(c.O_LARGEFILE).toBe(0o400000); // glibc: 0
+    expect(a64.origin.O_LARGEFILE).toBe('uapi');
+    expect(a64.origin.AF_INET).toBe('libc'); // from libc6-dev-arm64-cross
+    // Only x86-only names (arch_prctl codes of asm/prctl.h) are missing beyond what x86_64 misses.
+    const extra = a64.missing.filter((n) => !generated.missing.includes(n));
+    expect(extra.filter((n) => !n.startsWith('ARCH_'))).toEqual([]);
+  });
+
+  it('keeps the per-arch configuration as data', () => {
+    const a = ARCHES.find((x) => x.name === 'aarch64');
+    expect(a).toMatchObject({
+      nodeArch: 'arm64',
+      debianPackage: 'linux-libc-dev-arm64-cross',
+      cpp: ['aarch64-linux-gnu-cpp'],
+      syscallHeaders: ['asm/unistd.h'],
+      syscallExclude: ['__NR_syscalls', '__NR_arch_specific_syscall'],
+      auditArchMacro: 'AUDIT_ARCH_AARCH64',
+      compatAuditArchMacro: 'AUDIT_ARCH_ARM',
+      foreignAbiBitMacro: null,
+      output: 'packages/arch-aarch64/src/generated/aarch64.ts',
+    });
   });
 });

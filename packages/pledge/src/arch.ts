@@ -3,10 +3,12 @@
  */
 import { PledgeError, type ArchDescriptor } from '@seccomp-scopes/core';
 import { x86_64 } from '@seccomp-scopes/arch-x86_64';
+import { aarch64 } from '@seccomp-scopes/arch-aarch64';
 
 /** Descriptors by Node's `process.arch` name. One line per supported architecture. */
 export const ARCHES: Readonly<Record<string, ArchDescriptor>> = {
   [x86_64.nodeArch]: x86_64,
+  [aarch64.nodeArch]: aarch64,
 };
 
 /**
