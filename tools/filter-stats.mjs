@@ -9,7 +9,7 @@
 // filters are shown: the promises alone (what a C program would get) and
 // the filter pledge() installs in a Node process (promises + the Node
 // runtime allowance).
-import { isConstAllow, compileFilter, parsePromises, rulesFor, KILL_PROCESS, SECCOMP_RET_ALLOW } from '@seccomp-scopes/core';
+import { isConstAllow, compilePromises, SECCOMP_RET_ALLOW } from '@seccomp-scopes/core';
 import { archFor, compilePledge } from '@seccomp-scopes/pledge';
 
 const argv = process.argv.slice(2);
@@ -34,7 +34,7 @@ function stats(f) {
 }
 
 for (const p of sets) {
-  const plain = compileFilter(rulesFor(parsePromises(p)), { arch, defaultAction: KILL_PROCESS, runtime: { pid: process.pid } });
+  const plain = compilePromises(p, { arch, runtime: { pid: process.pid, uid: 0, gid: 0 } });
   const node = compilePledge(p, { arch: nodeArch });
   for (const [label, f] of [['promises only', plain], ['Node process', node]]) {
     const s = stats(f);

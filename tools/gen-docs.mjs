@@ -21,7 +21,7 @@ export function render() {
   const arches = Object.values(ARCHES);
   const absentOn = (rules) => {
     const names = new Map();
-    for (const a of arches) for (const r of resolveRules(rules, a, { pid: 1 }).absent) names.set(r.syscall, [...(names.get(r.syscall) ?? []), a.name]);
+    for (const a of arches) for (const r of resolveRules(rules, a, { pid: 1, uid: 0, gid: 0 }).absent) names.set(r.syscall, [...new Set([...(names.get(r.syscall) ?? []), a.name])]);
     return names;
   };
   const lines = [

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  KILL_PROCESS, SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
-  compileFilter, evalValue, parsePromises, rulesFor, run, type ArchDescriptor, type CompiledFilter, type SeccompData,
+  SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS,
+  compilePromises, evalValue, run, type ArchDescriptor, type CompiledFilter, type SeccompData,
 } from '@seccomp-scopes/core';
 import type { Case } from './cases.js';
 
@@ -18,6 +18,9 @@ export type Outcome = 'allow' | 'kill' | { readonly errno: number } | { readonly
 
 /** A pid no test process has, for the `kill`/`tgkill` self rules. */
 const NOT_OUR_PID = 0x3ffffff0;
+/** The uid and gid fattr's "chown to itself" rules name in the table's filters. */
+export const TEST_UID = 4242;
+export const TEST_GID = 4343;
 
 const filters = new Map<string, CompiledFilter>();
 
@@ -26,17 +29,18 @@ export function filterFor(promises: string, arch: ArchDescriptor): CompiledFilte
   const key = `${arch.name}:${promises}`;
   let f = filters.get(key);
   if (!f) {
-    f = compileFilter(rulesFor(parsePromises(promises)), { arch, defaultAction: KILL_PROCESS, runtime: { pid: NOT_OUR_PID } });
+    f = compilePromises(promises, { arch, runtime: { pid: NOT_OUR_PID, uid: TEST_UID, gid: TEST_GID } });
     filters.set(key, f);
   }
   return f;
 }
 
-/** The `seccomp_data` of a case on `arch`, or undefined when the arch lacks the syscall. */
+/** The `seccomp_data` of a case on `arch`, or undefined when the arch lacks the syscall (or the case's ABI). */
 export function caseData(c: Case, arch: ArchDescriptor): SeccompData | undefined {
-  const nr = arch.syscalls[c.syscall];
+  const nr = c.nr ?? arch.syscalls[c.syscall];
   if (nr === undefined) return undefined;
   if (c.compat && arch.compatAuditArch === undefined) return undefined;
+  if (c.foreignAbi && arch.foreignAbiBit === undefined) return undefined; // no x32-like ABI (aarch64)
   const args = (c.args ?? []).map((a) => BigInt.asUintN(64, evalValue(a, arch, {})));
   while (args.length < 6) args.push(0n);
   return {

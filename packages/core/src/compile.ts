@@ -30,6 +30,10 @@ import { worstCasePathLength } from './simulate.js';
 export interface RuntimeValues {
   /** The pid (thread-group id) of the process the filter is for. */
   readonly pid?: number;
+  /** Its real user id, for "only to itself" chown rules. */
+  readonly uid?: number;
+  /** Its real group id. */
+  readonly gid?: number;
 }
 
 /** A condition with every value resolved; `mask` and `oneOf` are unsigned and fit `width`. */
@@ -79,10 +83,11 @@ export function evalValue(expr: ValueExpr, arch: ArchDescriptor, runtime: Runtim
   if (typeof expr === 'bigint') return expr;
   if (typeof expr === 'string') return BigInt(constantOf(arch, expr as ConstantName));
   if (Array.isArray(expr)) return (expr as readonly ValueExpr[]).reduce<bigint>((acc, e) => acc | BigInt.asUintN(64, evalValue(e, arch, runtime)), 0n);
-  const rt = expr as { runtime: 'pid' };
-  if (rt.runtime === 'pid') {
-    if (runtime.pid === undefined) throw new PledgeError('EINVAL', 'BAD_RULE', 'a rule needs the pid but none was given to the compiler');
-    return BigInt(runtime.pid);
+  const rt = expr as { runtime: 'pid' | 'uid' | 'gid' };
+  if (rt.runtime === 'pid' || rt.runtime === 'uid' || rt.runtime === 'gid') {
+    const v = runtime[rt.runtime];
+    if (v === undefined) throw new PledgeError('EINVAL', 'BAD_RULE', `a rule needs the ${rt.runtime} but none was given to the compiler`);
+    return BigInt(v);
   }
   throw new PledgeError('EINVAL', 'BAD_RULE', `unknown rule value ${JSON.stringify(expr)}`);
 }
@@ -151,6 +156,11 @@ export interface CompileOptions {
   readonly arch: ArchDescriptor;
   /** Action for every syscall no rule allows (the pledge penalty). */
   readonly defaultAction: Action;
+  /**
+   * Action for numbers the arch's syscall table does not know (newer
+   * syscalls, holes); default: `defaultAction`. ENOSYS makes libc fall back.
+   */
+  readonly unknownAction?: Action;
   /** Values only known at filter-build time (the pid for `kill` rules). */
   readonly runtime?: RuntimeValues;
 }
@@ -165,8 +175,34 @@ export interface CompiledFilter {
   /** Per syscall number, the rules that decide it, after simplification. */
   readonly decisions: ReadonlyMap<number, readonly ResolvedRule[]>;
   readonly defaultRet: number;
+  /** What numbers unknown to the arch's table get. */
+  readonly unknownRet: number;
   /** Longest run in instructions (`ret` included). */
   readonly worstCasePath: number;
+}
+
+const sameCondition = (a: ResolvedCondition, b: ResolvedCondition): boolean =>
+  a.arg === b.arg && a.width === b.width && a.mask === b.mask && a.negate === b.negate &&
+  a.oneOf.length === b.oneOf.length && a.oneOf.every((v, k) => v === b.oneOf[k]);
+
+/** Merges two rules with the same action whose conditions differ only in one condition's values; else undefined. */
+function mergePair(x: ResolvedRule, y: ResolvedRule): ResolvedRule | undefined {
+  if (x.ret !== y.ret || x.when.length !== y.when.length || x.when.length === 0) return undefined;
+  let differ = -1;
+  for (let k = 0; k < x.when.length; k++) {
+    const a = x.when[k]!;
+    const b = y.when.find((c) => sameCondition(c, a));
+    if (b) continue;
+    if (differ >= 0) return undefined;
+    differ = k;
+  }
+  if (differ < 0) return x; // identical conditions
+  const a = x.when[differ]!;
+  const rest = x.when.filter((_, k) => k !== differ);
+  const b = y.when.find((c) => !rest.some((r) => sameCondition(r, c)));
+  if (!b || a.negate || b.negate || a.arg !== b.arg || a.width !== b.width || a.mask !== b.mask) return undefined;
+  const oneOf = [...new Set([...a.oneOf, ...b.oneOf])].sort((p, q) => (p < q ? -1 : p > q ? 1 : 0));
+  return { ...x, when: x.when.map((c, k) => (k === differ ? { ...a, oneOf } : c)) };
 }
 
 /** Rule for a syscall after simplification: conditions AND-ed, rules tried in order. */
@@ -177,21 +213,32 @@ function simplify(rules: readonly ResolvedRule[], defaultRet: number): ResolvedR
     cut.push(r);
     if (r.when.length === 0) break;
   }
-  // Within a run of rules with the same action, order does not matter (OR):
-  // merge rules that test one condition on the same argument, width, mask.
+  // Within a run of rules with the same action, order does not matter (OR).
+  // Two such rules whose conditions are the same except for the values of
+  // one condition (same argument, width, mask, not negated) become one rule
+  // accepting the union of those values.
   const merged: ResolvedRule[] = [];
-  for (const r of cut) {
-    const prev = merged[merged.length - 1];
-    if (prev && prev.ret === r.ret && prev.when.length === 1 && r.when.length === 1) {
-      const a = prev.when[0]!;
-      const b = r.when[0]!;
-      if (!a.negate && !b.negate && a.arg === b.arg && a.width === b.width && a.mask === b.mask) {
-        const oneOf = [...new Set([...a.oneOf, ...b.oneOf])].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
-        merged[merged.length - 1] = { ...prev, when: [{ ...a, oneOf }] };
-        continue;
+  let i = 0;
+  while (i < cut.length) {
+    let j = i;
+    while (j < cut.length && cut[j]!.ret === cut[i]!.ret) j++;
+    const run = cut.slice(i, j);
+    for (let changed = true; changed;) {
+      changed = false;
+      outer: for (let a = 0; a < run.length; a++) {
+        for (let b = a + 1; b < run.length; b++) {
+          const m = mergePair(run[a]!, run[b]!);
+          if (m) {
+            run[a] = m;
+            run.splice(b, 1);
+            changed = true;
+            break outer;
+          }
+        }
       }
     }
-    merged.push(r);
+    merged.push(...run);
+    i = j;
   }
   // Trailing rules whose action is the default change nothing.
   while (merged.length > 0 && merged[merged.length - 1]!.ret === defaultRet) merged.pop();
@@ -228,21 +275,28 @@ export function compileFilter(rules: readonly Rule[], options: CompileOptions): 
     if (s.length > 0) decisions.set(nr, s);
   }
 
-  // Intervals [start, next start) of syscall numbers sharing one leaf.
+  // Intervals [start, next start) of syscall numbers sharing one leaf. Known
+  // syscalls without a rule get the default action, numbers the arch's table
+  // does not know get `unknownAction` (ENOSYS lets libc fall back).
+  const unknownRet = options.unknownAction ? actionValue(options.unknownAction, arch) : defaultRet;
   const segments: { start: number; leaf: Leaf }[] = [];
   const push = (start: number, leaf: Leaf): void => {
     const last = segments[segments.length - 1];
-    if (last && last.leaf.kind === 'ret' && leaf.kind === 'ret' && last.leaf.ret === leaf.ret) return;
+    if (last && last.start === start) segments.pop();
+    const prev = segments[segments.length - 1];
+    if (prev && prev.leaf.kind === 'ret' && leaf.kind === 'ret' && prev.leaf.ret === leaf.ret) return;
     segments.push({ start, leaf });
   };
-  push(0, { kind: 'ret', ret: defaultRet });
-  for (const nr of [...decisions.keys()].sort((a, b) => a - b)) {
-    const list = decisions.get(nr)!;
-    const only = list[0]!;
-    const leaf: Leaf = list.length === 1 && only.when.length === 0 ? { kind: 'ret', ret: only.ret } : { kind: 'args', nr, rules: list };
-    if (segments[segments.length - 1]!.start === nr) segments.pop();
+  push(0, { kind: 'ret', ret: unknownRet });
+  const known = [...new Set(Object.values(arch.syscalls))].sort((a, b) => a - b);
+  for (const nr of known) {
+    const list = decisions.get(nr);
+    const only = list?.[0];
+    const leaf: Leaf = !list || !only
+      ? { kind: 'ret', ret: defaultRet }
+      : list.length === 1 && only.when.length === 0 ? { kind: 'ret', ret: only.ret } : { kind: 'args', nr, rules: list };
     push(nr, leaf);
-    push(nr + 1, { kind: 'ret', ret: defaultRet });
+    push(nr + 1, { kind: 'ret', ret: unknownRet });
   }
 
   const b = new ProgramBuilder();
@@ -278,11 +332,23 @@ export function compileFilter(rules: readonly Rule[], options: CompileOptions): 
       }
       if (mask !== 0xffffffff) b.emit(stmt(BPF_ALU | BPF_AND | BPF_K, mask));
       const ok = b.label('ok');
-      vals.forEach((v, i) => {
-        const last = i === vals.length - 1;
-        if (c.negate) b.cond(BPF_JEQ, v, fail, last ? ok : 'next');
-        else b.cond(BPF_JEQ, v, ok, last ? fail : 'next');
-      });
+      const hit = c.negate ? fail : ok;
+      const miss = c.negate ? ok : fail;
+      // Short lists: a chain of jeq. Long ones (ioctl requests, socket
+      // options): a binary search over the sorted values, then a short chain.
+      const search = (vs: readonly number[]): void => {
+        if (vs.length <= 4) {
+          vs.forEach((v, i) => b.cond(BPF_JEQ, v, hit, i === vs.length - 1 ? miss : 'next'));
+          return;
+        }
+        const mid = vs.length >> 1;
+        const upper = b.label('upper');
+        b.cond(BPF_JGE, vs[mid]!, upper, 'next');
+        search(vs.slice(0, mid));
+        b.bind(upper);
+        search(vs.slice(mid));
+      };
+      search([...vals].sort((x, y) => x - y));
       b.bind(ok);
       return;
     }
@@ -343,6 +409,7 @@ export function compileFilter(rules: readonly Rule[], options: CompileOptions): 
     resolution,
     decisions,
     defaultRet,
+    unknownRet,
     worstCasePath: worstCasePathLength(program),
   };
 }

@@ -26,14 +26,15 @@ export function ruleMatches(rule: ResolvedRule, data: SeccompData): boolean {
 /**
  * What a filter built from `rules` returns for `data`: KILL_PROCESS for a
  * foreign audit arch or a foreign-ABI number, else the action of the first
- * rule (in order) for `data.nr` whose conditions hold, else `defaultRet`.
+ * rule (in order) for `data.nr` whose conditions hold, else `defaultRet`
+ * for a syscall the arch knows and `unknownRet` for a number it does not.
  */
-export function decide(rules: readonly ResolvedRule[], arch: ArchDescriptor, data: SeccompData, defaultRet: number): number {
+export function decide(rules: readonly ResolvedRule[], arch: ArchDescriptor, data: SeccompData, defaultRet: number, unknownRet = defaultRet): number {
   if (data.arch >>> 0 !== arch.auditArch >>> 0) return SECCOMP_RET_KILL_PROCESS;
   const nr = data.nr >>> 0;
   if (arch.foreignAbiBit !== undefined && nr >= arch.foreignAbiBit) return SECCOMP_RET_KILL_PROCESS;
   for (const r of rules) {
     if (r.nr === nr && ruleMatches(r, data)) return r.ret;
   }
-  return defaultRet;
+  return Object.values(arch.syscalls).includes(nr) ? defaultRet : unknownRet;
 }

@@ -10,7 +10,7 @@ export function describeValue(v: ValueExpr): string {
   if (typeof v === 'bigint') return `0x${v.toString(16)}`;
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) return (v as readonly ValueExpr[]).map(describeValue).join('|');
-  return '<own pid>';
+  return `<own ${(v as { runtime: string }).runtime}>`;
 }
 
 /** `flags & (O_ACCMODE|O_CREAT) == O_RDONLY`, `prot has no PROT_EXEC`, `request in {FIONREAD, FIONBIO}` */

@@ -17,3 +17,5 @@ export * from './promises.js';
 export { openRequires } from './catalog/open.js';
 export * from './decide.js';
 export * from './describe.js';
+export { DENIED } from './catalog/denied.js';
+export type { Denial } from './catalog/denied.js';

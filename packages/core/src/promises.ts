@@ -1,29 +1,65 @@
 /**
  * Promises: OpenBSD pledge(2)'s vocabulary, parsed and turned into the rules
- * in force.
+ * in force and into a filter.
  */
+import type { ArchDescriptor } from './arch.js';
 import { ALWAYS_RULES, FALLBACK_RULES } from './catalog/always.js';
+import { NET_RULES } from './catalog/net.js';
 import { PATH_RULES } from './catalog/paths.js';
+import { PROCESS_RULES } from './catalog/process.js';
 import { STDIO_RULES } from './catalog/stdio.js';
+import { compileFilter, type CompiledFilter, type RuntimeValues } from './compile.js';
 import { PledgeError } from './errors.js';
-import type { Rule } from './rules.js';
+import { KILL_PROCESS, type Action, type Rule } from './rules.js';
 
-/** A promise this version implements, with its meaning in one line. */
+/** A promise, with its meaning in one line. */
 export interface PromiseInfo {
   readonly name: string;
   readonly summary: string;
 }
 
-/** The implemented promises, in OpenBSD's documentation order. */
+/** The promises this library implements, in OpenBSD's documentation order (pledge(2)). */
 export const PROMISES: readonly PromiseInfo[] = [
-  { name: 'stdio', summary: 'I/O on open descriptors, memory without PROT_EXEC, time, threads, signals to itself' },
-  { name: 'rpath', summary: 'read-only opens and path metadata; listing directories' },
-  { name: 'wpath', summary: 'write opens (O_WRONLY, O_TRUNC; O_RDWR with rpath) and path metadata' },
-  { name: 'cpath', summary: 'creating and removing files and directories (O_CREAT with rpath/wpath)' },
+  { name: 'stdio', summary: 'I/O on open descriptors, memory without PROT_EXEC, time, threads, signals to itself, pipes, socketpair' },
+  { name: 'rpath', summary: 'read-only opens, path metadata (stat, access, readlink), listing directories, chdir' },
+  { name: 'wpath', summary: 'write-only opens (O_WRONLY, O_TRUNC; O_RDWR with rpath), path metadata, truncate' },
+  { name: 'cpath', summary: 'creating and removing files and directories (O_CREAT with rpath/wpath), rename, link, symlink' },
+  { name: 'dpath', summary: 'special files: mkfifo, mknod' },
+  { name: 'tmppath', summary: 'mkstemp-style creation, lstat and unlink (pair with unveil("/tmp", "rwc"): paths are invisible to seccomp)' },
+  { name: 'fattr', summary: 'file times and modes (no setuid/setgid bits), chown to its own user and group' },
+  { name: 'chown', summary: 'chown to anyone; with fattr, setuid/setgid modes' },
+  { name: 'flock', summary: 'flock and fcntl locks' },
+  { name: 'unix', summary: 'AF_UNIX sockets: socket, connect, bind, listen, accept' },
+  { name: 'inet', summary: 'AF_INET/AF_INET6 TCP and UDP sockets: socket, connect, bind, listen, accept, sendto' },
+  { name: 'mcast', summary: 'with inet: multicast socket options' },
+  { name: 'route', summary: 'reading routing and interface tables: NETLINK_ROUTE sockets, SIOCGIF* ioctls' },
+  { name: 'dns', summary: 'name resolution: UDP/TCP sockets to name servers and read-only opens of the resolver files' },
+  { name: 'getpw', summary: 'user and group databases: read-only opens of /etc/passwd and /etc/group' },
+  { name: 'sendfd', summary: 'passing descriptors (sendmsg with SCM_RIGHTS); seccomp cannot single it out, stdio already allows sendmsg' },
+  { name: 'recvfd', summary: 'receiving descriptors (recvmsg with SCM_RIGHTS); seccomp cannot single it out, stdio already allows recvmsg' },
+  { name: 'tty', summary: 'terminal ioctls (attributes, window size, job control with proc, ptys with rpath wpath); never TIOCSTI' },
+  { name: 'proc', summary: 'fork, vfork, clone without namespaces, signals to other processes, priorities, limits, F_SETOWN' },
+  { name: 'exec', summary: 'execve; the new program inherits the filter' },
+  { name: 'prot_exec', summary: 'mmap and mprotect with PROT_EXEC' },
+  { name: 'settime', summary: 'setting the clocks' },
+  { name: 'ps', summary: 'scheduling facts about other processes (process lists are in /proc: rpath)' },
+  { name: 'vminfo', summary: 'sysinfo (memory and load figures)' },
+  { name: 'id', summary: 'setuid, setgid, setgroups, capabilities, limits, priorities' },
+  { name: 'unveil', summary: 'further unveil() calls (Landlock)' },
+  { name: 'error', summary: 'a call outside the promises fails with ENOSYS instead of killing; a later pledge() asking for more is silently narrowed' },
 ];
 
-/** Every rule of every implemented promise, plus the always-in-force rules. One source of truth. */
-export const CATALOG: readonly Rule[] = [...FALLBACK_RULES, ...ALWAYS_RULES, ...STDIO_RULES, ...PATH_RULES];
+/**
+ * OpenBSD promises for devices and subsystems Linux does not have in that
+ * form (pledge(2)): recognised and refused with `ENOTSUP`.
+ */
+export const UNSUPPORTED_PROMISES: Readonly<Record<string, string>> = {
+  audio: 'audio(4) ioctls', video: 'video(4) ioctls', bpf: 'bpf(4) device ioctls', pf: 'pf(4) ioctls',
+  tape: 'mt(4) tape ioctls', drm: 'drm(4) ioctls', vmm: 'vmm(4) ioctls', disklabel: 'disklabel ioctls', wroute: 'changing the routing table',
+};
+
+/** Every rule of every promise, plus the always-in-force rules. The one source of truth. */
+export const CATALOG: readonly Rule[] = [...FALLBACK_RULES, ...ALWAYS_RULES, ...STDIO_RULES, ...PATH_RULES, ...NET_RULES, ...PROCESS_RULES];
 
 const NAMES = new Set(PROMISES.map((p) => p.name));
 
@@ -31,11 +67,11 @@ const NAMES = new Set(PROMISES.map((p) => p.name));
  * Parses an OpenBSD promise string: names separated by spaces (runs of
  * spaces allowed, leading/trailing ignored; duplicates are harmless).
  * `""` is valid and means no promises (only the always-allowed calls).
- * @returns the set of promise names, sorted as in {@link PROMISES}.
+ * @returns the set of promise names, ordered as in {@link PROMISES}.
  * @throws PledgeError `EINVAL`/`UNKNOWN_PROMISE` naming the bad token and
- *   listing the valid promises; `EINVAL`/`BAD_ARGUMENT` if not a string.
- *   Source: OpenBSD pledge(2) ERRORS ("promises is malformed or contains
- *   invalid keywords").
+ *   listing the valid promises; `ENOTSUP`/`UNSUPPORTED_PROMISE` for an
+ *   OpenBSD device promise Linux has no equivalent of; `EINVAL`/`BAD_ARGUMENT`
+ *   if not a string. Source: OpenBSD pledge(2) ERRORS.
  */
 export function parsePromises(promises: string): ReadonlySet<string> {
   if (typeof promises !== 'string') {
@@ -43,25 +79,67 @@ export function parsePromises(promises: string): ReadonlySet<string> {
   }
   const tokens = promises.split(' ').filter((t) => t.length > 0);
   for (const t of tokens) {
-    if (!NAMES.has(t)) {
-      const valid = PROMISES.map((p) => p.name).join(' ');
-      throw new PledgeError('EINVAL', 'UNKNOWN_PROMISE', `unknown promise ${JSON.stringify(t)} in ${JSON.stringify(promises)}; valid promises: ${valid}`, { token: t, valid: [...NAMES] });
+    if (NAMES.has(t)) continue;
+    if (Object.hasOwn(UNSUPPORTED_PROMISES, t)) {
+      throw new PledgeError('ENOTSUP', 'UNSUPPORTED_PROMISE', `promise ${JSON.stringify(t)} (OpenBSD: ${UNSUPPORTED_PROMISES[t]}) is not supported on Linux`, { token: t });
     }
+    const valid = PROMISES.map((p) => p.name).join(' ');
+    throw new PledgeError('EINVAL', 'UNKNOWN_PROMISE', `unknown promise ${JSON.stringify(t)} in ${JSON.stringify(promises)}; valid promises: ${valid}`, { token: t, valid: [...NAMES] });
   }
   const set = new Set(tokens);
   return new Set(PROMISES.map((p) => p.name).filter((n) => set.has(n)));
 }
 
-/** Formats a promise set back into OpenBSD's string form. */
+/** Formats a promise set back into OpenBSD's string form, in canonical order. */
 export function formatPromises(set: ReadonlySet<string>): string {
   return PROMISES.map((p) => p.name).filter((n) => set.has(n)).join(' ');
 }
 
 /**
- * The rules in force for a promise set: every catalog rule whose
- * `requires` are all pledged, ENOSYS fallbacks first. `extra` rules (a
- * runtime allowance) are appended after the promise rules.
+ * The rules in force for a promise set: every catalog rule whose `requires`
+ * are all pledged, plus `extra` (a runtime allowance). Order: the ENOSYS
+ * fallbacks, then every ALLOW rule, then the rules that refuse softly with
+ * an errno (so that a promise allowing a call always wins over a soft
+ * refusal of the same call).
  */
 export function rulesFor(promises: ReadonlySet<string>, extra: readonly Rule[] = []): Rule[] {
-  return [...CATALOG, ...extra].filter((r) => r.requires.every((p) => promises.has(p)));
+  const active = [...FALLBACK_RULES, ...[...CATALOG, ...extra].filter((r) => !FALLBACK_RULES.includes(r))]
+    .filter((r) => r.requires.every((p) => promises.has(p)));
+  const fallback = active.filter((r) => FALLBACK_RULES.includes(r));
+  const allow = active.filter((r) => !FALLBACK_RULES.includes(r) && r.action.kind === 'allow');
+  const soft = active.filter((r) => !FALLBACK_RULES.includes(r) && r.action.kind !== 'allow');
+  return [...fallback, ...allow, ...soft];
+}
+
+/** The penalty a promise set implies: KILL_PROCESS, or ERRNO(ENOSYS) under `error` (OpenBSD). */
+export function penaltyFor(promises: ReadonlySet<string>): Action {
+  return promises.has('error') ? { kind: 'errno', errno: 'ENOSYS' } : KILL_PROCESS;
+}
+
+/** Options of {@link compilePromises}. */
+export interface CompilePromisesOptions {
+  readonly arch: ArchDescriptor;
+  /** Values baked into the filter (the pid for "signals to itself", uid/gid for fattr's chown). */
+  readonly runtime?: RuntimeValues;
+  /** Rules added after the promise rules (a runtime allowance). */
+  readonly extra?: readonly Rule[];
+  /** Overrides the penalty of {@link penaltyFor}. */
+  readonly penalty?: Action;
+}
+
+/**
+ * Compiles a promise string (or parsed set) into a filter for one arch:
+ * the rules of {@link rulesFor}, the penalty of {@link penaltyFor}, and
+ * ENOSYS for numbers the arch's table does not know (so newer C libraries
+ * fall back, as for clone3).
+ * @throws PledgeError as {@link parsePromises} and {@link compileFilter}.
+ */
+export function compilePromises(promises: string | ReadonlySet<string>, options: CompilePromisesOptions): CompiledFilter {
+  const set = typeof promises === 'string' ? parsePromises(promises) : promises;
+  return compileFilter(rulesFor(set, options.extra ?? []), {
+    arch: options.arch,
+    defaultAction: options.penalty ?? penaltyFor(set),
+    unknownAction: { kind: 'errno', errno: 'ENOSYS' },
+    ...(options.runtime ? { runtime: options.runtime } : {}),
+  });
 }

@@ -21,9 +21,10 @@ export type PromiseName = string;
 /**
  * A value in a rule: a number (or bigint, for 64-bit values), the name of an ABI constant, a value only
  * known when the filter is built (`{ runtime: 'pid' }`: the calling process'
- * id), or an array meaning the bitwise OR of its members.
+ * id; `'uid'`, `'gid'`: its real user and group id), or an array meaning the
+ * bitwise OR of its members.
  */
-export type ValueExpr = number | bigint | ConstantName | { readonly runtime: 'pid' } | readonly ValueExpr[];
+export type ValueExpr = number | bigint | ConstantName | { readonly runtime: 'pid' | 'uid' | 'gid' } | readonly ValueExpr[];
 
 /**
  * A condition on one argument: `(args[arg] & mask)` is one of `oneOf`

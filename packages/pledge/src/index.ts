@@ -5,8 +5,8 @@
  *     const input = fs.openSync(path, 'r');
  *     pledge('stdio');   // from here on: I/O on open descriptors only
  */
-export { pledge, compilePledge, currentPromises, isJitless } from './pledge.js';
-export type { CompilePledgeOptions } from './pledge.js';
+export { pledge, compilePledge, currentPromises, currentExecPromises, isJitless } from './pledge.js';
+export type { CompilePledgeOptions, PledgeStatus } from './pledge.js';
 export { archFor, ARCHES } from './arch.js';
 export { nodeRuntimeRules } from './node-runtime.js';
 export { PledgeError, PROMISES, parsePromises } from '@seccomp-scopes/core';

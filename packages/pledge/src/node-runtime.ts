@@ -60,6 +60,8 @@ export function nodeRuntimeRules(options: NodeRuntimeOptions): Rule[] {
     rule('capget', ALLOW, "Node checks its own capabilities before reading the environment in a Worker (SafeGetenv); read-only"),
     rule('ioctl', ALLOW, 'tty streams read the window size (TIOCGWINSZ), also on SIGWINCH; read-only',
       [arg.in(1, 32, 'request', ['TIOCGWINSZ'])]),
+    rule('ioctl', { kind: 'errno', errno: 'ENOTTY' }, "libuv asks whether a tty is a pty master (TIOCGPTN) before using it and takes ENOTTY as no; ptys need tty rpath wpath",
+      [arg.in(1, 32, 'request', ['TIOCGPTN'])]),
     rule('ioctl', EPERM, 'at exit Node restores the terminal attributes it saved (TCSETS) and accepts EPERM; the terminal stays unchanged',
       [arg.in(1, 32, 'request', ['TCSETS'])]),
     ...PROBES,

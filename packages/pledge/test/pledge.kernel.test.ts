@@ -233,7 +233,7 @@ describe('bad input changes nothing', () => {
       ${status}
     `);
     const out = lines(r.stdout);
-    expect(out[0]).toMatch(/^true EINVAL UNKNOWN_PROMISE unknown promise "bogus" in "stdio rpath bogus"; valid promises: stdio rpath wpath cpath$/);
+    expect(out[0]).toMatch(/^true EINVAL UNKNOWN_PROMISE unknown promise "bogus" in "stdio rpath bogus"; valid promises: stdio rpath wpath cpath dpath tmppath fattr chown flock unix inet mcast route dns getpw sendfd recvfd tty proc exec prot_exec settime ps vminfo id unveil error$/);
     expect(out[1]).toBe('0 0');
   });
   it('io_uring in use (UV_USE_IO_URING=1) is refused with ENOTSUP and nothing is installed', () => {

@@ -20,6 +20,7 @@ const enosys = (syscall: string, why: string): Rule =>
 /** Syscalls answered ENOSYS so the C library falls back to one the filter can inspect. Checked before promises. */
 export const FALLBACK_RULES: readonly Rule[] = [
   enosys('clone3', 'its flags live in a struct the filter cannot read; glibc then uses clone(), whose flags it can'),
+  enosys('openat2', 'its flags live in a struct the filter cannot read; libc then uses openat(), whose flags it can'),
   ...['io_uring_setup', 'io_uring_enter', 'io_uring_register'].map((s) =>
     enosys(s, 'operations submitted through a ring are never seen by seccomp; libuv then uses plain syscalls')),
 ];

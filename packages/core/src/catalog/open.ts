@@ -44,6 +44,7 @@ function describe(mode: string, creat: boolean, trunc: boolean, tmpfile: boolean
 export function openRules(syscall: 'open' | 'openat', flagsArg: 1 | 2): Rule[] {
   const rules: Rule[] = [];
   const mask: ConstantName[] = ['O_ACCMODE', 'O_CREAT', 'O_TRUNC', '__O_TMPFILE'];
+  const modeArg = (flagsArg + 1) as 2 | 3;
   for (const a of ACCESS) {
     for (const creat of [false, true]) {
       for (const trunc of [false, true]) {
@@ -55,9 +56,12 @@ export function openRules(syscall: 'open' | 'openat', flagsArg: 1 | 2): Rule[] {
           if (trunc) bits.push('O_TRUNC');
           if (tmpfile) bits.push('__O_TMPFILE');
           const requires = openRequires(a.read, a.write, creat, trunc, tmpfile);
+          const when = [arg.masked(flagsArg, 32, 'flags', mask, [bits])];
+          // A new file must not be born setuid/setgid (OpenBSD strips those bits under pledge; seccomp can only refuse).
+          if (creat || tmpfile) when.push(arg.bitsClear(modeArg, 32, 'mode', ['S_ISUID', 'S_ISGID']));
           rules.push({
             syscall,
-            when: [arg.masked(flagsArg, 32, 'flags', mask, [bits])],
+            when,
             action: ALLOW,
             requires,
             why: `${syscall} with ${describe(a.mode, creat, trunc, tmpfile)} needs ${requires.join(' and ')}`,
@@ -70,9 +74,30 @@ export function openRules(syscall: 'open' | 'openat', flagsArg: 1 | 2): Rule[] {
   return rules;
 }
 
+/**
+ * `tmppath`: what mkstemp(3) and unlink(2) need. OpenBSD restricts these to
+ * paths under /tmp; seccomp cannot see paths, so here the shape of the call
+ * is all that is checked (O_RDWR|O_CREAT|O_EXCL, mode without setuid bits).
+ * Pair it with unveil("/tmp", "rwc") to get OpenBSD's meaning.
+ */
+export function tmppathOpenRules(): Rule[] {
+  return ([['openat', 2], ['open', 1]] as const).map(([syscall, flagsArg]) => ({
+    syscall,
+    when: [
+      arg.masked(flagsArg, 32, 'flags', ['O_ACCMODE', 'O_CREAT', 'O_EXCL', 'O_TRUNC', '__O_TMPFILE'], [['O_RDWR', 'O_CREAT', 'O_EXCL']]),
+      arg.bitsClear((flagsArg + 1) as 2 | 3, 32, 'mode', ['S_ISUID', 'S_ISGID']),
+    ],
+    action: ALLOW,
+    requires: ['tmppath'],
+    why: 'mkstemp(3): a new file opened O_RDWR|O_CREAT|O_EXCL; the /tmp restriction needs unveil',
+    source: 'OpenBSD pledge(2) "tmppath"',
+  }));
+}
+
 /** creat(path, mode) is open(path, O_CREAT|O_WRONLY|O_TRUNC, mode). */
 export const CREAT_RULE: Rule = {
   syscall: 'creat',
+  when: [arg.bitsClear(1, 32, 'mode', ['S_ISUID', 'S_ISGID'])],
   action: ALLOW,
   requires: ['wpath', 'cpath'],
   why: 'creat() is open(O_CREAT|O_WRONLY|O_TRUNC)',

@@ -13,8 +13,9 @@ const OB = 'OpenBSD pledge(2) "stdio"';
 export const STDIO_RULES: readonly Rule[] = [
   ...allowEach(P, ['read', 'readv', 'pread64', 'preadv', 'preadv2', 'write', 'writev', 'pwrite64', 'pwritev', 'pwritev2'],
     'reading and writing descriptors the process already holds', OB),
-  ...allowEach(P, ['close', 'dup', 'dup2', 'dup3', 'lseek', 'fstat', 'fsync', 'fdatasync', 'ftruncate', 'fchdir'],
+  ...allowEach(P, ['close', 'dup', 'dup2', 'dup3', 'lseek', 'fstat', 'fsync', 'fdatasync', 'ftruncate', 'fchdir', 'fadvise64', 'readahead', 'fallocate', 'sync_file_range'],
     'descriptor bookkeeping on descriptors already open', OB),
+  ...allowEach(P, ['close_range'], 'closing a range of its own descriptors (closefrom); glibc >= 2.34 calls it directly', 'OpenBSD pledge(2) "stdio" (closefrom)'),
   ...allowEach(P, ['sendfile', 'splice', 'tee', 'copy_file_range'],
     'copies between descriptors already open (Linux forms of read+write)', 'Linux equivalents of read/write; seccomp-scopes and Cosmopolitan allow them'),
   // fstat() in glibc >= 2.33 and libuv's uv_fs_fstat use the *at forms with an empty path.
@@ -31,7 +32,7 @@ export const STDIO_RULES: readonly Rule[] = [
     'isatty(3): on Linux it is ioctl(TCGETS), a read of terminal attributes; OpenBSD answers isatty with fcntl(F_ISATTY) under stdio',
     'OpenBSD lib/libc/gen/isatty.c (F_ISATTY); glibc sysdeps/unix/sysv/linux/isatty.c'),
   // Memory.
-  ...allowEach(P, ['brk', 'munmap', 'madvise', 'mremap', 'msync', 'mincore'],
+  ...allowEach(P, ['brk', 'munmap', 'madvise', 'mremap', 'msync', 'mincore', 'mlock', 'mlock2', 'munlock'],
     'memory management of the process itself', OB),
   allowWhen(P, 'mmap', [arg.bitsClear(2, 32, 'prot', 'PROT_EXEC')],
     'memory without PROT_EXEC; executable memory needs prot_exec', OB),
@@ -41,27 +42,34 @@ export const STDIO_RULES: readonly Rule[] = [
   ...allowEach(P, ['clock_gettime', 'clock_getres', 'gettimeofday', 'time', 'nanosleep', 'clock_nanosleep', 'getitimer', 'setitimer', 'alarm'],
     'clocks and sleeping (the vDSO answers most clock reads without a syscall)', OB),
   // Identity and limits, read-only.
-  ...allowEach(P, ['getpid', 'gettid', 'getppid', 'getuid', 'geteuid', 'getgid', 'getegid', 'getresuid', 'getresgid', 'getgroups', 'getpgid', 'getpgrp', 'getsid', 'getrlimit', 'getrusage', 'umask', 'uname', 'getcpu', 'sched_getaffinity', 'sched_yield'],
+  ...allowEach(P, ['getpid', 'gettid', 'getppid', 'getuid', 'geteuid', 'getgid', 'getegid', 'getresuid', 'getresgid', 'getgroups', 'getpgid', 'getpgrp', 'getsid', 'getrlimit', 'getrusage', 'times', 'umask', 'uname', 'getcpu', 'sched_getaffinity', 'sched_yield'],
     'reading the process\' own identity, limits and scheduling', OB),
+  allowWhen(P, 'sched_getparam', [arg.in(0, 32, 'pid', [0])], 'its own scheduling parameters', OB),
+  allowWhen(P, 'sched_getscheduler', [arg.in(0, 32, 'pid', [0])], 'its own scheduling policy', OB),
   allowWhen(P, 'prlimit64', [arg.in(0, 32, 'pid', [0, { runtime: 'pid' }]), arg.in(2, 64, 'new_limit', [0])],
     'getrlimit() in glibc: prlimit64 on itself with no new limit (setting limits needs proc or id)', OB),
-  allowWhen(P, 'getrandom', [], 'getentropy(); random bytes from the kernel', OB),
+  ...allowEach(P, ['getrandom'], 'getentropy(); random bytes from the kernel', OB),
+  allowWhen(P, 'prctl', [arg.in(0, 32, 'option', ['PR_SET_NAME', 'PR_GET_NAME', 'PR_GET_DUMPABLE', 'PR_GET_KEEPCAPS', 'PR_CAPBSET_READ', 'PR_SET_PDEATHSIG', 'PR_GET_PDEATHSIG', 'PR_GET_TIMERSLACK', 'PR_GET_TID_ADDRESS', 'PR_GET_CHILD_SUBREAPER', 'PR_GET_THP_DISABLE', 'PR_SET_VMA', 'PR_SVE_GET_VL', 'PR_GET_TAGGED_ADDR_CTRL'])],
+    'thread names and read-only queries about itself; PR_SET_PDEATHSIG and PR_SET_VMA (naming its own mappings) only touch the caller', 'OpenBSD pledge(2) "stdio" (setthrname, getthrname); prctl(2)'),
+  allowWhen(P, 'arch_prctl', [arg.in(0, 32, 'code', ['ARCH_SET_FS', 'ARCH_GET_FS', 'ARCH_SET_GS', 'ARCH_GET_GS', 'ARCH_GET_CPUID'])],
+    'thread-local storage on x86_64 (OpenBSD always allows __set_tcb/__get_tcb); CPUID faulting (ARCH_SET_CPUID) is not allowed', 'OpenBSD pledge(2) (__set_tcb); arch_prctl(2)'),
+  ...allowEach(P, ['getsockopt'], 'reading socket options of sockets it already holds (SO_ERROR after connect, SO_TYPE); nothing changes', OB),
   // Signals, to itself only.
-  ...allowEach(P, ['rt_sigaction', 'rt_sigprocmask', 'rt_sigpending', 'rt_sigsuspend', 'rt_sigtimedwait', 'sigaltstack', 'pause'],
+  ...allowEach(P, ['rt_sigaction', 'rt_sigprocmask', 'rt_sigpending', 'rt_sigsuspend', 'rt_sigtimedwait', 'sigaltstack', 'pause', 'signalfd', 'signalfd4'],
     'handling signals', OB),
   allowWhen(P, 'kill', [arg.in(0, 32, 'pid', [0, { runtime: 'pid' }])],
     'signals to itself or its own process group (raise, abort); other processes need proc', OB),
   allowWhen(P, 'tgkill', [arg.in(0, 32, 'tgid', [{ runtime: 'pid' }])],
     'signals to its own threads (pthread_kill, raise)', OB),
   // Threads.
-  ...allowEach(P, ['futex', 'set_robust_list', 'get_robust_list', 'set_tid_address', 'rseq', 'membarrier'],
+  ...allowEach(P, ['futex', 'futex_waitv', 'set_robust_list', 'get_robust_list', 'set_tid_address', 'rseq', 'membarrier'],
     'thread synchronisation and per-thread kernel state', 'OpenBSD pledge(2) "stdio" (__tfork, futex, __thrsleep)'),
   allowWhen(P, 'clone', [
     arg.bitsSet(0, 64, 'flags', ['CLONE_VM', 'CLONE_FS', 'CLONE_FILES', 'CLONE_SIGHAND', 'CLONE_THREAD', 'CLONE_SYSVSEM']),
     arg.bitsClear(0, 64, 'flags', ['CLONE_NEWNS', 'CLONE_NEWCGROUP', 'CLONE_NEWUTS', 'CLONE_NEWIPC', 'CLONE_NEWUSER', 'CLONE_NEWPID', 'CLONE_NEWNET', 'CLONE_NEWTIME', 'CLONE_PTRACE', 'CLONE_UNTRACED', 'CLONE_VFORK', 'CLONE_PARENT']),
   ], 'new threads only (pthread_create); new processes need proc', 'OpenBSD pledge(2) "stdio" (__tfork); clone flags from glibc pthread_create'),
   // Waiting for events.
-  ...allowEach(P, ['poll', 'ppoll', 'select', 'pselect6', 'epoll_create', 'epoll_create1', 'epoll_ctl', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2', 'eventfd', 'eventfd2', 'pipe', 'pipe2', 'wait4', 'waitid'],
+  ...allowEach(P, ['poll', 'ppoll', 'select', 'pselect6', 'epoll_create', 'epoll_create1', 'epoll_ctl', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2', 'eventfd', 'eventfd2', 'pipe', 'pipe2', 'wait4', 'waitid', 'timerfd_create', 'timerfd_settime', 'timerfd_gettime'],
     'waiting on descriptors, pipes and children', OB),
   // Sockets already open.
   ...allowEach(P, ['recvfrom', 'recvmsg', 'recvmmsg', 'sendmsg', 'sendmmsg', 'shutdown', 'getsockname', 'getpeername'],

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The quick-start demo: runs job.mjs on an input (the shipped sample by
-// default), then runs it three more times playing an attacker who, after
-// taking over the PNG decoder, tries to open a file, start a process and
-// connect to the network. Each must be stopped by the kernel.
+// default), then runs it four more times playing an attacker who, after
+// taking over the PNG decoder, tries to read a file, write a file, start a
+// process and connect to the network. Each must be stopped by the kernel.
 //
 //   node demo.mjs [INPUT.png] [OUTPUT.png]
 //

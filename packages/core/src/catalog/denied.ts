@@ -1,0 +1,46 @@
+/**
+ * Syscalls no promise allows, on purpose, and why. Together with the rules
+ * this gives every syscall of an arch's table a written decision; a test
+ * checks that nothing is left undecided. Source of the reasons: the man
+ * pages of each call; OpenBSD has no promise for any of them.
+ */
+export interface Denial {
+  readonly syscalls: readonly string[];
+  readonly why: string;
+}
+
+export const DENIED: readonly Denial[] = [
+  { syscalls: ['ptrace', 'process_vm_readv', 'process_vm_writev', 'pidfd_getfd', 'kcmp', 'process_madvise', 'process_mrelease'],
+    why: 'reaches into other processes (memory, descriptors, tracing)' },
+  { syscalls: ['mount', 'umount2', 'pivot_root', 'chroot', 'swapon', 'swapoff', 'reboot', 'sethostname', 'setdomainname', 'syslog', 'acct', 'quotactl', 'quotactl_fd', 'nfsservctl', 'sysfs', 'ustat', 'vhangup', 'sync', 'syncfs', 'iopl', 'ioperm', 'modify_ldt', 'uselib', 'lookup_dcookie', 'move_mount', 'open_tree', 'fsopen', 'fsconfig', 'fsmount', 'fspick', 'mount_setattr', 'kexec_load', 'kexec_file_load', 'init_module', 'finit_module', 'delete_module', 'create_module', 'get_kernel_syms', 'query_module', 'afs_syscall', 'tuxcall', 'security', 'getpmsg', 'putpmsg', 'vserver', '_sysctl'],
+    why: 'administers the whole system, or is obsolete' },
+  { syscalls: ['unshare', 'setns'],
+    why: 'enters or creates namespaces (as root it would undo the sandbox\'s view of the system)' },
+  { syscalls: ['bpf', 'perf_event_open', 'userfaultfd', 'seccomp_unotify', 'fanotify_init', 'fanotify_mark', 'inotify_init', 'inotify_init1', 'inotify_add_watch', 'inotify_rm_watch'],
+    why: 'kernel programming, observation or event interfaces with a large attack surface' },
+  { syscalls: ['keyctl', 'add_key', 'request_key'],
+    why: 'the kernel keyring, shared beyond the process' },
+  { syscalls: ['personality'],
+    why: 'READ_IMPLIES_EXEC would make every readable mapping executable' },
+  { syscalls: ['pkey_mprotect', 'pkey_alloc', 'pkey_free', 'remap_file_pages', 'memfd_secret', 'set_mempolicy', 'get_mempolicy', 'mbind', 'migrate_pages', 'move_pages', 'set_mempolicy_home_node'],
+    why: 'memory interfaces outside the stdio contract (pkey_mprotect can set PROT_EXEC without the mprotect rule)' },
+  { syscalls: ['mlockall', 'munlockall'],
+    why: 'locking all memory, present and future, can exhaust memory for the whole system (mlock of ranges is in stdio)' },
+  { syscalls: ['memfd_create'],
+    why: 'an anonymous file that can be executed with execveat or mapped executable; not needed by stdio' },
+  { syscalls: ['name_to_handle_at', 'open_by_handle_at'],
+    why: 'opening files by handle bypasses path lookup (and unveil)' },
+  { syscalls: ['setxattr', 'lsetxattr', 'fsetxattr', 'removexattr', 'lremovexattr', 'fremovexattr'],
+    why: 'changing extended attributes (security labels, capabilities on files)' },
+  { syscalls: ['io_setup', 'io_destroy', 'io_getevents', 'io_submit', 'io_cancel', 'io_pgetevents'],
+    why: 'Linux AIO: submission through a context the filter does not look into' },
+  { syscalls: ['msgget', 'msgsnd', 'msgrcv', 'msgctl', 'semget', 'semop', 'semctl', 'semtimedop', 'shmget', 'shmat', 'shmctl', 'shmdt', 'mq_open', 'mq_unlink', 'mq_timedsend', 'mq_timedreceive', 'mq_notify', 'mq_getsetattr'],
+    why: 'System V and POSIX IPC objects are named system-wide (and shmat can map executable memory)' },
+  { syscalls: ['timer_create', 'timer_settime', 'timer_gettime', 'timer_getoverrun', 'timer_delete'],
+    why: 'POSIX timers can deliver signals to other threads by id; setitimer and timerfd cover the need' },
+  { syscalls: ['rt_sigqueueinfo', 'rt_tgsigqueueinfo'],
+    why: 'queued signals with forged sender information' },
+  { syscalls: ['socketcall', 'ipc'], why: 'multiplexers (i386, not on these arches)' },
+  { syscalls: ['get_thread_area', 'set_thread_area', 'epoll_ctl_old', 'epoll_wait_old', 'vmsplice', 'mseal', 'cachestat', 'fchmodat2', 'map_shadow_stack', 'futex_wake', 'futex_wait', 'futex_requeue', 'statmount', 'listmount', 'lsm_get_self_attr', 'lsm_set_self_attr', 'lsm_list_modules'],
+    why: 'not needed by any promise; newer calls not in the table answer ENOSYS' },
+];

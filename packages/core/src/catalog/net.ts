@@ -1,0 +1,72 @@
+/**
+ * Networking: `inet`, `mcast`, `unix`, `dns`, `route`, and the descriptor
+ * passing promises `sendfd`/`recvfd`.
+ *
+ * What seccomp cannot see, and so cannot check (said in docs/promises.md):
+ * the address behind a sockaddr pointer (connect/bind/sendto), so with any
+ * network promise connect() works on every socket the process holds,
+ * whatever its family; the contents of a msghdr (sendmsg/recvmsg addresses
+ * and SCM_RIGHTS), so `sendfd`/`recvfd` cannot be told apart from plain
+ * sendmsg/recvmsg, which `stdio` allows as OpenBSD does; netlink message
+ * types, so `route` cannot tell a routing-table read from a write (the
+ * kernel requires CAP_NET_ADMIN for writes: run unprivileged).
+ */
+import type { ConstantName } from '../constants.js';
+import { arg, type ArgCondition, type Rule } from '../rules.js';
+import { allowEach, allowWhen } from './helpers.js';
+
+const OB = 'OpenBSD pledge(2)';
+/** SOCK_TYPE_MASK (include/linux/net.h): the type without SOCK_NONBLOCK/SOCK_CLOEXEC, which are the only other bits the kernel accepts. */
+const SOCK_TYPE_MASK = 0xf;
+
+const socketRule = (requires: readonly string[], domains: ConstantName[], types: ConstantName[], protocols: readonly (ConstantName | number)[], why: string): Rule =>
+  allowWhen(requires, 'socket', [
+    arg.in(0, 32, 'domain', domains),
+    arg.masked(1, 32, 'type', SOCK_TYPE_MASK, types),
+    arg.in(2, 32, 'protocol', protocols),
+  ], why, OB);
+
+const sockopt = (requires: readonly string[], level: ConstantName, names: ConstantName[], why: string): Rule =>
+  allowWhen(requires, 'setsockopt', [arg.in(1, 32, 'level', [level]), arg.in(2, 32, 'optname', names)] as ArgCondition[], why, `${OB} (pledge_sockopt)`);
+
+/** Socket options a client or server commonly sets; no option that needs a capability, attaches BPF or changes routing. */
+const SOCKET_LEVEL: ConstantName[] = ['SO_REUSEADDR', 'SO_REUSEPORT', 'SO_KEEPALIVE', 'SO_LINGER', 'SO_BROADCAST', 'SO_OOBINLINE',
+  'SO_SNDBUF', 'SO_RCVBUF', 'SO_RCVLOWAT', 'SO_SNDLOWAT', 'SO_RCVTIMEO_OLD', 'SO_SNDTIMEO_OLD', 'SO_RCVTIMEO_NEW', 'SO_SNDTIMEO_NEW', 'SO_TIMESTAMP_OLD'];
+
+const CONNECTING = ['connect', 'bind', 'listen', 'accept', 'accept4'];
+
+export const NET_RULES: readonly Rule[] = [
+  // inet
+  socketRule(['inet'], ['AF_INET', 'AF_INET6'], ['SOCK_STREAM'], [0, 'IPPROTO_TCP'], 'TCP sockets'),
+  socketRule(['inet'], ['AF_INET', 'AF_INET6'], ['SOCK_DGRAM'], [0, 'IPPROTO_UDP', 'IPPROTO_ICMP', 'IPPROTO_ICMPV6'], 'UDP and ping sockets (no raw sockets)'),
+  ...allowEach(['inet'], CONNECTING, 'connecting, binding, listening and accepting (the address family is not visible to seccomp)', `${OB} "inet"`),
+  ...allowEach(['inet'], ['sendto'], 'datagrams to any address', `${OB} "inet"`),
+  sockopt(['inet'], 'SOL_SOCKET', SOCKET_LEVEL, 'common socket options'),
+  sockopt(['inet'], 'IPPROTO_TCP', ['TCP_NODELAY', 'TCP_MAXSEG', 'TCP_CORK', 'TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_DEFER_ACCEPT', 'TCP_QUICKACK', 'TCP_USER_TIMEOUT', 'TCP_FASTOPEN'], 'TCP options'),
+  sockopt(['inet'], 'IPPROTO_IP', ['IP_TOS', 'IP_TTL', 'IP_RECVERR', 'IP_MTU_DISCOVER', 'IP_PKTINFO', 'IP_RECVTTL', 'IP_RECVTOS', 'IP_BIND_ADDRESS_NO_PORT'], 'IPv4 options (no IP_HDRINCL)'),
+  sockopt(['inet'], 'IPPROTO_IPV6', ['IPV6_V6ONLY', 'IPV6_UNICAST_HOPS', 'IPV6_RECVPKTINFO', 'IPV6_TCLASS', 'IPV6_RECVERR'], 'IPv6 options'),
+  allowWhen(['inet'], 'ioctl', [arg.in(1, 32, 'request', ['SIOCATMARK'])], 'out-of-band mark on a socket', `${OB} "inet"`),
+  // mcast (with inet)
+  sockopt(['inet', 'mcast'], 'IPPROTO_IP', ['IP_MULTICAST_IF', 'IP_MULTICAST_TTL', 'IP_MULTICAST_LOOP', 'IP_ADD_MEMBERSHIP', 'IP_DROP_MEMBERSHIP'], 'joining and sending to IPv4 multicast groups'),
+  sockopt(['inet', 'mcast'], 'IPPROTO_IPV6', ['IPV6_MULTICAST_IF', 'IPV6_MULTICAST_HOPS', 'IPV6_MULTICAST_LOOP', 'IPV6_ADD_MEMBERSHIP', 'IPV6_DROP_MEMBERSHIP'], 'joining and sending to IPv6 multicast groups'),
+  // unix
+  socketRule(['unix'], ['AF_UNIX'], ['SOCK_STREAM', 'SOCK_DGRAM', 'SOCK_SEQPACKET'], [0], 'local sockets'),
+  ...allowEach(['unix'], CONNECTING, 'connecting, binding, listening and accepting (the address family is not visible to seccomp)', `${OB} "unix"`),
+  ...allowEach(['unix'], ['sendto'], 'datagrams to a local socket address', `${OB} "unix"`),
+  sockopt(['unix'], 'SOL_SOCKET', [...SOCKET_LEVEL, 'SO_PASSCRED'], 'common socket options and credentials passing'),
+  // dns: what the C library resolver does. The config files cannot be singled out by path.
+  socketRule(['dns'], ['AF_INET', 'AF_INET6'], ['SOCK_DGRAM'], [0, 'IPPROTO_UDP'], 'UDP to the name servers'),
+  socketRule(['dns'], ['AF_INET', 'AF_INET6'], ['SOCK_STREAM'], [0, 'IPPROTO_TCP'], 'TCP to the name servers (large answers)'),
+  ...allowEach(['dns'], ['connect', 'bind', 'sendto'], 'talking to the name servers; seccomp cannot check that the address is one', `${OB} "dns"`),
+  sockopt(['dns'], 'IPPROTO_IPV6', ['IPV6_RECVPKTINFO', 'IPV6_V6ONLY'], 'resolver socket options'),
+  sockopt(['dns'], 'IPPROTO_IP', ['IP_RECVERR'], 'resolver socket options'),
+  ...(['openat', 'open'] as const).map((syscall) => allowWhen(['dns'], syscall,
+    [arg.masked(syscall === 'openat' ? 2 : 1, 32, 'flags', ['O_ACCMODE', 'O_CREAT', 'O_TRUNC', '__O_TMPFILE'], ['O_RDONLY'])],
+    'reading /etc/resolv.conf, /etc/hosts, /etc/nsswitch.conf, /etc/services; seccomp cannot check the path, unveil can', `${OB} "dns"`)),
+  ...allowEach(['dns'], ['newfstatat', 'statx', 'stat'], 'the resolver checks whether /etc/resolv.conf changed', `${OB} "dns"`),
+  // route: reading interfaces and routes (getifaddrs, os.networkInterfaces()).
+  socketRule(['route'], ['AF_NETLINK'], ['SOCK_RAW', 'SOCK_DGRAM'], ['NETLINK_ROUTE'], 'rtnetlink, the routing and interface tables'),
+  ...allowEach(['route'], ['bind'], 'binding the netlink socket', 'OpenBSD pledge(2) "route"'),
+  allowWhen(['route'], 'ioctl', [arg.in(1, 32, 'request', ['SIOCGIFCONF', 'SIOCGIFFLAGS', 'SIOCGIFINDEX', 'SIOCGIFNAME', 'SIOCGIFMTU', 'SIOCGIFHWADDR', 'SIOCGIFADDR', 'SIOCGIFNETMASK', 'SIOCGIFBRDADDR'])],
+    'reading interface configuration (SIOCGIF*)', 'OpenBSD pledge(2) "route"'),
+];
