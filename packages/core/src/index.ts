@@ -19,3 +19,4 @@ export * from './decide.js';
 export * from './describe.js';
 export { DENIED } from './catalog/denied.js';
 export type { Denial } from './catalog/denied.js';
+export * from './landlock.js';

@@ -3,9 +3,14 @@
 // Every export is a thin, explicit wrapper around one syscall. Policy (which
 // flags to pass, whether to set no_new_privs first, what the filter contains)
 // belongs to the JavaScript layer. Semantics follow prctl(2), seccomp(2) and
-// the kernel's Documentation/userspace-api/seccomp_filter.rst.
+// the kernel's Documentation/userspace-api/seccomp_filter.rst. The Landlock
+// primitives (unveil) live in landlock.cc, with the two exports that are more
+// than a wrapper: enforcing a ruleset on every thread before Landlock ABI 8,
+// and unveil's process-wide lock state.
 
 #include <napi.h>
+
+#include "common.h"  // ThrowErrno, ThrowInvalid, InitLandlock
 
 #include <linux/filter.h>   // struct sock_filter, struct sock_fprog, BPF_MAXINSNS
 #include <linux/seccomp.h>  // SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_*
@@ -20,50 +25,10 @@
 
 namespace {
 
+using seccomp_scopes::ThrowErrno;
+using seccomp_scopes::ThrowInvalid;
+
 constexpr const char* kSeccompSyscall = "seccomp(SECCOMP_SET_MODE_FILTER)";
-
-// Symbolic name of an errno value ("EINVAL"). glibc >= 2.32 has
-// strerrorname_np(); elsewhere a small table covers what these syscalls can
-// return, and anything else falls back to the decimal number.
-std::string ErrnoName(int err) {
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
-  if (const char* name = strerrorname_np(err)) return name;
-#else
-  switch (err) {
-    case EPERM: return "EPERM";
-    case ESRCH: return "ESRCH";
-    case EFAULT: return "EFAULT";
-    case EACCES: return "EACCES";
-    case EBUSY: return "EBUSY";
-    case EINVAL: return "EINVAL";
-    case ENOMEM: return "ENOMEM";
-    case ENOSYS: return "ENOSYS";
-  }
-#endif
-  return std::to_string(err);
-}
-
-// Throws Error("<syscall> failed: <NAME> (<strerror>)") carrying
-// { code, errno, syscall }, in the style of Node's own system errors.
-[[noreturn]] void ThrowErrno(Napi::Env env, int err, const char* syscall) {
-  const std::string name = ErrnoName(err);
-  Napi::Error error = Napi::Error::New(
-      env, std::string(syscall) + " failed: " + name + " (" + std::strerror(err) + ")");
-  error.Set("code", Napi::String::New(env, name));
-  error.Set("errno", Napi::Number::New(env, err));
-  error.Set("syscall", Napi::String::New(env, syscall));
-  throw error;
-}
-
-// Argument validation failure, raised before any syscall is made. It has a
-// `code` of 'EINVAL' but deliberately no `errno`/`syscall`: the kernel was
-// never asked.
-template <typename ErrorT>
-[[noreturn]] void ThrowInvalid(Napi::Env env, const std::string& message) {
-  ErrorT error = ErrorT::New(env, message);
-  error.Set("code", Napi::String::New(env, "EINVAL"));
-  throw error;
-}
 
 // setNoNewPrivs(): void
 // prctl(PR_SET_NO_NEW_PRIVS, 1): irrevocable for this thread and its
@@ -161,6 +126,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getSeccompMode", Napi::Function::New(env, GetSeccompMode, "getSeccompMode"));
   exports.Set("installFilter", Napi::Function::New(env, InstallFilter, "installFilter"));
   exports.Set("gettid", Napi::Function::New(env, GetTid, "gettid"));
+  seccomp_scopes::InitLandlock(env, exports);
   return exports;
 }
 

@@ -10,3 +10,5 @@ export type { CompilePledgeOptions, PledgeStatus } from './pledge.js';
 export { archFor, ARCHES } from './arch.js';
 export { nodeRuntimeRules } from './node-runtime.js';
 export { PledgeError, PROMISES, parsePromises } from '@seccomp-scopes/core';
+export { unveil, unveilStatus } from './unveil.js';
+export type { UnveilOptions, UnveilStatus, UnveilRuleStatus, UnveilThreadStatus } from './unveil.js';

@@ -1,0 +1,449 @@
+/**
+ * unveil() for the running Node.js process, on Landlock.
+ *
+ * Semantics: OpenBSD unveil(2), with the differences Linux imposes
+ * (docs/unveil.md):
+ *
+ * - `unveil(path, permissions)` records a rule; nothing is enforced until
+ *   `unveil()` (no arguments) locks. On OpenBSD the first call already
+ *   hides the rest of the file system.
+ * - The lock builds one Landlock ruleset from the rules, enforces it on
+ *   every thread of the process (LANDLOCK_RESTRICT_SELF_TSYNC on ABI 8,
+ *   otherwise a signal to each thread, see
+ *   @seccomp-scopes/native `landlockRestrictThreads`), and refuses any later
+ *   unveil() with EPERM.
+ * - A path not unveiled is refused with EACCES for every access Landlock
+ *   governs (OpenBSD: ENOENT); what Landlock cannot restrict is listed in
+ *   docs/unveil.md.
+ *
+ * The letters map to Landlock rights as in @seccomp-scopes/core
+ * `UNVEIL_PERMISSIONS`; the kernel's ABI decides which rights exist
+ * (`landlockDowngrade`).
+ */
+import {
+  PledgeError, UNVEIL_ALL_RIGHTS, landlockDowngrade, landlockRightNames, unveilRuleRights, unveilWidenedRules,
+  parseUnveilPermissions, type LandlockDowngrade, type LandlockFsRight,
+} from '@seccomp-scopes/core';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as native from '@seccomp-scopes/native';
+import { currentPromises } from './pledge.js';
+
+/** Options of the locking call, `unveil(options)`. */
+export interface UnveilOptions {
+  /**
+   * `false` (default): if the kernel cannot enforce everything unveil()
+   * promises (no Landlock; a right its ABI lacks whose absence leaves an
+   * access unrestricted; a rule Landlock would widen; a thread that cannot
+   * be restricted), throw PledgeError `ENOTSUP`, if possible before
+   * changing anything.
+   *
+   * `true`: enforce what this kernel and process allow, emit one
+   * `UnveilWarning` (process.emitWarning) per gap, and report it in
+   * {@link unveilStatus}. With no Landlock at all that means enforcing
+   * nothing.
+   */
+  readonly bestEffort?: boolean;
+}
+
+/** One unveiled path, as enforced (or to be). */
+export interface UnveilRuleStatus {
+  /** The path as given. */
+  readonly path: string;
+  /** The file or directory it named when unveil() was called (symlinks resolved). */
+  readonly resolved: string;
+  readonly directory: boolean;
+  /** Canonical letters, `rwxc` order. */
+  readonly permissions: string;
+  /** Landlock rights granted beneath it (after the kernel's ABI, once locked). */
+  readonly rights: readonly LandlockFsRight[];
+}
+
+/** How the Landlock domain reached the process' threads. */
+export interface UnveilThreadStatus {
+  /** `tsync`: one landlock_restrict_self with TSYNC (ABI 8); `signal`: one per thread from a signal handler; `none`: nothing enforced. */
+  readonly method: 'tsync' | 'signal' | 'none';
+  /** The real-time signal used by `signal`. */
+  readonly signal?: number;
+  /** Threads that existed during the lock (null if /proc could not be read under `tsync`). */
+  readonly total: number | null;
+  /** Threads now in the domain (with `tsync`: all of them). */
+  readonly restricted: number | null;
+  /** Threads that are not, and why (`blocked` the signal, `timeout`, `failed: EPERM`, …). */
+  readonly unrestricted: readonly { readonly tid: number; readonly reason: string }[];
+}
+
+/** What unveil() enforces: {@link unveilStatus}. */
+export interface UnveilStatus {
+  /** Whether unveil() has been locked (in any thread of the process). */
+  readonly locked: boolean;
+  /** Whether a Landlock domain is in force (false before the lock, without Landlock, or with no rules). */
+  readonly enforced: boolean;
+  readonly bestEffort: boolean;
+  /** The kernel's Landlock ABI (0: none), or null if it was not asked (before the lock under a pledge without `unveil`). */
+  readonly abi: number | null;
+  /** Rights the ruleset handles: denied wherever no rule grants them. */
+  readonly handled: readonly LandlockFsRight[];
+  /** Rights unveil() maps to that this kernel cannot handle. */
+  readonly dropped: readonly LandlockFsRight[];
+  readonly rules: readonly UnveilRuleStatus[];
+  /** null before the lock. */
+  readonly threads: UnveilThreadStatus | null;
+  /** Every warning the lock emitted. */
+  readonly warnings: readonly string[];
+}
+
+interface PendingRule {
+  readonly given: string;
+  readonly resolved: string;
+  readonly fd: number;
+  readonly directory: boolean;
+  readonly permissions: string;
+}
+
+/** Rules recorded by unveil(path, permissions) in this JS realm, by resolved path. */
+const pending = new Map<string, PendingRule>();
+
+/** How long each round of the per-thread enforcement waits for the threads' answers. */
+const THREAD_TIMEOUT_MS = 2000;
+
+const WARNING_TYPE = 'UnveilWarning';
+
+// Load the addon while this realm can still read it: once any thread locks
+// unveil(), node-gyp-build and the .node file are outside the unveiled
+// paths, and a Worker realm that had not loaded it could not even answer
+// EPERM.
+if (process.platform === 'linux') {
+  try {
+    native.unveilState();
+  } catch {
+    // the first real call reports it
+  }
+}
+
+function lockedStatus(): UnveilStatus | undefined {
+  const state = native.unveilState();
+  if (state.state !== 'locked' || state.report === undefined) return undefined;
+  return JSON.parse(state.report) as UnveilStatus;
+}
+
+/** EPERM once locked, or under a pledge without `unveil` (OpenBSD pledge(2): dropping "unveil" locks it). */
+function refuseIfLocked(what: string): void {
+  if (native.unveilState().state !== 'open') {
+    throw new PledgeError('EPERM', 'PRIVILEGE_INCREASE', `${what}: unveil() is locked; no path can be unveiled any more`, {});
+  }
+  const promises = currentPromises();
+  if (promises !== undefined && !promises.split(' ').includes('unveil')) {
+    const lost = pending.size > 0 ? `; the ${pending.size} path(s) unveiled before were never enforced: lock with unveil() before pledge()` : '';
+    throw new PledgeError('EPERM', 'PRIVILEGE_INCREASE',
+      `${what}: the process pledged ${JSON.stringify(promises)}, without "unveil", which locks unveil()${lost}`, { promises });
+  }
+}
+
+/** The kernel's Landlock ABI, 0 when Landlock is missing or disabled. */
+function probeAbi(): { abi: number; reason?: string } {
+  try {
+    return { abi: native.landlockAbi() };
+  } catch (e) {
+    const err = e as native.NativeError;
+    if (err.code === 'ENOSYS') return { abi: 0, reason: 'landlock_create_ruleset: ENOSYS, the kernel has no Landlock (or a seccomp filter refuses it)' };
+    if (err.code === 'EOPNOTSUPP' || err.code === 'ENOTSUP') return { abi: 0, reason: `landlock_create_ruleset: ${err.code}, Landlock is built in but not enabled at boot (lsm=)` };
+    throw new PledgeError(err.code ?? 'EIO', 'KERNEL', `unveil: ${err.message}`, { syscall: err.syscall, errno: err.errno });
+  }
+}
+
+function canonicalPath(fd: number, given: string): string {
+  try {
+    return fs.readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    try {
+      return fs.realpathSync(given);
+    } catch {
+      return path.resolve(given);
+    }
+  }
+}
+
+function addRule(target: string | URL, permissions: unknown): void {
+  refuseIfLocked('unveil');
+  if (typeof permissions !== 'string') {
+    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `unveil(path, permissions): permissions must be a string of letters from "rwxc" (or both arguments omitted to lock), got ${permissions === null ? 'null' : typeof permissions}`, { value: permissions });
+  }
+  const letters = parseUnveilPermissions(permissions);
+  const given = target instanceof URL ? fileURLToPath(target) : target;
+  if (given.includes('\0')) {
+    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', 'unveil: path must not contain NUL bytes', { path: given });
+  }
+  let fd: number;
+  try {
+    fd = native.openPath(given);
+  } catch (e) {
+    const err = e as native.NativeError;
+    const reason = ['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG'].includes(err.code) ? 'BAD_ARGUMENT' : 'KERNEL';
+    const hint = err.code === 'EACCES' && currentPromises() !== undefined ? ' (under pledge(), opening a path needs "rpath")' : '';
+    throw new PledgeError(err.code ?? 'EIO', reason, `unveil(${JSON.stringify(given)}, ${JSON.stringify(permissions)}): ${err.message}${hint}`, { path: given, syscall: err.syscall, errno: err.errno });
+  }
+  let directory: boolean;
+  try {
+    directory = fs.fstatSync(fd).isDirectory();
+  } catch (e) {
+    fs.closeSync(fd);
+    throw e;
+  }
+  const resolved = canonicalPath(fd, given);
+  // OpenBSD replaces the permissions of a path unveiled again.
+  const previous = pending.get(resolved);
+  if (previous) fs.closeSync(previous.fd);
+  pending.set(resolved, { given, resolved, fd, directory, permissions: letters });
+}
+
+function emitWarnings(warnings: readonly string[]): void {
+  for (const w of warnings) process.emitWarning(w, { type: WARNING_TYPE, code: 'UNVEIL_DOWNGRADE' });
+}
+
+/** Lazy set-up Node would otherwise do after the lock (as pledge() does before its filter). */
+function prepareRuntime(): void {
+  void process.stdout;
+  void process.stderr;
+  void new Date().toString();
+}
+
+function closePending(): void {
+  for (const rule of pending.values()) {
+    try { fs.closeSync(rule.fd); } catch { /* already closed */ }
+  }
+  pending.clear();
+}
+
+function ruleStatus(rule: PendingRule, handled: number): UnveilRuleStatus & { mask: number } {
+  const { rights } = unveilRuleRights(rule.permissions, rule.directory);
+  const mask = rights & handled;
+  return { path: rule.given, resolved: rule.resolved, directory: rule.directory, permissions: rule.permissions, rights: landlockRightNames(mask), mask };
+}
+
+function threadsFromReport(report: native.ThreadRestrictReport): UnveilThreadStatus {
+  const unrestricted = report.threads
+    .filter((t) => t.result !== 'restricted' && t.result !== 'exited')
+    .map((t) => ({
+      tid: t.tid,
+      reason: t.result === 'blocked' ? `blocks signal ${report.signal} (SigBlk ${t.sigblk ?? '?'})`
+        : t.result === 'failed' ? `failed: ${t.code ?? 'unknown'}`
+          : t.result,
+    }));
+  const alive = report.threads.filter((t) => t.result !== 'exited');
+  return {
+    method: 'signal', signal: report.signal, total: alive.length,
+    restricted: report.threads.filter((t) => t.result === 'restricted').length, unrestricted,
+  };
+}
+
+function taskCount(): number | null {
+  try {
+    return fs.readdirSync('/proc/self/task').length;
+  } catch {
+    return null;
+  }
+}
+
+function lock(options: UnveilOptions): UnveilStatus {
+  refuseIfLocked('unveil()');
+  const bestEffort = options.bestEffort ?? false;
+  if (!native.unveilClaim()) {
+    throw new PledgeError('EPERM', 'PRIVILEGE_INCREASE', 'unveil(): unveil() is locked (or being locked by another thread)', {});
+  }
+  let committed = false;
+  const commit = (status: UnveilStatus): UnveilStatus => {
+    native.unveilCommit(JSON.stringify(status));
+    committed = true;
+    closePending();
+    return status;
+  };
+  try {
+    const rules = [...pending.values()];
+    const { abi, reason } = probeAbi();
+    const plan: LandlockDowngrade = landlockDowngrade(UNVEIL_ALL_RIGHTS, abi, { bestEffort, ...(reason ? { unavailableReason: reason } : {}) });
+    if (plan.error) throw plan.error;
+    const statuses = rules.map((r) => ruleStatus(r, plan.handled));
+    const warnings = [...plan.warnings];
+
+    // Where Landlock gives more than OpenBSD would.
+    const widened = unveilWidenedRules(statuses.map((s) => ({ path: s.resolved, directory: s.directory, rights: s.mask })));
+    if (widened.length > 0 && plan.enforced) {
+      const text = widened.map((w) => `${w.path} also gets ${landlockRightNames(w.extra).join('|')} from ${w.ancestor}`).join('; ');
+      const message = `Landlock grants the union of the rules on the way from /, so a rule beneath another cannot take rights away (OpenBSD: the most specific rule wins): ${text}`;
+      if (!bestEffort) throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME', `unveil(): ${message}; unveil the paths without overlap, or pass { bestEffort: true }`, { widened });
+      warnings.push(`unveil (best effort): ${message}`);
+    }
+    // "c" on a file: OpenBSD lets that one name be removed and created again;
+    // Landlock rules on a file can only hold file rights. (READ_DIR from "r"
+    // on a file means nothing either way, so it is not worth a warning.)
+    for (const s of statuses) {
+      if (!s.directory && s.permissions.includes('c') && plan.enforced) {
+        warnings.push(`unveil(${JSON.stringify(s.path)}, ${JSON.stringify(s.permissions)}): "c" cannot apply to a non-directory under Landlock; creating or removing it needs "c" on its directory`);
+      }
+    }
+
+    const base = {
+      locked: true, bestEffort, abi,
+      handled: landlockRightNames(plan.handled), dropped: landlockRightNames(plan.dropped),
+      rules: statuses.map(({ mask: _mask, ...s }) => s),
+    };
+
+    // No Landlock (best effort), or nothing unveiled: OpenBSD hides the file
+    // system only once a path is unveiled; locking alone hides nothing.
+    if (!plan.enforced || rules.length === 0) {
+      const status: UnveilStatus = { ...base, enforced: false, threads: { method: 'none', total: null, restricted: 0, unrestricted: [] }, warnings };
+      commit(status);
+      emitWarnings(warnings);
+      return status;
+    }
+
+    prepareRuntime();
+    let rulesetFd: number;
+    try {
+      rulesetFd = native.landlockCreateRuleset(plan.handled);
+    } catch (e) {
+      const err = e as native.NativeError;
+      throw new PledgeError(err.code ?? 'EIO', 'KERNEL', `unveil(): ${err.message}`, { syscall: err.syscall, errno: err.errno });
+    }
+    try {
+      for (const s of statuses) {
+        if (s.mask === 0) continue; // "" (or "c" on a file): hidden, which is what no rule means
+        try {
+          native.landlockAddPathRule(rulesetFd, pending.get(s.resolved)!.fd, s.mask);
+        } catch (e) {
+          const err = e as native.NativeError;
+          throw new PledgeError(err.code ?? 'EIO', 'KERNEL', `unveil(): rule for ${JSON.stringify(s.path)}: ${err.message}`, { path: s.path, syscall: err.syscall, errno: err.errno });
+        }
+      }
+
+      let threads: UnveilThreadStatus;
+      if (plan.threadSync === 'tsync') {
+        const total = taskCount();
+        try {
+          if (!native.getNoNewPrivs()) native.setNoNewPrivs();
+          native.landlockRestrictSelf(rulesetFd, plan.restrictFlags);
+        } catch (e) {
+          const err = e as native.NativeError;
+          throw new PledgeError(err.code ?? 'EIO', 'KERNEL', `unveil(): ${err.message}`, { syscall: err.syscall, errno: err.errno });
+        }
+        threads = { method: 'tsync', total, restricted: total, unrestricted: [] };
+      } else {
+        let report: native.ThreadRestrictReport;
+        try {
+          report = native.landlockRestrictThreads(rulesetFd, THREAD_TIMEOUT_MS, !bestEffort);
+        } catch (e) {
+          const err = e as native.NativeError & { partial?: boolean };
+          if (err.partial) {
+            commit({ ...base, enforced: true, threads: { method: 'signal', total: null, restricted: 1, unrestricted: [] }, warnings: [...warnings, err.message] });
+          }
+          const hint = err.syscall === 'open(/proc/self/task)' && currentPromises() !== undefined
+            ? ` (under pledge(), enumerating threads needs "rpath"; lock unveil() before pledge())` : '';
+          throw new PledgeError(err.code === 'EACCES' && hint ? 'ENOTSUP' : err.code ?? 'EIO', 'KERNEL', `unveil(): ${err.message}${hint}`, { syscall: err.syscall, errno: err.errno });
+        }
+        if (report.aborted) {
+          const blocked = report.threads.filter((t) => t.result === 'blocked');
+          throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
+            `unveil(): thread(s) ${blocked.map((t) => `${t.tid} (SigBlk ${t.sigblk})`).join(', ')} block signal ${report.signal}, so Landlock ABI ${abi} cannot restrict them `
+            + `(LANDLOCK_RESTRICT_SELF_TSYNC needs ABI 8, Linux 7.0). Node starts one before any user code: the inspector's SIGUSR1 thread, which blocks every signal and only waits on a semaphore. `
+            + 'Nothing was changed; pass { bestEffort: true } to restrict every other thread and accept this gap',
+            { tids: blocked.map((t) => t.tid), signal: report.signal, abi });
+        }
+        threads = threadsFromReport(report);
+        if (report.incomplete) threads = { ...threads, unrestricted: [...threads.unrestricted, { tid: 0, reason: 'incomplete: threads kept appearing, or /proc/self/task could not be rescanned' }] };
+      }
+
+      if (threads.unrestricted.length > 0) {
+        const list = threads.unrestricted.map((t) => `${t.tid}: ${t.reason}`).join('; ');
+        const message = `${threads.unrestricted.length} thread(s) are NOT restricted by unveil(): ${list}`;
+        warnings.push(`unveil (${bestEffort ? 'best effort' : 'strict'}): ${message}`);
+        const status: UnveilStatus = { ...base, enforced: true, threads, warnings };
+        commit(status);
+        if (!bestEffort) {
+          const first = threads.unrestricted[0]!.reason;
+          const code = first.startsWith('failed: ') ? first.slice(8) : first.startsWith('blocks') ? 'ENOTSUP' : 'ETIMEDOUT';
+          throw new PledgeError(code, 'KERNEL', `unveil(): ${message}. unveil() is now locked and every other thread restricted; see unveilStatus()`, { unrestricted: threads.unrestricted });
+        }
+        emitWarnings(warnings);
+        return status;
+      }
+      const status: UnveilStatus = { ...base, enforced: true, threads, warnings };
+      commit(status);
+      emitWarnings(warnings);
+      return status;
+    } finally {
+      fs.closeSync(rulesetFd);
+    }
+  } finally {
+    if (!committed) native.unveilRelease();
+  }
+}
+
+/**
+ * OpenBSD's unveil(2) on Landlock.
+ *
+ * - `unveil(path, permissions)`: records that `path` (a file or directory,
+ *   symlinks followed, bound to what it names now) may be accessed with
+ *   `permissions`, any subset of `r` (read, list), `w` (write, truncate,
+ *   device ioctls), `x` (execute), `c` (create, remove, move between
+ *   directories); `""` hides it. Calling it again for the same path
+ *   replaces the permissions. Nothing is enforced yet.
+ * - `unveil()` (or `unveil(null, null)`, or `unveil(options)`): locks.
+ *   Every path not unveiled becomes inaccessible to every file-system
+ *   access Landlock governs, on every thread of the process; any later
+ *   unveil() throws EPERM. Returns {@link unveilStatus}.
+ *
+ * Under pledge(), unveil() needs the `unveil` promise (and `rpath`, to open
+ * the path and, before Landlock ABI 8, to list the process' threads):
+ * unveil first, then pledge.
+ *
+ * @throws PledgeError `EINVAL` (bad permission letter, naming it and
+ *   listing `rwxc`; one of path/permissions missing), `ENOENT` (no such
+ *   path), `EPERM` (after the lock, or under a pledge without `unveil`),
+ *   `ENOTSUP` (strict lock on a kernel or process where the promise cannot
+ *   be kept: see {@link UnveilOptions.bestEffort}), or the errno of a
+ *   failed Landlock call with reason `KERNEL`.
+ */
+export function unveil(path: string | URL, permissions: string): void;
+export function unveil(options?: UnveilOptions): UnveilStatus;
+export function unveil(path: null | undefined, permissions: null | undefined, options?: UnveilOptions): UnveilStatus;
+export function unveil(first?: string | URL | UnveilOptions | null, permissions?: string | null, options?: UnveilOptions): void | UnveilStatus {
+  if (typeof first === 'string' || first instanceof URL) {
+    addRule(first, permissions);
+    return;
+  }
+  if (first === undefined || first === null) {
+    if (permissions !== undefined && permissions !== null) {
+      throw new PledgeError('EINVAL', 'BAD_ARGUMENT', 'unveil(path, permissions): path is missing (pass both, or neither to lock)', {});
+    }
+    return lock(options ?? {});
+  }
+  if (typeof first === 'object' && permissions === undefined && options === undefined) {
+    return lock(first);
+  }
+  throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `unveil: expected (path, permissions), () or (options), got (${typeof first}, ${typeof permissions})`, {});
+}
+
+/**
+ * What unveil() enforces now: whether it is locked, the kernel's Landlock
+ * ABI, the rights handled and dropped, the rules, and how many threads the
+ * domain reached (with the ones it did not, and why). Before the lock,
+ * `rules` are the paths recorded so far in this JS realm and `threads` is
+ * null. Does not change anything.
+ */
+export function unveilStatus(): UnveilStatus {
+  const locked = lockedStatus();
+  if (locked) return locked;
+  const promises = currentPromises();
+  const canAsk = promises === undefined || promises.split(' ').includes('unveil');
+  const abi = canAsk ? probeAbi().abi : null;
+  const plan = abi === null ? undefined : landlockDowngrade(UNVEIL_ALL_RIGHTS, abi, { bestEffort: true });
+  const handled = plan?.handled ?? 0;
+  return {
+    locked: false, enforced: false, bestEffort: false, abi,
+    handled: landlockRightNames(handled), dropped: plan ? landlockRightNames(plan.dropped) : [],
+    rules: [...pending.values()].map((r) => { const { mask: _mask, ...s } = ruleStatus(r, abi === null ? UNVEIL_ALL_RIGHTS : handled); return s; }),
+    threads: null, warnings: [],
+  };
+}
