@@ -144,7 +144,8 @@ export function resolveRules(rules: readonly Rule[], arch: ArchDescriptor, runti
     out.push({
       rule,
       nr,
-      when: (rule.when ?? []).map((c) => resolveCondition(c, arch, runtime, where)),
+      // Identical conditions are the same condition: keep one.
+      when: [...new Map((rule.when ?? []).map((c) => resolveCondition(c, arch, runtime, where)).map((c) => [conditionKey(c), c] as const)).values()],
       ret: actionValue(rule.action, arch),
     });
   }
@@ -181,28 +182,30 @@ export interface CompiledFilter {
   readonly worstCasePath: number;
 }
 
-const sameCondition = (a: ResolvedCondition, b: ResolvedCondition): boolean =>
-  a.arg === b.arg && a.width === b.width && a.mask === b.mask && a.negate === b.negate &&
-  a.oneOf.length === b.oneOf.length && a.oneOf.every((v, k) => v === b.oneOf[k]);
+/** A canonical text for a condition, so equal conditions compare equal. */
+const conditionKey = (c: ResolvedCondition): string => `${c.arg}/${c.width}/${c.mask}/${c.negate}/${c.oneOf.join(',')}`;
+/** The same without the values: conditions that can be merged by joining their values. */
+const shapeKey = (c: ResolvedCondition): string => `${c.arg}/${c.width}/${c.mask}/${c.negate}`;
 
-/** Merges two rules with the same action whose conditions differ only in one condition's values; else undefined. */
+/**
+ * Merges two rules with the same action whose conditions are the same
+ * except for the values of exactly one non-negated condition (same argument,
+ * width and mask): `(A ∧ R) ∨ (B ∧ R) = (A ∪ B) ∧ R`. Conditions of a rule
+ * are distinct (see resolveRules). Returns undefined when they do not fit.
+ */
 function mergePair(x: ResolvedRule, y: ResolvedRule): ResolvedRule | undefined {
   if (x.ret !== y.ret || x.when.length !== y.when.length || x.when.length === 0) return undefined;
-  let differ = -1;
-  for (let k = 0; k < x.when.length; k++) {
-    const a = x.when[k]!;
-    const b = y.when.find((c) => sameCondition(c, a));
-    if (b) continue;
-    if (differ >= 0) return undefined;
-    differ = k;
-  }
-  if (differ < 0) return x; // identical conditions
-  const a = x.when[differ]!;
-  const rest = x.when.filter((_, k) => k !== differ);
-  const b = y.when.find((c) => !rest.some((r) => sameCondition(r, c)));
-  if (!b || a.negate || b.negate || a.arg !== b.arg || a.width !== b.width || a.mask !== b.mask) return undefined;
+  const yKeys = new Set(y.when.map(conditionKey));
+  const xOnly = x.when.filter((c) => !yKeys.has(conditionKey(c)));
+  const xKeys = new Set(x.when.map(conditionKey));
+  const yOnly = y.when.filter((c) => !xKeys.has(conditionKey(c)));
+  if (xOnly.length === 0 && yOnly.length === 0) return x; // identical
+  if (xOnly.length !== 1 || yOnly.length !== 1) return undefined;
+  const a = xOnly[0]!;
+  const b = yOnly[0]!;
+  if (a.negate || shapeKey(a) !== shapeKey(b)) return undefined;
   const oneOf = [...new Set([...a.oneOf, ...b.oneOf])].sort((p, q) => (p < q ? -1 : p > q ? 1 : 0));
-  return { ...x, when: x.when.map((c, k) => (k === differ ? { ...a, oneOf } : c)) };
+  return { ...x, when: x.when.map((c) => (c === a ? { ...a, oneOf } : c)) };
 }
 
 /** Rule for a syscall after simplification: conditions AND-ed, rules tried in order. */

@@ -98,7 +98,8 @@ const randomRule = fc.record({
   n: fc.integer({ min: 0, max: 40 }),
   when: fc.array(condition, { maxLength: 3 }),
   action,
-}).map(({ n, when, action: a }) => rule(`sys${n}`, when, a));
+  dup: fc.boolean(),
+}).map(({ n, when, action: a, dup }) => rule(`sys${n}`, dup && when.length > 0 ? [...when, when[0]!] : when, a));
 
 describe('compileFilter agrees with the reference semantics (property)', () => {
   for (const arch of [FAKE, FAKE_BE]) {

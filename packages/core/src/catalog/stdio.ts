@@ -32,8 +32,12 @@ export const STDIO_RULES: readonly Rule[] = [
     'isatty(3): on Linux it is ioctl(TCGETS), a read of terminal attributes; OpenBSD answers isatty with fcntl(F_ISATTY) under stdio',
     'OpenBSD lib/libc/gen/isatty.c (F_ISATTY); glibc sysdeps/unix/sysv/linux/isatty.c'),
   // Memory.
-  ...allowEach(P, ['brk', 'munmap', 'madvise', 'mremap', 'msync', 'mincore', 'mlock', 'mlock2', 'munlock'],
+  ...allowEach(P, ['brk', 'munmap', 'mremap', 'msync', 'mincore', 'munlock'],
     'memory management of the process itself', OB),
+  allowWhen(P, 'madvise', [arg.in(2, 32, 'advice', ['MADV_NORMAL', 'MADV_RANDOM', 'MADV_SEQUENTIAL', 'MADV_WILLNEED', 'MADV_DONTNEED', 'MADV_FREE',
+    'MADV_DONTFORK', 'MADV_DOFORK', 'MADV_HUGEPAGE', 'MADV_NOHUGEPAGE', 'MADV_DONTDUMP', 'MADV_DODUMP', 'MADV_WIPEONFORK', 'MADV_KEEPONFORK',
+    'MADV_COLD', 'MADV_POPULATE_READ', 'MADV_POPULATE_WRITE'])],
+    "advice about its own memory; not MADV_HWPOISON/SOFT_OFFLINE (root could poison shared page-cache pages), MADV_MERGEABLE (KSM side channels), MADV_PAGEOUT or MADV_REMOVE (act on shared pages)", OB),
   allowWhen(P, 'mmap', [arg.bitsClear(2, 32, 'prot', 'PROT_EXEC')],
     'memory without PROT_EXEC; executable memory needs prot_exec', OB),
   allowWhen(P, 'mprotect', [arg.bitsClear(2, 32, 'prot', 'PROT_EXEC')],
@@ -57,16 +61,17 @@ export const STDIO_RULES: readonly Rule[] = [
   // Signals, to itself only.
   ...allowEach(P, ['rt_sigaction', 'rt_sigprocmask', 'rt_sigpending', 'rt_sigsuspend', 'rt_sigtimedwait', 'sigaltstack', 'pause', 'signalfd', 'signalfd4'],
     'handling signals', OB),
-  allowWhen(P, 'kill', [arg.in(0, 32, 'pid', [0, { runtime: 'pid' }])],
-    'signals to itself or its own process group (raise, abort); other processes need proc', OB),
+  allowWhen(P, 'kill', [arg.in(0, 32, 'pid', [{ runtime: 'pid' }])],
+    'signals to itself (raise); OpenBSD also allows its process group (pid 0), which reaches the parent and siblings, so here that needs proc', OB),
   allowWhen(P, 'tgkill', [arg.in(0, 32, 'tgid', [{ runtime: 'pid' }])],
     'signals to its own threads (pthread_kill, raise)', OB),
   // Threads.
-  ...allowEach(P, ['futex', 'futex_waitv', 'set_robust_list', 'get_robust_list', 'set_tid_address', 'rseq', 'membarrier'],
+  allowWhen(P, 'get_robust_list', [arg.in(0, 32, 'pid', [0])], "its own threads' robust futex list (another pid's would leak its addresses)", 'get_robust_list(2)'),
+  ...allowEach(P, ['futex', 'futex_waitv', 'set_robust_list', 'set_tid_address', 'rseq', 'membarrier'],
     'thread synchronisation and per-thread kernel state', 'OpenBSD pledge(2) "stdio" (__tfork, futex, __thrsleep)'),
   allowWhen(P, 'clone', [
     arg.bitsSet(0, 64, 'flags', ['CLONE_VM', 'CLONE_FS', 'CLONE_FILES', 'CLONE_SIGHAND', 'CLONE_THREAD', 'CLONE_SYSVSEM']),
-    arg.bitsClear(0, 64, 'flags', ['CLONE_NEWNS', 'CLONE_NEWCGROUP', 'CLONE_NEWUTS', 'CLONE_NEWIPC', 'CLONE_NEWUSER', 'CLONE_NEWPID', 'CLONE_NEWNET', 'CLONE_NEWTIME', 'CLONE_PTRACE', 'CLONE_UNTRACED', 'CLONE_VFORK', 'CLONE_PARENT']),
+    arg.bitsClear(0, 64, 'flags', ['CLONE_NEWNS', 'CLONE_NEWCGROUP', 'CLONE_NEWUTS', 'CLONE_NEWIPC', 'CLONE_NEWUSER', 'CLONE_NEWPID', 'CLONE_NEWNET', 'CLONE_NEWTIME', 'CLONE_PTRACE', 'CLONE_UNTRACED', 'CLONE_VFORK', 'CLONE_PARENT', 'CLONE_PIDFD']),
   ], 'new threads only (pthread_create); new processes need proc', 'OpenBSD pledge(2) "stdio" (__tfork); clone flags from glibc pthread_create'),
   // Waiting for events.
   ...allowEach(P, ['poll', 'ppoll', 'select', 'pselect6', 'epoll_create', 'epoll_create1', 'epoll_ctl', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2', 'eventfd', 'eventfd2', 'pipe', 'pipe2', 'wait4', 'waitid', 'timerfd_create', 'timerfd_settime', 'timerfd_gettime'],
@@ -76,6 +81,6 @@ export const STDIO_RULES: readonly Rule[] = [
     'I/O on sockets the process already holds; seccomp cannot see a message\'s address or SCM_RIGHTS inside sendmsg', OB),
   allowWhen(P, 'sendto', [arg.in(4, 64, 'dest_addr', [0])],
     'send() on a connected socket: no destination address (one needs a network promise)', OB),
-  allowWhen(P, 'socketpair', [arg.in(0, 32, 'domain', ['AF_UNIX'])],
-    'a connected pair of local sockets, like a pipe', OB),
+  allowWhen(P, 'socketpair', [arg.in(0, 32, 'domain', ['AF_UNIX']), arg.masked(1, 32, 'type', 0xf, ['SOCK_STREAM', 'SOCK_SEQPACKET'])],
+    'a connected pair of local sockets, like a pipe; not SOCK_DGRAM, whose sendmsg could address any local socket by name (and pass descriptors to it)', OB),
 ];
