@@ -19,6 +19,16 @@ export type PledgeErrorReason =
   | 'UNSUPPORTED_ARCH'
   | 'UNSUPPORTED_RUNTIME'
   | 'PRIVILEGE_INCREASE'
+  /** unveil() after the lock, or under a pledge without the `unveil` promise (EPERM). */
+  | 'UNVEIL_LOCKED'
+  /** Strict unveil() lock on a kernel without Landlock (ENOTSUP). */
+  | 'LANDLOCK_UNAVAILABLE'
+  /** Strict unveil() lock on a Landlock ABI that lacks a right whose absence leaves an access unrestricted (ENOTSUP). */
+  | 'LANDLOCK_ABI_TOO_OLD'
+  /** Strict unveil() lock with a rule beneath a wider one, which Landlock would widen (ENOTSUP). */
+  | 'UNVEIL_WIDENED'
+  /** unveil() lock that cannot put, or did not put, every thread of the process in the Landlock domain. */
+  | 'THREADS_UNREACHABLE'
   | 'KERNEL';
 
 export class PledgeError extends Error {

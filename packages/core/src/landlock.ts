@@ -263,7 +263,8 @@ export interface LandlockDowngrade {
   readonly restrictFlags: number;
   /**
    * Strict mode only: set when a requested restriction cannot be enforced
-   * (no Landlock, or a `security` gap). Code `ENOTSUP`. Not thrown here.
+   * (no Landlock: reason `LANDLOCK_UNAVAILABLE`; a `security` gap:
+   * `LANDLOCK_ABI_TOO_OLD`). Code `ENOTSUP`. Not thrown here.
    */
   readonly error?: PledgeError;
   /** Text for process.emitWarning: every gap in best effort mode, `function` gaps always. */
@@ -312,7 +313,7 @@ export function landlockDowngrade(requested: number, abi: number, options: Landl
     const text = `Landlock is not available on this kernel${why}: unveil() enforces nothing, every path stays accessible. Landlock needs Linux 5.13 with CONFIG_SECURITY_LANDLOCK and "landlock" in the lsm= boot list`;
     return {
       abi, enforced: false, handled: 0, dropped: requested, gaps: [], threadSync, restrictFlags,
-      ...(bestEffort ? {} : { error: new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME', `unveil: ${text}; pass { bestEffort: true } to run unprotected`, { abi, reason: options.unavailableReason }) }),
+      ...(bestEffort ? {} : { error: new PledgeError('ENOTSUP', 'LANDLOCK_UNAVAILABLE', `unveil: ${text}; pass { bestEffort: true } to run unprotected`, { abi, reason: options.unavailableReason }) }),
       warnings: bestEffort ? [`unveil (${mode}): ${text}`] : [],
     };
   }
@@ -327,7 +328,7 @@ export function landlockDowngrade(requested: number, abi: number, options: Landl
   const warnings = gaps.filter((g) => g.kind === 'function' || bestEffort)
     .map((g) => `unveil (${mode}): kernel Landlock ABI ${abi} lacks ${describeGap(g)}`);
   const error = !bestEffort && security.length > 0
-    ? new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
+    ? new PledgeError('ENOTSUP', 'LANDLOCK_ABI_TOO_OLD',
       `unveil: this kernel's Landlock ABI ${abi} cannot enforce everything unveil() promises: ${security.map(describeGap).join('; ')}; pass { bestEffort: true } to accept that`,
       { abi, dropped: security.map((g) => g.right) })
     : undefined;

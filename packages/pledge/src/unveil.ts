@@ -9,9 +9,11 @@
  *   hides the rest of the file system.
  * - The lock builds one Landlock ruleset from the rules, enforces it on
  *   every thread of the process (LANDLOCK_RESTRICT_SELF_TSYNC on ABI 8,
- *   otherwise a signal to each thread, see
- *   @seccomp-scopes/native `landlockRestrictThreads`), and refuses any later
- *   unveil() with EPERM.
+ *   otherwise a signal to each thread, glibc's SIGSETXID for the threads
+ *   that block every other one, see @seccomp-scopes/native
+ *   `landlockRestrictThreads`), and refuses any later unveil() with EPERM.
+ * - pledge() without the `unveil` promise locks unveil() first, as on
+ *   OpenBSD ({@link lockUnveilForPledge}).
  * - A path not unveiled is refused with EACCES for every access Landlock
  *   governs (OpenBSD: ENOENT); what Landlock cannot restrict is listed in
  *   docs/unveil.md.
@@ -30,21 +32,35 @@ import { fileURLToPath } from 'node:url';
 import * as native from '@seccomp-scopes/native';
 import { currentPromises } from './pledge.js';
 
-/** Options of the locking call, `unveil(options)`. */
+/** Options of the locking call, `unveil(options)`. Both default to false: strict. */
 export interface UnveilOptions {
   /**
-   * `false` (default): if the kernel cannot enforce everything unveil()
-   * promises (no Landlock; a right its ABI lacks whose absence leaves an
-   * access unrestricted; a rule Landlock would widen; a thread that cannot
-   * be restricted), throw PledgeError `ENOTSUP`, if possible before
-   * changing anything.
+   * What the KERNEL cannot do. `false` (default): if the kernel cannot
+   * enforce everything unveil() promises (no Landlock:
+   * `LANDLOCK_UNAVAILABLE`; a right its ABI lacks whose absence leaves an
+   * access unrestricted: `LANDLOCK_ABI_TOO_OLD`; a rule Landlock would
+   * widen: `UNVEIL_WIDENED`), throw PledgeError `ENOTSUP` before changing
+   * anything.
    *
-   * `true`: enforce what this kernel and process allow, emit one
-   * `UnveilWarning` (process.emitWarning) per gap, and report it in
-   * {@link unveilStatus}. With no Landlock at all that means enforcing
-   * nothing.
+   * `true`: enforce what this kernel allows, emit one `UnveilWarning`
+   * (process.emitWarning) per gap, and report it in {@link unveilStatus}.
+   * With no Landlock at all that means enforcing nothing.
+   *
+   * Says nothing about threads: see {@link allowUnrestrictedThreads}.
    */
   readonly bestEffort?: boolean;
+  /**
+   * What the PROCESS cannot do: a thread that cannot be put in the Landlock
+   * domain (before ABI 8: one that blocks both the real-time signal and
+   * glibc's SIGSETXID, a non-glibc runtime, `SECCOMP_SCOPES_NO_SETXID` set,
+   * or a thread that never answered). `false` (default): throw PledgeError
+   * `THREADS_UNREACHABLE`, before changing anything when it can be known
+   * in advance (`ENOTSUP`, `details.tids`), otherwise after restricting
+   * every other thread (the errno, or `ETIMEDOUT`; unveil is then locked).
+   * `true`: restrict every other thread, warn, and list the rest in
+   * `unveilStatus().threads.unrestricted`.
+   */
+  readonly allowUnrestrictedThreads?: boolean;
 }
 
 /** One unveiled path, as enforced (or to be). */
@@ -60,12 +76,29 @@ export interface UnveilRuleStatus {
   readonly rights: readonly LandlockFsRight[];
 }
 
+/** One thread, as the lock found it (method `signal`). */
+export interface UnveilThreadResult {
+  readonly tid: number;
+  /** `restricted` (the thread itself called landlock_restrict_self and it succeeded), `blocked`, `timeout`, `failed: EPERM`, `exited`, `untracked`. */
+  readonly result: string;
+  /** The signal that reached it: the real-time one, or 33 (glibc's SIGSETXID, borrowed); absent for the calling thread. */
+  readonly signal?: number;
+}
+
 /** How the Landlock domain reached the process' threads. */
 export interface UnveilThreadStatus {
   /** `tsync`: one landlock_restrict_self with TSYNC (ABI 8); `signal`: one per thread from a signal handler; `none`: nothing enforced. */
   readonly method: 'tsync' | 'signal' | 'none';
   /** The real-time signal used by `signal`. */
   readonly signal?: number;
+  /** 33 when glibc's SIGSETXID could be borrowed for threads blocking the real-time signal, null when not (see `setxidUnavailable`). Method `signal` only. */
+  readonly setxidSignal?: number | null;
+  /** Why SIGSETXID could not be borrowed. */
+  readonly setxidUnavailable?: string;
+  /** Threads reached through SIGSETXID (Node's inspector thread, which blocks every other signal). */
+  readonly viaSetxid?: readonly number[];
+  /** Every thread seen, the calling one first (method `signal`). */
+  readonly perThread?: readonly UnveilThreadResult[];
   /** Threads that existed during the lock (null if /proc could not be read under `tsync`). */
   readonly total: number | null;
   /** Threads now in the domain (with `tsync`: all of them). */
@@ -81,6 +114,7 @@ export interface UnveilStatus {
   /** Whether a Landlock domain is in force (false before the lock, without Landlock, or with no rules). */
   readonly enforced: boolean;
   readonly bestEffort: boolean;
+  readonly allowUnrestrictedThreads: boolean;
   /** The kernel's Landlock ABI (0: none), or null if it was not asked (before the lock under a pledge without `unveil`). */
   readonly abi: number | null;
   /** Rights the ruleset handles: denied wherever no rule grants them. */
@@ -131,12 +165,14 @@ function lockedStatus(): UnveilStatus | undefined {
 /** EPERM once locked, or under a pledge without `unveil` (OpenBSD pledge(2): dropping "unveil" locks it). */
 function refuseIfLocked(what: string): void {
   if (native.unveilState().state !== 'open') {
-    throw new PledgeError('EPERM', 'PRIVILEGE_INCREASE', `${what}: unveil() is locked; no path can be unveiled any more`, {});
+    throw new PledgeError('EPERM', 'UNVEIL_LOCKED', `${what}: unveil() is locked; no path can be unveiled any more`, {});
   }
   const promises = currentPromises();
   if (promises !== undefined && !promises.split(' ').includes('unveil')) {
+    // pledge() locks this realm's rules (lockUnveilForPledge); rules left
+    // here were recorded after a pledge from another realm, or its lock failed.
     const lost = pending.size > 0 ? `; the ${pending.size} path(s) unveiled before were never enforced: lock with unveil() before pledge()` : '';
-    throw new PledgeError('EPERM', 'PRIVILEGE_INCREASE',
+    throw new PledgeError('EPERM', 'UNVEIL_LOCKED',
       `${what}: the process pledged ${JSON.stringify(promises)}, without "unveil", which locks unveil()${lost}`, { promises });
   }
 }
@@ -222,19 +258,44 @@ function ruleStatus(rule: PendingRule, handled: number): UnveilRuleStatus & { ma
   return { path: rule.given, resolved: rule.resolved, directory: rule.directory, permissions: rule.permissions, rights: landlockRightNames(mask), mask };
 }
 
-function threadsFromReport(report: native.ThreadRestrictReport): UnveilThreadStatus {
+/**
+ * What landlockRestrictThreads reports beyond the fields its declaration in
+ * @seccomp-scopes/native names: the signal each thread got, and whether
+ * glibc's SIGSETXID (33) was borrowed for the threads blocking the
+ * real-time one (landlock.cc).
+ */
+type ThreadReport = Omit<native.ThreadRestrictReport, 'threads'> & {
+  readonly setxidSignal?: number | null;
+  readonly setxidUnavailable?: string;
+  readonly setxidHandlerKept?: boolean;
+  readonly threads: readonly (native.ThreadRestrictResult & { readonly signal?: number })[];
+};
+
+function blockedReason(report: ThreadReport, sigblk: string | undefined): string {
+  const also = report.setxidSignal ? ` and ${report.setxidSignal} (SIGSETXID)` : '';
+  const why = report.setxidUnavailable ? `; SIGSETXID cannot be borrowed: ${report.setxidUnavailable}` : '';
+  return `blocks signal ${report.signal}${also} (SigBlk ${sigblk ?? '?'})${why}`;
+}
+
+function threadsFromReport(report: ThreadReport): UnveilThreadStatus {
   const unrestricted = report.threads
     .filter((t) => t.result !== 'restricted' && t.result !== 'exited')
     .map((t) => ({
       tid: t.tid,
-      reason: t.result === 'blocked' ? `blocks signal ${report.signal} (SigBlk ${t.sigblk ?? '?'})`
+      reason: t.result === 'blocked' ? blockedReason(report, t.sigblk)
         : t.result === 'failed' ? `failed: ${t.code ?? 'unknown'}`
-          : t.result,
+          : t.result === 'timeout' ? `timeout: no answer to signal ${t.signal ?? report.signal}`
+            : t.result,
     }));
   const alive = report.threads.filter((t) => t.result !== 'exited');
   return {
-    method: 'signal', signal: report.signal, total: alive.length,
+    method: 'signal', signal: report.signal,
+    setxidSignal: report.setxidSignal ?? null,
+    ...(report.setxidUnavailable ? { setxidUnavailable: report.setxidUnavailable } : {}),
+    total: alive.length,
     restricted: report.threads.filter((t) => t.result === 'restricted').length, unrestricted,
+    viaSetxid: report.threads.filter((t) => t.result === 'restricted' && t.signal !== undefined && t.signal === report.setxidSignal).map((t) => t.tid),
+    perThread: report.threads.map((t) => ({ tid: t.tid, result: t.result === 'failed' ? `failed: ${t.code ?? 'unknown'}` : t.result, ...(t.signal !== undefined ? { signal: t.signal } : {}) })),
   };
 }
 
@@ -249,8 +310,9 @@ function taskCount(): number | null {
 function lock(options: UnveilOptions): UnveilStatus {
   refuseIfLocked('unveil()');
   const bestEffort = options.bestEffort ?? false;
+  const allowUnrestrictedThreads = options.allowUnrestrictedThreads ?? false;
   if (!native.unveilClaim()) {
-    throw new PledgeError('EPERM', 'PRIVILEGE_INCREASE', 'unveil(): unveil() is locked (or being locked by another thread)', {});
+    throw new PledgeError('EPERM', 'UNVEIL_LOCKED', 'unveil(): unveil() is locked (or being locked by another thread)', {});
   }
   let committed = false;
   const commit = (status: UnveilStatus): UnveilStatus => {
@@ -272,7 +334,7 @@ function lock(options: UnveilOptions): UnveilStatus {
     if (widened.length > 0 && plan.enforced) {
       const text = widened.map((w) => `${w.path} also gets ${landlockRightNames(w.extra).join('|')} from ${w.ancestor}`).join('; ');
       const message = `Landlock grants the union of the rules on the way from /, so a rule beneath another cannot take rights away (OpenBSD: the most specific rule wins): ${text}`;
-      if (!bestEffort) throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME', `unveil(): ${message}; unveil the paths without overlap, or pass { bestEffort: true }`, { widened });
+      if (!bestEffort) throw new PledgeError('ENOTSUP', 'UNVEIL_WIDENED', `unveil(): ${message}; unveil the paths without overlap, or pass { bestEffort: true }`, { widened });
       warnings.push(`unveil (best effort): ${message}`);
     }
     // "c" on a file: OpenBSD lets that one name be removed and created again;
@@ -285,7 +347,7 @@ function lock(options: UnveilOptions): UnveilStatus {
     }
 
     const base = {
-      locked: true, bestEffort, abi,
+      locked: true, bestEffort, allowUnrestrictedThreads, abi,
       handled: landlockRightNames(plan.handled), dropped: landlockRightNames(plan.dropped),
       rules: statuses.map(({ mask: _mask, ...s }) => s),
     };
@@ -330,9 +392,9 @@ function lock(options: UnveilOptions): UnveilStatus {
         }
         threads = { method: 'tsync', total, restricted: total, unrestricted: [] };
       } else {
-        let report: native.ThreadRestrictReport;
+        let report: ThreadReport;
         try {
-          report = native.landlockRestrictThreads(rulesetFd, THREAD_TIMEOUT_MS, !bestEffort);
+          report = native.landlockRestrictThreads(rulesetFd, THREAD_TIMEOUT_MS, !allowUnrestrictedThreads) as ThreadReport;
         } catch (e) {
           const err = e as native.NativeError & { partial?: boolean };
           if (err.partial) {
@@ -344,11 +406,13 @@ function lock(options: UnveilOptions): UnveilStatus {
         }
         if (report.aborted) {
           const blocked = report.threads.filter((t) => t.result === 'blocked');
-          throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
-            `unveil(): thread(s) ${blocked.map((t) => `${t.tid} (SigBlk ${t.sigblk})`).join(', ')} block signal ${report.signal}, so Landlock ABI ${abi} cannot restrict them `
-            + `(LANDLOCK_RESTRICT_SELF_TSYNC needs ABI 8, Linux 7.0). Node starts one before any user code: the inspector's SIGUSR1 thread, which blocks every signal and only waits on a semaphore. `
-            + 'Nothing was changed; pass { bestEffort: true } to restrict every other thread and accept this gap',
-            { tids: blocked.map((t) => t.tid), signal: report.signal, abi });
+          const signals = report.setxidSignal ? `signal ${report.signal} and ${report.setxidSignal} (glibc's SIGSETXID)` : `signal ${report.signal}`;
+          const why = report.setxidUnavailable ? ` (SIGSETXID cannot be borrowed: ${report.setxidUnavailable})` : '';
+          throw new PledgeError('ENOTSUP', 'THREADS_UNREACHABLE',
+            `unveil(): thread(s) ${blocked.map((t) => `${t.tid} (SigBlk ${t.sigblk})`).join(', ')} block ${signals}${why}, so Landlock ABI ${abi} cannot restrict them `
+            + '(LANDLOCK_RESTRICT_SELF_TSYNC needs ABI 8, Linux 7.0). '
+            + 'Nothing was changed; pass { allowUnrestrictedThreads: true } to restrict every other thread and accept this gap',
+            { tids: blocked.map((t) => t.tid), signal: report.signal, setxidSignal: report.setxidSignal ?? null, abi });
         }
         threads = threadsFromReport(report);
         if (report.incomplete) threads = { ...threads, unrestricted: [...threads.unrestricted, { tid: 0, reason: 'incomplete: threads kept appearing, or /proc/self/task could not be rescanned' }] };
@@ -357,13 +421,13 @@ function lock(options: UnveilOptions): UnveilStatus {
       if (threads.unrestricted.length > 0) {
         const list = threads.unrestricted.map((t) => `${t.tid}: ${t.reason}`).join('; ');
         const message = `${threads.unrestricted.length} thread(s) are NOT restricted by unveil(): ${list}`;
-        warnings.push(`unveil (${bestEffort ? 'best effort' : 'strict'}): ${message}`);
+        warnings.push(`unveil (${allowUnrestrictedThreads ? 'allowUnrestrictedThreads' : 'strict'}): ${message}`);
         const status: UnveilStatus = { ...base, enforced: true, threads, warnings };
         commit(status);
-        if (!bestEffort) {
+        if (!allowUnrestrictedThreads) {
           const first = threads.unrestricted[0]!.reason;
           const code = first.startsWith('failed: ') ? first.slice(8) : first.startsWith('blocks') ? 'ENOTSUP' : 'ETIMEDOUT';
-          throw new PledgeError(code, 'KERNEL', `unveil(): ${message}. unveil() is now locked and every other thread restricted; see unveilStatus()`, { unrestricted: threads.unrestricted });
+          throw new PledgeError(code, 'THREADS_UNREACHABLE', `unveil(): ${message}. unveil() is now locked and every other thread restricted; see unveilStatus()`, { unrestricted: threads.unrestricted });
         }
         emitWarnings(warnings);
         return status;
@@ -396,14 +460,17 @@ function lock(options: UnveilOptions): UnveilStatus {
  *
  * Under pledge(), unveil() needs the `unveil` promise (and `rpath`, to open
  * the path and, before Landlock ABI 8, to list the process' threads):
- * unveil first, then pledge.
+ * unveil first, then pledge. A pledge() without `unveil` locks what was
+ * unveiled, strictly, as if `unveil()` had been called just before it.
  *
- * @throws PledgeError `EINVAL` (bad permission letter, naming it and
- *   listing `rwxc`; one of path/permissions missing), `ENOENT` (no such
- *   path), `EPERM` (after the lock, or under a pledge without `unveil`),
- *   `ENOTSUP` (strict lock on a kernel or process where the promise cannot
- *   be kept: see {@link UnveilOptions.bestEffort}), or the errno of a
- *   failed Landlock call with reason `KERNEL`.
+ * @throws PledgeError `EINVAL`/`BAD_ARGUMENT` (bad permission letter,
+ *   naming it and listing `rwxc`; one of path/permissions missing),
+ *   `ENOENT` (no such path), `EPERM`/`UNVEIL_LOCKED` (after the lock, or
+ *   under a pledge without `unveil`), `ENOTSUP` on a strict lock where the
+ *   promise cannot be kept (`LANDLOCK_UNAVAILABLE`, `LANDLOCK_ABI_TOO_OLD`,
+ *   `UNVEIL_WIDENED`: see {@link UnveilOptions.bestEffort};
+ *   `THREADS_UNREACHABLE`: see {@link UnveilOptions.allowUnrestrictedThreads}),
+ *   or the errno of a failed Landlock call with reason `KERNEL`.
  */
 export function unveil(path: string | URL, permissions: string): void;
 export function unveil(options?: UnveilOptions): UnveilStatus;
@@ -441,9 +508,45 @@ export function unveilStatus(): UnveilStatus {
   const plan = abi === null ? undefined : landlockDowngrade(UNVEIL_ALL_RIGHTS, abi, { bestEffort: true });
   const handled = plan?.handled ?? 0;
   return {
-    locked: false, enforced: false, bestEffort: false, abi,
+    locked: false, enforced: false, bestEffort: false, allowUnrestrictedThreads: false, abi,
     handled: landlockRightNames(handled), dropped: plan ? landlockRightNames(plan.dropped) : [],
     rules: [...pending.values()].map((r) => { const { mask: _mask, ...s } = ruleStatus(r, abi === null ? UNVEIL_ALL_RIGHTS : handled); return s; }),
     threads: null, warnings: [],
   };
+}
+
+/**
+ * OpenBSD pledge(2): a pledge without the `unveil` promise locks unveil().
+ * pledge() calls this before it installs a filter whose promises lack
+ * `unveil`: if paths were unveiled in this JS realm and unveil() is not
+ * locked yet, it locks them now, strictly (as `unveil()` would), so that
+ * they are enforced instead of silently dropped. It throws if that lock
+ * fails, and pledge() then installs nothing.
+ *
+ * Nothing to lock (no path unveiled here): does nothing; unveil() is
+ * refused from then on by the promise check alone. Paths unveiled here
+ * while another realm (a Worker) locked unveil() cannot join that lock:
+ * they are dropped with an `UnveilWarning`.
+ *
+ * @param promises the promises being pledged, for the message.
+ * @throws PledgeError as {@link unveil}() does when it locks, the message
+ *   saying that pledge() was locking unveil().
+ */
+export function lockUnveilForPledge(promises?: string): void {
+  if (pending.size === 0) return;
+  if (native.unveilState().state !== 'open') {
+    const paths = [...pending.values()].map((r) => r.given);
+    closePending();
+    emitWarnings([`unveil: ${paths.length} path(s) unveiled in this thread (${paths.map((p) => JSON.stringify(p)).join(', ')}) were never enforced: unveil() was locked by another thread before this pledge()`]);
+    return;
+  }
+  try {
+    lock({});
+  } catch (e) {
+    if (!(e instanceof PledgeError)) throw e;
+    throw new PledgeError(e.code, e.reason,
+      `pledge(${JSON.stringify(promises ?? null)}) without "unveil" locks unveil() first, as on OpenBSD, and that lock failed, so no filter was installed: ${e.message}. `
+      + 'Lock explicitly with unveil(options) before pledge() to choose the options',
+      { ...e.details, pledge: promises ?? null });
+  }
 }

@@ -54,7 +54,7 @@ describe.runIf(onLandlock)(`unveil() on Landlock ABI ${ABI} (child processes)`, 
       fs.writeFileSync(dir + '/data/f.txt', 'inside');
       fs.writeFileSync(dir + '/data/sub/g.txt', 'deeper');
       unveil(dir + '/data', 'r');
-      const status = unveil({ bestEffort: true });
+      const status = unveil();                                   // strict: works on a stock Node
       await attempt('read inside', () => { if (fs.readFileSync(dir + '/data/f.txt', 'utf8') !== 'inside') throw new Error('bad'); });
       await attempt('read deeper', () => fs.readFileSync(dir + '/data/sub/g.txt'));
       await attempt('readdir inside', () => fs.readdirSync(dir + '/data'));
@@ -160,7 +160,7 @@ describe.runIf(onLandlock)(`unveil() on Landlock ABI ${ABI} (child processes)`, 
       const ask = (file) => new Promise((resolve) => { worker.once('message', resolve); worker.postMessage(file); });
       out.push('worker before ' + await ask('/etc/hostname'));
       unveil(dir + '/data', 'r');
-      unveil({ bestEffort: true });
+      unveil();
       await attempt('pool read outside', () => fs.promises.readFile('/etc/hostname'));
       await attempt('pool read inside', () => fs.promises.readFile(dir + '/data/f.txt'));
       await attempt('pool stat-free open outside', () => fs.promises.open('/etc/passwd', 'r'));
@@ -220,7 +220,7 @@ describe.runIf(onLandlock)(`unveil() on Landlock ABI ${ABI} (child processes)`, 
     expect(json['status']).toMatchObject({ locked: true, enforced: true, rules: [{ permissions: 'r' }] });
   });
 
-  it('unveilStatus() reports every thread: the count, the restricted ones, and the one that blocks every signal', () => {
+  it('unveilStatus() reports every thread: the count, the restricted ones, and the one reached through SIGSETXID', () => {
     const { json, r } = unveilChild(`
       await fs.promises.readFile('/etc/hostname');
       fs.mkdirSync(dir + '/data');
@@ -242,34 +242,125 @@ describe.runIf(onLandlock)(`unveil() on Landlock ABI ${ABI} (child processes)`, 
     expect(status.threads.total).toBe(tasks.length);
     expect(json['again']).toEqual(status);
     if (ABI < 8) {
-      // The threads blocking the signal are exactly the ones reported unrestricted.
+      // The threads blocking the real-time signal are exactly the ones reached through glibc's SIGSETXID (33).
       const blocking = tasks.filter((t) => (BigInt('0x' + sigblk[t]) >> BigInt(status.threads.signal - 1)) & 1n);
-      expect(status.threads.unrestricted.map((t: { tid: number }) => t.tid)).toEqual(blocking);
-      expect(status.threads.restricted).toBe(tasks.length - blocking.length);
-      for (const u of status.threads.unrestricted) expect(u.reason).toMatch(/^blocks signal \d+ \(SigBlk [0-9a-f]{16}\)$/);
-      if (blocking.length > 0) {
-        expect(json['warnings']).toContainEqual(expect.objectContaining({ name: 'UnveilWarning', message: expect.stringContaining(`${blocking[0]}: blocks signal`) }));
-      }
+      expect(blocking.length).toBeGreaterThan(0); // Node's inspector SIGUSR1 thread
+      expect(status.threads.setxidSignal).toBe(33);
+      expect(status.threads.viaSetxid).toEqual(blocking);
+      expect(status.threads.unrestricted).toEqual([]);
+      expect(status.threads.restricted).toBe(tasks.length);
+      expect(status.threads.perThread.map((t: { tid: number }) => t.tid).sort()).toEqual([...tasks].sort());
+      expect(status.threads.perThread[0]).toEqual({ tid: json['self'], result: 'restricted' });
+      for (const t of status.threads.perThread.slice(1)) expect(t).toEqual({ tid: t.tid, result: 'restricted', signal: blocking.includes(t.tid) ? 33 : status.threads.signal });
+      expect(json['warnings']).toEqual([]);
     }
   });
 
-  it.runIf(ABI < 8)('strict (default): a thread that blocks the signal makes the lock fail with ENOTSUP naming it, changing nothing', () => {
+  it.runIf(ABI < 8)('strict (default) on a stock Node: every thread, the inspector one included, runs landlock_restrict_self itself; glibc\'s setuid() still works', () => {
+    const { out, json, r } = unveilChild(`
+      await fs.promises.readFile('/etc/hostname');              // the threadpool exists from here
+      fs.mkdirSync(dir + '/data');
+      const field = (t, name) => fs.readFileSync('/proc/self/task/' + t + '/status', 'utf8').split('\\n').find((l) => l.startsWith(name + ':')).split(':')[1].trim();
+      const before = fs.readdirSync('/proc/self/task').map(Number);
+      const nnpBefore = Object.fromEntries(before.map((t) => [t, field(t, 'NoNewPrivs')]));
+      const blkBefore = Object.fromEntries(before.map((t) => [t, field(t, 'SigBlk')]));
+      const sigcgtBefore = field(process.pid, 'SigCgt');
+      unveil(dir + '/data', 'r');
+      unveil('/proc', 'r');                                     // to read the threads' status after the lock
+      const status = unveil();
+      const after = fs.readdirSync('/proc/self/task').map(Number);
+      const nnpAfter = Object.fromEntries(after.map((t) => [t, field(t, 'NoNewPrivs')]));
+      await attempt('read outside', () => fs.readFileSync('/etc/hostname'));
+      await attempt('pool read outside', () => fs.promises.readFile('/etc/hostname'));
+      await attempt('setuid (glibc SIGSETXID broadcast)', () => process.setuid(process.getuid()));
+      report({ before, after, nnpBefore, nnpAfter, blkBefore, sigcgtBefore, sigcgtAfter: field(process.pid, 'SigCgt'), threads: status.threads });
+    `);
+    expect(out, describeEnd(r)).toEqual(['read outside EACCES', 'pool read outside EACCES', 'setuid (glibc SIGSETXID broadcast) ok']);
+    const { before, after, nnpBefore, nnpAfter, blkBefore, threads } = json as Record<string, any>;
+    const inspector = (before as number[]).filter((t) => (blkBefore[t] as string).startsWith('fffffffe'));
+    expect(inspector).toHaveLength(1);                        // blocks everything but glibc's 32 and 33
+    expect(threads.viaSetxid).toEqual(inspector);
+    expect(threads.unrestricted).toEqual([]);
+    // Every thread listed in /proc/self/task, before and after the lock, acknowledged: it ran
+    // prctl(PR_SET_NO_NEW_PRIVS) and landlock_restrict_self on itself, and both returned 0.
+    const acknowledged = new Set((threads.perThread as { tid: number; result: string }[]).filter((t) => t.result === 'restricted').map((t) => t.tid));
+    for (const t of new Set([...before, ...after])) expect(acknowledged.has(t), `thread ${t}`).toBe(true);
+    // no_new_privs is per thread (/proc/<tid>/status): 0 on every thread before, 1 on every thread after.
+    for (const t of before) expect(nnpBefore[t], `thread ${t} before`).toBe('0');
+    for (const t of after) expect(nnpAfter[t], `thread ${t} after`).toBe('1');
+    // glibc's SIGSETXID handler is back (setuid() above went through it), dispositions unchanged.
+    expect(json['sigcgtAfter']).toBe(json['sigcgtBefore']);
+  });
+
+  it.runIf(ABI < 8)('setuid() broadcasts on another thread while locks borrow SIGSETXID: passed on to glibc, no thread missed, no hang', () => {
+    // A Worker runs the per-thread lock 10 times (a ruleset handling only MAKE_BLOCK: harmless, and
+    // under the 16-layer limit) while the main thread calls setuid() in a loop: glibc sends SIGSETXID
+    // to every thread, with si_code SI_TKILL from this pid, like ours, and waits for each handler.
+    const { json, r } = unveilChild(`
+      import { Worker } from 'node:worker_threads';
+      await fs.promises.readFile('/etc/hostname');
+      const flag = new Int32Array(new SharedArrayBuffer(8));
+      const worker = new Worker(\`
+        const { workerData, parentPort } = require('node:worker_threads');
+        import(workerData.native).then((n) => {
+          Atomics.store(workerData.flag, 0, 1);
+          const calls = [];
+          for (let i = 0; i < 10; i++) {
+            const rs = n.landlockCreateRuleset(1 << 11);
+            const rep = n.landlockRestrictThreads(rs, 2000, true);
+            require('node:fs').closeSync(rs);
+            calls.push({ aborted: rep.aborted, unrestricted: rep.threads.filter((t) => t.result !== 'restricted').length, total: rep.threads.length,
+              via33: rep.threads.filter((t) => t.signal === 33).length, passedOn: rep.setxidPassedOn, kept: rep.setxidHandlerKept });
+          }
+          parentPort.postMessage(calls);
+          Atomics.store(workerData.flag, 0, 2);
+        });
+      \`, { eval: true, workerData: { native: ${JSON.stringify(nativeDist)}, flag } });
+      const done = new Promise((resolve) => worker.once('message', resolve));
+      while (Atomics.load(flag, 0) === 0) Atomics.wait(flag, 0, 0, 1);
+      let setuids = 0;
+      while (Atomics.load(flag, 0) !== 2) { process.setuid(process.getuid()); process.setgid(process.getgid()); setuids++; }
+      const calls = await done;
+      process.setuid(process.getuid());
+      await worker.terminate();
+      report({ setuids, calls });
+    `, { timeoutMs: 60_000 });
+    expect(r.status, describeEnd(r)).toBe(0);
+    const calls = json['calls'] as { aborted: boolean; unrestricted: number; total: number; via33: number; passedOn: number; kept: boolean }[];
+    expect(calls).toHaveLength(10);
+    for (const c of calls) expect(c).toMatchObject({ aborted: false, unrestricted: 0, via33: 1, kept: false });
+    expect(json['setuids']).toBeGreaterThan(0);
+    // glibc's own SIGSETXID deliveries did arrive while our handler was installed, and went to glibc's.
+    expect(calls.reduce((n, c) => n + c.passedOn, 0)).toBeGreaterThan(0);
+  });
+
+  it.runIf(ABI < 8)('a thread no signal reaches (SIGSETXID switched off): strict fails with THREADS_UNREACHABLE changing nothing, bestEffort does not cover it, allowUnrestrictedThreads does', () => {
     const { out, json, r } = unveilChild(`
       const blocking = fs.readdirSync('/proc/self/task').filter((t) => /SigBlk:\\s+fffffffe/.test(fs.readFileSync('/proc/self/task/' + t + '/status', 'utf8'))).map(Number);
       unveil(dir, 'r');
       const error = errorOf(() => unveil());
-      await attempt('read outside after failed lock', () => fs.readFileSync('/etc/hostname'));
+      const bestEffort = errorOf(() => unveil({ bestEffort: true }));
+      await attempt('read outside after failed locks', () => fs.readFileSync('/etc/hostname'));
       const after = unveilStatus();
-      unveil(null, null, { bestEffort: true });
-      await attempt('read outside after best-effort lock', () => fs.readFileSync('/etc/hostname'));
-      report({ blocking, error, after: { locked: after.locked, rules: after.rules.length } });
-    `);
-    expect(out, describeEnd(r)).toEqual(['read outside after failed lock ok', 'read outside after best-effort lock EACCES']);
+      const status = unveil(null, null, { allowUnrestrictedThreads: true });
+      ${tick}
+      await attempt('read outside after the lock', () => fs.readFileSync('/etc/hostname'));
+      report({ blocking, error, bestEffort, after: { locked: after.locked, rules: after.rules.length }, status, warnings });
+    `, { env: { SECCOMP_SCOPES_NO_SETXID: '1' } });
+    expect(out, describeEnd(r)).toEqual(['read outside after failed locks ok', 'read outside after the lock EACCES']);
     const blocking = json['blocking'] as number[];
     expect(blocking.length).toBeGreaterThan(0); // Node's inspector SIGUSR1 thread
-    expect(json['error']).toMatchObject({ name: 'PledgeError', code: 'ENOTSUP', reason: 'UNSUPPORTED_RUNTIME', details: { tids: blocking } });
-    expect(json['error'].message).toContain(`${blocking[0]} (SigBlk fffffffe`);
+    for (const e of [json['error'], json['bestEffort']]) {
+      expect(e).toMatchObject({ name: 'PledgeError', code: 'ENOTSUP', reason: 'THREADS_UNREACHABLE', details: { tids: blocking, setxidSignal: null } });
+      expect(e.message).toContain(`${blocking[0]} (SigBlk fffffffe`);
+      expect(e.message).toContain('SECCOMP_SCOPES_NO_SETXID');
+      expect(e.message).toContain('allowUnrestrictedThreads');
+    }
     expect(json['after']).toEqual({ locked: false, rules: 1 });
+    expect(json['status']).toMatchObject({ locked: true, enforced: true, bestEffort: false, allowUnrestrictedThreads: true, threads: { setxidSignal: null, viaSetxid: [] } });
+    expect(json['status'].threads.unrestricted.map((t: { tid: number }) => t.tid)).toEqual(blocking);
+    expect(json['status'].threads.unrestricted[0].reason).toMatch(/^blocks signal \d+ \(SigBlk fffffffe[0-9a-f]{8}\); SIGSETXID cannot be borrowed: disabled by SECCOMP_SCOPES_NO_SETXID$/);
+    expect(json['warnings']).toContainEqual(expect.objectContaining({ name: 'UnveilWarning', message: expect.stringContaining(`${blocking[0]}: blocks signal`) }));
   });
 
   it('"" and narrower rules beneath a wider one: Landlock cannot honour them; strict refuses, best effort warns', () => {
@@ -284,7 +375,7 @@ describe.runIf(onLandlock)(`unveil() on Landlock ABI ${ABI} (child processes)`, 
       await attempt('read hidden (widened by Landlock)', () => fs.readFileSync(dir + '/home/secret/key'));
       report({ strict, warnings });
     `);
-    expect(json['strict'], describeEnd(r)).toMatchObject({ code: 'ENOTSUP', reason: 'UNSUPPORTED_RUNTIME' });
+    expect(json['strict'], describeEnd(r)).toMatchObject({ code: 'ENOTSUP', reason: 'UNVEIL_WIDENED' });
     expect(json['strict'].message).toMatch(/secret also gets WRITE_FILE\|READ_FILE\|READ_DIR\|TRUNCATE\|IOCTL_DEV from .*\/home/);
     expect(out).toEqual(['read hidden (widened by Landlock) ok']);
     expect(json['warnings'].some((w: { message: string }) => /cannot take rights away/.test(w.message))).toBe(true);
@@ -356,13 +447,12 @@ describe.runIf(process.platform === 'linux')('unveil() errors', () => {
     expect(json['empty']).toMatchObject({ code: 'ENOENT' });
     expect(json['rules']).toHaveLength(1);
     expect(json['rules'][0].permissions).toBe('rwxc');
-    expect(json['afterLock']).toMatchObject({ name: 'PledgeError', code: 'EPERM' });
-    expect(json['relock']).toMatchObject({ name: 'PledgeError', code: 'EPERM' });
+    expect(json['afterLock']).toMatchObject({ name: 'PledgeError', code: 'EPERM', reason: 'UNVEIL_LOCKED' });
+    expect(json['relock']).toMatchObject({ name: 'PledgeError', code: 'EPERM', reason: 'UNVEIL_LOCKED' });
   });
 
   it('EPERM under a pledge without "unveil", for adding and for locking, without any syscall', () => {
     const { json, r } = unveilChild(`
-      unveil(dir, 'r');
       pledge('stdio rpath');
       const add = errorOf(() => unveil(dir, 'r'));
       const lock = errorOf(() => unveil());
@@ -370,12 +460,54 @@ describe.runIf(process.platform === 'linux')('unveil() errors', () => {
       report({ add, lock, locked: status.locked, abi: status.abi });
     `);
     expect(r.status, describeEnd(r)).toBe(0);
-    expect(json['add']).toMatchObject({ code: 'EPERM', reason: 'PRIVILEGE_INCREASE' });
+    expect(json['add']).toMatchObject({ code: 'EPERM', reason: 'UNVEIL_LOCKED' });
     expect(json['add'].message).toContain('without "unveil"');
-    expect(json['lock']).toMatchObject({ code: 'EPERM' });
-    expect(json['lock'].message).toContain('never enforced');
-    expect(json['locked']).toBe(false);
+    expect(json['lock']).toMatchObject({ code: 'EPERM', reason: 'UNVEIL_LOCKED' });
+    expect(json['locked']).toBe(false);   // nothing was unveiled: nothing to lock, and Landlock is never asked
     expect(json['abi']).toBeNull();
+  });
+
+  it.runIf(onLandlock)('OpenBSD: pledge() without "unveil" locks what was unveiled (no explicit lock), strictly, before its filter', () => {
+    const { out, json, r } = unveilChild(`
+      fs.mkdirSync(dir + '/data'); fs.writeFileSync(dir + '/data/f', 'inside');
+      await fs.promises.readFile('/etc/hostname');
+      unveil(dir + '/data', 'r');
+      pledge('stdio rpath');
+      await attempt('read inside', () => { if (fs.readFileSync(dir + '/data/f', 'utf8') !== 'inside') throw new Error('content'); });
+      await attempt('read /etc/hostname', () => fs.readFileSync('/etc/hostname'));
+      await attempt('pool read /etc/hostname', () => fs.promises.readFile('/etc/hostname'));
+      const status = unveilStatus();
+      report({ status, again: errorOf(() => unveil(dir, 'r')), relock: errorOf(() => unveil()), pledged: pledge() });
+    `);
+    expect(out, describeEnd(r)).toEqual(['read inside ok', 'read /etc/hostname EACCES', 'pool read /etc/hostname EACCES']);
+    expect(json['status']).toMatchObject({ locked: true, enforced: true, bestEffort: false, allowUnrestrictedThreads: false, rules: [{ permissions: 'r' }] });
+    expect(json['status'].threads.unrestricted).toEqual([]);
+    expect(json['again']).toMatchObject({ code: 'EPERM', reason: 'UNVEIL_LOCKED' });
+    expect(json['relock']).toMatchObject({ code: 'EPERM', reason: 'UNVEIL_LOCKED' });
+    expect(json['pledged']).toMatchObject({ promises: 'stdio rpath', filters: 1 });
+  });
+
+  it.runIf(onLandlock)('pledge() stays all-or-nothing: when its unveil lock fails it throws and installs no filter; with "unveil" kept it does not lock', () => {
+    const { out, json, r } = unveilChild(`
+      fs.mkdirSync(dir + '/home/secret', { recursive: true });
+      unveil(dir + '/home', 'rw');
+      unveil(dir + '/home/secret', '');                    // Landlock would widen this: a strict lock refuses
+      const failed = errorOf(() => pledge('stdio rpath'));
+      const after = { status: pledge(), seccomp: native.getSeccompMode(), unveil: unveilStatus().locked };
+      await attempt('read outside after the failed pledge', () => fs.readFileSync('/etc/hostname'));
+      pledge('stdio rpath unveil');                        // keeps "unveil": nothing locked yet
+      const kept = unveilStatus().locked;
+      unveil({ bestEffort: true });                        // the caller's choice of options
+      pledge('stdio rpath');
+      await attempt('read outside at the end', () => fs.readFileSync('/etc/hostname'));
+      report({ failed, after, kept });
+    `);
+    expect(out, describeEnd(r)).toEqual(['read outside after the failed pledge ok', 'read outside at the end EACCES']);
+    expect(json['failed']).toMatchObject({ name: 'PledgeError', code: 'ENOTSUP', reason: 'UNVEIL_WIDENED', details: { pledge: 'stdio rpath' } });
+    expect(json['failed'].message).toMatch(/^pledge\("stdio rpath"\) without "unveil" locks unveil\(\) first.*no filter was installed/);
+    expect(json['after']).toEqual({ status: expect.objectContaining({ filters: 0 }), seccomp: 0, unveil: false });
+    expect(json['after'].status.promises).toBeUndefined();
+    expect(json['kept']).toBe(false);
   });
 
   it.runIf(onLandlock)('the documented order: unveil, lock, then pledge without "unveil"', () => {
@@ -403,7 +535,7 @@ describe.runIf(process.platform === 'linux')('unveil() errors', () => {
       await fs.promises.readFile('/etc/hostname');
       unveil(dir + '/data', 'r');
       pledge('stdio rpath unveil');
-      unveil({ bestEffort: true });
+      unveil();                                        // strict, under the filter (tgkill, rt_sigaction, /proc reads)
       await attempt('read inside', () => fs.readFileSync(dir + '/data/f'));
       await attempt('read outside', () => fs.readFileSync('/etc/hostname'));
       await attempt('pool read outside', () => fs.promises.readFile('/etc/hostname'));
@@ -444,7 +576,7 @@ describe.runIf(process.platform === 'linux' && onX64)('unveil() without Landlock
     `);
     expect(r.status, describeEnd(r)).toBe(0);
     expect(json['before']).toEqual({ abi: 0, dropped: 16 });
-    expect(json['strict']).toMatchObject({ name: 'PledgeError', code: 'ENOTSUP', reason: 'UNSUPPORTED_RUNTIME' });
+    expect(json['strict']).toMatchObject({ name: 'PledgeError', code: 'ENOTSUP', reason: 'LANDLOCK_UNAVAILABLE' });
     expect(json['strict'].message).toContain('Landlock is not available');
     expect(json['strict'].message).toContain('ENOSYS');
     expect(json['afterStrict']).toBe(false);
@@ -452,5 +584,19 @@ describe.runIf(process.platform === 'linux' && onX64)('unveil() without Landlock
     expect(json['warnings']).toEqual([expect.objectContaining({ name: 'UnveilWarning', code: 'UNVEIL_DOWNGRADE', message: expect.stringContaining('enforces nothing') })]);
     expect(out).toEqual(['read outside ok']);
     expect(json['again']).toMatchObject({ code: 'EPERM' });
+  });
+
+  it('pledge() after unveil(path) without a lock refuses (LANDLOCK_UNAVAILABLE) rather than pledge with the paths unenforced', () => {
+    const { json, r } = unveilChild(`
+      ${noLandlock}
+      unveil(dir, 'r');
+      const failed = errorOf(() => pledge('stdio rpath'));
+      report({ failed, filters: pledge().filters, locked: unveilStatus().locked });
+    `);
+    expect(r.status, describeEnd(r)).toBe(0);
+    expect(json['failed']).toMatchObject({ name: 'PledgeError', code: 'ENOTSUP', reason: 'LANDLOCK_UNAVAILABLE' });
+    expect(json['failed'].message).toContain('pass { bestEffort: true }');
+    expect(json['filters']).toBe(0);
+    expect(json['locked']).toBe(false);
   });
 });

@@ -72,6 +72,7 @@ describe('landlockDowngrade over kernel ABIs 0..8', () => {
       } else {
         // Strict: an unrestricted access is an error; losing REFER only refuses more, so it is a warning.
         expect(d.error?.code).toBe(security.length > 0 ? 'ENOTSUP' : undefined);
+        expect(d.error?.reason).toBe(security.length > 0 ? 'LANDLOCK_ABI_TOO_OLD' : undefined);
         if (d.error) for (const r of security) expect(d.error.message).toContain(r);
         expect(d.warnings).toHaveLength(functional.length);
       }
@@ -82,7 +83,7 @@ describe('landlockDowngrade over kernel ABIs 0..8', () => {
     const strict = landlockDowngrade(UNVEIL_ALL_RIGHTS, 0, { unavailableReason: 'landlock_create_ruleset: ENOSYS' });
     expect(strict).toMatchObject({ enforced: false, handled: 0, dropped: UNVEIL_ALL_RIGHTS, threadSync: 'none', warnings: [] });
     expect(strict.error).toBeInstanceOf(PledgeError);
-    expect(strict.error).toMatchObject({ code: 'ENOTSUP', reason: 'UNSUPPORTED_RUNTIME' });
+    expect(strict.error).toMatchObject({ code: 'ENOTSUP', reason: 'LANDLOCK_UNAVAILABLE' });
     expect(strict.error!.message).toContain('ENOSYS');
     const lax = landlockDowngrade(UNVEIL_ALL_RIGHTS, 0, { bestEffort: true });
     expect(lax.error).toBeUndefined();
