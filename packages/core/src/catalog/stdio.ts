@@ -48,6 +48,7 @@ export const STDIO_RULES: readonly Rule[] = [
   // Identity and limits, read-only.
   ...allowEach(P, ['getpid', 'gettid', 'getppid', 'getuid', 'geteuid', 'getgid', 'getegid', 'getresuid', 'getresgid', 'getgroups', 'getpgid', 'getpgrp', 'getsid', 'getrlimit', 'getrusage', 'times', 'umask', 'uname', 'getcpu', 'sched_getaffinity', 'sched_yield'],
     'reading the process\' own identity, limits and scheduling', OB),
+  ...allowEach(P, ['sysinfo'], "memory and load figures: glibc's sysconf(_SC_PHYS_PAGES), which qsort() calls for arrays over 1 KiB, reads them", 'OpenBSD pledge(2) "stdio" (hw.physmem sysctl); glibc stdlib/msort.c'),
   allowWhen(P, 'sched_getparam', [arg.in(0, 32, 'pid', [0])], 'its own scheduling parameters', OB),
   allowWhen(P, 'sched_getscheduler', [arg.in(0, 32, 'pid', [0])], 'its own scheduling policy', OB),
   allowWhen(P, 'prlimit64', [arg.in(0, 32, 'pid', [0, { runtime: 'pid' }]), arg.in(2, 64, 'new_limit', [0])],
