@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { resolverCrossCheck } from '../../../tools/gen-arch/resolver-check.js';
 import { CONSTANT_NAMES } from '../../core/src/constants.js';
 import aarch64Default, { aarch64 } from './index.js';
 
@@ -102,54 +102,5 @@ describe('aarch64 descriptor', () => {
 });
 
 describe('aarch64 syscall table against libseccomp (scmp_sys_resolver -a aarch64)', () => {
-  /** Runs the resolver; fails (never skips) when it is not installed. */
-  function resolve(arg: string): string {
-    try {
-      return execFileSync('scmp_sys_resolver', ['-a', 'aarch64', arg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new Error(
-          'scmp_sys_resolver is not installed: install the Debian package `seccomp` ' +
-            '(apt-get install -y seccomp, or run .ci/install-system-deps.sh)',
-        );
-      }
-      throw err;
-    }
-  }
-
-  it('agrees on every syscall name of the table', () => {
-    const compared: string[] = [];
-    const unknownToResolver: string[] = [];
-    const mismatches: string[] = [];
-    for (const [name, nr] of Object.entries(syscalls)) {
-      const out = resolve(name);
-      const theirs = Number(out);
-      expect(Number.isInteger(theirs), `scmp_sys_resolver -a aarch64 ${name} printed ${JSON.stringify(out)}`).toBe(true);
-      if (theirs < 0) unknownToResolver.push(name); // libseccomp's table is older than the headers
-      else if (theirs !== nr) mismatches.push(`${name}: headers ${nr}, libseccomp ${theirs}`);
-      else compared.push(name);
-    }
-    expect(mismatches).toEqual([]);
-    // Nearly all of the table must actually be compared for the check to mean something.
-    expect(unknownToResolver.length, `unknown to libseccomp: ${unknownToResolver.join(' ')}`).toBeLessThan(20);
-    expect(compared.length).toBeGreaterThan(Object.keys(syscalls).length - 20);
-    for (const name of ['openat', 'newfstatat', 'clone3', 'landlock_create_ruleset', 'futex_waitv']) expect(compared).toContain(name);
-  });
-
-  it('has every syscall libseccomp knows up to the highest number in the headers', () => {
-    const byNumber = new Map(Object.entries(syscalls).map(([name, nr]) => [nr, name]));
-    const max = Math.max(...byNumber.keys());
-    const problems: string[] = [];
-    for (let nr = 0; nr <= max; nr++) {
-      const theirs = resolve(String(nr));
-      const ours = byNumber.get(nr);
-      if (theirs === 'UNKNOWN') continue; // a gap, or newer headers than libseccomp (checked above)
-      if (ours !== theirs) problems.push(`${nr}: headers ${ours ?? '(none)'}, libseccomp ${theirs}`);
-    }
-    expect(problems).toEqual([]);
-  });
-
-  it('libseccomp knows none of the legacy calls on aarch64 either', () => {
-    for (const name of ['open', 'creat', 'stat', 'fork', 'pipe', 'dup2']) expect(Number(resolve(name)), name).toBeLessThan(0);
-  });
+  resolverCrossCheck(aarch64, 'aarch64', ['openat', 'newfstatat', 'clone3', 'landlock_create_ruleset', 'futex_waitv']);
 });

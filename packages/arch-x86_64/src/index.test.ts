@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { resolverCrossCheck } from '../../../tools/gen-arch/resolver-check.js';
 import { CONSTANT_NAMES } from '../../core/src/constants.js';
 import x86_64Default, { x86_64 } from './index.js';
 
@@ -76,61 +76,6 @@ describe('x86_64 descriptor', () => {
   });
 });
 
-describe('x86_64 syscall table against libseccomp (scmp_sys_resolver)', () => {
-  /** Runs the resolver; fails (never skips) when it is not installed. */
-  function resolve(arg: string): string {
-    try {
-      return execFileSync('scmp_sys_resolver', ['-a', 'x86_64', arg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new Error(
-          'scmp_sys_resolver is not installed: install the Debian package `seccomp` ' +
-            '(apt-get install -y seccomp, or run .ci/install-system-deps.sh)',
-        );
-      }
-      throw err;
-    }
-  }
-
-  // Every name of the generated table; the newest ones are named so that
-  // their presence in the comparison is asserted, not just hoped for.
-  const NEWEST = ['landlock_create_ruleset', 'landlock_add_rule', 'landlock_restrict_self', 'memfd_secret', 'process_mrelease', 'futex_waitv', 'set_mempolicy_home_node', 'cachestat'];
-
-  it('agrees on every syscall name both know', () => {
-    const compared: string[] = [];
-    const unknownToResolver: string[] = [];
-    const mismatches: string[] = [];
-    for (const [name, nr] of Object.entries(syscalls)) {
-      const out = resolve(name);
-      const theirs = Number(out);
-      expect(Number.isInteger(theirs), `scmp_sys_resolver ${name} printed ${JSON.stringify(out)}`).toBe(true);
-      if (theirs < 0) unknownToResolver.push(name); // libseccomp's table is older than the headers
-      else if (theirs !== nr) mismatches.push(`${name}: headers ${nr}, libseccomp ${theirs}`);
-      else compared.push(name);
-    }
-    expect(mismatches).toEqual([]);
-    expect(compared.length).toBeGreaterThanOrEqual(60);
-    // Nearly all of the table must actually be compared for the check to mean something.
-    expect(unknownToResolver.length, `unknown to libseccomp: ${unknownToResolver.join(' ')}`).toBeLessThan(20);
-    for (const name of NEWEST) {
-      const theirs = Number(resolve(name));
-      const ours = syscalls[name];
-      if (ours !== undefined && theirs >= 0) expect(compared, name).toContain(name);
-    }
-    // The 6.x tables have these; both sides must know them.
-    for (const name of ['landlock_create_ruleset', 'futex_waitv']) expect(compared).toContain(name);
-  });
-
-  it('has every syscall libseccomp knows up to the highest number in the headers', () => {
-    const byNumber = new Map(Object.entries(syscalls).map(([name, nr]) => [nr, name]));
-    const max = Math.max(...byNumber.keys());
-    const problems: string[] = [];
-    for (let nr = 0; nr <= max; nr++) {
-      const theirs = resolve(String(nr));
-      const ours = byNumber.get(nr);
-      if (theirs === 'UNKNOWN') continue; // a gap, or newer headers than libseccomp (checked above)
-      if (ours !== theirs) problems.push(`${nr}: headers ${ours ?? '(none)'}, libseccomp ${theirs}`);
-    }
-    expect(problems).toEqual([]);
-  });
+describe('x86_64 syscall table against libseccomp (scmp_sys_resolver -a x86_64)', () => {
+  resolverCrossCheck(x86_64, 'x86_64', ['landlock_create_ruleset', 'landlock_add_rule', 'landlock_restrict_self', 'memfd_secret', 'process_mrelease', 'futex_waitv', 'set_mempolicy_home_node']);
 });
