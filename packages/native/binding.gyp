@@ -2,12 +2,21 @@
   "targets": [
     {
       "target_name": "seccomp_scopes_native",
-      "sources": ["src/addon.cc", "src/landlock.cc"],
+      "sources": ["src/addon.cc", "src/landlock.cc", "src/supervise.cc", "src/reporter.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"]
+    },
+    {
+      "comment": "The `pledge` command's LD_PRELOAD object (src/preload/preload.c): plain C, libc only; build/Release/pledge_preload.so",
+      "target_name": "pledge_preload",
+      "type": "shared_library",
+      "product_prefix": "",
+      "product_extension": "so",
+      "sources": ["src/preload/preload.c"],
+      "cflags": ["-std=c11", "-Wall", "-Wextra", "-fvisibility=hidden"]
     }
   ]
 }

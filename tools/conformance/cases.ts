@@ -103,7 +103,10 @@ export const CASES: readonly Case[] = [
   { promises: 'stdio', syscall: 'connect', args: [-1, 0, 0], expect: 'kill' },
   { promises: 'stdio', syscall: 'execve', args: [0, 0, 0], expect: 'kill' },
   { promises: 'stdio', syscall: 'ptrace', args: [0, 0, 0, 0], expect: 'kill' },
-  { promises: 'stdio', syscall: 'seccomp', args: ['SECCOMP_GET_ACTION_AVAIL', 0, 0], expect: 'allow', note: 'a later pledge()' },
+  { promises: 'stdio', syscall: 'seccomp', args: ['SECCOMP_GET_ACTION_AVAIL', 0, 0], expect: 'allow' },
+  { promises: '', syscall: 'seccomp', args: ['SECCOMP_SET_MODE_FILTER', 'SECCOMP_FILTER_FLAG_TSYNC', 0], expect: 'allow', note: 'a later pledge()' },
+  { promises: 'stdio', syscall: 'seccomp', args: ['SECCOMP_SET_MODE_FILTER', 'SECCOMP_FILTER_FLAG_NEW_LISTENER', 0], expect: 'kill', note: 'a listener fd could be handed out' },
+  { promises: 'stdio', syscall: 'seccomp', args: ['SECCOMP_SET_MODE_STRICT', 0, 0], expect: 'kill' },
   { promises: 'stdio', syscall: 'prctl', args: ['PR_SET_DUMPABLE', 1, 0, 0, 0], expect: 'kill' },
 
   // stdio alone opens nothing.

@@ -20,3 +20,4 @@ export * from './describe.js';
 export { DENIED } from './catalog/denied.js';
 export type { Denial } from './catalog/denied.js';
 export * from './landlock.js';
+export * from './report.js';

@@ -23,6 +23,15 @@
 #include <string>
 #include <vector>
 
+namespace seccomp_scopes {
+// Registers the `pledge` command's launcher and supervisor (supervise.cc).
+void InitSupervise(Napi::Env env, Napi::Object exports);
+}  // namespace seccomp_scopes
+
+namespace seccomp_scopes {
+void InitReporter(Napi::Env env, Napi::Object exports);  // reporter.cc: violation reports, the SIGSYS handler
+}  // namespace seccomp_scopes
+
 namespace {
 
 using seccomp_scopes::ThrowErrno;
@@ -127,6 +136,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("installFilter", Napi::Function::New(env, InstallFilter, "installFilter"));
   exports.Set("gettid", Napi::Function::New(env, GetTid, "gettid"));
   seccomp_scopes::InitLandlock(env, exports);
+  seccomp_scopes::InitSupervise(env, exports);
+  seccomp_scopes::InitReporter(env, exports);  // reporter.cc
   return exports;
 }
 

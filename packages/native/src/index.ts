@@ -14,6 +14,7 @@
  * {@link NativeError} with code `'ENOTSUP'`.
  */
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -315,4 +316,233 @@ export function unveilCommit(report: string): void {
 /** The process-wide unveil state. */
 export function unveilState(): UnveilLockState {
   return binding().unveilState();
+}
+
+// ---------------------------------------------------------------- the `pledge` command: launcher and supervisor
+
+/** One system call the supervisor hands to {@link SuperviseOptions.onNotify}. */
+export interface SupervisedCall {
+  /** Process (thread-group) id of the caller. */
+  readonly pid: number;
+  /** Thread id of the caller. */
+  readonly tid: number;
+  /** Syscall number (`seccomp_data.nr`). */
+  readonly nr: number;
+  /** `AUDIT_ARCH_*` of the call. */
+  readonly arch: number;
+  /** The six argument registers, unsigned. */
+  readonly args: readonly bigint[];
+  /** Instruction pointer at the call. */
+  readonly ip: bigint;
+  /** The string the call's path argument points to (per {@link SuperviseOptions.pathArgs}), read from the caller. */
+  readonly path?: string;
+  /** The caller process' name (`/proc/<pid>/comm`). */
+  readonly comm?: string;
+  /** `exec` (before the program runs), `loader` (its start-up window), `running`. */
+  readonly phase: 'exec' | 'loader' | 'running';
+  /** True when the caller is the supervised child itself (not a descendant). */
+  readonly main: boolean;
+}
+
+/** Something the supervisor tells as it goes ({@link SuperviseOptions.onEvent}). */
+export interface SuperviseEvent {
+  /** `exec`: the program replaced the launcher; `loader-done`: the preload's marker arrived; `loader-timeout`: it did not, in time. */
+  readonly event: 'exec' | 'loader-done' | 'loader-timeout';
+  readonly timeoutMs?: number;
+}
+
+/** Options of {@link supervise}. */
+export interface SuperviseOptions {
+  /** The executable given to execve(2) (a path; no PATH search here). */
+  readonly file: string;
+  /** argv, `argv[0]` included. */
+  readonly argv: readonly string[];
+  /** The whole environment, `NAME=value` strings. */
+  readonly envp: readonly string[];
+  /**
+   * Called once, synchronously, right after fork with the child's pid:
+   * returns the filter to install (`struct sock_filter[]` bytes). It must
+   * return `SECCOMP_RET_USER_NOTIF` for execve/execveat, for the preload's
+   * marker, and for whatever the promises do not allow.
+   */
+  readonly onFilter: (pid: number) => Uint8Array;
+  /**
+   * Decides each notified call outside the launcher's own and the loader
+   * window's: `0` lets it run (SECCOMP_USER_NOTIF_FLAG_CONTINUE), a
+   * positive errno makes it fail with that errno, a negative number kills
+   * the caller (SIGSYS; SIGKILL after ENOSYS when SIGSYS would not end it).
+   * Called synchronously while the caller waits.
+   */
+  readonly onNotify: (call: SupervisedCall) => number;
+  readonly onEvent?: (event: SuperviseEvent) => void;
+  /** A Landlock ruleset the launcher enters before execve (static programs), or -1. */
+  readonly rulesetFd?: number;
+  /** A descriptor kept open across execve (the ruleset the preload enters), or -1. */
+  readonly keepFd?: number;
+  /** True for a dynamic program: the loader window lasts until the preload's marker. */
+  readonly loader: boolean;
+  /** How long the loader window may last without the marker (default 10000 ms). */
+  readonly loaderTimeoutMs?: number;
+  /** Per syscall number: the index of its path argument, or -1. */
+  readonly pathArgs?: Int8Array;
+  /** Signals forwarded to the child while it runs (those not sent by the terminal to the whole group). */
+  readonly signals?: readonly number[];
+}
+
+/** The outcome of {@link supervise}. */
+export interface SuperviseResult {
+  readonly pid: number;
+  /** Exit code, or null when ended by a signal. */
+  readonly status: number | null;
+  readonly signal: number | null;
+  /** The errno of a failed execve (the launcher then exits 126 or 127). */
+  readonly execErrno: number | null;
+  /** Its name (`ENOEXEC`) and strerror(3) text. */
+  readonly execCode?: string;
+  readonly execMessage?: string;
+  /** True when the child was killed as a penalty. */
+  readonly violationKill: boolean;
+  /** Calls refused (errno or kill). */
+  readonly violations: number;
+  /** How the loader window ended: `marker`, `timeout`, `static` (none needed), `none` (the program never ran). */
+  readonly loaderEnd: 'marker' | 'timeout' | 'static' | 'none';
+  /** Why unveil could not be applied (the child was killed). */
+  readonly unveilError?: string;
+}
+
+/**
+ * Runs a program under a seccomp filter with a user-space listener, and
+ * supervises it until it ends (blocking the calling thread; the callbacks
+ * run on it). The child: default signal dispositions, empty signal mask,
+ * `PR_SET_PDEATHSIG(SIGKILL)`, no_new_privs, the Landlock ruleset if given,
+ * then the filter with `SECCOMP_FILTER_FLAG_NEW_LISTENER`, then execve.
+ * The parent takes the listener with pidfd_getfd(2) and answers
+ * notifications (seccomp_unotify(2)) until the child ends. `signals` are
+ * forwarded meanwhile. Needs Linux ≥ 5.9 (pidfd_getfd, USER_NOTIF_FLAG_CONTINUE).
+ *
+ * @throws {NativeError} a failed set-up step (`syscall` names it: `fork`,
+ *   `pidfd_open`, `launcher: seccomp(...)` with `EBUSY` when this process
+ *   already runs under a filter with a listener, ...); the child is killed
+ *   and reaped first. Exceptions from the callbacks propagate the same way.
+ */
+export function supervise(options: SuperviseOptions): SuperviseResult {
+  return (binding() as unknown as { supervise(o: SuperviseOptions): SuperviseResult }).supervise(options);
+}
+
+/**
+ * The `pledge` command's preload object (`pledge_preload.so`, built from
+ * src/preload/preload.c next to the addon), or undefined when it was not
+ * built.
+ */
+export function preloadLibraryPath(): string | undefined {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  for (const dir of ['build/Release', 'build/Debug']) {
+    const candidate = `${root}${dir}/pledge_preload.so`;
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------- violation reports (reporter.cc)
+
+/** The shape of the addon's report functions (reporter.cc). */
+interface ReporterAddon {
+  formatViolation(tables: Uint8Array, violation: ViolationInput, format: 'text' | 'json'): string;
+  installReporter(tables: Uint8Array, options: ReporterOptions & { readonly magic: number }): void;
+  uninstallReporter(): void;
+  reporterState(): ReporterState;
+}
+
+const reporter = (): ReporterAddon => binding() as unknown as ReporterAddon;
+
+/** A blocked call, as {@link formatViolation} takes it. */
+export interface ViolationInput {
+  /** Syscall number (`seccomp_data.nr`). */
+  nr: number;
+  /** The argument registers (missing ones are 0); negative values are taken as their 64-bit two's complement. */
+  args: readonly bigint[];
+  pid: number;
+  tid: number;
+  /** The process name; default: the one in the tables. */
+  comm?: string;
+  /** The string behind the call's path argument, when the caller could read it; shown quoted. */
+  path?: string;
+}
+
+/**
+ * Formats one violation report with the same C code the SIGSYS handler runs,
+ * without a signal: the text line
+ * `<comm>[<pid>]: pledge "<promises>" blocked <call>; it needs "<set>" or "<set>"`
+ * (or `; no promise allows this`), or one JSON object (`process`, `pid`,
+ * `tid`, `syscall`, `nr`, `arch`, `args`, `raw`, `call`, `promises`, `needs`,
+ * `penalty`, and `errno` in errno mode). No trailing newline.
+ *
+ * @param tables from @seccomp-scopes/core `buildReportTables` for the
+ *   process' arch and promises.
+ * @throws {NativeError} `TypeError`/`RangeError` with `code: 'EINVAL'` for
+ *   malformed tables or a bad violation.
+ */
+export function formatViolation(
+  tables: Uint8Array,
+  violation: { nr: number; args: readonly bigint[]; pid: number; tid: number; comm?: string; path?: string },
+  format: 'text' | 'json',
+): string {
+  return reporter().formatViolation(tables, violation, format);
+}
+
+/** Options of {@link installReporter}. */
+export interface ReporterOptions {
+  /** Where reports go (default 2, stderr). */
+  readonly fd?: number;
+  /** `kill`: report, then end the process by SIGSYS; `errno`: report once per syscall, the call fails with `errno`. */
+  readonly penalty: 'kill' | 'errno';
+  /** With `errno`: the positive errno value the call returns. */
+  readonly errno?: number;
+  /** Its name, for JSON reports. */
+  readonly errnoName?: string;
+  readonly format?: 'text' | 'json';
+  /** Handle traps (penalty) but write nothing. */
+  readonly quiet?: boolean;
+}
+
+/** What {@link reporterState} tells. */
+export interface ReporterState {
+  readonly installed: boolean;
+  readonly penalty?: 'kill' | 'errno';
+  readonly errno?: string;
+  readonly fd?: number;
+  readonly format?: 'text' | 'json';
+  readonly quiet?: boolean;
+  /** Reports written so far by the handler in this process. */
+  readonly reports: number;
+}
+
+/**
+ * Installs (first call) or updates the process-wide SIGSYS handler that
+ * turns a filter's SECCOMP_RET_TRAP into a report and the penalty. The
+ * tables are copied. Once a penalty is `kill` it stays `kill` (the strictest
+ * penalty wins, as across stacked filters).
+ *
+ * The filter installed next must carry @seccomp-scopes/core
+ * `reporterRules()` and trap with SECCOMP_RET_TRAP; `magic` is
+ * `REPORT_EXIT_MAGIC`, the exit_group() status that filter turns into
+ * KILL_PROCESS. x86_64 and aarch64 only (`ENOTSUP` elsewhere).
+ * @throws {NativeError} `EINVAL` for bad tables or options; the errno of sigaction(2).
+ */
+export function installReporter(tables: Uint8Array, options: ReporterOptions & { readonly magic: number }): void {
+  reporter().installReporter(tables, options);
+}
+
+/**
+ * Restores the SIGSYS action from before the first {@link installReporter}.
+ * Only for a pledge() whose filter could not be installed: with a trapping
+ * filter in force, a SIGSYS without the handler kills the process.
+ */
+export function uninstallReporter(): void {
+  reporter().uninstallReporter();
+}
+
+/** The reporter's state in this process. */
+export function reporterState(): ReporterState {
+  return reporter().reporterState();
 }

@@ -6,9 +6,9 @@
  *     pledge('stdio');   // from here on: I/O on open descriptors only
  */
 export { pledge, compilePledge, currentPromises, currentExecPromises, isJitless } from './pledge.js';
-export type { CompilePledgeOptions, PledgeStatus } from './pledge.js';
+export type { CompilePledgeOptions, PledgeOptions, PledgeStatus } from './pledge.js';
 export { archFor, ARCHES } from './arch.js';
 export { nodeRuntimeRules } from './node-runtime.js';
 export { PledgeError, PROMISES, parsePromises } from '@seccomp-scopes/core';
 export { unveil, unveilStatus } from './unveil.js';
-export type { UnveilOptions, UnveilStatus, UnveilRuleStatus, UnveilThreadStatus } from './unveil.js';
+export type { UnveilOptions, UnveilStatus, UnveilRuleStatus, UnveilThreadResult, UnveilThreadStatus } from './unveil.js';

@@ -8,13 +8,14 @@
  * libuv threadpool and Worker threads alike (seccomp(2)).
  */
 import {
-  PledgeError, compilePromises, formatPromises, parsePromises, verify,
-  type ArchDescriptor, type CompiledFilter,
+  KILL_PROCESS, PledgeError, REPORT_EXIT_MAGIC, buildReportTables, compileFilter, formatPromises, parsePromises, reporterRules, rulesFor, verify,
+  type Action, type ArchDescriptor, type CompiledFilter, type ConstantName,
 } from '@seccomp-scopes/core';
 import fs from 'node:fs';
 import * as native from '@seccomp-scopes/native';
 import { archFor } from './arch.js';
 import { nodeRuntimeRules } from './node-runtime.js';
+import { lockUnveilForPledge } from './unveil.js'; // [unveil] OpenBSD: pledge without "unveil" locks unveil()
 
 /** SECCOMP_FILTER_FLAG_TSYNC (include/uapi/linux/seccomp.h). */
 const FILTER_FLAG_TSYNC = 1;
@@ -30,6 +31,78 @@ export interface CompilePledgeOptions {
   readonly jit?: boolean;
   /** The pid the `kill`/`tgkill` self rules name; default `process.pid`. */
   readonly pid?: number;
+  /** The penalty, as for {@link pledge}: `kill` (default) or `errno`. */
+  readonly penalty?: 'kill' | 'errno';
+  /** With penalty `errno`: the errno name (default `EPERM`; `ENOSYS` under the `error` promise). */
+  readonly errno?: string;
+  /** No report: the filter answers a violation with KILL_PROCESS or ERRNO itself instead of trapping. */
+  readonly quiet?: boolean;
+  /** The report descriptor the filter lets the handler write to (default 2). */
+  readonly reportFd?: number;
+  /** Include the reporter's rules even when `quiet` (a handler installed by an earlier pledge() must keep working). */
+  readonly reporterRules?: boolean;
+}
+
+/** Options of {@link pledge}: what happens to a call outside the promises. */
+export interface PledgeOptions {
+  /**
+   * `kill` (default): the whole process dies by SIGSYS (status 128+31).
+   * `errno`: the call fails with {@link errno} and the process goes on (in
+   * Node an ordinary error with that `code`). The `error` promise selects
+   * `errno` with ENOSYS. Once `kill`, always `kill`: a later pledge() cannot
+   * soften it (the kernel's rule across stacked filters).
+   */
+  readonly penalty?: 'kill' | 'errno';
+  /** The errno name for penalty `errno` (default `EPERM`, `ENOSYS` under `error`); any errno the arch defines. */
+  readonly errno?: string;
+  /** No report line, no SIGSYS handler: the filter kills or fails the call itself. */
+  readonly quiet?: boolean;
+  /** Report format: one text line (default) or one JSON object per line. */
+  readonly format?: 'text' | 'json';
+  /** Descriptor reports are written to (default 2, stderr); fixed by the first pledge() that reports. */
+  readonly reportFd?: number;
+}
+
+/** A resolved penalty. */
+interface Penalty {
+  readonly kind: 'kill' | 'errno';
+  readonly errno?: string;
+}
+
+const samePenalty = (a: Penalty | undefined, b: Penalty): boolean => a !== undefined && a.kind === b.kind && a.errno === b.errno;
+
+/** The errno names `arch` defines (the constants that look like one). */
+function errnoNames(arch: ArchDescriptor): string[] {
+  return Object.keys(arch.constants).filter((n) => /^E[A-Z0-9]+$/.test(n));
+}
+
+/**
+ * The penalty `options` ask for under `promises`: `error` selects errno
+ * with ENOSYS (OpenBSD), else `kill` unless `penalty: 'errno'`.
+ * @throws PledgeError `EINVAL` for a bad option or an errno name the arch does not define.
+ */
+function penaltyOf(promises: ReadonlySet<string>, options: { readonly penalty?: unknown; readonly errno?: unknown }, arch: ArchDescriptor): Penalty {
+  const { penalty, errno } = options;
+  if (penalty !== undefined && penalty !== 'kill' && penalty !== 'errno') {
+    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `penalty must be 'kill' or 'errno', got ${JSON.stringify(penalty)}`, { penalty });
+  }
+  if (errno !== undefined && (typeof errno !== 'string' || !errnoNames(arch).includes(errno))) {
+    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `errno ${JSON.stringify(errno)} is not an errno name ${arch.name} defines; valid: ${errnoNames(arch).join(' ')}`, { errno });
+  }
+  if (promises.has('error')) {
+    if (penalty === 'kill') throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `the "error" promise means penalty 'errno'; penalty 'kill' contradicts it`);
+    return { kind: 'errno', errno: (errno as string | undefined) ?? 'ENOSYS' };
+  }
+  if (penalty === 'errno') return { kind: 'errno', errno: (errno as string | undefined) ?? 'EPERM' };
+  if (errno !== undefined) throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `errno ${JSON.stringify(errno)} only applies to penalty 'errno'`, { errno });
+  return { kind: 'kill' };
+}
+
+function checkReportFd(fd: unknown): number {
+  if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
+    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `reportFd must be a descriptor number, got ${String(fd)}`, { reportFd: fd });
+  }
+  return fd;
 }
 
 /** True when this Node process runs without a JIT (`node --jitless`). */
@@ -48,15 +121,44 @@ export function isJitless(): boolean {
  */
 export function compilePledge(promises: string, options: CompilePledgeOptions = {}): CompiledFilter {
   const arch: ArchDescriptor = archFor(options.arch);
-  return compilePromises(promises, {
+  const set = parsePromises(promises);
+  const penalty = penaltyOf(set, options, arch);
+  // Reporting: the penalty becomes SECCOMP_RET_TRAP and the SIGSYS handler
+  // (native installReporter) applies it after its report; the reporter's
+  // rules come first (exit_group(magic) must precede the exit_group ALLOW).
+  const trap = options.quiet !== true;
+  const withReporter = trap || options.reporterRules === true;
+  const rules = [
+    ...(withReporter ? reporterRules({ reportFd: checkReportFd(options.reportFd ?? 2) }) : []),
+    ...rulesFor(set, nodeRuntimeRules({ jit: options.jit ?? !isJitless() })),
+  ];
+  const direct: Action = penalty.kind === 'kill' ? KILL_PROCESS : { kind: 'errno', errno: penalty.errno as ConstantName };
+  return compileFilter(rules, {
     arch,
-    extra: nodeRuntimeRules({ jit: options.jit ?? !isJitless() }),
+    defaultAction: trap ? { kind: 'trap' } : direct,
+    unknownAction: { kind: 'errno', errno: 'ENOSYS' },
     runtime: { pid: options.pid ?? process.pid, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
   });
 }
 
 /** What this module has pledged so far. */
-const state: { promises?: ReadonlySet<string>; execpromises?: ReadonlySet<string>; filters: number } = { filters: 0 };
+const state: {
+  promises?: ReadonlySet<string>;
+  execpromises?: ReadonlySet<string>;
+  filters: number;
+  /** The penalty in force (the strictest asked). */
+  penalty?: Penalty;
+  /** Whether the last filter traps (reports) rather than answering itself. */
+  trap?: boolean;
+  /** The SIGSYS reporter is installed (from then on every filter carries its rules). */
+  handler?: boolean;
+  reportFd?: number;
+  format?: 'text' | 'json';
+  quiet?: boolean;
+  /** What was last handed to the reporter, to restore it if a filter cannot be installed. */
+  reporter?: { tables: Uint8Array; options: native.ReporterOptions & { readonly magic: number } };
+  comm?: string;
+} = { filters: 0 };
 
 /** The promises in force from this module's pledge() calls, or undefined before the first. */
 export function currentPromises(): string | undefined {
@@ -82,6 +184,13 @@ export interface PledgeStatus {
   readonly execpromises?: string;
   /** Filters this module has installed in this process (each narrowing pledge adds one). */
   readonly filters: number;
+  /** The penalty in force, once pledged: `kill`, or `errno` with {@link errno}. */
+  readonly penalty?: 'kill' | 'errno';
+  readonly errno?: string;
+  /** How violations are reported: `text`, `json`, or `off` (quiet, or no handler could be installed). */
+  readonly report?: 'text' | 'json' | 'off';
+  /** The report descriptor, when reporting. */
+  readonly reportFd?: number;
 }
 
 let availableHere: { available: boolean; reason?: string; arch?: string } | undefined;
@@ -124,7 +233,22 @@ function status(): PledgeStatus {
     filters: state.filters,
     ...(state.promises ? { promises: formatPromises(state.promises) } : {}),
     ...(state.execpromises ? { execpromises: formatPromises(state.execpromises) } : {}),
+    ...(state.penalty ? { penalty: state.penalty.kind, ...(state.penalty.errno ? { errno: state.penalty.errno } : {}) } : {}),
+    ...(state.promises ? { report: state.handler && !state.quiet ? state.format ?? 'text' : 'off' } : {}),
+    ...(state.handler && !state.quiet ? { reportFd: state.reportFd } : {}),
   };
+}
+
+/** The process name reports show: `/proc/self/comm`, read before the first filter. */
+function processName(): string {
+  if (state.comm === undefined) {
+    try {
+      state.comm = fs.readFileSync('/proc/self/comm', 'utf8').replace(/\n$/, '');
+    } catch {
+      state.comm = process.title || 'node';
+    }
+  }
+  return state.comm;
 }
 
 const subset = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => [...a].every((p) => b.has(p));
@@ -149,23 +273,44 @@ function prepareRuntime(): void {
  * @throws PledgeError `ENOTSUP`.
  */
 function refuseIoUring(): void {
-  let fds: string[];
+  // A ring lives as long as a descriptor or a mapping of it does: look at both.
+  const where: string[] = [];
   try {
-    fds = fs.readdirSync('/proc/self/fd');
+    for (const fd of fs.readdirSync('/proc/self/fd')) {
+      try {
+        if (fs.readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:[io_uring]') where.push(`fd ${fd}`);
+      } catch {
+        // closed meanwhile
+      }
+    }
+    if (/anon_inode:\[io_uring\]/.test(fs.readFileSync('/proc/self/maps', 'utf8'))) where.push('a mapping');
   } catch {
     return; // without /proc there is nothing to inspect; the filter answers io_uring_* with ENOSYS anyway
   }
-  for (const fd of fds) {
-    let target = '';
-    try {
-      target = fs.readlinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      continue;
-    }
-    if (target === 'anon_inode:[io_uring]') {
-      throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
-        `this process has an io_uring instance (fd ${fd}; libuv creates them when UV_USE_IO_URING=1), and operations submitted through it bypass seccomp; run without UV_USE_IO_URING=1`, { fd: Number(fd) });
-    }
+  if (where.length > 0) {
+    throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
+      `this process has an io_uring instance (${where.join(', ')}; libuv creates them when UV_USE_IO_URING=1), and operations submitted through it bypass seccomp; run without UV_USE_IO_URING=1`, { where });
+  }
+}
+
+/**
+ * Refuses to pledge a process whose personality has READ_IMPLIES_EXEC
+ * (set with personality(2) earlier in the process; x86_64 clears it when a
+ * 64-bit program is executed, other arches may not): every readable mapping would then be
+ * executable, so PROT_EXEC rules would mean nothing. Source: personality(2).
+ * @throws PledgeError `ENOTSUP`.
+ */
+function refuseReadImpliesExec(arch: ArchDescriptor): void {
+  let persona: number;
+  try {
+    persona = parseInt(fs.readFileSync('/proc/self/personality', 'utf8'), 16);
+  } catch {
+    return;
+  }
+  const bit = arch.constants.READ_IMPLIES_EXEC;
+  if (bit !== undefined && (persona & bit) !== 0) {
+    throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
+      `this process runs with the READ_IMPLIES_EXEC personality (0x${persona.toString(16)}): all readable memory is executable, which no promise can take back; clear it with personality(2) before pledging`, { personality: persona });
   }
 }
 
@@ -173,7 +318,15 @@ function refuseIoUring(): void {
  * Restricts the running process to `promises`, on every thread, for the
  * rest of its life. From then on a syscall outside the promises kills the
  * whole process with SIGSYS (exit status 128+31 in a shell), or fails with
- * ENOSYS under the `error` promise.
+ * an errno (`options.penalty: 'errno'`, EPERM by default; ENOSYS under the
+ * `error` promise). First, one line on stderr says what was blocked and
+ * which promise would have allowed it (docs/reports.md):
+ *
+ *     node[4242]: pledge "stdio" blocked socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC); it needs "inet" or "dns"
+ *
+ * `options.quiet` turns reports off (the filter then kills or fails the
+ * call itself), `options.format: 'json'` writes one JSON object per line,
+ * `options.reportFd` picks the descriptor.
  *
  * Node itself keeps working: the event loop, timers, GC and JIT, Worker
  * threads, zlib, crypto, console, I/O on descriptors opened before the call.
@@ -184,8 +337,9 @@ function refuseIoUring(): void {
  * OpenBSD's calling rules apply: a later call may keep or drop promises,
  * never add (`EPERM`; with `error` in force the extra promises are dropped
  * silently instead). Each narrowing call installs one more filter; the
- * kernel runs them all and the strictest answer wins. A call with the
- * promises already in force installs nothing.
+ * kernel runs them all and the strictest answer wins: a penalty, once
+ * `kill`, stays `kill`. A call with the promises and penalty already in
+ * force installs nothing.
  *
  * `execpromises` are what a program started with execve(2) may do. A
  * seccomp filter survives execve and cannot be loosened, so on Linux they
@@ -202,6 +356,7 @@ function refuseIoUring(): void {
  *   only; `null`/omitted leaves the promises unchanged.
  * @param execpromises promise string for programs this process executes;
  *   `null`/omitted leaves them unchanged.
+ * @param options the penalty and its report ({@link PledgeOptions}).
  * @returns the status after the call; `pledge()` with no arguments only
  *   reports whether pledging is available here and what is in force.
  * @throws PledgeError `EINVAL` (unknown promise, listing the valid ones;
@@ -211,8 +366,11 @@ function refuseIoUring(): void {
  *   failing prctl(2)/seccomp(2) call with reason `KERNEL`.
  * Source: OpenBSD pledge(2); Linux seccomp(2), prctl(2) PR_SET_NO_NEW_PRIVS.
  */
-export function pledge(promises?: string | null, execpromises?: string | null): PledgeStatus {
+export function pledge(promises?: string | null, execpromises?: string | null, options: PledgeOptions = {}): PledgeStatus {
   if (promises == null && execpromises == null) return status();
+  if (options === null || typeof options !== 'object') {
+    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
   availability();
   const current = state.promises;
   let next = promises == null ? current : parsePromises(promises);
@@ -239,23 +397,76 @@ export function pledge(promises?: string | null, execpromises?: string | null): 
     const extra = [...nextExec].filter((p) => !next!.has(p));
     throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `execpromises must be a subset of the promises on Linux (a filter cannot be loosened across execve); ${extra.join(' ')} ${extra.length === 1 ? 'is' : 'are'} not in ${JSON.stringify(formatPromises(next))}`, { extra });
   }
-  const unchanged = current !== undefined && current.size === next.size && subset(next, current);
+  // The penalty, and whether violations are reported (docs/reports.md).
+  const arch = archFor();
+  const asked = penaltyOf(next, options, arch);
+  // Once kill, always kill: across stacked filters the kernel keeps the strictest action.
+  const penalty: Penalty = state.penalty?.kind === 'kill' ? state.penalty : asked;
+  const quiet = options.quiet === true;
+  if (options.format !== undefined && options.format !== 'text' && options.format !== 'json') {
+    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `format must be 'text' or 'json', got ${JSON.stringify(options.format)}`, { format: options.format });
+  }
+  const format = options.format ?? state.format ?? 'text';
+  const reportFd = checkReportFd(options.reportFd ?? state.reportFd ?? 2);
+  if (state.handler && reportFd !== state.reportFd) {
+    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `reportFd is ${state.reportFd}, set by the first pledge() that reported; the filters in force allow the handler no other descriptor`, { reportFd });
+  }
+  // The handler is installed by the first pledge() that reports, if the
+  // filters in force let it (rt_sigaction and write: stdio); from then on it
+  // stays, and every filter carries its rules.
+  const handler = state.handler === true || (!quiet && (current === undefined || current.has('stdio')));
+  const trap = handler && !quiet;
+  const unchanged = current !== undefined && current.size === next.size && subset(next, current) &&
+    samePenalty(state.penalty, penalty) && state.trap === trap;
+  const comm = processName();
+  const reporterUpdate = handler
+    ? {
+        tables: buildReportTables(arch, {
+          promises: next, comm, pid: process.pid, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0,
+          penalty: penalty.kind, ...(penalty.errno ? { errno: penalty.errno } : {}),
+        }),
+        options: {
+          fd: reportFd, penalty: penalty.kind, format, quiet, magic: REPORT_EXIT_MAGIC,
+          ...(penalty.errno ? { errno: arch.constants[penalty.errno as ConstantName]!, errnoName: penalty.errno } : {}),
+        },
+      }
+    : undefined;
+  if (unchanged && reporterUpdate) native.installReporter(reporterUpdate.tables, reporterUpdate.options); // format or quiet changed
   if (!unchanged) {
-    const filter = compilePledge(formatPromises(next));
+    const filter = compilePledge(formatPromises(next), {
+      penalty: penalty.kind, ...(penalty.errno ? { errno: penalty.errno } : {}), quiet: !trap, reportFd, reporterRules: handler,
+    });
     const problems = verify(filter.program);
     if (problems.length > 0) {
       throw new PledgeError('EINVAL', 'BAD_PROGRAM', `internal error: the compiled filter would be refused by the kernel: ${problems.join('; ')}`);
     }
     refuseIoUring();
+    refuseReadImpliesExec(archFor());
+    // [unveil] A pledge without "unveil" locks unveil() (OpenBSD pledge(2)): enforce the paths unveiled so far now; throws before any filter exists.
+    if (!next.has('unveil')) lockUnveilForPledge(formatPromises(next));
     prepareRuntime();
+    // The handler before the filter that traps into it.
+    if (reporterUpdate) native.installReporter(reporterUpdate.tables, reporterUpdate.options);
     try {
       if (!native.getNoNewPrivs()) native.setNoNewPrivs();
       native.installFilter(filter.bytes, FILTER_FLAG_TSYNC);
     } catch (e) {
+      // Nothing was installed: put the reporter back as it was.
+      if (reporterUpdate && !state.handler) native.uninstallReporter();
+      else if (reporterUpdate && state.reporter) native.installReporter(state.reporter.tables, state.reporter.options);
       const err = e as native.NativeError;
       throw new PledgeError(err.code ?? 'EIO', 'KERNEL', `pledge(${JSON.stringify(promises)}): ${err.message}`, { syscall: err.syscall, errno: err.errno, tid: err.tid });
     }
     state.filters++;
+    state.penalty = penalty;
+    state.trap = trap;
+  }
+  if (reporterUpdate) {
+    state.handler = true;
+    state.reporter = reporterUpdate;
+    state.reportFd = reportFd;
+    state.format = format;
+    state.quiet = quiet;
   }
   state.promises = next;
   if (nextExec) state.execpromises = nextExec;

@@ -147,3 +147,20 @@ describe("OpenBSD's calling rules", () => {
     expect(lines(r.stdout), describeEnd(r)).toEqual(['ENOTSUP UNSUPPORTED_PROMISE', 'EINVAL UNKNOWN_PROMISE', 'seccomp 0 0']);
   });
 });
+
+
+describe('processes pledge refuses', () => {
+  it('refuses a READ_IMPLIES_EXEC personality with ENOTSUP and installs nothing', () => {
+    // A preloaded constructor sets the personality in the node process itself (exec would clear it on x86_64).
+    const r = runChild(`
+      import { execFileSync, spawnSync } from 'node:child_process';
+      import fs from 'node:fs';
+      fs.writeFileSync(dir + '/rie.c', '#include <sys/personality.h>\\n__attribute__((constructor)) static void set(void) { personality(READ_IMPLIES_EXEC); }\\n');
+      execFileSync('cc', ['-shared', '-fPIC', '-o', dir + '/rie.so', dir + '/rie.c']);
+      fs.writeFileSync(dir + '/p.mjs', ${JSON.stringify(`import { pledge } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).pathname)};\nimport fs from 'node:fs';\nconst st = fs.openSync('/proc/self/status', 'r');\ntry { pledge('stdio'); console.log('pledged'); } catch (e) { console.log(e.code, e.reason); }\nconst b = Buffer.alloc(8192); console.log(/Seccomp:\\s+(\\d)/.exec(b.subarray(0, fs.readSync(st, b, 0, 8192, 0)).toString())[0].replace(/\\s+/, ' '));\n`)});
+      const r = spawnSync(process.execPath, [dir + '/p.mjs'], { encoding: 'utf8', env: { ...process.env, LD_PRELOAD: dir + '/rie.so' } });
+      process.stdout.write(r.stdout + r.stderr);
+    `);
+    expect(lines(r.stdout), describeEnd(r)).toEqual(['ENOTSUP UNSUPPORTED_RUNTIME', 'Seccomp: 0']);
+  });
+});

@@ -7,7 +7,8 @@
  * (the kernel runs every filter and the strictest action wins), so allowing
  * it grants nothing.
  */
-import { ALLOW, arg, type Rule } from '../rules.js';
+import { PledgeError } from '../errors.js';
+import { ALLOW, KILL_PROCESS, arg, type Rule } from '../rules.js';
 
 const OPENBSD = 'OpenBSD pledge(2)';
 
@@ -31,10 +32,63 @@ export const ALWAYS_RULES: readonly Rule[] = [
   allow('exit_group', 'the process may always end (_exit)', OPENBSD),
   allow('rt_sigreturn', 'returning from a signal handler; without it any handled signal kills', 'sigreturn(2)'),
   allow('restart_syscall', 'the kernel resumes an interrupted sleep with it', 'restart_syscall(2)'),
-  allow('seccomp', 'a later pledge() adds a filter, which can only restrict', OPENBSD, [
-    arg.in(0, 32, 'operation', ['SECCOMP_SET_MODE_FILTER', 'SECCOMP_GET_ACTION_AVAIL']),
+  allow('seccomp', 'a later pledge() adds a filter, which can only restrict; only with TSYNC or no flag (no NEW_LISTENER: a pledged process must not hand out a listener)', OPENBSD, [
+    arg.in(0, 32, 'operation', ['SECCOMP_SET_MODE_FILTER']),
+    arg.in(1, 32, 'flags', [0, 'SECCOMP_FILTER_FLAG_TSYNC']),
+  ]),
+  allow('seccomp', 'asking which actions the kernel knows changes nothing', 'seccomp(2)', [
+    arg.in(0, 32, 'operation', ['SECCOMP_GET_ACTION_AVAIL']),
   ]),
   allow('prctl', 'a later pledge() checks and sets no_new_privs, which can only restrict', 'prctl(2)', [
     arg.in(0, 32, 'option', ['PR_SET_NO_NEW_PRIVS', 'PR_GET_NO_NEW_PRIVS', 'PR_GET_SECCOMP']),
   ]),
 ];
+
+/**
+ * The status the SIGSYS reporter passes to exit_group() to end the process
+ * after a report: the first of {@link reporterRules} turns exactly this call
+ * into SECCOMP_RET_KILL_PROCESS, so the whole process dies by SIGSYS (shell
+ * status 159). Its low byte is 159 too, so even without that rule the exit
+ * status would read the same. An `int`, compared on its low 32 bits.
+ */
+export const REPORT_EXIT_MAGIC = 0x5ec0de9f;
+
+/** Options of {@link reporterRules}. */
+export interface ReporterRulesOptions {
+  /** The descriptor reports are written to (stderr: 2). */
+  readonly reportFd: number;
+}
+
+/**
+ * What the in-process SIGSYS reporter needs, in every filter installed while
+ * it is in place (a later filter judges the handler's calls too). Placed
+ * before every other rule. Source: seccomp(2) SECCOMP_RET_TRAP, signal(7).
+ *
+ * - `exit_group(REPORT_EXIT_MAGIC)` is KILL_PROCESS: in kill mode the
+ *   handler ends the process with it, and the kernel kills every thread by
+ *   SIGSYS.
+ * - `rt_sigaction(SIGSYS, act != NULL)` is trapped: the handler answers it
+ *   with success and stays in place, so it cannot be replaced (nor reset by
+ *   the signal reset libuv does in a forked child before execve, which a
+ *   KILL_PROCESS here would turn into a dead child). A thread that blocks
+ *   SIGSYS while it tries is killed: the kernel forces a trap's SIGSYS
+ *   through with the default action.
+ * - `write` to the report descriptor, `getpid` and `gettid` (to name the
+ *   process and thread) are allowed, also under promises without stdio.
+ *   `rt_sigreturn` is always allowed.
+ */
+export function reporterRules(options: ReporterRulesOptions): Rule[] {
+  if (!Number.isInteger(options.reportFd) || options.reportFd < 0 || options.reportFd > 0x7fffffff) {
+    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `the report descriptor must be a descriptor number, got ${options.reportFd}`);
+  }
+  const source = 'seccomp(2) SECCOMP_RET_TRAP; docs/reports.md';
+  return [
+    { syscall: 'exit_group', action: KILL_PROCESS, requires: [], when: [arg.in(0, 32, 'status', [REPORT_EXIT_MAGIC])],
+      why: 'the SIGSYS reporter ends the process with this status after its report; the kernel then kills every thread by SIGSYS', source },
+    { syscall: 'rt_sigaction', action: { kind: 'trap' }, requires: [], when: [arg.in(0, 32, 'signum', ['SIGSYS']), arg.notIn(1, 64, 'act', [0])],
+      why: 'the SIGSYS handler cannot be replaced: the handler answers success and keeps itself', source },
+    allow('write', 'reports go to this descriptor, whatever was promised', source, [arg.in(0, 32, 'fd', [options.reportFd])]),
+    allow('getpid', 'the report names the process', source),
+    allow('gettid', 'the report names the thread', source),
+  ];
+}

@@ -1,0 +1,908 @@
+// The `pledge` command's launcher and supervisor: runs a program under a
+// seccomp filter whose refusals are decided by this process, so that
+// programs we do not control can be given promises, a start-up window for
+// the dynamic loader, and readable reports.
+//
+//   parent (this process)                 child (the launcher, then the program)
+//   ---------------------                 --------------------------------------
+//   fork ------------------------------>  signals to default, PDEATHSIG
+//   filter = onFilter(pid) (JS)
+//   write the filter ------------------>  read it
+//                                         no_new_privs; Landlock (static programs)
+//                                         n = lowest free descriptor
+//   read n  <--------------------------   write n
+//                                         seccomp(NEW_LISTENER) -> descriptor n
+//   pidfd_getfd(child, n) = listener      execve(program)  (notified: waits)
+//   CONTINUE the execve -------------->   the program starts
+//
+// The filter (compiled in TypeScript) allows the promises in the kernel and
+// returns SECCOMP_RET_USER_NOTIF for everything else, for execve/execveat,
+// and for the preload's marker (preload/protocol.h). The supervisor loop
+// polls the listener and a pidfd of the child, and decides each
+// notification:
+//
+// - before the program runs: the launcher's own execve, and its write of a
+//   failed execve's errno, are let through (SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+// - during the loader window (dynamic programs, until the marker): the calls
+//   the dynamic loader makes (read-only opens, PROT_EXEC mappings, path
+//   metadata, ... see LoaderAllows) are let through;
+// - everything else is handed to a JavaScript callback, which reports it and
+//   answers: continue, an errno, or kill (SIGSYS; SIGKILL when SIGSYS would
+//   not end the process).
+//
+// Paths named by a call are read from the child (process_vm_readv), and the
+// notification is checked with SECCOMP_IOCTL_NOTIF_ID_VALID after reading,
+// so a report never describes a task that has been replaced meanwhile.
+//
+// Semantics: seccomp(2), seccomp_unotify(2), pidfd_open(2), pidfd_getfd(2),
+// the kernel's Documentation/userspace-api/seccomp_filter.rst.
+
+#include <napi.h>
+
+#include "common.h"
+#include "preload/protocol.h"
+
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#ifndef SYS_landlock_restrict_self
+#define SYS_landlock_restrict_self 446
+#endif
+
+namespace seccomp_scopes {
+namespace {
+
+// ------------------------------------------------------------ signals
+
+// The child being supervised, for the forwarding handler (0: none yet).
+std::atomic<pid_t> g_child{0};
+// A forwarded signal that arrived before the child existed.
+std::atomic<int> g_pending{0};
+static_assert(std::atomic<pid_t>::is_always_lock_free, "the handler needs lock-free atomics");
+
+// Forwards a signal to the child. Signals the terminal sends to the whole
+// foreground process group (si_code SI_KERNEL: ^C, ^\, hang-up) already
+// reach the child, which shares our process group; forwarding them too
+// would deliver them twice. Async-signal-safe: kill(2) and atomics only.
+void ForwardSignal(int sig, siginfo_t* info, void* /*ucontext*/) {
+  const int saved = errno;
+  if (info == nullptr || info->si_code != SI_KERNEL) {
+    const pid_t child = g_child.load();
+    if (child > 0) kill(child, sig);
+    else g_pending.store(sig);
+  }
+  errno = saved;
+}
+
+struct SavedSignals {
+  std::vector<int> signals;
+  std::vector<struct sigaction> old;
+};
+
+void InstallForwarding(SavedSignals* saved) {
+  struct sigaction sa = {};
+  sa.sa_sigaction = ForwardSignal;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  saved->old.resize(saved->signals.size());
+  for (size_t i = 0; i < saved->signals.size(); i++) sigaction(saved->signals[i], &sa, &saved->old[i]);
+}
+
+void RestoreSignals(const SavedSignals& saved) {
+  for (size_t i = 0; i < saved.signals.size(); i++) sigaction(saved.signals[i], &saved.old[i], nullptr);
+  g_child.store(0);
+  g_pending.store(0);
+}
+
+// ------------------------------------------------------------ the launcher (child side)
+
+// One message from the launcher to the supervisor on the status pipe.
+struct LaunchMsg {
+  int32_t tag;    // 'L': listener will be this descriptor; 'X': execve failed; 'E': set-up failed
+  int32_t value;  // the descriptor, or the errno
+  int32_t stage;  // for 'E': which step ('N' no_new_privs, 'R' Landlock, 'P' probe, 'S' seccomp)
+};
+
+// Everything the child needs, prepared before fork: after fork in a
+// multi-threaded process only async-signal-safe calls are allowed, so no
+// allocation happens in the child.
+struct ChildPlan {
+  const char* file;
+  char* const* argv;
+  char* const* envp;
+  int cmd_r;      // filter from the parent
+  int cmd_w;      // (parent's end, closed)
+  int status_r;   // (parent's end, closed)
+  int status_w;   // messages to the parent
+  int ruleset_fd;  // Landlock ruleset to enter before execve, or -1
+  int keep_fd;     // descriptor to keep open across execve (the preload's ruleset), or -1
+  pid_t parent;
+  struct sock_filter* filter_buf;  // BPF_MAXINSNS entries
+};
+
+bool ReadFull(int fd, void* buf, size_t len) {
+  auto* p = static_cast<char*>(buf);
+  while (len > 0) {
+    const ssize_t n = read(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    len -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+void WriteMsg(int fd, int32_t tag, int32_t value, int32_t stage) {
+  const LaunchMsg msg = {tag, value, stage};
+  ssize_t n;
+  do n = write(fd, &msg, sizeof msg);
+  while (n < 0 && errno == EINTR);
+}
+
+[[noreturn]] void ChildFail(const ChildPlan& p, int stage, int err) {
+  WriteMsg(p.status_w, 'E', err, stage);
+  _exit(125);
+}
+
+[[noreturn]] void ChildMain(const ChildPlan& p) {
+  // The program gets default dispositions and an empty mask: Node ignores
+  // SIGPIPE, and ignored signals would survive execve.
+  struct sigaction dfl = {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
+  }
+  // Die with the supervisor: without it, refused calls would fail with
+  // ENOSYS instead of being stopped.
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (getppid() != p.parent) _exit(125);
+  close(p.cmd_w);
+  close(p.status_r);
+  // Node marks its standard descriptors close-on-exec; the program needs them.
+  for (int fd = 0; fd <= 2; fd++) {
+    const int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && (flags & FD_CLOEXEC)) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+  }
+
+  uint32_t len = 0;
+  if (!ReadFull(p.cmd_r, &len, sizeof len) || len == 0 || len > BPF_MAXINSNS) _exit(125);
+  if (!ReadFull(p.cmd_r, p.filter_buf, len * sizeof(struct sock_filter))) _exit(125);
+  close(p.cmd_r);
+
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ChildFail(p, 'N', errno);
+  if (p.ruleset_fd >= 0) {
+    if (syscall(SYS_landlock_restrict_self, p.ruleset_fd, 0) != 0) ChildFail(p, 'R', errno);
+    close(p.ruleset_fd);
+  }
+  if (p.keep_fd >= 0) {
+    const int flags = fcntl(p.keep_fd, F_GETFD);
+    if (flags < 0 || fcntl(p.keep_fd, F_SETFD, flags & ~FD_CLOEXEC) != 0) ChildFail(p, 'K', errno);
+  }
+  // The listener will take the lowest free descriptor; tell the parent which.
+  const int probe = open("/", O_PATH | O_CLOEXEC);
+  if (probe < 0) ChildFail(p, 'P', errno);
+  close(probe);
+  WriteMsg(p.status_w, 'L', probe, 0);
+
+  struct sock_fprog prog = {};
+  prog.len = static_cast<unsigned short>(len);
+  prog.filter = p.filter_buf;
+  const long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+  if (listener < 0) ChildFail(p, 'S', errno);
+
+  // Notified: waits until the supervisor holds the listener and lets it run.
+  execve(p.file, p.argv, p.envp);
+  const int err = errno;
+  WriteMsg(p.status_w, 'X', err, 0);  // notified too when the promises lack stdio; let through
+  _exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
+}
+
+// ------------------------------------------------------------ reading the child
+
+// Reads a NUL-terminated string at `addr` in task `tid`, page by page, up
+// to 4096 bytes. False when nothing could be read (a bad pointer).
+bool ReadRemoteString(pid_t tid, uint64_t addr, std::string* out) {
+  if (addr == 0) return false;
+  char buf[4096];
+  size_t got = 0;
+  while (got < sizeof buf) {
+    const uint64_t at = addr + got;
+    size_t chunk = 4096 - static_cast<size_t>(at & 4095);
+    if (chunk > sizeof buf - got) chunk = sizeof buf - got;
+    struct iovec local = {buf + got, chunk};
+    struct iovec remote = {reinterpret_cast<void*>(static_cast<uintptr_t>(at)), chunk};
+    const ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+    if (n <= 0) break;
+    if (const void* nul = memchr(buf + got, 0, static_cast<size_t>(n))) {
+      out->assign(buf, static_cast<const char*>(nul) - buf);
+      return true;
+    }
+    got += static_cast<size_t>(n);
+  }
+  if (got == 0) return false;
+  out->assign(buf, got);
+  return true;
+}
+
+// Small /proc file, whole.
+std::string ReadProc(const std::string& path) {
+  std::string out;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out;
+}
+
+// The value of `Field:` in a /proc status file, or "".
+std::string StatusField(const std::string& status, const char* field) {
+  const std::string key = std::string("\n") + field + ":";
+  size_t at = status.find(key);
+  if (at == std::string::npos) return "";
+  at += key.size();
+  while (at < status.size() && (status[at] == ' ' || status[at] == '\t')) at++;
+  const size_t end = status.find('\n', at);
+  return status.substr(at, end == std::string::npos ? std::string::npos : end - at);
+}
+
+pid_t TgidOf(pid_t tid) {
+  const std::string status = ReadProc("/proc/" + std::to_string(tid) + "/status");
+  const std::string tgid = StatusField("\n" + status, "Tgid");
+  return tgid.empty() ? tid : static_cast<pid_t>(std::stol(tgid));
+}
+
+std::string CommOf(pid_t pid) {
+  std::string comm = ReadProc("/proc/" + std::to_string(pid) + "/comm");
+  while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+  return comm;
+}
+
+int ThreadCount(pid_t pid) {
+  const std::string status = ReadProc("/proc/" + std::to_string(pid) + "/status");
+  const std::string threads = StatusField("\n" + status, "Threads");
+  return threads.empty() ? -1 : std::stoi(threads);
+}
+
+bool MaskHas(const std::string& hex, int sig) {
+  if (hex.empty()) return true;  // unknown: assume the signal would not kill
+  const uint64_t mask = std::stoull(hex, nullptr, 16);
+  return (mask >> (sig - 1)) & 1U;
+}
+
+// Whether SIGSYS sent to thread `tid` ends process `tgid`: not ignored, not
+// caught, not blocked by that thread.
+bool SigsysIsFatal(pid_t tgid, pid_t tid) {
+  const std::string proc = "\n" + ReadProc("/proc/" + std::to_string(tgid) + "/status");
+  const std::string task = "\n" + ReadProc("/proc/" + std::to_string(tgid) + "/task/" + std::to_string(tid) + "/status");
+  return !MaskHas(StatusField(proc, "SigIgn"), SIGSYS) && !MaskHas(StatusField(proc, "SigCgt"), SIGSYS) &&
+         !MaskHas(StatusField(task, "SigBlk"), SIGSYS);
+}
+
+double NowMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+// ------------------------------------------------------------ the loader window
+
+// O_TMPFILE without O_DIRECTORY, as the kernel spells it (glibc's
+// __O_TMPFILE includes O_DIRECTORY).
+constexpr uint64_t kTmpfileBit = 020000000;
+
+bool ReadOnlyOpenFlags(uint64_t flags) {
+  return (flags & (O_ACCMODE | O_CREAT | O_TRUNC | kTmpfileBit)) == O_RDONLY;
+}
+
+bool IsMarker(const struct seccomp_data& d) {
+  return d.nr == SYS_getppid && d.args[0] == PLEDGE_MARKER_A && d.args[1] == PLEDGE_MARKER_B;
+}
+
+// What the dynamic loader (and the C library's start-up, and library
+// constructors) may do before the marker, beyond the promises: read and
+// map libraries (read-only opens, PROT_EXEC mappings), look at paths, set
+// up the thread and signal state. Nothing that writes, creates, executes,
+// connects or signals another process.
+bool LoaderAllows(const struct seccomp_data& d) {
+  const long nr = d.nr;
+  switch (nr) {
+#ifdef SYS_open
+    case SYS_open: return ReadOnlyOpenFlags(d.args[1] & 0xffffffffU);
+#endif
+    case SYS_openat: return ReadOnlyOpenFlags(d.args[2] & 0xffffffffU);
+    case SYS_prlimit64: return d.args[2] == 0;  // reading a limit only
+    case SYS_fcntl: {
+      const uint32_t cmd = static_cast<uint32_t>(d.args[1]);
+      return cmd == F_GETFD || cmd == F_SETFD || cmd == F_GETFL || cmd == F_DUPFD_CLOEXEC;
+    }
+    case SYS_ioctl: return static_cast<uint32_t>(d.args[1]) == TCGETS;  // isatty()
+    case SYS_getppid: return !IsMarker(d);
+    case SYS_read: case SYS_pread64: case SYS_readv: case SYS_close: case SYS_lseek:
+    case SYS_fstat: case SYS_newfstatat: case SYS_statx: case SYS_faccessat:
+    case SYS_readlinkat: case SYS_getcwd:
+#ifdef SYS_stat
+    case SYS_stat: case SYS_lstat: case SYS_access: case SYS_readlink:
+#endif
+#ifdef SYS_faccessat2
+    case SYS_faccessat2:
+#endif
+    case SYS_mmap: case SYS_mprotect: case SYS_munmap: case SYS_brk: case SYS_madvise: case SYS_mremap:
+#ifdef SYS_arch_prctl
+    case SYS_arch_prctl:
+#endif
+    case SYS_set_tid_address: case SYS_set_robust_list: case SYS_rseq: case SYS_getrandom: case SYS_futex:
+    case SYS_rt_sigaction: case SYS_rt_sigprocmask: case SYS_sigaltstack:
+    case SYS_getpid: case SYS_gettid: case SYS_getuid: case SYS_geteuid: case SYS_getgid: case SYS_getegid:
+    case SYS_uname: case SYS_sched_getaffinity: case SYS_sched_yield: case SYS_clock_gettime:
+    case SYS_gettimeofday:
+#ifdef SYS_getrlimit
+    case SYS_getrlimit:
+#endif
+    case SYS_landlock_restrict_self:  // the preload entering the unveil domain: only restricts
+      return true;
+    default:
+      return false;
+  }
+}
+
+// ------------------------------------------------------------ the supervisor
+
+enum class Phase { kExec, kLoader, kRunning };
+
+const char* PhaseName(Phase p) {
+  switch (p) {
+    case Phase::kExec: return "exec";
+    case Phase::kLoader: return "loader";
+    case Phase::kRunning: return "running";
+  }
+  return "?";
+}
+
+struct Fds {
+  int cmd_r = -1, cmd_w = -1, status_r = -1, status_w = -1, pidfd = -1, listener = -1;
+  void Close(int* fd) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+  }
+  ~Fds() {
+    Close(&cmd_r); Close(&cmd_w); Close(&status_r); Close(&status_w); Close(&pidfd); Close(&listener);
+  }
+};
+
+class Supervisor {
+ public:
+  Supervisor(Napi::Env env, Napi::Object options) : env_(env), options_(options) {}
+  ~Supervisor() {
+    for (auto& k : killed_) if (k.second >= 0) close(k.second);
+  }
+
+  Napi::Value Run();
+
+ private:
+  void Parse();
+  void KillAndReap();
+  [[noreturn]] void Fail(int err, const std::string& syscall);
+  void SetupFailed(const LaunchMsg& msg);
+  bool ReadMsg(LaunchMsg* msg, int timeout_ms);
+  void FetchListener(int target_fd);
+  void DrainStatus();
+  void Respond(uint64_t id, bool cont, int err);
+  void HandleNotification();
+  void Penalize(uint64_t id, pid_t tgid, pid_t tid);
+  bool BeingKilled(pid_t tgid);
+  void Event(const char* name, Napi::Object extra);
+  void EnterRunning(const char* how);
+
+  Napi::Env env_;
+  Napi::Object options_;
+  Napi::Function on_filter_, on_notify_, on_event_;
+  std::string file_;
+  std::vector<std::string> argv_, envp_;
+  int ruleset_fd_ = -1, keep_fd_ = -1;
+  bool loader_ = false;
+  double loader_timeout_ms_ = 10000;
+  std::vector<int8_t> path_args_;
+  SavedSignals signals_;
+
+  Fds fds_;
+  pid_t child_ = -1;
+  bool reaped_ = false;
+  int wait_status_ = 0;
+  Phase phase_ = Phase::kExec;
+  double loader_deadline_ = 0;
+  std::string loader_end_ = "none";
+  int exec_errno_ = 0;
+  int launcher_status_fd_ = -1;
+  bool violation_kill_ = false;
+  int violations_ = 0;
+  std::string unveil_error_;
+  std::map<pid_t, int> killed_;  // processes being killed, with a pidfd of each
+  struct seccomp_notif_sizes sizes_ = {};
+  std::vector<uint8_t> req_buf_, resp_buf_;
+};
+
+void Supervisor::Parse() {
+  auto str = [&](const char* key) {
+    Napi::Value v = options_.Get(key);
+    if (!v.IsString()) ThrowInvalid<Napi::TypeError>(env_, std::string("supervise: options.") + key + " must be a string");
+    return v.As<Napi::String>().Utf8Value();
+  };
+  auto strings = [&](const char* key) {
+    Napi::Value v = options_.Get(key);
+    if (!v.IsArray()) ThrowInvalid<Napi::TypeError>(env_, std::string("supervise: options.") + key + " must be an array of strings");
+    auto arr = v.As<Napi::Array>();
+    std::vector<std::string> out;
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+      Napi::Value e = arr.Get(i);
+      if (!e.IsString()) ThrowInvalid<Napi::TypeError>(env_, std::string("supervise: options.") + key + " must be an array of strings");
+      std::string s = e.As<Napi::String>().Utf8Value();
+      if (s.find('\0') != std::string::npos) ThrowInvalid<Napi::TypeError>(env_, std::string("supervise: options.") + key + " contains a NUL byte");
+      out.push_back(std::move(s));
+    }
+    return out;
+  };
+  auto fn = [&](const char* key, bool required) {
+    Napi::Value v = options_.Get(key);
+    if (!v.IsFunction()) {
+      if (required || !v.IsUndefined()) ThrowInvalid<Napi::TypeError>(env_, std::string("supervise: options.") + key + " must be a function");
+      return Napi::Function();
+    }
+    return v.As<Napi::Function>();
+  };
+  auto num = [&](const char* key, double def) {
+    Napi::Value v = options_.Get(key);
+    if (v.IsUndefined()) return def;
+    if (!v.IsNumber()) ThrowInvalid<Napi::TypeError>(env_, std::string("supervise: options.") + key + " must be a number");
+    return v.As<Napi::Number>().DoubleValue();
+  };
+  file_ = str("file");
+  argv_ = strings("argv");
+  envp_ = strings("envp");
+  if (argv_.empty()) ThrowInvalid<Napi::RangeError>(env_, "supervise: options.argv must not be empty");
+  on_filter_ = fn("onFilter", true);
+  on_notify_ = fn("onNotify", true);
+  on_event_ = fn("onEvent", false);
+  ruleset_fd_ = static_cast<int>(num("rulesetFd", -1));
+  keep_fd_ = static_cast<int>(num("keepFd", -1));
+  loader_ = options_.Get("loader").ToBoolean().Value();
+  loader_timeout_ms_ = num("loaderTimeoutMs", 10000);
+  Napi::Value pa = options_.Get("pathArgs");
+  if (pa.IsTypedArray() && pa.As<Napi::TypedArray>().TypedArrayType() == napi_int8_array) {
+    auto arr = pa.As<Napi::Int8Array>();
+    path_args_.assign(arr.Data(), arr.Data() + arr.ElementLength());
+  }
+  Napi::Value sigs = options_.Get("signals");
+  if (sigs.IsArray()) {
+    auto arr = sigs.As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); i++) signals_.signals.push_back(arr.Get(i).As<Napi::Number>().Int32Value());
+  }
+}
+
+void Supervisor::KillAndReap() {
+  if (child_ > 0 && !reaped_) {
+    kill(child_, SIGKILL);
+    while (waitpid(child_, &wait_status_, 0) < 0 && errno == EINTR) {}
+    reaped_ = true;
+  }
+  RestoreSignals(signals_);
+}
+
+void Supervisor::Fail(int err, const std::string& syscall) {
+  KillAndReap();
+  ThrowErrno(env_, err, syscall.c_str());
+}
+
+void Supervisor::SetupFailed(const LaunchMsg& msg) {
+  const char* what = msg.stage == 'N' ? "prctl(PR_SET_NO_NEW_PRIVS)"
+                     : msg.stage == 'R' ? "landlock_restrict_self"
+                     : msg.stage == 'K' ? "fcntl(F_SETFD)"
+                     : msg.stage == 'P' ? "open(\"/\", O_PATH)"
+                                        : "seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER)";
+  Fail(msg.value, std::string("launcher: ") + what);
+}
+
+// Reads one launcher message; false on EOF or timeout.
+bool Supervisor::ReadMsg(LaunchMsg* msg, int timeout_ms) {
+  struct pollfd p = {fds_.status_r, POLLIN, 0};
+  const double deadline = NowMs() + timeout_ms;
+  for (;;) {
+    const int left = static_cast<int>(deadline - NowMs());
+    if (left <= 0) return false;
+    const int n = poll(&p, 1, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    const ssize_t r = read(fds_.status_r, msg, sizeof *msg);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    return r == static_cast<ssize_t>(sizeof *msg);
+  }
+}
+
+// Takes the listener from the child: it exists once the child's seccomp()
+// returned, which pidfd_getfd finds out (EBADF until then).
+void Supervisor::FetchListener(int target_fd) {
+  const double deadline = NowMs() + 10000;
+  for (;;) {
+    const long fd = syscall(SYS_pidfd_getfd, fds_.pidfd, target_fd, 0);
+    if (fd >= 0) {
+      char link[64] = {};
+      const std::string path = "/proc/self/fd/" + std::to_string(fd);
+      const ssize_t n = readlink(path.c_str(), link, sizeof link - 1);
+      if (n > 0 && std::strstr(link, "seccomp notify") != nullptr) {
+        fds_.listener = static_cast<int>(fd);
+        return;
+      }
+      close(static_cast<int>(fd));
+    } else if (errno != EBADF) {
+      Fail(errno, "pidfd_getfd");
+    }
+    // Not there yet. The launcher holds its end of the status pipe until
+    // its execve, which waits for us: anything on the pipe now is a failure.
+    struct pollfd p = {fds_.status_r, POLLIN, 0};
+    if (poll(&p, 1, 1) > 0) {
+      LaunchMsg msg;
+      if (ReadMsg(&msg, 100) && msg.tag == 'E') SetupFailed(msg);
+      Fail(ECHILD, "launcher (ended before installing its filter)");
+    }
+    if (NowMs() > deadline) Fail(ETIMEDOUT, "pidfd_getfd (waiting for the launcher's filter)");
+  }
+}
+
+// Non-blocking: the launcher's 'X' (execve failed) and the end of the
+// pipe, which the successful execve closes (close-on-exec) before the new
+// program makes any system call.
+void Supervisor::DrainStatus() {
+  while (fds_.status_r >= 0) {
+    LaunchMsg msg;
+    const ssize_t r = read(fds_.status_r, &msg, sizeof msg);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return;  // EAGAIN: nothing yet
+    if (r == 0) {
+      fds_.Close(&fds_.status_r);
+      if (exec_errno_ == 0 && phase_ == Phase::kExec) {
+        if (loader_) {
+          phase_ = Phase::kLoader;
+          loader_deadline_ = NowMs() + loader_timeout_ms_;
+          Event("exec", Napi::Object::New(env_));
+        } else {
+          Event("exec", Napi::Object::New(env_));
+          EnterRunning("static");
+        }
+      }
+      return;
+    }
+    if (r == static_cast<ssize_t>(sizeof msg) && msg.tag == 'X') exec_errno_ = msg.value;
+  }
+}
+
+void Supervisor::Respond(uint64_t id, bool cont, int err) {
+  auto* resp = reinterpret_cast<struct seccomp_notif_resp*>(resp_buf_.data());
+  std::memset(resp, 0, resp_buf_.size());
+  resp->id = id;
+  if (cont) resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  else resp->error = -err;
+  while (ioctl(fds_.listener, SECCOMP_IOCTL_NOTIF_SEND, resp) != 0) {
+    if (errno == EINTR) continue;
+    // ENOENT: the task was killed or its call interrupted meanwhile.
+    if (errno != ENOENT) Fail(errno, "ioctl(SECCOMP_IOCTL_NOTIF_SEND)");
+    break;
+  }
+}
+
+void Supervisor::Event(const char* name, Napi::Object extra) {
+  if (on_event_.IsEmpty()) return;
+  extra.Set("event", Napi::String::New(env_, name));
+  on_event_.Call({extra});
+}
+
+void Supervisor::EnterRunning(const char* how) {
+  phase_ = Phase::kRunning;
+  loader_end_ = how;
+}
+
+// The kill penalty: SIGSYS to the thread that made the call, as seccomp's
+// own KILL would. When SIGSYS cannot end the process (caught, ignored or
+// blocked), the call fails with ENOSYS and the process gets SIGKILL.
+void Supervisor::Penalize(uint64_t id, pid_t tgid, pid_t tid) {
+  // Further calls of this process (other threads, or the call restarted
+  // after a SIGSYS handler) fail with ENOSYS, unreported, until it is gone.
+  if (killed_.find(tgid) == killed_.end()) {
+    const long pidfd = syscall(SYS_pidfd_open, tgid, 0);
+    killed_[tgid] = static_cast<int>(pidfd);
+  }
+  const bool fatal = SigsysIsFatal(tgid, tid);
+  syscall(SYS_tgkill, tgid, tid, SIGSYS);
+  if (!fatal) {
+    Respond(id, false, ENOSYS);
+    kill(tgid, SIGKILL);
+  }
+  if (tgid == child_) violation_kill_ = true;
+}
+
+// Whether `tgid` is a process this supervisor is killing (and not a new
+// process that got the same id).
+bool Supervisor::BeingKilled(pid_t tgid) {
+  auto it = killed_.find(tgid);
+  if (it == killed_.end()) return false;
+  struct pollfd p = {it->second, POLLIN, 0};
+  if (it->second >= 0 && poll(&p, 1, 0) == 0) return true;  // still the same, still alive
+  if (it->second >= 0) close(it->second);
+  killed_.erase(it);
+  return false;
+}
+
+void Supervisor::HandleNotification() {
+  auto* req = reinterpret_cast<struct seccomp_notif*>(req_buf_.data());
+  std::memset(req, 0, req_buf_.size());
+  if (ioctl(fds_.listener, SECCOMP_IOCTL_NOTIF_RECV, req) != 0) {
+    if (errno == EINTR || errno == ENOENT) return;  // ENOENT: the task died before we took it
+    Fail(errno, "ioctl(SECCOMP_IOCTL_NOTIF_RECV)");
+  }
+  const struct seccomp_data& d = req->data;
+  const pid_t tid = static_cast<pid_t>(req->pid);
+  const uint64_t id = req->id;
+
+  if (phase_ == Phase::kExec) DrainStatus();
+  if (phase_ == Phase::kExec) {
+    // Only the launcher runs: its execve, and its report of a failed one.
+    const bool launcher = tid == child_;
+    if (launcher && d.nr == SYS_execve) return Respond(id, true, 0);
+    if (launcher && d.nr == SYS_write && static_cast<int>(d.args[0]) == launcher_status_fd_) return Respond(id, true, 0);
+    return Respond(id, false, EPERM);
+  }
+  if (phase_ == Phase::kLoader && tid == child_) {
+    if (IsMarker(d)) {
+      const uint64_t landlock = d.args[2];
+      if (keep_fd_ >= 0 && landlock != PLEDGE_LANDLOCK_OK) {
+        const int err = landlock == PLEDGE_LANDLOCK_NONE ? ENOENT : static_cast<int>(landlock & 0xffffffffU);
+        unveil_error_ = "the program's start-up could not enter the unveil domain: landlock_restrict_self: " + ErrnoName(err);
+      } else if (keep_fd_ >= 0 && ThreadCount(child_) > 1) {
+        unveil_error_ = "the program started threads before unveil could be applied";
+      }
+      if (!unveil_error_.empty()) {
+        kill(child_, SIGKILL);
+        return Respond(id, false, EPERM);
+      }
+      EnterRunning("marker");
+      Event("loader-done", Napi::Object::New(env_));
+      return Respond(id, true, 0);
+    }
+    if (LoaderAllows(d)) return Respond(id, true, 0);
+  }
+
+  // Everything else is for the policy in JavaScript.
+  const pid_t tgid = TgidOf(tid);
+  if (BeingKilled(tgid)) return Respond(id, false, ENOSYS);
+  const std::string comm = CommOf(tgid);
+  std::string path;
+  bool has_path = false;
+  if (d.nr >= 0 && static_cast<size_t>(d.nr) < path_args_.size()) {
+    const int8_t a = path_args_[static_cast<size_t>(d.nr)];
+    if (a >= 0 && a < 6) has_path = ReadRemoteString(tid, d.args[a], &path);
+  }
+  // What was read belongs to this call only if the call is still pending.
+  uint64_t check = id;
+  if (ioctl(fds_.listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &check) != 0) return;
+
+  Napi::Object n = Napi::Object::New(env_);
+  n.Set("pid", Napi::Number::New(env_, tgid));
+  n.Set("tid", Napi::Number::New(env_, tid));
+  n.Set("nr", Napi::Number::New(env_, d.nr));
+  n.Set("arch", Napi::Number::New(env_, d.arch));
+  Napi::Array args = Napi::Array::New(env_, 6);
+  for (uint32_t i = 0; i < 6; i++) args.Set(i, Napi::BigInt::New(env_, static_cast<uint64_t>(d.args[i])));
+  n.Set("args", args);
+  n.Set("ip", Napi::BigInt::New(env_, static_cast<uint64_t>(d.instruction_pointer)));
+  if (has_path) n.Set("path", Napi::String::New(env_, path));
+  if (!comm.empty()) n.Set("comm", Napi::String::New(env_, comm));
+  n.Set("phase", Napi::String::New(env_, PhaseName(phase_)));
+  n.Set("main", Napi::Boolean::New(env_, tgid == child_));
+
+  Napi::Value verdict = on_notify_.Call({n});
+  // 0: let it run; > 0: fail with that errno; < 0: kill.
+  const double v = verdict.IsNumber() ? verdict.As<Napi::Number>().DoubleValue() : -1;
+  if (v == 0) return Respond(id, true, 0);
+  violations_++;
+  if (v > 0) return Respond(id, false, static_cast<int>(v));
+  Penalize(id, tgid, tid);
+}
+
+Napi::Value Supervisor::Run() {
+  Parse();
+  if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes_) != 0) ThrowErrno(env_, errno, "seccomp(SECCOMP_GET_NOTIF_SIZES)");
+  req_buf_.assign(std::max<size_t>(sizes_.seccomp_notif, sizeof(struct seccomp_notif)), 0);
+  resp_buf_.assign(std::max<size_t>(sizes_.seccomp_notif_resp, sizeof(struct seccomp_notif_resp)), 0);
+
+  // Prepared before fork (see ChildPlan).
+  std::vector<char*> argv, envp;
+  for (auto& s : argv_) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  for (auto& s : envp_) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<struct sock_filter> filter_buf(BPF_MAXINSNS);
+
+  int cmd[2], status[2];
+  if (pipe2(cmd, O_CLOEXEC) != 0) ThrowErrno(env_, errno, "pipe2");
+  fds_.cmd_r = cmd[0];
+  fds_.cmd_w = cmd[1];
+  if (pipe2(status, O_CLOEXEC) != 0) ThrowErrno(env_, errno, "pipe2");
+  fds_.status_r = status[0];
+  fds_.status_w = status[1];
+
+  ChildPlan plan = {file_.c_str(), argv.data(), envp.data(), fds_.cmd_r, fds_.cmd_w, fds_.status_r, fds_.status_w,
+                    ruleset_fd_, keep_fd_, getpid(), filter_buf.data()};
+
+  g_pending.store(0);
+  InstallForwarding(&signals_);
+  child_ = fork();
+  if (child_ < 0) {
+    const int err = errno;
+    RestoreSignals(signals_);
+    ThrowErrno(env_, err, "fork");
+  }
+  if (child_ == 0) ChildMain(plan);
+  g_child.store(child_);
+  if (const int sig = g_pending.exchange(0)) kill(child_, sig);
+  fds_.Close(&fds_.cmd_r);
+  launcher_status_fd_ = fds_.status_w;  // the launcher writes a failed execve's errno there
+  fds_.Close(&fds_.status_w);
+
+  const long pidfd = syscall(SYS_pidfd_open, child_, 0);
+  if (pidfd < 0) Fail(errno, "pidfd_open");
+  fds_.pidfd = static_cast<int>(pidfd);
+
+  // The filter, for this child (its pid is in the "signals to itself" rules).
+  Napi::Value bytes;
+  try {
+    bytes = on_filter_.Call({Napi::Number::New(env_, child_)});
+  } catch (...) {
+    KillAndReap();
+    throw;
+  }
+  if (!bytes.IsTypedArray() || bytes.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    KillAndReap();
+    ThrowInvalid<Napi::TypeError>(env_, "supervise: onFilter must return a Uint8Array");
+  }
+  auto program = bytes.As<Napi::Uint8Array>();
+  const size_t size = program.ByteLength();
+  if (size == 0 || size % 8 != 0 || size / 8 > BPF_MAXINSNS) {
+    KillAndReap();
+    ThrowInvalid<Napi::RangeError>(env_, "supervise: the filter must be a non-zero multiple of 8 bytes, at most 4096 instructions");
+  }
+  std::vector<uint8_t> message(4 + size);
+  const uint32_t len = static_cast<uint32_t>(size / 8);
+  std::memcpy(message.data(), &len, 4);
+  std::memcpy(message.data() + 4, program.Data(), size);
+  for (size_t off = 0; off < message.size();) {
+    const ssize_t n = write(fds_.cmd_w, message.data() + off, message.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) Fail(errno, "write (filter to the launcher)");
+    off += static_cast<size_t>(n);
+  }
+  fds_.Close(&fds_.cmd_w);
+
+  LaunchMsg msg;
+  if (!ReadMsg(&msg, 10000)) Fail(ECHILD, "launcher (ended or timed out before installing its filter)");
+  if (msg.tag == 'E') SetupFailed(msg);
+  if (msg.tag != 'L') Fail(EPROTO, "launcher protocol");
+  FetchListener(msg.value);
+  fcntl(fds_.status_r, F_SETFL, O_NONBLOCK);
+
+  try {
+    for (;;) {
+      int timeout = 1000;
+      if (phase_ == Phase::kLoader) {
+        const double left = loader_deadline_ - NowMs();
+        if (left <= 0) {
+          if (keep_fd_ >= 0) {
+            unveil_error_ = "the program never signalled the end of its start-up, so unveil could not be applied";
+            kill(child_, SIGKILL);
+          }
+          EnterRunning("timeout");
+          Napi::Object e = Napi::Object::New(env_);
+          e.Set("timeoutMs", Napi::Number::New(env_, loader_timeout_ms_));
+          Event("loader-timeout", e);
+          continue;
+        }
+        timeout = std::min(timeout, static_cast<int>(left) + 1);
+      }
+      struct pollfd p[3] = {{fds_.listener, POLLIN, 0}, {fds_.pidfd, POLLIN, 0}, {fds_.status_r, POLLIN, 0}};
+      const int n = poll(p, 3, timeout);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) Fail(errno, "poll");
+      if (p[2].revents) DrainStatus();
+      if (p[0].revents & POLLIN) {
+        HandleNotification();
+        continue;
+      }
+      if (p[1].revents & POLLIN) break;  // the child has ended
+      if (p[0].revents & (POLLHUP | POLLERR)) {
+        // No task uses the filter any more: the child is ending.
+        struct pollfd w = {fds_.pidfd, POLLIN, 0};
+        while (poll(&w, 1, -1) < 0 && errno == EINTR) {}
+        break;
+      }
+    }
+  } catch (...) {
+    KillAndReap();
+    throw;
+  }
+  while (waitpid(child_, &wait_status_, 0) < 0) {
+    if (errno != EINTR) Fail(errno, "waitpid");
+  }
+  reaped_ = true;
+  if (fds_.status_r >= 0) DrainStatus();
+  RestoreSignals(signals_);
+
+  Napi::Object result = Napi::Object::New(env_);
+  result.Set("pid", Napi::Number::New(env_, child_));
+  if (WIFEXITED(wait_status_)) {
+    result.Set("status", Napi::Number::New(env_, WEXITSTATUS(wait_status_)));
+    result.Set("signal", env_.Null());
+  } else {
+    result.Set("status", env_.Null());
+    result.Set("signal", Napi::Number::New(env_, WIFSIGNALED(wait_status_) ? WTERMSIG(wait_status_) : 0));
+  }
+  result.Set("execErrno", exec_errno_ ? Napi::Value(Napi::Number::New(env_, exec_errno_)) : env_.Null());
+  if (exec_errno_) {
+    result.Set("execCode", Napi::String::New(env_, ErrnoName(exec_errno_)));
+    result.Set("execMessage", Napi::String::New(env_, std::strerror(exec_errno_)));
+  }
+  result.Set("violationKill", Napi::Boolean::New(env_, violation_kill_));
+  result.Set("violations", Napi::Number::New(env_, violations_));
+  result.Set("loaderEnd", Napi::String::New(env_, loader_end_));
+  if (!unveil_error_.empty()) result.Set("unveilError", Napi::String::New(env_, unveil_error_));
+  return result;
+}
+
+// supervise(options): { pid, status, signal, execErrno, violationKill, violations, loaderEnd, unveilError? }
+Napi::Value Supervise(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) ThrowInvalid<Napi::TypeError>(env, "supervise: options must be an object");
+  Supervisor s(env, info[0].As<Napi::Object>());
+  return s.Run();
+}
+
+}  // namespace
+
+void InitSupervise(Napi::Env env, Napi::Object exports) {
+  exports.Set("supervise", Napi::Function::New(env, Supervise, "supervise"));
+}
+
+}  // namespace seccomp_scopes
