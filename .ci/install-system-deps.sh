@@ -17,6 +17,8 @@ PACKAGES=(
   bsdutils         # script(1): the pledge tests give a child a pseudo-terminal
   util-linux       # setpriv(1): the native test of EACCES without no_new_privs
   zlib1g           # libz.so.1: the pledge tests dlopen it to map code under --jitless
+  jq               # the `pledge` command tests run real programs under promises: jq, sqlite3,
+  sqlite3          #   python3, and coreutils/gzip (Essential, always there)
   # aarch64 (packages/arch-aarch64, tools/conformance/aarch64-vm.test.ts):
   linux-libc-dev-arm64-cross  # arm64 UAPI headers: gen-arch's aarch64 table
   libc6-dev-arm64-cross       # arm64 glibc headers (libc-only constants) and static libc for the VM probe

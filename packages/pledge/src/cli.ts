@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+/**
+ * The `pledge` command: runs any program under OpenBSD promises and
+ * unveil rules, with a report for each refused call; explains promises;
+ * dumps the compiled filter. See docs/cli.md.
+ *
+ *     pledge -p 'stdio rpath' -- cat /etc/hostname
+ *     pledge explain 'stdio rpath'
+ *     pledge dump 'stdio' --format asm
+ *
+ * Exit status: the program's own; 128+N when a signal N ended it (159:
+ * killed for a call outside its promises); 125 when `pledge` itself failed
+ * (bad arguments, a bad promise); 126 when the program could not be
+ * executed; 127 when it was not found.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { PledgeError } from '@seccomp-scopes/core';
+import { ARCHES } from './arch.js';
+import { dump } from './cli/dump.js';
+import { CliError, EXIT_CLI_ERROR } from './cli/exit.js';
+import { explain } from './cli/explain.js';
+import { writeAll, writeText } from './cli/output.js';
+import { runCommand, type RunOptions } from './cli/run.js';
+
+const RUN_EXAMPLES = `
+Examples:
+  pledge -p 'stdio rpath' -- cat /etc/hostname
+  pledge -p 'stdio rpath' -v r:/srv/data -- sha256sum /srv/data/file
+  pledge -p 'stdio rpath wpath cpath flock getpw' -- sqlite3 db.sqlite 'select 1'
+  pledge -p 'stdio rpath prot_exec' --node -- node -e 'console.log(1)'
+  pledge -p 'stdio rpath proc exec prot_exec' -e 'stdio rpath prot_exec' -- sh -c 'ls /'
+  pledge -p 'stdio rpath' --penalty errno -- python3 -c 'open("/tmp/x", "w")'
+
+A call outside the promises is reported on stderr, e.g.
+  cat[4242]: pledge "stdio" blocked openat(AT_FDCWD, "/etc/passwd", flags=O_RDONLY); it needs "rpath"
+and the program is killed by SIGSYS (exit status 159), or, with --penalty errno
+(the default under the "error" promise), the call fails and the program goes on.
+
+A dynamic program's start-up (the dynamic loader opening and mapping its
+libraries, before main) is allowed read-only opens, executable mappings and
+path lookups beyond the promises; from main on, only the promises hold.
+Programs it starts with execve get no such window (they need rpath prot_exec).
+Most programs read locale files first thing in main: rpath, or LC_ALL=C.
+
+Exit status: the program's; 128+N when signal N ended it (159: killed for a
+refused call); 125: pledge itself failed (bad option, promise or unveil rule);
+126: the program cannot be executed; 127: it was not found.`;
+
+const EXPLAIN_EXAMPLES = `
+Examples:
+  pledge explain 'stdio rpath'
+  pledge explain 'stdio inet dns' --arch aarch64 --format json`;
+
+const DUMP_EXAMPLES = `
+Examples:
+  pledge dump 'stdio' --format asm
+  pledge dump 'stdio rpath' --format bpf --pid 4242 > filter.bpf
+  pledge dump 'stdio' --for run --format json`;
+
+/** Accepts Node's names (x64, arm64) and the kernel's (x86_64, aarch64). */
+function nodeArchName(value: string): string {
+  for (const a of Object.values(ARCHES)) if (a.nodeArch === value || a.name === value) return a.nodeArch;
+  const names = Object.values(ARCHES).map((a) => `${a.name} (${a.nodeArch})`).join(', ');
+  throw new CliError(`pledge: --arch ${JSON.stringify(value)}: supported architectures: ${names}`);
+}
+
+function integer(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) throw new CliError(`pledge: ${name} ${JSON.stringify(value)}: expected an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+/** Builds the command line parser; `setExit` receives the exit status of a command that ran. */
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('pledge')
+    .description('Run a program under OpenBSD pledge() promises and unveil() rules (seccomp-bpf and Landlock), with a report for each refused call.')
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => writeText(1, s),
+      writeErr: (s) => writeText(2, s),
+    })
+    .showHelpAfterError('(pledge --help, pledge run --help)');
+
+  program.command('run', { isDefault: true })
+    .description('run COMMAND under the promises (the default command)')
+    .usage('-p PROMISES [options] [--] COMMAND [ARGS...]')
+    .requiredOption('-p, --promises <promises>', "promises, OpenBSD's names separated by spaces (e.g. 'stdio rpath')")
+    .option('-e, --execpromises <promises>', 'promises for programs it starts with execve (a subset of -p)')
+    .option('-v, --unveil <perms:path>', 'unveil PATH with PERMS (any of r w x c; empty hides); repeat for more paths', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--unveil-best-effort', 'enforce what this kernel\'s Landlock can, with a warning for the rest, instead of failing')
+    .addOption(new Option('--penalty <kind>', 'what a refused call gets: kill (SIGSYS) or errno (the call fails; default under "error")').choices(['kill', 'errno']))
+    .option('--errno <name>', 'the errno refused calls fail with under --penalty errno (default EPERM; ENOSYS under "error")')
+    .option('--node', 'the program is Node.js: add the runtime allowance pledge() grants in a Node process (the JIT\'s executable memory only with prot_exec)')
+    .option('-q, --quiet', 'print no reports or warnings')
+    .addOption(new Option('--report-format <format>', 'report lines as text or JSON').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--loader-timeout <ms>', 'longest start-up window of a dynamic program without its end signal').default(10_000).argParser(integer('--loader-timeout', 1, 3_600_000)))
+    .argument('<command...>', 'the program and its arguments')
+    .passThroughOptions()
+    .addHelpText('after', RUN_EXAMPLES)
+    .action((command: string[], opts: Record<string, unknown>) => {
+      const options: RunOptions = {
+        promises: opts['promises'] as string,
+        ...(opts['execpromises'] !== undefined ? { execpromises: opts['execpromises'] as string } : {}),
+        unveil: opts['unveil'] as string[],
+        unveilBestEffort: opts['unveilBestEffort'] === true,
+        ...(opts['penalty'] !== undefined ? { penalty: opts['penalty'] as 'kill' | 'errno' } : {}),
+        ...(opts['errno'] !== undefined ? { errno: opts['errno'] as string } : {}),
+        quiet: opts['quiet'] === true,
+        node: opts['node'] === true,
+        reportFormat: opts['reportFormat'] as 'text' | 'json',
+        loaderTimeoutMs: opts['loaderTimeout'] as number,
+      };
+      setExit(runCommand(command, options));
+    });
+
+  program.command('explain')
+    .description('what the promises allow, syscall by syscall, with the argument rules')
+    .argument('<promises>', "promises, e.g. 'stdio rpath'")
+    .option('--arch <arch>', 'x86_64 or aarch64 (default: this machine\'s)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--node', 'include the Node runtime allowance pledge() adds in a Node process')
+    .option('--jitless', 'with --node: without the JIT\'s executable memory')
+    .addHelpText('after', EXPLAIN_EXAMPLES)
+    .action((promises: string, opts: Record<string, unknown>) => {
+      const arch = ARCHES[nodeArchName((opts['arch'] as string | undefined) ?? process.arch)]!;
+      writeText(1, explain(promises, { arch, format: opts['format'] as 'text' | 'json', node: opts['node'] === true, jit: opts['jitless'] !== true }));
+      setExit(0);
+    });
+
+  program.command('dump')
+    .description('the compiled seccomp filter: raw struct sock_filter bytes, a disassembly, or JSON')
+    .argument('<promises>', "promises, e.g. 'stdio rpath'")
+    .option('--arch <arch>', 'x86_64 or aarch64 (default: this machine\'s)')
+    .addOption(new Option('--format <format>', 'bpf: the bytes seccomp(2) takes; asm: readable; json').choices(['bpf', 'asm', 'json']).default('asm'))
+    .addOption(new Option('--for <what>', 'pledge: the filter pledge() installs in a Node process; run: the one `pledge run` installs').choices(['pledge', 'run']).default('pledge'))
+    .addOption(new Option('--pid <pid>', 'the pid named by the "signals to itself" rules (default: this process\')').argParser(integer('--pid', 1, 0x7fffffff)))
+    .option('--jitless', 'as pledge() does under node --jitless: no executable memory for the JIT')
+    .addOption(new Option('--penalty <kind>', "pledge()'s penalty option: kill or errno").choices(['kill', 'errno']))
+    .option('--errno <name>', "pledge()'s errno option (with --penalty errno)")
+    .option('--quiet', "pledge()'s quiet option: no reporter, the filter kills or fails calls itself")
+    .addOption(new Option('--report-fd <fd>', "pledge()'s reportFd option (default 2)").argParser(integer('--report-fd', 0, 0x7fffffff)))
+    .addHelpText('after', DUMP_EXAMPLES)
+    .action((promises: string, opts: Record<string, unknown>) => {
+      const out = dump(promises, {
+        arch: nodeArchName((opts['arch'] as string | undefined) ?? process.arch),
+        format: opts['format'] as 'bpf' | 'asm' | 'json',
+        for: opts['for'] as 'pledge' | 'run',
+        pid: (opts['pid'] as number | undefined) ?? process.pid,
+        jit: opts['jitless'] !== true,
+        ...(opts['penalty'] !== undefined ? { penalty: opts['penalty'] as 'kill' | 'errno' } : {}),
+        ...(opts['errno'] !== undefined ? { errno: opts['errno'] as string } : {}),
+        quiet: opts['quiet'] === true,
+        ...(opts['reportFd'] !== undefined ? { reportFd: opts['reportFd'] as number } : {}),
+      });
+      if (typeof out === 'string') writeText(1, out);
+      else writeAll(1, out);
+      setExit(0);
+    });
+
+  return program;
+}
+
+/** Runs the command line `argv` (without node and the script); returns the exit status. */
+export function main(argv: readonly string[]): number {
+  let code = 0;
+  try {
+    buildProgram((c) => { code = c; }).parse([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; every usage error is the command's own failure.
+      return e.exitCode === 0 ? 0 : EXIT_CLI_ERROR;
+    }
+    if (e instanceof CliError) {
+      writeText(2, `${e.message}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof PledgeError) {
+      writeText(2, `pledge: ${e.message}\n`);
+      return EXIT_CLI_ERROR;
+    }
+    writeText(2, `pledge: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT_CLI_ERROR;
+  }
+  return code;
+}
+
+process.exitCode = main(process.argv.slice(2));

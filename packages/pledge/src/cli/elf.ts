@@ -1,0 +1,100 @@
+/**
+ * What the kernel will run for a file: an ELF executable with or without a
+ * program interpreter (PT_INTERP: the dynamic loader), or a `#!` script
+ * whose interpreter is looked at in turn (the kernel follows at most 4
+ * levels, BINPRM_MAX_RECURSION). Source: elf(5), the kernel's
+ * fs/binfmt_elf.c and fs/binfmt_script.c.
+ */
+import fs from 'node:fs';
+
+/** The outcome of {@link inspectExecutable}. */
+export interface ExecutableInfo {
+  /**
+   * `dynamic`: the kernel starts a dynamic loader first; `static`: the
+   * program's own code runs first (static and static-pie executables);
+   * `unknown`: the file could not be read or understood.
+   */
+  readonly kind: 'dynamic' | 'static' | 'unknown';
+  /** Every file the kernel opens to start it: scripts, then the ELF file. */
+  readonly chain: readonly string[];
+  /** The dynamic loader named by PT_INTERP. */
+  readonly interpreter?: string;
+  /** `ELFCLASS32` or `ELFCLASS64` as 32 or 64. */
+  readonly elfClass?: 32 | 64;
+  /** Why `unknown`. */
+  readonly reason?: string;
+  /** `unknown` because a file could not be read. */
+  readonly unreadable?: boolean;
+}
+
+const PT_INTERP = 3;
+
+function readHead(file: string, length: number, position = 0): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    const n = fs.readSync(fd, buf, 0, length, position);
+    return buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function inspectElf(file: string, head: Buffer, chain: string[]): ExecutableInfo {
+  const cls = head[4];
+  const le = head[5] === 1;
+  if ((cls !== 1 && cls !== 2) || (head[5] !== 1 && head[5] !== 2)) return { kind: 'unknown', chain, reason: 'unknown ELF class or byte order' };
+  const is64 = cls === 2;
+  const u16 = (b: Buffer, o: number): number => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
+  const u32 = (b: Buffer, o: number): number => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  const u64 = (b: Buffer, o: number): number => Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o));
+  const phoff = is64 ? u64(head, 0x20) : u32(head, 0x1c);
+  const phentsize = u16(head, is64 ? 0x36 : 0x2a);
+  const phnum = u16(head, is64 ? 0x38 : 0x2c);
+  if (phnum === 0 || phentsize < (is64 ? 56 : 32) || phnum > 4096) return { kind: 'static', chain, elfClass: is64 ? 64 : 32 };
+  const table = readHead(file, phentsize * phnum, phoff);
+  for (let i = 0; i < phnum && (i + 1) * phentsize <= table.length; i++) {
+    const ph = table.subarray(i * phentsize);
+    if (u32(ph, 0) !== PT_INTERP) continue;
+    const offset = is64 ? u64(ph, 8) : u32(ph, 4);
+    const size = is64 ? u64(ph, 0x20) : u32(ph, 0x10);
+    const interp = readHead(file, Math.min(size, 4096), offset).toString('latin1').replace(/\0.*$/s, '');
+    return { kind: 'dynamic', chain, interpreter: interp, elfClass: is64 ? 64 : 32 };
+  }
+  return { kind: 'static', chain, elfClass: is64 ? 64 : 32 };
+}
+
+/**
+ * Looks at `file` as execve(2) would.
+ * @param file a path to an executable file.
+ */
+export function inspectExecutable(file: string): ExecutableInfo {
+  const chain: string[] = [];
+  let current = file;
+  for (let depth = 0; depth < 5; depth++) {
+    chain.push(current);
+    let head: Buffer;
+    try {
+      head = readHead(current, 256);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return { kind: 'unknown', chain, reason: `${current}: ${(e as Error).message}`, unreadable: code === 'EACCES' || code === 'EPERM' };
+    }
+    if (head.length >= 52 && head[0] === 0x7f && head.toString('latin1', 1, 4) === 'ELF') {
+      try {
+        return inspectElf(current, head, chain);
+      } catch (e) {
+        return { kind: 'unknown', chain, reason: `${current}: ${(e as Error).message}` };
+      }
+    }
+    if (head[0] === 0x23 && head[1] === 0x21) { // "#!"
+      const line = head.toString('latin1', 2).split('\n')[0]!.trim();
+      const interp = line.split(/[ \t]+/)[0];
+      if (!interp) return { kind: 'unknown', chain, reason: `${current}: empty #! line` };
+      current = interp;
+      continue;
+    }
+    return { kind: 'unknown', chain, reason: `${current}: neither an ELF file nor a #! script` };
+  }
+  return { kind: 'unknown', chain, reason: 'more than 4 levels of #! interpreters' };
+}

@@ -1,0 +1,125 @@
+/**
+ * The filter `pledge run` installs in the program it starts, and the
+ * tables the supervisor works with.
+ *
+ * The filter is the promises' own rules (compiled by @seccomp-scopes/core,
+ * exactly as for pledge(): the same catalog, the ENOSYS fallbacks, the
+ * "signals to itself" pid) with three differences:
+ *
+ * - where pledge() would kill (or fail with ENOSYS under `error`), this one
+ *   returns SECCOMP_RET_USER_NOTIF: the supervisor decides, reports, and
+ *   applies the penalty;
+ * - execve and execveat always go to the supervisor, so that it lets the
+ *   launcher's own execve through and sees every later one (execpromises);
+ * - the preload's marker (getppid with two magic arguments,
+ *   @seccomp-scopes/native src/preload/protocol.h) goes to the supervisor,
+ *   even under `stdio`, which allows getppid.
+ *
+ * The Node runtime allowance is not part of it: the program is not this
+ * Node process.
+ */
+import {
+  BPF_K, BPF_RET, KILL_PROCESS, PledgeError, SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, arg, compileFilter, compilePromises, encode,
+  rulesFor, verify, type ArchDescriptor, type CompiledFilter, type Insn, type Rule, type RuntimeValues,
+} from '@seccomp-scopes/core';
+import { nodeRuntimeRules } from '../node-runtime.js';
+
+/** The marker's arguments (src/preload/protocol.h in @seccomp-scopes/native). */
+export const MARKER_A = 0x706c656467652121n;
+export const MARKER_B = 0x9e3779b97f4a7c15n;
+
+/** Stands for SECCOMP_RET_USER_NOTIF while compiling: no catalog rule traps. */
+const NOTIFY = { kind: 'trap' } as const;
+
+const notify = (syscall: string, why: string, when?: Rule['when']): Rule =>
+  ({ syscall, action: NOTIFY, requires: [], why, source: 'pledge(1) supervisor', ...(when ? { when } : {}) });
+
+/** Rules tried before the promises' own. */
+export const SUPERVISOR_RULES: readonly Rule[] = [
+  notify('getppid', "the preload's marker: the dynamic loader's start-up is over", [
+    arg.in(0, 64, 'marker', [MARKER_A]),
+    arg.in(1, 64, 'marker', [MARKER_B]),
+  ]),
+  notify('execve', "the supervisor lets the launcher's execve through and sees every later one"),
+  notify('execveat', 'the supervisor sees every execve'),
+];
+
+/** The supervised filter, compiled. */
+export interface SupervisedFilter {
+  readonly program: readonly Insn[];
+  readonly bytes: Uint8Array;
+  /** The same rules with TRAP where USER_NOTIF is (what core compiled). */
+  readonly compiled: CompiledFilter;
+}
+
+/**
+ * Compiles the filter for the program `pledge run` starts.
+ * @param promises the promises whose calls the kernel allows by itself.
+ * @throws PledgeError as compileFilter, or `BAD_PROGRAM` if the result would be refused.
+ */
+export function compileSupervisedFilter(promises: ReadonlySet<string>, arch: ArchDescriptor, runtime: RuntimeValues, extra: readonly Rule[] = []): SupervisedFilter {
+  const rules = rulesFor(promises, extra);
+  const trapping = rules.find((r) => r.action.kind === 'trap');
+  if (trapping) throw new PledgeError('EINVAL', 'BAD_RULE', `internal error: rule ${trapping.syscall} [${trapping.requires.join(' ')}] traps; the supervised filter uses TRAP to stand for USER_NOTIF`);
+  const compiled = compileFilter([...SUPERVISOR_RULES, ...rules], {
+    arch,
+    defaultAction: NOTIFY,
+    unknownAction: { kind: 'errno', errno: 'ENOSYS' },
+    runtime,
+  });
+  const program = compiled.program.map((ins): Insn =>
+    ins.code === (BPF_RET | BPF_K) && ins.k >>> 0 === SECCOMP_RET_TRAP ? { ...ins, k: SECCOMP_RET_USER_NOTIF } : ins);
+  const problems = verify(program);
+  if (problems.length > 0) throw new PledgeError('EINVAL', 'BAD_PROGRAM', `internal error: the supervised filter would be refused: ${problems.join('; ')}`);
+  return { program, bytes: encode(program, arch.endian), compiled };
+}
+
+/**
+ * The filter pledge() itself would install for `promises` in a process
+ * with pid `runtime.pid`, without the Node allowance, and with KILL_PROCESS
+ * as the penalty even under `error` (the supervisor applies the penalty):
+ * what a call is judged against (simulated) when the supervisor decides it.
+ */
+export function compileJudgeFilter(promises: ReadonlySet<string>, arch: ArchDescriptor, runtime: RuntimeValues, extra: readonly Rule[] = []): CompiledFilter {
+  return compilePromises(promises, { arch, runtime, penalty: KILL_PROCESS, extra });
+}
+
+/**
+ * `--node`: the program is Node.js. The Node runtime allowance pledge()
+ * grants in a Node process (../node-runtime.ts; executable memory for the
+ * JIT only when `prot_exec` is promised), plus what Node's start-up (which
+ * pledge() never sees: it runs before any user code) asks the kernel and
+ * copes without: V8 probes for memory protection keys (pkey_alloc), which
+ * fails with ENOSYS here.
+ */
+export function nodeProgramRules(promises: ReadonlySet<string>): Rule[] {
+  return [
+    ...nodeRuntimeRules({ jit: promises.has('prot_exec') }),
+    { syscall: 'pkey_alloc', action: { kind: 'errno', errno: 'ENOSYS' }, requires: [], why: 'V8 asks for a memory protection key at start-up and does without one', source: 'strace of node 20 under pledge run' },
+  ];
+}
+
+/** Syscalls whose argument `index` is a path (the first one, for two-path calls). */
+const PATH_ARGS: Readonly<Record<string, number>> = {
+  open: 0, creat: 0, openat: 1, open_tree: 1, name_to_handle_at: 1,
+  stat: 0, lstat: 0, newfstatat: 1, statx: 1, statfs: 0,
+  access: 0, faccessat: 1, faccessat2: 1, readlink: 0, readlinkat: 1,
+  execve: 0, execveat: 1, chdir: 0, chroot: 0, pivot_root: 0,
+  mkdir: 0, mkdirat: 1, rmdir: 0, unlink: 0, unlinkat: 1, mknod: 0, mknodat: 1,
+  rename: 0, renameat: 1, renameat2: 1, link: 0, linkat: 1, symlink: 1, symlinkat: 2,
+  chmod: 0, fchmodat: 1, chown: 0, lchown: 0, fchownat: 1, truncate: 0,
+  utime: 0, utimes: 0, futimesat: 1, utimensat: 1,
+  getxattr: 0, lgetxattr: 0, setxattr: 0, lsetxattr: 0, listxattr: 0, llistxattr: 0, removexattr: 0, lremovexattr: 0,
+  mount: 1, umount2: 0, swapon: 0, swapoff: 0, acct: 0, uselib: 0, inotify_add_watch: 1,
+};
+
+/** Per syscall number of `arch`: the index of its path argument, or -1. */
+export function pathArgTable(arch: ArchDescriptor): Int8Array {
+  const max = Math.max(...Object.values(arch.syscalls));
+  const table = new Int8Array(max + 1).fill(-1);
+  for (const [name, index] of Object.entries(PATH_ARGS)) {
+    const nr = arch.syscalls[name];
+    if (nr !== undefined) table[nr] = index;
+  }
+  return table;
+}

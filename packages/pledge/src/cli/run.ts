@@ -1,0 +1,206 @@
+/**
+ * `pledge run`: starts a program under promises (and unveil rules) and
+ * supervises it until it ends. See docs/cli.md for the design; in short:
+ *
+ * 1. the program is found (PATH), and its ELF header read: a dynamic
+ *    program gets the preload object (LD_PRELOAD) that ends the loader
+ *    window, a static one needs no window;
+ * 2. @seccomp-scopes/native `supervise` forks the launcher, which installs
+ *    the supervised filter (./filter.ts) with a listener and executes the
+ *    program;
+ * 3. this process answers the notifications: the launcher's execve and the
+ *    dynamic loader's start-up calls natively, everything else through
+ *    {@link Policy} here, reporting refusals (./report.ts) and applying the
+ *    penalty;
+ * 4. its exit status is the program's (128+N for a signal; 159 when the
+ *    penalty killed it).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { PledgeError, formatPromises, parsePromises, type Rule } from '@seccomp-scopes/core';
+import * as native from '@seccomp-scopes/native';
+import { archFor } from '../arch.js';
+import { inspectExecutable } from './elf.js';
+import { CliError, EXIT_CANNOT_EXECUTE, EXIT_CLI_ERROR, EXIT_NOT_FOUND, EXIT_SIGNAL_BASE } from './exit.js';
+import { compileSupervisedFilter, nodeProgramRules, pathArgTable } from './filter.js';
+import { Policy } from './policy.js';
+import { Reporter } from './report.js';
+import { resolveCommand } from './resolve.js';
+import { buildUnveilRuleset, parseUnveilSpec } from './unveil.js';
+import { writeText } from './output.js';
+
+/** Options of {@link runCommand} (the command line's). */
+export interface RunOptions {
+  readonly promises: string;
+  readonly execpromises?: string;
+  readonly unveil?: readonly string[];
+  readonly unveilBestEffort?: boolean;
+  readonly penalty?: 'kill' | 'errno';
+  readonly errno?: string;
+  readonly quiet?: boolean;
+  readonly reportFormat?: 'text' | 'json';
+  /** The program is Node.js: add the Node runtime allowance (./filter.ts nodeProgramRules). */
+  readonly node?: boolean;
+  /** How long a dynamic program's loader window may last without the preload's marker. */
+  readonly loaderTimeoutMs?: number;
+}
+
+/** The environment variable the preload reads the unveil ruleset descriptor from (src/preload/protocol.h). */
+const ENV_LANDLOCK_FD = 'SECCOMP_SCOPES_LANDLOCK_FD';
+/** Signals passed on to the program (the terminal's own go to both already). */
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+
+function parse(promises: string, what: string): ReadonlySet<string> {
+  try {
+    return parsePromises(promises);
+  } catch (e) {
+    throw new CliError(`pledge: ${what}: ${(e as Error).message}`);
+  }
+}
+
+function checkKernel(): void {
+  let actions = '';
+  try {
+    actions = fs.readFileSync('/proc/sys/kernel/seccomp/actions_avail', 'utf8');
+  } catch {
+    throw new CliError('pledge: this kernel has no seccomp filters (/proc/sys/kernel/seccomp/actions_avail is missing)');
+  }
+  if (!actions.split(/\s+/).includes('user_notif')) {
+    throw new CliError('pledge: this kernel lacks seccomp user notifications (SECCOMP_RET_USER_NOTIF, Linux 5.0; the supervisor needs 5.9)');
+  }
+}
+
+let readlinkNrs: ReadonlySet<number> | undefined;
+
+/**
+ * A static glibc program looks up its own file before main
+ * (`readlink("/proc/self/exe")`, for dlopen's $ORIGIN), and so does any
+ * static program another one executes: without rpath the lookup fails with
+ * ENOENT, which glibc copes with, instead of being a violation. Decided on
+ * the path as read from the program and never let through, so changing the
+ * string after the check gains nothing.
+ */
+function ownExeLookup(call: native.SupervisedCall): boolean {
+  readlinkNrs ??= new Set(['readlink', 'readlinkat'].map((n) => archFor().syscalls[n]).filter((n): n is number => n !== undefined));
+  return call.path === '/proc/self/exe' && readlinkNrs.has(call.nr);
+}
+
+/**
+ * Runs `command` (program and arguments) under `options`.
+ * @returns the exit status for this process.
+ * @throws CliError for the command's own failures (exit 125, 126, 127).
+ */
+export function runCommand(command: readonly string[], options: RunOptions): number {
+  const promises = parse(options.promises, '-p');
+  const execpromises = options.execpromises !== undefined ? parse(options.execpromises, '-e') : undefined;
+  if (execpromises) {
+    const extra = [...execpromises].filter((p) => !promises.has(p));
+    if (extra.length > 0) {
+      throw new CliError(`pledge: -e: execpromises must be a subset of the promises (a filter cannot be loosened across execve); ${extra.join(' ')} ${extra.length === 1 ? 'is' : 'are'} not in ${JSON.stringify(formatPromises(promises))}`);
+    }
+  }
+  let arch;
+  try {
+    arch = archFor();
+  } catch (e) {
+    throw new CliError(`pledge: ${(e as Error).message}`);
+  }
+  const penalty = options.penalty ?? (promises.has('error') ? 'errno' : 'kill');
+  const errnoName = options.errno ?? (promises.has('error') ? 'ENOSYS' : 'EPERM');
+  const errnoValue = /^E[A-Z0-9]+$/.test(errnoName) ? os.constants.errno[errnoName as keyof typeof os.constants.errno] : undefined;
+  if (errnoValue === undefined) throw new CliError(`pledge: --errno ${JSON.stringify(errnoName)} is not an errno name (EPERM, EACCES, ENOSYS, ...)`);
+  const specs = (options.unveil ?? []).map(parseUnveilSpec);
+  if (command.length === 0) throw new CliError('pledge: no command given (usage: pledge -p PROMISES [options] -- COMMAND [ARGS...])');
+  checkKernel();
+
+  const file = resolveCommand(command[0]!);
+  const info = inspectExecutable(file);
+  const loader = info.kind !== 'static';
+  const say = (text: string): void => { if (!options.quiet) writeText(2, `${text}\n`); };
+  if (info.kind === 'unknown' && info.unreadable) say(`pledge: warning: ${info.reason}; treating ${file} as a dynamic program`);
+  if (info.elfClass === 32) {
+    throw new CliError(`pledge: ${command[0]}: a 32-bit program cannot run under the filter, which refuses the 32-bit system call entry (${info.chain[info.chain.length - 1]})`, EXIT_CANNOT_EXECUTE);
+  }
+
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  if (loader) {
+    const preload = native.preloadLibraryPath();
+    if (!preload) throw new CliError('pledge: the preload object (pledge_preload.so) was not built; rebuild @seccomp-scopes/native');
+    // ld.so splits LD_PRELOAD at spaces and colons.
+    if (/[ :]/.test(preload)) throw new CliError(`pledge: the preload object's path cannot be given in LD_PRELOAD (it contains a space or a colon): ${preload}`);
+    env['LD_PRELOAD'] = env['LD_PRELOAD'] ? `${preload}:${env['LD_PRELOAD']}` : preload;
+  }
+
+  let ruleset: { fd: number; warnings: readonly string[] } | undefined;
+  if (specs.length > 0) {
+    ruleset = buildUnveilRuleset(specs, { bestEffort: options.unveilBestEffort ?? false, startFiles: loader ? [] : info.chain });
+    for (const w of ruleset?.warnings ?? []) say(w.startsWith('pledge') ? w : `pledge: ${w}`);
+    if (ruleset && loader) env[ENV_LANDLOCK_FD] = String(ruleset.fd);
+  }
+
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  const reporter = new Reporter({ arch, format: options.reportFormat ?? 'text', penalty, ...(penalty === 'errno' ? { errno: errnoName } : {}), uid, gid });
+  let policy: Policy | undefined;
+  const inKernel = execpromises ?? promises;
+  const extra = (set: ReadonlySet<string>): Rule[] => (options.node ? nodeProgramRules(set) : []);
+
+  let result: native.SuperviseResult;
+  try {
+    result = native.supervise({
+      file,
+      argv: command,
+      envp: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      loader,
+      loaderTimeoutMs: options.loaderTimeoutMs ?? 10_000,
+      rulesetFd: ruleset && !loader ? ruleset.fd : -1,
+      keepFd: ruleset && loader ? ruleset.fd : -1,
+      pathArgs: pathArgTable(arch),
+      signals: FORWARDED.map((s) => os.constants.signals[s]),
+      onFilter: (pid) => {
+        const runtime = { pid, uid, gid };
+        policy = new Policy(arch, promises, execpromises, pid, runtime, extra);
+        return compileSupervisedFilter(inKernel, arch, runtime, extra(inKernel)).bytes;
+      },
+      onNotify: (call) => {
+        const verdict = policy!.judge(call);
+        if (verdict.kind === 'allow') return 0;
+        if (verdict.kind === 'errno') return verdict.errno;
+        if (ownExeLookup(call)) return os.constants.errno.ENOENT;
+        if (!options.quiet) {
+          const promisesThere = policy!.promisesOf(call.pid);
+          let line: string;
+          try {
+            line = reporter.format(call, promisesThere);
+          } catch (e) {
+            line = `${call.comm ?? '?'}[${call.pid}]: pledge ${JSON.stringify(formatPromises(promisesThere))} blocked syscall ${call.nr} (no report: ${(e as Error).message})`;
+          }
+          writeText(2, `${line}\n`);
+        }
+        return penalty === 'kill' ? -1 : errnoValue;
+      },
+      onEvent: (event) => {
+        if (event.event === 'loader-timeout') {
+          say(`pledge: warning: ${file} did not signal the end of its start-up within ${event.timeoutMs} ms; its start-up allowance ends now`);
+        }
+      },
+    });
+  } catch (e) {
+    if (e instanceof CliError || e instanceof PledgeError) throw e;
+    const err = e as native.NativeError;
+    const hint = err.code === 'EBUSY' ? ' (this process already runs under a seccomp filter with a listener, e.g. inside another `pledge run`; only one is allowed)' : '';
+    throw new CliError(`pledge: cannot run ${command[0]}: ${err.message}${hint}`);
+  } finally {
+    if (ruleset) fs.closeSync(ruleset.fd);
+  }
+
+  if (result.unveilError) throw new CliError(`pledge: ${command[0]}: unveil could not be applied: ${result.unveilError}; the program was killed`);
+  if (result.execErrno !== null) {
+    const code = result.execErrno === os.constants.errno.ENOENT || result.execErrno === os.constants.errno.ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXECUTE;
+    throw new CliError(`pledge: ${command[0]}: ${result.execMessage ?? result.execCode ?? `errno ${result.execErrno}`}`, code);
+  }
+  if (result.violationKill) return EXIT_SIGNAL_BASE + os.constants.signals.SIGSYS;
+  if (result.signal !== null) return EXIT_SIGNAL_BASE + result.signal;
+  return result.status ?? EXIT_CLI_ERROR;
+}

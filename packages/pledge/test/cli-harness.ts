@@ -1,0 +1,122 @@
+/**
+ * Runs the `pledge` command (dist/cli.js) in a child process, and builds
+ * the C fixtures the command tests run under it. Filters are only ever
+ * installed in those children.
+ */
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const CLI = path.resolve(here, '../dist/cli.js');
+
+export interface CliResult {
+  readonly status: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunOptions {
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly input?: string;
+  readonly timeoutMs?: number;
+}
+
+/** Environment for every run: the C locale, so programs open no locale files and print the same messages. */
+function environment(extra: RunOptions['env']): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANG: 'C' };
+  for (const [k, v] of Object.entries(extra ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+function result(r: SpawnSyncReturns<string>): CliResult {
+  if (r.error) throw r.error;
+  return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** `pledge ARGS...` */
+export function pledgeCli(args: readonly string[], options: RunOptions = {}): CliResult {
+  return result(spawnSync(process.execPath, [CLI, ...args], {
+    cwd: options.cwd, env: environment(options.env), input: options.input ?? '', encoding: 'utf8', timeout: options.timeoutMs ?? 20_000,
+  }));
+}
+
+/** The same program without the command, for comparison. */
+export function direct(command: readonly string[], options: RunOptions = {}): CliResult {
+  return result(spawnSync(command[0]!, command.slice(1), {
+    cwd: options.cwd, env: environment(options.env), input: options.input ?? '', encoding: 'utf8', timeout: options.timeoutMs ?? 20_000,
+  }));
+}
+
+/** Starts `pledge ARGS...` without waiting; resolves when it ends. */
+export function pledgeCliAsync(args: readonly string[], options: RunOptions = {}): { child: ReturnType<typeof spawn>; done: Promise<CliResult>; output: () => string } {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: environment(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  const done = new Promise<CliResult>((resolve) => {
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
+  });
+  return { child, done, output: () => stdout };
+}
+
+/** A one-line description of a run, for assertion messages. */
+export function describeRun(r: CliResult): string {
+  return `status=${r.status} signal=${r.signal}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+}
+
+/**
+ * Compiles test/fixtures/<name>.c with the system C compiler (once per
+ * source and flags; safe when test files build it in parallel).
+ */
+export function buildFixture(name: string, flags: readonly string[] = []): string {
+  const source = path.join(here, 'fixtures', `${name}.c`);
+  const hash = crypto.createHash('sha256').update(fs.readFileSync(source)).update(flags.join(' ')).digest('hex').slice(0, 12);
+  const dir = path.join(os.tmpdir(), `seccomp-scopes-cli-fixtures-${process.getuid?.() ?? 0}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const bin = path.join(dir, `${name}-${hash}`);
+  if (fs.existsSync(bin)) return bin;
+  const tmp = `${bin}.${process.pid}.tmp`;
+  execCc(['-O2', '-Wall', '-Wextra', '-Werror', ...flags, '-o', tmp, source]);
+  fs.renameSync(tmp, bin);
+  return bin;
+}
+
+function execCc(args: readonly string[]): void {
+  const r = spawnSync('cc', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cc ${args.join(' ')} failed:\n${r.stderr}`);
+}
+
+/** Whether a program is installed (an absolute path). */
+export function which(program: string): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '/usr/bin:/bin').split(':')) {
+    const p = path.join(dir || '.', program);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch { /* next */ }
+  }
+  return undefined;
+}
+
+/** A fresh temporary directory. */
+export function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'pledge-cli-test-'));
+}
+
+/** The report lines (`comm[pid]: pledge "..." blocked ...`) in stderr. */
+export function reports(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => /^\S+\[\d+\]: pledge "/.test(l));
+}
+
+/** Exit status of a run killed for a refused call (128 + SIGSYS). */
+export const KILLED = 128 + os.constants.signals.SIGSYS;

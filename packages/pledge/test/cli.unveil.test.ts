@@ -1,0 +1,73 @@
+/**
+ * `pledge run -v PERMS:PATH`: unveil (Landlock) for the program. A dynamic
+ * program enters the domain once its libraries are loaded (from the
+ * preload), a static one before execve (its own file gets read and
+ * execute). Paths not unveiled are refused by the kernel with EACCES: no
+ * report, the program sees an error.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as native from '@seccomp-scopes/native';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildFixture, describeRun, pledgeCli, reports, tempDir } from './cli-harness.js';
+
+let landlock = 0;
+try {
+  landlock = native.landlockAbi();
+} catch {
+  landlock = 0;
+}
+
+let dir: string;
+let helper: string;
+let staticHelper: string;
+
+beforeAll(() => {
+  dir = tempDir();
+  fs.mkdirSync(path.join(dir, 'shown'));
+  fs.mkdirSync(path.join(dir, 'hidden'));
+  fs.writeFileSync(path.join(dir, 'shown', 'a.txt'), 'shown\n');
+  fs.writeFileSync(path.join(dir, 'hidden', 'b.txt'), 'hidden\n');
+  helper = buildFixture('cli-helper');
+  staticHelper = buildFixture('cli-helper', ['-static']);
+});
+
+describe.skipIf(landlock < 3)('pledge run -v', () => {
+  it('a dynamic program reads what is unveiled and gets EACCES elsewhere', () => {
+    const r = pledgeCli(['-p', 'stdio rpath', '-v', `r:${path.join(dir, 'shown')}`, '--', 'cat', path.join(dir, 'shown', 'a.txt'), path.join(dir, 'hidden', 'b.txt')]);
+    expect(r.status, describeRun(r)).toBe(1);
+    expect(r.stdout).toBe('shown\n');
+    expect(r.stderr).toMatch(/b\.txt: Permission denied/);
+    expect(reports(r.stderr)).toEqual([]);
+  });
+
+  for (const kind of ['dynamic', 'static'] as const) {
+    it(`${kind}: open inside works, outside is refused by Landlock`, () => {
+      const bin = kind === 'dynamic' ? helper : staticHelper;
+      const inside = pledgeCli(['-p', 'stdio rpath', '-v', `r:${path.join(dir, 'shown')}`, '--', bin, 'open', path.join(dir, 'shown', 'a.txt')]);
+      expect(inside.stdout, describeRun(inside)).toBe('ok\n');
+      const outside = pledgeCli(['-p', 'stdio rpath', '-v', `r:${path.join(dir, 'shown')}`, '--', bin, 'open', path.join(dir, 'hidden', 'b.txt')]);
+      expect(outside.stdout, describeRun(outside)).toBe('error EACCES\n');
+      // Its own libraries and the preload were loaded before the domain: only the unveiled tree is readable now.
+      const libc = pledgeCli(['-p', 'stdio rpath', '-v', `r:${path.join(dir, 'shown')}`, '--', bin, 'open', '/etc/hostname']);
+      expect(libc.stdout, describeRun(libc)).toBe('error EACCES\n');
+    });
+  }
+
+  it('several paths, and an empty permission hides', () => {
+    const r = pledgeCli(['-p', 'stdio rpath', '-v', `r:${path.join(dir, 'shown')}`, '-v', `:${path.join(dir, 'hidden')}`, '--', helper, 'open', path.join(dir, 'hidden', 'b.txt')]);
+    expect(r.stdout, describeRun(r)).toBe('error EACCES\n');
+  });
+
+  it('fails with 125 for a path that does not exist, and for rules Landlock would widen', () => {
+    const missing = pledgeCli(['-p', 'stdio rpath', '-v', `r:${path.join(dir, 'nope')}`, '--', helper, 'exit', '0']);
+    expect(missing.status, describeRun(missing)).toBe(125);
+    expect(missing.stderr).toMatch(/ENOENT/);
+    const nested = pledgeCli(['-p', 'stdio rpath', '-v', `r:${dir}`, '-v', `:${path.join(dir, 'hidden')}`, '--', helper, 'exit', '0']);
+    expect(nested.status, describeRun(nested)).toBe(125);
+    expect(nested.stderr).toMatch(/Landlock grants the union/);
+    const bestEffort = pledgeCli(['-p', 'stdio rpath', '--unveil-best-effort', '-v', `r:${dir}`, '-v', `:${path.join(dir, 'hidden')}`, '--', helper, 'exit', '0']);
+    expect(bestEffort.status, describeRun(bestEffort)).toBe(0);
+    expect(bestEffort.stderr).toMatch(/best effort/);
+  });
+});
