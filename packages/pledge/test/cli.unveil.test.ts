@@ -32,6 +32,8 @@ beforeAll(() => {
   staticHelper = buildFixture('cli-helper', ['-static']);
 });
 
+if (landlock < 3) console.warn(`pledge run -v tests skipped: Landlock ABI ${landlock} < 3 on this kernel`);
+
 describe.skipIf(landlock < 3)('pledge run -v', () => {
   it('a dynamic program reads what is unveiled and gets EACCES elsewhere', () => {
     const r = pledgeCli(['-p', 'stdio rpath', '-v', `r:${path.join(dir, 'shown')}`, '--', 'cat', path.join(dir, 'shown', 'a.txt'), path.join(dir, 'hidden', 'b.txt')]);
