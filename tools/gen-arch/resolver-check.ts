@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { expect, it } from 'vitest';
-import type { ArchDescriptor } from '@seccomp-scopes/core';
+import { CONSTANT_NAMES, type ArchDescriptor } from '@seccomp-scopes/core';
 
 /** Runs `scmp_sys_resolver -a <arch> <arg>`; fails (never skips) when it is not installed. */
 export function resolve(resolverArch: string, arg: string): string {
@@ -56,5 +56,14 @@ export function resolverCrossCheck(arch: ArchDescriptor, resolverArch: string, m
       if (ours !== theirs) problems.push(`${nr}: headers ${ours ?? '(none)'}, libseccomp ${theirs}`);
     }
     expect(problems).toEqual([]);
+  });
+}
+
+/** Declares the test that an arch's generated constants are all names core knows, with integer values. */
+export function knownConstantsCheck(arch: ArchDescriptor): void {
+  it('only has constants that core names', () => {
+    const known = new Set<string>(CONSTANT_NAMES);
+    for (const name of Object.keys(arch.constants)) expect(known.has(name), name).toBe(true);
+    for (const v of Object.values(arch.constants)) expect(Number.isSafeInteger(v)).toBe(true);
   });
 }
