@@ -387,6 +387,10 @@ export interface SuperviseOptions {
   readonly pathArgs?: Int8Array;
   /** Signals forwarded to the child while it runs (those not sent by the terminal to the whole group). */
   readonly signals?: readonly number[];
+  /** The loader's files and directories: the only paths a read-only open in the loader window may reach (opened by the supervisor and handed over with SECCOMP_IOCTL_NOTIF_ADDFD). */
+  readonly loaderPaths?: readonly string[];
+  /** The madvise advice values the loader window allows (the stdio rule's). */
+  readonly loaderMadvise?: readonly number[];
 }
 
 /** The outcome of {@link supervise}. */
@@ -404,8 +408,8 @@ export interface SuperviseResult {
   readonly violationKill: boolean;
   /** Calls refused (errno or kill). */
   readonly violations: number;
-  /** How the loader window ended: `marker`, `timeout`, `static` (none needed), `none` (the program never ran). */
-  readonly loaderEnd: 'marker' | 'timeout' | 'static' | 'none';
+  /** How the loader window ended: `marker`, `timeout`, `exec` (an execve during it), `static` (none needed), `none` (the program never ran). */
+  readonly loaderEnd: 'marker' | 'timeout' | 'exec' | 'static' | 'none';
   /** Why unveil could not be applied (the child was killed). */
   readonly unveilError?: string;
 }

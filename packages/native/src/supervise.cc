@@ -5,10 +5,13 @@
 //
 //   parent (this process)                 child (the launcher, then the program)
 //   ---------------------                 --------------------------------------
-//   fork ------------------------------>  signals to default, PDEATHSIG
+//   PR_SET_DUMPABLE 0
+//   fork ------------------------------>  signals to default, PDEATHSIG, dumpable
 //   filter = onFilter(pid) (JS)
 //   write the filter ------------------>  read it
-//                                         no_new_privs; Landlock (static programs)
+//                                         no_new_privs; CAP_SYS_PTRACE dropped;
+//                                         Landlock (rulesetFd: the rules, or a
+//                                         dynamic program's start-up domain)
 //                                         n = lowest free descriptor
 //   read n  <--------------------------   write n
 //                                         seccomp(NEW_LISTENER) -> descriptor n
@@ -23,12 +26,14 @@
 //
 // - before the program runs: the launcher's own execve, and its write of a
 //   failed execve's errno, are let through (SECCOMP_USER_NOTIF_FLAG_CONTINUE);
-// - during the loader window (dynamic programs, until the marker): the calls
-//   the dynamic loader makes (read-only opens, PROT_EXEC mappings, path
-//   metadata, ... see LoaderAllows) are let through;
+// - during the loader window (dynamic programs, until the marker or an
+//   execve): the calls the dynamic loader makes are let through (path
+//   metadata, thread set-up, PROT_EXEC mappings of the loader's files, ...
+//   see WindowDecision), except read-only opens, which the supervisor
+//   performs itself for the loader's files only (SECCOMP_IOCTL_NOTIF_ADDFD);
 // - everything else is handed to a JavaScript callback, which reports it and
 //   answers: continue, an errno, or kill (SIGSYS; SIGKILL when SIGSYS would
-//   not end the process).
+//   not end the process, or has not within a grace period).
 //
 // Paths named by a call are read from the child (process_vm_readv), and the
 // notification is checked with SECCOMP_IOCTL_NOTIF_ID_VALID after reading,
@@ -43,12 +48,15 @@
 #include "preload/protocol.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -62,6 +70,7 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -73,6 +82,25 @@
 #endif
 #ifndef SYS_landlock_restrict_self
 #define SYS_landlock_restrict_self 446
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SECCOMP_IOCTL_NOTIF_ADDFD
+struct seccomp_notif_addfd {
+  __u64 id;
+  __u32 flags;
+  __u32 srcfd;
+  __u32 newfd;
+  __u32 newfd_flags;
+};
+#define SECCOMP_IOCTL_NOTIF_ADDFD _IOW('!', 3, struct seccomp_notif_addfd)
+#endif
+#ifndef SECCOMP_ADDFD_FLAG_SETFD
+#define SECCOMP_ADDFD_FLAG_SETFD (1UL << 0)
+#endif
+#ifndef SECCOMP_ADDFD_FLAG_SEND
+#define SECCOMP_ADDFD_FLAG_SEND (1UL << 1)
 #endif
 
 namespace seccomp_scopes {
@@ -170,6 +198,38 @@ void WriteMsg(int fd, int32_t tag, int32_t value, int32_t stage) {
   _exit(125);
 }
 
+// The program must not be able to ptrace (or open /proc/PID/mem of) the
+// supervisor. The supervisor is not dumpable (PR_SET_DUMPABLE 0), which
+// stops a program of the same user; a program with CAP_SYS_PTRACE (root)
+// would pass that check, so the launcher takes CAP_SYS_PTRACE out of the
+// bounding set (it cannot come back with execve, even for root or a file
+// with capabilities: no_new_privs), the ambient, inheritable, permitted
+// and effective sets. Returns 0, or the errno of the step that failed.
+int DropPtraceCapability() {
+  if (prctl(PR_CAPBSET_READ, CAP_SYS_PTRACE, 0, 0, 0) == 1 &&
+      prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0) != 0) {
+    // Without CAP_SETPCAP the bounding set cannot change; that is only a
+    // problem for a process that could use CAP_SYS_PTRACE at all.
+    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2] = {};
+    if (syscall(SYS_capget, &hdr, data) != 0) return errno;
+    const bool holds = (data[CAP_TO_INDEX(CAP_SYS_PTRACE)].permitted & CAP_TO_MASK(CAP_SYS_PTRACE)) != 0;
+    if (holds) return errno == 0 ? EPERM : errno;
+  }
+  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, CAP_SYS_PTRACE, 0, 0);  // EINVAL on old kernels: no ambient set
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capget, &hdr, data) != 0) return errno;
+  const uint32_t bit = CAP_TO_MASK(CAP_SYS_PTRACE);
+  auto& d = data[CAP_TO_INDEX(CAP_SYS_PTRACE)];
+  if (((d.effective | d.permitted | d.inheritable) & bit) == 0) return 0;
+  d.effective &= ~bit;
+  d.permitted &= ~bit;
+  d.inheritable &= ~bit;
+  if (syscall(SYS_capset, &hdr, data) != 0) return errno;
+  return 0;
+}
+
 [[noreturn]] void ChildMain(const ChildPlan& p) {
   // The program gets default dispositions and an empty mask: Node ignores
   // SIGPIPE, and ignored signals would survive execve.
@@ -183,6 +243,10 @@ void WriteMsg(int fd, int32_t tag, int32_t value, int32_t stage) {
   // ENOSYS instead of being stopped.
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (getppid() != p.parent) _exit(125);
+  // The supervisor made itself non-dumpable before fork; the launcher must
+  // be dumpable for the supervisor's pidfd_getfd (execve decides again for
+  // the program, as usual).
+  prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   close(p.cmd_w);
   close(p.status_r);
   // Node marks its standard descriptors close-on-exec; the program needs them.
@@ -201,6 +265,7 @@ void WriteMsg(int fd, int32_t tag, int32_t value, int32_t stage) {
   sigprocmask(SIG_SETMASK, &none, nullptr);
 
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ChildFail(p, 'N', errno);
+  if (const int err = DropPtraceCapability()) ChildFail(p, 'C', err);
   if (p.ruleset_fd >= 0) {
     if (syscall(SYS_landlock_restrict_self, p.ruleset_fd, 0) != 0) ChildFail(p, 'R', errno);
     close(p.ruleset_fd);
@@ -335,18 +400,16 @@ bool IsMarker(const struct seccomp_data& d) {
   return d.nr == SYS_getppid && d.args[0] == PLEDGE_MARKER_A && d.args[1] == PLEDGE_MARKER_B;
 }
 
-// What the dynamic loader (and the C library's start-up, and library
-// constructors) may do before the marker, beyond the promises: read and
-// map libraries (read-only opens, PROT_EXEC mappings), look at paths, set
-// up the thread and signal state. Nothing that writes, creates, executes,
-// connects or signals another process.
-bool LoaderAllows(const struct seccomp_data& d) {
+// What the window lets through is decided in Supervisor::WindowDecision:
+// the dynamic loader (and the C library's start-up, and the constructors
+// initialised before the preload's) may map and read its libraries, look at
+// paths, and set up the thread and signal state; nothing that writes,
+// creates, executes, connects or signals another process.
+//
+// Calls decided on their registers alone (CONTINUE is safe for them):
+bool LoaderAllowsByRegisters(const struct seccomp_data& d) {
   const long nr = d.nr;
   switch (nr) {
-#ifdef SYS_open
-    case SYS_open: return ReadOnlyOpenFlags(d.args[1] & 0xffffffffU);
-#endif
-    case SYS_openat: return ReadOnlyOpenFlags(d.args[2] & 0xffffffffU);
     case SYS_prlimit64: return d.args[2] == 0;  // reading a limit only
     case SYS_fcntl: {
       const uint32_t cmd = static_cast<uint32_t>(d.args[1]);
@@ -363,7 +426,7 @@ bool LoaderAllows(const struct seccomp_data& d) {
 #ifdef SYS_faccessat2
     case SYS_faccessat2:
 #endif
-    case SYS_mmap: case SYS_mprotect: case SYS_munmap: case SYS_brk: case SYS_madvise: case SYS_mremap:
+    case SYS_munmap: case SYS_brk: case SYS_mremap:
 #ifdef SYS_arch_prctl
     case SYS_arch_prctl:
 #endif
@@ -380,6 +443,53 @@ bool LoaderAllows(const struct seccomp_data& d) {
     default:
       return false;
   }
+}
+
+// Whether `path` (as the kernel resolved it) is one of the loader's files,
+// or beneath one of its directories (entries that end with '/').
+bool UnderLoaderPaths(const std::vector<std::string>& roots, const std::string& path) {
+  if (path.empty() || path[0] != '/') return false;
+  for (const auto& r : roots) {
+    if (!r.empty() && r.back() == '/') {
+      if (path.size() > r.size() && path.compare(0, r.size(), r) == 0) return true;
+    } else if (path == r) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string ReadLink(const std::string& path) {
+  char buf[4096];
+  const ssize_t n = readlink(path.c_str(), buf, sizeof buf);
+  if (n <= 0 || static_cast<size_t>(n) >= sizeof buf) return "";
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+// Whether every page of [addr, addr + len) in process `pid` is mapped from
+// one of the loader's files (/proc/PID/maps: "start-end perms offset dev inode path").
+bool RangeMappedFromLoaderFiles(pid_t pid, uint64_t addr, uint64_t len, const std::vector<std::string>& roots) {
+  if (len == 0) return true;
+  const uint64_t end = (addr + len + 4095) & ~uint64_t{4095};
+  if (end < addr) return false;
+  const std::string maps = ReadProc("/proc/" + std::to_string(pid) + "/maps");
+  uint64_t covered = addr;
+  size_t at = 0;
+  while (at < maps.size() && covered < end) {
+    size_t nl = maps.find('\n', at);
+    if (nl == std::string::npos) nl = maps.size();
+    const std::string line = maps.substr(at, nl - at);
+    at = nl + 1;
+    unsigned long long lo = 0, hi = 0, inode = 0;
+    int path_at = 0;
+    if (sscanf(line.c_str(), "%llx-%llx %*s %*s %*s %llu %n", &lo, &hi, &inode, &path_at) < 3) continue;
+    if (hi <= covered) continue;
+    if (lo > covered) return false;  // a hole
+    std::string file = path_at > 0 ? line.substr(static_cast<size_t>(path_at)) : "";
+    if (inode == 0 || !UnderLoaderPaths(roots, file)) return false;  // anonymous, deleted, or another file
+    covered = hi;
+  }
+  return covered >= end;
 }
 
 // ------------------------------------------------------------ the supervisor
@@ -410,7 +520,7 @@ class Supervisor {
  public:
   Supervisor(Napi::Env env, Napi::Object options) : env_(env), options_(options) {}
   ~Supervisor() {
-    for (auto& k : killed_) if (k.second >= 0) close(k.second);
+    for (auto& k : killed_) if (k.second.pidfd >= 0) close(k.second.pidfd);
   }
 
   Napi::Value Run();
@@ -424,9 +534,21 @@ class Supervisor {
   void FetchListener(int target_fd);
   void DrainStatus();
   void Respond(uint64_t id, bool cont, int err);
+  void RespondValue(uint64_t id, int64_t val);
   void HandleNotification();
+  enum class Window { kNotMine, kContinue, kEmulateOpen };
+  Window WindowDecision(const struct seccomp_data& d, pid_t tid);
+  void EmulateOpen(uint64_t id, const struct seccomp_data& d, pid_t tid);
   void Penalize(uint64_t id, pid_t tgid, pid_t tid);
+  struct Killing {
+    int pidfd;         // -1: pidfd_open failed (the process was already gone)
+    double deadline;   // when SIGSYS has not ended it by then: SIGKILL (0: none set)
+    bool sigkilled;
+  };
   bool BeingKilled(pid_t tgid);
+  void SigKill(pid_t tgid, Killing* k);
+  void EnforceKills(bool all);
+  double NextKillDeadline() const;
   void Event(const char* name, Napi::Object extra);
   void EnterRunning(const char* how);
 
@@ -438,6 +560,11 @@ class Supervisor {
   int ruleset_fd_ = -1, keep_fd_ = -1;
   bool loader_ = false;
   double loader_timeout_ms_ = 10000;
+  // The loader's files and directories ('/'-terminated), as realpath(3)
+  // spells them: what the window's read-only opens may reach.
+  std::vector<std::string> loader_paths_;
+  // madvise advice allowed in the window: stdio's (from the core catalog).
+  std::set<uint32_t> loader_madvise_;
   std::vector<int8_t> path_args_;
   SavedSignals signals_;
 
@@ -450,10 +577,12 @@ class Supervisor {
   std::string loader_end_ = "none";
   int exec_errno_ = 0;
   int launcher_status_fd_ = -1;
-  bool violation_kill_ = false;
+  bool child_penalized_ = false;  // the kill penalty was applied to the child
+  bool child_sigkilled_ = false;  // ... and it was sent SIGKILL by us
+  bool violation_kill_ = false;   // the child died of the penalty
   int violations_ = 0;
   std::string unveil_error_;
-  std::map<pid_t, int> killed_;  // processes being killed, with a pidfd of each
+  std::map<pid_t, Killing> killed_;  // processes being killed
   struct seccomp_notif_sizes sizes_ = {};
   std::vector<uint8_t> req_buf_, resp_buf_;
 };
@@ -503,6 +632,14 @@ void Supervisor::Parse() {
   keep_fd_ = static_cast<int>(num("keepFd", -1));
   loader_ = options_.Get("loader").ToBoolean().Value();
   loader_timeout_ms_ = num("loaderTimeoutMs", 10000);
+  if (!options_.Get("loaderPaths").IsUndefined()) loader_paths_ = strings("loaderPaths");
+  Napi::Value madv = options_.Get("loaderMadvise");
+  if (madv.IsArray()) {
+    auto arr = madv.As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); i++) loader_madvise_.insert(arr.Get(i).As<Napi::Number>().Uint32Value());
+  } else if (!madv.IsUndefined()) {
+    ThrowInvalid<Napi::TypeError>(env_, "supervise: options.loaderMadvise must be an array of numbers");
+  }
   Napi::Value pa = options_.Get("pathArgs");
   if (pa.IsTypedArray() && pa.As<Napi::TypedArray>().TypedArrayType() == napi_int8_array) {
     auto arr = pa.As<Napi::Int8Array>();
@@ -533,6 +670,7 @@ void Supervisor::SetupFailed(const LaunchMsg& msg) {
   const char* what = msg.stage == 'N' ? "prctl(PR_SET_NO_NEW_PRIVS)"
                      : msg.stage == 'R' ? "landlock_restrict_self"
                      : msg.stage == 'K' ? "fcntl(F_SETFD)"
+                     : msg.stage == 'C' ? "dropping CAP_SYS_PTRACE (prctl(PR_CAPBSET_DROP), capset)"
                      : msg.stage == 'P' ? "open(\"/\", O_PATH)"
                                         : "seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER)";
   Fail(msg.value, std::string("launcher: ") + what);
@@ -636,23 +774,53 @@ void Supervisor::EnterRunning(const char* how) {
   loader_end_ = how;
 }
 
+void Supervisor::RespondValue(uint64_t id, int64_t val) {
+  auto* resp = reinterpret_cast<struct seccomp_notif_resp*>(resp_buf_.data());
+  std::memset(resp, 0, resp_buf_.size());
+  resp->id = id;
+  resp->val = val;
+  while (ioctl(fds_.listener, SECCOMP_IOCTL_NOTIF_SEND, resp) != 0) {
+    if (errno == EINTR) continue;
+    if (errno != ENOENT) Fail(errno, "ioctl(SECCOMP_IOCTL_NOTIF_SEND)");
+    break;
+  }
+}
+
+// How long a process that got SIGSYS for the kill penalty may take to die
+// of it before it gets SIGKILL (a handler installed between our look at
+// its signal state and the signal, by another thread, would survive it).
+constexpr double kSigsysGraceMs = 200;
+
 // The kill penalty: SIGSYS to the thread that made the call, as seccomp's
 // own KILL would. When SIGSYS cannot end the process (caught, ignored or
-// blocked), the call fails with ENOSYS and the process gets SIGKILL.
+// blocked), the call fails with ENOSYS and the process gets SIGKILL. When
+// it does not die of SIGSYS within kSigsysGraceMs, or makes another
+// notified call meanwhile, it gets SIGKILL too.
 void Supervisor::Penalize(uint64_t id, pid_t tgid, pid_t tid) {
   // Further calls of this process (other threads, or the call restarted
-  // after a SIGSYS handler) fail with ENOSYS, unreported, until it is gone.
-  if (killed_.find(tgid) == killed_.end()) {
+  // after a SIGSYS handler) fail with ENOSYS, unreported, and SIGKILL it.
+  auto it = killed_.find(tgid);
+  if (it == killed_.end()) {
     const long pidfd = syscall(SYS_pidfd_open, tgid, 0);
-    killed_[tgid] = static_cast<int>(pidfd);
+    it = killed_.emplace(tgid, Killing{static_cast<int>(pidfd), 0, false}).first;
   }
+  if (tgid == child_) child_penalized_ = true;
   const bool fatal = SigsysIsFatal(tgid, tid);
   syscall(SYS_tgkill, tgid, tid, SIGSYS);
   if (!fatal) {
     Respond(id, false, ENOSYS);
-    kill(tgid, SIGKILL);
+    SigKill(tgid, &it->second);
+  } else if (it->second.deadline == 0) {
+    it->second.deadline = NowMs() + kSigsysGraceMs;
   }
-  if (tgid == child_) violation_kill_ = true;
+}
+
+void Supervisor::SigKill(pid_t tgid, Killing* k) {
+  if (k->sigkilled) return;
+  k->sigkilled = true;
+  // Through the pidfd: never a process that reused the id.
+  if (k->pidfd >= 0) syscall(SYS_pidfd_send_signal, k->pidfd, SIGKILL, nullptr, 0);
+  if (tgid == child_) child_sigkilled_ = true;
 }
 
 // Whether `tgid` is a process this supervisor is killing (and not a new
@@ -660,11 +828,136 @@ void Supervisor::Penalize(uint64_t id, pid_t tgid, pid_t tid) {
 bool Supervisor::BeingKilled(pid_t tgid) {
   auto it = killed_.find(tgid);
   if (it == killed_.end()) return false;
-  struct pollfd p = {it->second, POLLIN, 0};
-  if (it->second >= 0 && poll(&p, 1, 0) == 0) return true;  // still the same, still alive
-  if (it->second >= 0) close(it->second);
+  struct pollfd p = {it->second.pidfd, POLLIN, 0};
+  if (it->second.pidfd >= 0 && poll(&p, 1, 0) == 0) return true;  // still the same, still alive
+  if (it->second.pidfd >= 0) close(it->second.pidfd);
   killed_.erase(it);
   return false;
+}
+
+// SIGKILL for the processes whose SIGSYS grace is over (all of them when
+// `all`: the supervisor is about to stop answering); forgets the dead.
+void Supervisor::EnforceKills(bool all) {
+  const double now = NowMs();
+  for (auto it = killed_.begin(); it != killed_.end();) {
+    Killing& k = it->second;
+    struct pollfd p = {k.pidfd, POLLIN, 0};
+    if (k.pidfd < 0 || poll(&p, 1, 0) != 0) {
+      if (k.pidfd >= 0) close(k.pidfd);
+      it = killed_.erase(it);
+      continue;
+    }
+    if (all || (k.deadline > 0 && now >= k.deadline)) SigKill(it->first, &k);
+    ++it;
+  }
+}
+
+double Supervisor::NextKillDeadline() const {
+  double next = 0;
+  for (const auto& k : killed_) {
+    if (k.second.sigkilled || k.second.deadline == 0) continue;
+    if (next == 0 || k.second.deadline < next) next = k.second.deadline;
+  }
+  return next;
+}
+
+// The loader window's answer for a call of the child's main thread.
+Supervisor::Window Supervisor::WindowDecision(const struct seccomp_data& d, pid_t tid) {
+  const long nr = d.nr;
+#ifdef SYS_open
+  if (nr == SYS_open) return ReadOnlyOpenFlags(d.args[1] & 0xffffffffU) ? Window::kEmulateOpen : Window::kNotMine;
+#endif
+  if (nr == SYS_openat) return ReadOnlyOpenFlags(d.args[2] & 0xffffffffU) ? Window::kEmulateOpen : Window::kNotMine;
+  if (nr == SYS_madvise) {
+    return loader_madvise_.count(static_cast<uint32_t>(d.args[2])) ? Window::kContinue : Window::kNotMine;
+  }
+  if (nr == SYS_mmap || nr == SYS_mprotect) {
+    const uint32_t prot = static_cast<uint32_t>(d.args[2]);
+    if ((prot & PROT_EXEC) == 0) return Window::kContinue;
+    // Executable memory only for the loader's own files: never writable at
+    // the same time, never anonymous, and only while the process has one
+    // thread (so that the descriptor, or the mapping, we looked at is the
+    // one the call will use).
+    if ((prot & PROT_WRITE) != 0 || ThreadCount(child_) != 1) return Window::kNotMine;
+    if (nr == SYS_mmap) {
+      const uint32_t flags = static_cast<uint32_t>(d.args[3]);
+      const int fd = static_cast<int>(d.args[4]);
+      if ((flags & MAP_ANONYMOUS) != 0 || fd < 0) return Window::kNotMine;
+      const std::string file = ReadLink("/proc/" + std::to_string(tid) + "/fd/" + std::to_string(fd));
+      return UnderLoaderPaths(loader_paths_, file) ? Window::kContinue : Window::kNotMine;
+    }
+    return RangeMappedFromLoaderFiles(child_, d.args[0], d.args[1], loader_paths_) ? Window::kContinue : Window::kNotMine;
+  }
+  return LoaderAllowsByRegisters(d) ? Window::kContinue : Window::kNotMine;
+}
+
+// A read-only open in the window is never let through: the path is read
+// from the child once, opened here (O_PATH first, so nothing is opened
+// for real before the checks), accepted only when the file it names is a
+// regular file among the loader's files (as the kernel resolved it:
+// /proc/self/fd), and then opened read-only here and put in the child
+// with SECCOMP_IOCTL_NOTIF_ADDFD as the call's result. Whatever the child
+// changes in its memory afterwards, it gets this file or nothing.
+void Supervisor::EmulateOpen(uint64_t id, const struct seccomp_data& d, pid_t tid) {
+  int dirfd = AT_FDCWD;
+  uint64_t path_addr = d.args[1];
+  uint32_t flags = static_cast<uint32_t>(d.args[2]);
+#ifdef SYS_open
+  if (d.nr == SYS_open) {
+    path_addr = d.args[0];
+    flags = static_cast<uint32_t>(d.args[1]);
+  } else
+#endif
+  {
+    dirfd = static_cast<int>(d.args[0]);
+  }
+  std::string path;
+  if (!ReadRemoteString(tid, path_addr, &path)) return Respond(id, false, EFAULT);
+  if (path.size() >= 4096) return Respond(id, false, ENAMETOOLONG);
+  if (path.empty()) return Respond(id, false, ENOENT);
+  uint64_t check = id;
+  if (ioctl(fds_.listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &check) != 0) return;
+
+  int base = -1;
+  if (path[0] != '/') {
+    // Relative to the child's working directory or directory descriptor.
+    const std::string dir = "/proc/" + std::to_string(tid) + (dirfd == AT_FDCWD ? std::string("/cwd") : "/fd/" + std::to_string(dirfd));
+    base = open(dir.c_str(), O_PATH | O_CLOEXEC | O_DIRECTORY);
+    if (base < 0) return Respond(id, false, dirfd == AT_FDCWD ? ENOENT : (errno == ENOTDIR ? ENOTDIR : EBADF));
+  }
+  const int pfd = openat(base >= 0 ? base : AT_FDCWD, path.c_str(), O_PATH | O_CLOEXEC | (flags & (O_NOFOLLOW | O_DIRECTORY)));
+  const int open_err = errno;
+  if (base >= 0) close(base);
+  if (pfd < 0) return Respond(id, false, open_err);
+  struct stat st;
+  int err = 0;
+  if (fstat(pfd, &st) != 0) err = errno;
+  else if (S_ISLNK(st.st_mode)) err = ELOOP;
+  else if (!S_ISREG(st.st_mode)) err = EACCES;
+  else if (!UnderLoaderPaths(loader_paths_, ReadLink("/proc/self/fd/" + std::to_string(pfd)))) err = EACCES;
+  int fd = -1;
+  if (err == 0) {
+    fd = open(("/proc/self/fd/" + std::to_string(pfd)).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) err = errno;
+  }
+  close(pfd);
+  if (err != 0) return Respond(id, false, err);
+
+  struct seccomp_notif_addfd add = {};
+  add.id = id;
+  add.flags = SECCOMP_ADDFD_FLAG_SEND;
+  add.srcfd = static_cast<uint32_t>(fd);
+  add.newfd_flags = flags & O_CLOEXEC;
+  long r = ioctl(fds_.listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+  if (r < 0 && errno == EINVAL) {
+    // Before Linux 5.14 (no ADDFD_FLAG_SEND): add it, then answer with its number.
+    add.flags = 0;
+    r = ioctl(fds_.listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
+    if (r >= 0) RespondValue(id, r);
+  }
+  const int add_err = errno;
+  close(fd);
+  if (r < 0 && add_err != ENOENT) Respond(id, false, add_err == EINVAL ? EACCES : add_err);  // ENOENT: the call is gone
 }
 
 void Supervisor::HandleNotification() {
@@ -688,6 +981,13 @@ void Supervisor::HandleNotification() {
   }
   if (phase_ == Phase::kLoader && tid == child_) {
     if (IsMarker(d)) {
+      // The marker's argument is the preload's account of its
+      // landlock_restrict_self: it is only believed when it reports a
+      // failure (which kills the program). Security never rests on it: the
+      // launcher already put the program in the start-up domain (the -v
+      // rules plus reading the loader's files), so a forged marker, or a
+      // preload kept from entering the rules-only domain, leaves the
+      // program in that domain.
       const uint64_t landlock = d.args[2];
       if (keep_fd_ >= 0 && landlock != PLEDGE_LANDLOCK_OK) {
         const int err = landlock == PLEDGE_LANDLOCK_NONE ? ENOENT : static_cast<int>(landlock & 0xffffffffU);
@@ -703,12 +1003,19 @@ void Supervisor::HandleNotification() {
       Event("loader-done", Napi::Object::New(env_));
       return Respond(id, true, 0);
     }
-    if (LoaderAllows(d)) return Respond(id, true, 0);
+    switch (WindowDecision(d, tid)) {
+      case Window::kContinue: return Respond(id, true, 0);
+      case Window::kEmulateOpen: return EmulateOpen(id, d, tid);
+      case Window::kNotMine: break;
+    }
   }
 
   // Everything else is for the policy in JavaScript.
   const pid_t tgid = TgidOf(tid);
-  if (BeingKilled(tgid)) return Respond(id, false, ENOSYS);
+  if (BeingKilled(tgid)) {
+    SigKill(tgid, &killed_[tgid]);
+    return Respond(id, false, ENOSYS);
+  }
   const std::string comm = CommOf(tgid);
   std::string path;
   bool has_path = false;
@@ -737,7 +1044,20 @@ void Supervisor::HandleNotification() {
   Napi::Value verdict = on_notify_.Call({n});
   // 0: let it run; > 0: fail with that errno; < 0: kill.
   const double v = verdict.IsNumber() ? verdict.As<Napi::Number>().DoubleValue() : -1;
-  if (v == 0) return Respond(id, true, 0);
+  if (v == 0) {
+    if ((d.nr == SYS_execve || d.nr == SYS_execveat) && tgid == child_ && phase_ == Phase::kLoader) {
+      // The program executes another before the marker: the window was for
+      // this program's loader, not the next one's. It ends now. Under -v
+      // the unveil domain was never entered: the program is killed.
+      if (keep_fd_ >= 0) {
+        unveil_error_ = "the program executed another program before unveil could be applied";
+        kill(child_, SIGKILL);
+        return Respond(id, false, EPERM);
+      }
+      EnterRunning("exec");
+    }
+    return Respond(id, true, 0);
+  }
   violations_++;
   if (v > 0) return Respond(id, false, static_cast<int>(v));
   Penalize(id, tgid, tid);
@@ -767,6 +1087,11 @@ Napi::Value Supervisor::Run() {
 
   ChildPlan plan = {file_.c_str(), argv.data(), envp.data(), fds_.cmd_r, fds_.cmd_w, fds_.status_r, fds_.status_w,
                     ruleset_fd_, keep_fd_, getpid(), filter_buf.data()};
+
+  // The program must not ptrace this process nor open its /proc/PID/mem
+  // (see DropPtraceCapability for root). Not undone: descendants of the
+  // program may outlive the supervision.
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) ThrowErrno(env_, errno, "prctl(PR_SET_DUMPABLE)");
 
   g_pending.store(0);
   InstallForwarding(&signals_);
@@ -842,10 +1167,12 @@ Napi::Value Supervisor::Run() {
         }
         timeout = std::min(timeout, static_cast<int>(left) + 1);
       }
+      if (const double next = NextKillDeadline()) timeout = std::max(0, std::min(timeout, static_cast<int>(next - NowMs()) + 1));
       struct pollfd p[3] = {{fds_.listener, POLLIN, 0}, {fds_.pidfd, POLLIN, 0}, {fds_.status_r, POLLIN, 0}};
       const int n = poll(p, 3, timeout);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) Fail(errno, "poll");
+      if (!killed_.empty()) EnforceKills(false);
       if (p[2].revents) DrainStatus();
       if (p[0].revents & POLLIN) {
         HandleNotification();
@@ -863,10 +1190,16 @@ Napi::Value Supervisor::Run() {
     KillAndReap();
     throw;
   }
+  // Processes still being killed will not be answered any more.
+  EnforceKills(true);
   while (waitpid(child_, &wait_status_, 0) < 0) {
     if (errno != EINTR) Fail(errno, "waitpid");
   }
   reaped_ = true;
+  // A violation kill only when the child died of the penalty: SIGSYS, or
+  // the SIGKILL we sent after it.
+  violation_kill_ = child_penalized_ && WIFSIGNALED(wait_status_) &&
+                    (WTERMSIG(wait_status_) == SIGSYS || (WTERMSIG(wait_status_) == SIGKILL && child_sigkilled_));
   if (fds_.status_r >= 0) DrainStatus();
   RestoreSignals(signals_);
 

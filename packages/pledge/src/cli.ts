@@ -36,9 +36,10 @@ A call outside the promises is reported on stderr, e.g.
 and the program is killed by SIGSYS (exit status 159), or, with --penalty errno
 (the default under the "error" promise), the call fails and the program goes on.
 
-A dynamic program's start-up (the dynamic loader opening and mapping its
-libraries, before main) is allowed read-only opens, executable mappings and
-path lookups beyond the promises; from main on, only the promises hold.
+A dynamic program's start-up (the system's dynamic loader opening and mapping
+its libraries, before main) may read its libraries (opened by pledge itself),
+map them executable and look up paths beyond the promises; from main on, only
+the promises hold (--no-window: no such allowance at all).
 Programs it starts with execve get no such window (they need rpath prot_exec).
 Most programs read locale files first thing in main: rpath, or LC_ALL=C.
 
@@ -97,6 +98,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-q, --quiet', 'print no reports or warnings')
     .addOption(new Option('--report-format <format>', 'report lines as text or JSON').choices(['text', 'json']).default('text'))
     .addOption(new Option('--loader-timeout <ms>', 'longest start-up window of a dynamic program without its end signal').default(10_000).argParser(integer('--loader-timeout', 1, 3_600_000)))
+    .option('--no-window', 'no start-up window even for a dynamic program: its loader runs under the promises (it then needs rpath prot_exec)')
     .argument('<command...>', 'the program and its arguments')
     .passThroughOptions()
     .addHelpText('after', RUN_EXAMPLES)
@@ -112,6 +114,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         node: opts['node'] === true,
         reportFormat: opts['reportFormat'] as 'text' | 'json',
         loaderTimeoutMs: opts['loaderTimeout'] as number,
+        window: opts['window'] !== false,
       };
       setExit(runCommand(command, options));
     });

@@ -14,6 +14,11 @@
  *      do not see them;
  *   3. makes the marker call of ./protocol.h, carrying the outcome of 1.
  *
+ * Under -v the launcher has already put the program in a wider start-up
+ * domain (the rules plus the loader's files), so 1. only narrows; the
+ * supervisor never relies on the marker's arguments (any code in the
+ * window could make the same call), except to kill on a reported failure.
+ *
  * It only makes system calls the supervisor allows during the window
  * (environment edits may call brk/mmap through malloc). Outside the
  * supervisor the marker is a plain getppid() and nothing else happens.

@@ -8,7 +8,8 @@
  * is a harmless getppid(); under the supervisor the filter routes exactly
  * this call to the supervisor (SECCOMP_RET_USER_NOTIF), which then closes
  * the window. The third argument carries the outcome of applying the unveil
- * ruleset (Landlock), when the supervisor asked for it.
+ * ruleset (Landlock), when the supervisor asked for it: diagnostics only
+ * (a failure kills the program); nothing is granted on its word.
  */
 #ifndef SECCOMP_SCOPES_PRELOAD_PROTOCOL_H_
 #define SECCOMP_SCOPES_PRELOAD_PROTOCOL_H_

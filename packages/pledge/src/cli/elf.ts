@@ -19,6 +19,8 @@ export interface ExecutableInfo {
   readonly chain: readonly string[];
   /** The dynamic loader named by PT_INTERP. */
   readonly interpreter?: string;
+  /** The ELF file's DT_RUNPATH (or DT_RPATH) entries, as written (`$ORIGIN` unexpanded). */
+  readonly runpath?: readonly string[];
   /** `ELFCLASS32` or `ELFCLASS64` as 32 or 64. */
   readonly elfClass?: 32 | 64;
   /** Why `unknown`. */
@@ -27,7 +29,13 @@ export interface ExecutableInfo {
   readonly unreadable?: boolean;
 }
 
+const PT_LOAD = 1;
+const PT_DYNAMIC = 2;
 const PT_INTERP = 3;
+const DT_NULL = 0;
+const DT_STRTAB = 5;
+const DT_RPATH = 15;
+const DT_RUNPATH = 29;
 
 function readHead(file: string, length: number, position = 0): Buffer {
   const fd = fs.openSync(file, 'r');
@@ -53,15 +61,54 @@ function inspectElf(file: string, head: Buffer, chain: string[]): ExecutableInfo
   const phnum = u16(head, is64 ? 0x38 : 0x2c);
   if (phnum === 0 || phentsize < (is64 ? 56 : 32) || phnum > 4096) return { kind: 'static', chain, elfClass: is64 ? 64 : 32 };
   const table = readHead(file, phentsize * phnum, phoff);
+  let interp: string | undefined;
+  let dynamic: { offset: number; size: number } | undefined;
+  const loads: { vaddr: number; offset: number; filesz: number }[] = [];
   for (let i = 0; i < phnum && (i + 1) * phentsize <= table.length; i++) {
     const ph = table.subarray(i * phentsize);
-    if (u32(ph, 0) !== PT_INTERP) continue;
+    const type = u32(ph, 0);
     const offset = is64 ? u64(ph, 8) : u32(ph, 4);
     const size = is64 ? u64(ph, 0x20) : u32(ph, 0x10);
-    const interp = readHead(file, Math.min(size, 4096), offset).toString('latin1').replace(/\0.*$/s, '');
-    return { kind: 'dynamic', chain, interpreter: interp, elfClass: is64 ? 64 : 32 };
+    if (type === PT_INTERP && interp === undefined) {
+      interp = readHead(file, Math.min(size, 4096), offset).toString('latin1').replace(/\0.*$/s, '');
+    } else if (type === PT_DYNAMIC) {
+      dynamic = { offset, size };
+    } else if (type === PT_LOAD) {
+      loads.push({ vaddr: is64 ? u64(ph, 0x10) : u32(ph, 8), offset, filesz: size });
+    }
   }
-  return { kind: 'static', chain, elfClass: is64 ? 64 : 32 };
+  if (interp === undefined) return { kind: 'static', chain, elfClass: is64 ? 64 : 32 };
+  let runpath: string[] | undefined;
+  try {
+    runpath = dynamic ? readRunpath(file, dynamic, loads, is64, le) : undefined;
+  } catch {
+    runpath = undefined;
+  }
+  return { kind: 'dynamic', chain, interpreter: interp, elfClass: is64 ? 64 : 32, ...(runpath ? { runpath } : {}) };
+}
+
+/** DT_RUNPATH (else DT_RPATH) of the dynamic section, split at ':'. */
+function readRunpath(file: string, dynamic: { offset: number; size: number }, loads: readonly { vaddr: number; offset: number; filesz: number }[], is64: boolean, le: boolean): string[] | undefined {
+  const dyn = readHead(file, Math.min(dynamic.size, 65536), dynamic.offset);
+  const entry = is64 ? 16 : 8;
+  const word = (o: number): number => (is64 ? Number(le ? dyn.readBigUInt64LE(o) : dyn.readBigUInt64BE(o)) : le ? dyn.readUInt32LE(o) : dyn.readUInt32BE(o));
+  let strtab: number | undefined;
+  let runpath: number | undefined;
+  let rpath: number | undefined;
+  for (let o = 0; o + entry <= dyn.length; o += entry) {
+    const tag = word(o);
+    const value = word(o + entry / 2);
+    if (tag === DT_NULL) break;
+    if (tag === DT_STRTAB) strtab = value;
+    else if (tag === DT_RUNPATH) runpath = value;
+    else if (tag === DT_RPATH) rpath = value;
+  }
+  const at = runpath ?? rpath;
+  if (strtab === undefined || at === undefined) return undefined;
+  const seg = loads.find((l) => strtab! >= l.vaddr && strtab! < l.vaddr + l.filesz);
+  if (!seg) return undefined;
+  const text = readHead(file, 4096, seg.offset + (strtab - seg.vaddr) + at).toString('latin1').replace(/\0.*$/s, '');
+  return text.split(':').filter((p) => p.length > 0);
 }
 
 /**

@@ -3,8 +3,9 @@
  * supervises it until it ends. See docs/cli.md for the design; in short:
  *
  * 1. the program is found (PATH), and its ELF header read: a dynamic
- *    program gets the preload object (LD_PRELOAD) that ends the loader
- *    window, a static one needs no window;
+ *    program whose loader is the system's gets the preload object
+ *    (LD_PRELOAD) that ends the loader window (./loader.ts); a static one,
+ *    one with another loader, or any with --no-window, gets no window;
  * 2. @seccomp-scopes/native `supervise` forks the launcher, which installs
  *    the supervised filter (./filter.ts) with a listener and executes the
  *    program;
@@ -21,6 +22,7 @@ import { PledgeError, formatPromises, parsePromises, type Rule } from '@seccomp-
 import * as native from '@seccomp-scopes/native';
 import { archFor } from '../arch.js';
 import { inspectExecutable } from './elf.js';
+import { loaderFiles, stdioMadviseAdvice, supervisorLoaderPaths, systemLoader, type LoaderFiles } from './loader.js';
 import { CliError, EXIT_CANNOT_EXECUTE, EXIT_CLI_ERROR, EXIT_NOT_FOUND, EXIT_SIGNAL_BASE } from './exit.js';
 import { compileSupervisedFilter, nodeProgramRules, pathArgTable } from './filter.js';
 import { Policy } from './policy.js';
@@ -43,7 +45,10 @@ export interface RunOptions {
   readonly node?: boolean;
   /** How long a dynamic program's loader window may last without the preload's marker. */
   readonly loaderTimeoutMs?: number;
+  /** False: no loader window even for a dynamic program (`--no-window`). */
+  readonly window?: boolean;
 }
+
 
 /** The environment variable the preload reads the unveil ruleset descriptor from (src/preload/protocol.h). */
 const ENV_LANDLOCK_FD = 'SECCOMP_SCOPES_LANDLOCK_FD';
@@ -115,26 +120,45 @@ export function runCommand(command: readonly string[], options: RunOptions): num
 
   const file = resolveCommand(command[0]!);
   const info = inspectExecutable(file);
-  const loader = info.kind !== 'static';
   const say = (text: string): void => { if (!options.quiet) writeText(2, `${text}\n`); };
-  if (info.kind === 'unknown' && info.unreadable) say(`pledge: warning: ${info.reason}; treating ${file} as a dynamic program`);
   if (info.elfClass === 32) {
     throw new CliError(`pledge: ${command[0]}: a 32-bit program cannot run under the filter, which refuses the 32-bit system call entry (${info.chain[info.chain.length - 1]})`, EXIT_CANNOT_EXECUTE);
   }
+  // The window only for the system's own dynamic loader: any other
+  // interpreter (or a program we could not read) is code that would run
+  // with the window's allowances; it is started as a static program is.
+  let loaderPath: string | undefined;
+  if (info.kind === 'dynamic' && options.window !== false) {
+    const check = systemLoader(info.interpreter ?? '');
+    if (check.ok) loaderPath = check.path;
+    else say(`pledge: warning: ${file}: ${check.reason}; it gets no start-up window (its loader runs under the promises: it needs rpath prot_exec)`);
+  } else if (info.kind === 'unknown') {
+    say(`pledge: warning: ${info.reason}; ${file} gets no start-up window (if it has a dynamic loader, that runs under the promises)`);
+  }
+  const loader = loaderPath !== undefined;
+  // Without a window, the files the kernel opens to start the program (its
+  // loader included) need read and execute in a -v domain.
+  const startFiles = loader ? [] : [...info.chain, ...(info.interpreter ? [info.interpreter] : [])];
 
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  let loaderAccess: LoaderFiles | undefined;
   if (loader) {
     const preload = native.preloadLibraryPath();
     if (!preload) throw new CliError('pledge: the preload object (pledge_preload.so) was not built; rebuild @seccomp-scopes/native');
     // ld.so splits LD_PRELOAD at spaces and colons.
     if (/[ :]/.test(preload)) throw new CliError(`pledge: the preload object's path cannot be given in LD_PRELOAD (it contains a space or a colon): ${preload}`);
+    loaderAccess = loaderFiles(info, loaderPath!, preload, env);
     env['LD_PRELOAD'] = env['LD_PRELOAD'] ? `${preload}:${env['LD_PRELOAD']}` : preload;
   }
 
-  let ruleset: { fd: number; warnings: readonly string[] } | undefined;
+  let ruleset: { fd: number; startupFd?: number; warnings: readonly string[] } | undefined;
   if (specs.length > 0) {
-    ruleset = buildUnveilRuleset(specs, { bestEffort: options.unveilBestEffort ?? false, startFiles: loader ? [] : info.chain });
+    ruleset = buildUnveilRuleset(specs, {
+      bestEffort: options.unveilBestEffort ?? false,
+      startFiles,
+      ...(loaderAccess ? { startup: { exec: loaderAccess.exec, read: [...loaderAccess.files, ...loaderAccess.dirs] } } : {}),
+    });
     for (const w of ruleset?.warnings ?? []) say(w.startsWith('pledge') ? w : `pledge: ${w}`);
     if (ruleset && loader) env[ENV_LANDLOCK_FD] = String(ruleset.fd);
   }
@@ -148,13 +172,16 @@ export function runCommand(command: readonly string[], options: RunOptions): num
 
   let result: native.SuperviseResult;
   try {
-    result = native.supervise({
+    const superviseOptions: native.SuperviseOptions = {
       file,
       argv: command,
       envp: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       loader,
       loaderTimeoutMs: options.loaderTimeoutMs ?? 10_000,
-      rulesetFd: ruleset && !loader ? ruleset.fd : -1,
+      loaderPaths: loaderAccess ? supervisorLoaderPaths(loaderAccess) : [],
+      loaderMadvise: stdioMadviseAdvice(arch),
+      // Static: the rules (and its start files); dynamic: the start-up domain, then the preload stacks the rules.
+      rulesetFd: ruleset ? (loader ? ruleset.startupFd ?? -1 : ruleset.fd) : -1,
       keepFd: ruleset && loader ? ruleset.fd : -1,
       pathArgs: pathArgTable(arch),
       signals: FORWARDED.map((s) => os.constants.signals[s]),
@@ -185,7 +212,8 @@ export function runCommand(command: readonly string[], options: RunOptions): num
           say(`pledge: warning: ${file} did not signal the end of its start-up within ${event.timeoutMs} ms; its start-up allowance ends now`);
         }
       },
-    });
+    };
+    result = native.supervise(superviseOptions);
   } catch (e) {
     if (e instanceof CliError || e instanceof PledgeError) throw e;
     const err = e as native.NativeError;
@@ -193,6 +221,7 @@ export function runCommand(command: readonly string[], options: RunOptions): num
     throw new CliError(`pledge: cannot run ${command[0]}: ${err.message}${hint}`);
   } finally {
     if (ruleset) fs.closeSync(ruleset.fd);
+    if (ruleset?.startupFd !== undefined) fs.closeSync(ruleset.startupFd);
   }
 
   if (result.unveilError) throw new CliError(`pledge: ${command[0]}: unveil could not be applied: ${result.unveilError}; the program was killed`);

@@ -1,15 +1,19 @@
 /**
- * `-v PERMS:PATH`: unveil for the program `pledge run` starts, as one
+ * `-v PERMS:PATH`: unveil for the program `pledge run` starts, as a
  * Landlock ruleset built here (with the same letters → rights mapping and
- * ABI downgrade as unveil(), @seccomp-scopes/core landlock.ts) and entered
- * by the program:
+ * ABI downgrade as unveil(), @seccomp-scopes/core landlock.ts):
  *
- * - a dynamic program enters it from the preload's constructor, once the
- *   dynamic loader has opened its libraries (the descriptor is inherited;
- *   the constructor closes it);
- * - a static program enters it in the launcher, before execve; the files
- *   the kernel opens to start it then need read and execute, which is added
- *   for exactly those files.
+ * - a static program (or one without a start-up window) enters it in the
+ *   launcher, before execve; the files the kernel opens to start it then
+ *   need read and execute, which is added for exactly those files;
+ * - a dynamic program enters two domains: in the launcher, before execve,
+ *   a start-up domain (the rules, plus read and execute on the files the
+ *   kernel opens, plus read on the loader's files and library
+ *   directories); then, from the preload's constructor once the loader
+ *   has done its work, the rules alone, stacked on it (the descriptor is
+ *   inherited; the constructor closes it). Domains only narrow: whatever
+ *   happens to the preload, the program never gets more than the start-up
+ *   domain.
  */
 import fs from 'node:fs';
 import {
@@ -43,7 +47,17 @@ export function parseUnveilSpec(spec: string): UnveilSpec {
 export interface UnveilRuleset {
   /** The ruleset descriptor (close-on-exec); the caller closes it. */
   readonly fd: number;
+  /** With `startup`: the start-up domain's ruleset (close-on-exec); the caller closes it. */
+  readonly startupFd?: number;
   readonly warnings: readonly string[];
+}
+
+/** What the start-up domain adds to the rules (see the module's comment). */
+export interface StartupAccess {
+  /** Files the kernel opens to start the program (read and execute). */
+  readonly exec: readonly string[];
+  /** Files and directories the dynamic loader reads (read only). */
+  readonly read: readonly string[];
 }
 
 function landlockAbi(): { abi: number; reason?: string } {
@@ -59,11 +73,12 @@ function landlockAbi(): { abi: number; reason?: string } {
 /**
  * Builds the Landlock ruleset for `specs`.
  * @param startFiles files the kernel opens to start a static program (they get read and execute).
+ * @param startup for a dynamic program: also build the start-up domain's ruleset.
  * @returns undefined when nothing can be enforced (best effort without Landlock).
  * @throws CliError for a path that cannot be opened, a kernel that cannot
  *   enforce it (strict), or rules Landlock would widen (strict).
  */
-export function buildUnveilRuleset(specs: readonly UnveilSpec[], options: { bestEffort: boolean; startFiles: readonly string[] }): UnveilRuleset | undefined {
+export function buildUnveilRuleset(specs: readonly UnveilSpec[], options: { bestEffort: boolean; startFiles: readonly string[]; startup?: StartupAccess }): UnveilRuleset | undefined {
   const { abi, reason } = landlockAbi();
   const plan = landlockDowngrade(UNVEIL_ALL_RIGHTS, abi, { bestEffort: options.bestEffort, ...(reason ? { unavailableReason: reason } : {}) });
   if (plan.error) throw new CliError(`pledge: ${plan.error.message.replace('pass { bestEffort: true }', 'pass --unveil-best-effort')}`);
@@ -102,17 +117,42 @@ export function buildUnveilRuleset(specs: readonly UnveilSpec[], options: { best
       if (!options.bestEffort) throw new CliError(`pledge: ${message}; unveil paths that do not nest, or pass --unveil-best-effort`);
       warnings.push(`pledge (best effort): ${message}`);
     }
+    // The start-up domain's additions are not checked for widening: they
+    // are meant to be wider, and the rules alone are stacked on top.
+    const extra: { fd: number; mask: number }[] = [];
+    const closeExtra = (): void => { for (const o of extra) fs.closeSync(o.fd); };
     let ruleset = -1;
+    let startup = -1;
     try {
+      for (const [files, rights] of [[options.startup?.exec ?? [], LANDLOCK_ACCESS_FS.READ_FILE | LANDLOCK_ACCESS_FS.EXECUTE], [options.startup?.read ?? [], LANDLOCK_ACCESS_FS.READ_FILE]] as const) {
+        for (const file of files) {
+          let fd: number;
+          try {
+            fd = native.openPath(file);
+          } catch {
+            continue; // not there: nothing to read
+          }
+          extra.push({ fd, mask: rights & plan.handled });
+        }
+      }
       ruleset = native.landlockCreateRuleset(plan.handled);
       for (const o of opened) {
         if (o.mask !== 0) native.landlockAddPathRule(ruleset, o.fd, o.mask);
       }
+      if (options.startup) {
+        startup = native.landlockCreateRuleset(plan.handled);
+        for (const o of [...opened, ...extra]) {
+          if (o.mask !== 0) native.landlockAddPathRule(startup, o.fd, o.mask);
+        }
+      }
     } catch (e) {
       if (ruleset >= 0) fs.closeSync(ruleset);
+      if (startup >= 0) fs.closeSync(startup);
       throw new CliError(`pledge: unveil: ${(e as Error).message}`);
+    } finally {
+      closeExtra();
     }
-    return { fd: ruleset, warnings };
+    return { fd: ruleset, ...(startup >= 0 ? { startupFd: startup } : {}), warnings };
   } catch (e) {
     if (e instanceof PledgeError) throw new CliError(`pledge: ${e.message}`);
     throw e;
