@@ -42,17 +42,6 @@
 #include <string>
 #include <vector>
 
-// The Landlock syscalls have the same numbers on every architecture that
-// uses the generic table (x86_64, aarch64, riscv64, ...).
-#ifndef SYS_landlock_create_ruleset
-#define SYS_landlock_create_ruleset 444
-#endif
-#ifndef SYS_landlock_add_rule
-#define SYS_landlock_add_rule 445
-#endif
-#ifndef SYS_landlock_restrict_self
-#define SYS_landlock_restrict_self 446
-#endif
 
 namespace seccomp_scopes {
 namespace {

@@ -74,18 +74,6 @@
 #include <string>
 #include <vector>
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
-#ifndef SYS_landlock_restrict_self
-#define SYS_landlock_restrict_self 446
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 #ifndef SECCOMP_IOCTL_NOTIF_ADDFD
 struct seccomp_notif_addfd {
   __u64 id;
