@@ -9,6 +9,9 @@
  *   /compat32  compat32.c, static AArch32 (armhf): probe.c's compat mode
  *   /request   the probe's input (F/C lines, ./probe-protocol.ts)
  *
+ * Other suites put another static program at /probe, built with
+ * {@link buildAarch64Programs} (./landlock-vm.test.ts: ./landlock-probe.c).
+ *
  * One boot runs every case (about 1-2 s plus a few ms per case). Kernels come
  * from ./fetch-arm64-kernel.sh by profile (`bookworm` by default; another
  * profile is another kernel version: add it there, and list it in
@@ -152,6 +155,58 @@ export function buildVmBinaries(namesHeader: string): VmBinaries {
   return { ...out, cached: false };
 }
 
+/** One more static aarch64 program for a VM (see {@link buildAarch64Programs}). */
+export interface Aarch64Program {
+  /** Output name in the cache directory. */
+  readonly name: string;
+  /** The C file to compile, in this directory. */
+  readonly source: string;
+  /** Other files of this directory it includes (hashed for the cache key). */
+  readonly includes?: readonly string[];
+}
+
+/**
+ * Cross-compiles static aarch64 programs of this directory (the VM's /init,
+ * vm-init.c, is always one, named `init`), cached like
+ * {@link buildVmBinaries} under <cache>/aarch64-vm/<kind>-<hash>/.
+ * @returns the path of each program by name, and whether all came from the cache.
+ */
+export function buildAarch64Programs(kind: string, programs: readonly Aarch64Program[]): { paths: Record<string, string>; cached: boolean } {
+  const all = [{ name: 'init', source: 'vm-init.c' }, ...programs];
+  const hash = crypto.createHash('sha256');
+  for (const prog of all) {
+    for (const f of [prog.source, ...(prog.includes ?? [])]) hash.update(`${prog.name}\0${f}\0`).update(fs.readFileSync(path.join(here, f))).update('\0');
+  }
+  hash.update(compilerId('aarch64')).update(WARN.join(' ')).update('v1');
+  const dir = path.join(cacheRoot(), 'aarch64-vm', `${kind}-${hash.digest('hex').slice(0, 20)}`);
+  const paths = Object.fromEntries(all.map((prog) => [prog.name, path.join(dir, prog.name)]));
+  const complete = (): boolean => Object.values(paths).every((f) => fs.existsSync(f));
+  if (complete()) return { paths, cached: true };
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const tmp = fs.mkdtempSync(`${dir}.tmp-`);
+  try {
+    for (const prog of all) {
+      try {
+        execFileSync(COMPILERS.aarch64.cc, [...WARN, '-static', '-o', path.join(tmp, prog.name), path.join(here, prog.source)], { stdio: 'pipe' });
+      } catch (err) {
+        const e = err as Error & { stderr?: Buffer };
+        throw new Error(`${COMPILERS.aarch64.cc} ${prog.source} failed:\n${e.stderr?.toString() ?? e.message}`);
+      }
+    }
+    if (fs.existsSync(dir) && !complete()) fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      fs.renameSync(tmp, dir);
+    } catch (err) {
+      if (!complete()) throw err;
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  return { paths, cached: false };
+}
+
 /** A file of an initramfs. */
 export interface CpioFile {
   readonly name: string;
@@ -225,8 +280,11 @@ export function qemuVersion(): string {
   }
 }
 
-/** Boots `kernel` with an initramfs of `files` and collects the SCPROBE lines; never throws for what the guest does. */
-export async function bootVm(kernel: Arm64Kernel, files: readonly CpioFile[], timeoutMs = 180_000): Promise<VmRun> {
+/**
+ * Boots `kernel` with an initramfs of `files` and collects the SCPROBE lines; never throws for what the guest does.
+ * The console is saved as <cache>/aarch64-vm/console-[<logTag>-]<profile>.log.
+ */
+export async function bootVm(kernel: Arm64Kernel, files: readonly CpioFile[], timeoutMs = 180_000, logTag = ''): Promise<VmRun> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-scopes-vm-'));
   const initrd = path.join(tmp, 'initramfs.cpio');
   fs.writeFileSync(initrd, newcArchive(files));
@@ -264,7 +322,7 @@ export async function bootVm(kernel: Arm64Kernel, files: readonly CpioFile[], ti
       else if (l.trim() === 'SCPROBE-END') ended = true;
     }
     // The last console of each kernel, for a look after a failure.
-    const log = path.join(cacheRoot(), 'aarch64-vm', `console-${kernel.profile}.log`);
+    const log = path.join(cacheRoot(), 'aarch64-vm', `console-${logTag ? `${logTag}-` : ''}${kernel.profile}.log`);
     fs.mkdirSync(path.dirname(log), { recursive: true });
     fs.writeFileSync(log, output);
     return { probeLines, begin, probeStatus, ended, console: output, wallMs: Date.now() - started, qemuExit: code, log };

@@ -1,8 +1,10 @@
 /*
- * vm-init: /init of the aarch64 test VM (tools/conformance/vm.ts). Runs
+ * vm-init: /init of the aarch64 test VM (tools/conformance/aarch64-vm.ts). Runs
  * `/probe /compat32` with /request (the probe protocol, written into the
  * initramfs by the host) on its stdin, copies every line the probe prints to
  * the serial console behind the prefix "SCPROBE ", then powers the VM off.
+ * /probe is probe.c, or another probe such as landlock-probe.c (which
+ * ignores its argument).
  *
  * Console lines, all starting with SCPROBE so the host can pick them out of
  * kernel messages:
