@@ -110,37 +110,18 @@ export interface VmBinaries {
 const WARN = ['-O2', '-Wall', '-Wextra', '-Werror'];
 
 /**
- * Cross-compiles vm-init.c and probe.c (static aarch64) and compat32.c
- * (static AArch32), with `namesHeader` as the probe's syscall-name table.
- * Cached under <cache>/aarch64-vm/bin-<hash>/.
+ * Builds files into a cache directory that is published whole: `build`
+ * writes into a fresh temporary directory, which is then renamed to `dir`
+ * (another run may have published the same one meanwhile). Returns whether
+ * every file was already there.
  */
-export function buildVmBinaries(namesHeader: string): VmBinaries {
-  const sources = ['probe.c', 'compat32.h', 'compat32.c', 'vm-init.c'];
-  const hash = crypto.createHash('sha256');
-  for (const f of sources) hash.update(`${f}\0`).update(fs.readFileSync(path.join(here, f))).update('\0');
-  hash.update(namesHeader).update(compilerId('aarch64')).update(compilerId('armhf')).update(WARN.join(' ')).update('v1');
-  const dir = path.join(cacheRoot(), 'aarch64-vm', `bin-${hash.digest('hex').slice(0, 20)}`);
-  const out = { init: path.join(dir, 'init'), probe: path.join(dir, 'probe'), compat32: path.join(dir, 'compat32') };
-  if (Object.values(out).every((f) => fs.existsSync(f))) return { ...out, cached: true };
-
+function cachedBuild(dir: string, files: readonly string[], build: (tmp: string) => void): boolean {
+  const complete = (): boolean => files.every((f) => fs.existsSync(path.join(dir, f)));
+  if (complete()) return true;
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const tmp = fs.mkdtempSync(`${dir}.tmp-`);
   try {
-    const names = path.join(tmp, 'probe-syscalls.h');
-    fs.writeFileSync(names, namesHeader);
-    const cc = (which: keyof typeof COMPILERS, args: string[]): void => {
-      try {
-        execFileSync(COMPILERS[which].cc, [...WARN, '-static', ...args], { stdio: 'pipe' });
-      } catch (err) {
-        const e = err as Error & { stderr?: Buffer };
-        throw new Error(`${COMPILERS[which].cc} ${args.join(' ')} failed:\n${e.stderr?.toString() ?? e.message}`);
-      }
-    };
-    cc('aarch64', ['-o', path.join(tmp, 'init'), path.join(here, 'vm-init.c')]);
-    cc('aarch64', [`-DPROBE_SYSCALL_NAMES="${names}"`, '-o', path.join(tmp, 'probe'), path.join(here, 'probe.c')]);
-    cc('armhf', ['-marm', '-o', path.join(tmp, 'compat32'), path.join(here, 'compat32.c')]);
-    // Publish complete directories only; another run may have published the same one meanwhile.
-    const complete = (): boolean => Object.values(out).every((f) => fs.existsSync(f));
+    build(tmp);
     if (fs.existsSync(dir) && !complete()) fs.rmSync(dir, { recursive: true, force: true });
     try {
       fs.renameSync(tmp, dir);
@@ -152,7 +133,39 @@ export function buildVmBinaries(namesHeader: string): VmBinaries {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
-  return { ...out, cached: false };
+  return false;
+}
+
+/** Runs the cross compiler `cc` with our warnings, statically; its stderr in the error. */
+function crossCompile(cc: string, args: readonly string[]): void {
+  try {
+    execFileSync(cc, [...WARN, '-static', ...args], { stdio: 'pipe' });
+  } catch (err) {
+    const e = err as Error & { stderr?: Buffer };
+    throw new Error(`${cc} ${args.join(' ')} failed:\n${e.stderr?.toString() ?? e.message}`);
+  }
+}
+
+/**
+ * Cross-compiles vm-init.c and probe.c (static aarch64) and compat32.c
+ * (static AArch32), with `namesHeader` as the probe's syscall-name table.
+ * Cached under <cache>/aarch64-vm/bin-<hash>/.
+ */
+export function buildVmBinaries(namesHeader: string): VmBinaries {
+  const sources = ['probe.c', 'compat32.h', 'compat32.c', 'vm-init.c'];
+  const hash = crypto.createHash('sha256');
+  for (const f of sources) hash.update(`${f}\0`).update(fs.readFileSync(path.join(here, f))).update('\0');
+  hash.update(namesHeader).update(compilerId('aarch64')).update(compilerId('armhf')).update(WARN.join(' ')).update('v1');
+  const dir = path.join(cacheRoot(), 'aarch64-vm', `bin-${hash.digest('hex').slice(0, 20)}`);
+  const out = { init: path.join(dir, 'init'), probe: path.join(dir, 'probe'), compat32: path.join(dir, 'compat32') };
+  const cached = cachedBuild(dir, ['init', 'probe', 'compat32'], (tmp) => {
+    const names = path.join(tmp, 'probe-syscalls.h');
+    fs.writeFileSync(names, namesHeader);
+    crossCompile(COMPILERS.aarch64.cc, ['-o', path.join(tmp, 'init'), path.join(here, 'vm-init.c')]);
+    crossCompile(COMPILERS.aarch64.cc, [`-DPROBE_SYSCALL_NAMES="${names}"`, '-o', path.join(tmp, 'probe'), path.join(here, 'probe.c')]);
+    crossCompile(COMPILERS.armhf.cc, ['-marm', '-o', path.join(tmp, 'compat32'), path.join(here, 'compat32.c')]);
+  });
+  return { ...out, cached };
 }
 
 /** One more static aarch64 program for a VM (see {@link buildAarch64Programs}). */
@@ -180,31 +193,10 @@ export function buildAarch64Programs(kind: string, programs: readonly Aarch64Pro
   hash.update(compilerId('aarch64')).update(WARN.join(' ')).update('v1');
   const dir = path.join(cacheRoot(), 'aarch64-vm', `${kind}-${hash.digest('hex').slice(0, 20)}`);
   const paths = Object.fromEntries(all.map((prog) => [prog.name, path.join(dir, prog.name)]));
-  const complete = (): boolean => Object.values(paths).every((f) => fs.existsSync(f));
-  if (complete()) return { paths, cached: true };
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
-  const tmp = fs.mkdtempSync(`${dir}.tmp-`);
-  try {
-    for (const prog of all) {
-      try {
-        execFileSync(COMPILERS.aarch64.cc, [...WARN, '-static', '-o', path.join(tmp, prog.name), path.join(here, prog.source)], { stdio: 'pipe' });
-      } catch (err) {
-        const e = err as Error & { stderr?: Buffer };
-        throw new Error(`${COMPILERS.aarch64.cc} ${prog.source} failed:\n${e.stderr?.toString() ?? e.message}`);
-      }
-    }
-    if (fs.existsSync(dir) && !complete()) fs.rmSync(dir, { recursive: true, force: true });
-    try {
-      fs.renameSync(tmp, dir);
-    } catch (err) {
-      if (!complete()) throw err;
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
-  } catch (err) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
-  return { paths, cached: false };
+  const cached = cachedBuild(dir, all.map((prog) => prog.name), (tmp) => {
+    for (const prog of all) crossCompile(COMPILERS.aarch64.cc, ['-o', path.join(tmp, prog.name), path.join(here, prog.source)]);
+  });
+  return { paths, cached };
 }
 
 /** A file of an initramfs. */
