@@ -196,6 +196,9 @@ export const CASES: readonly Case[] = [
   // dpath
   { promises: 'stdio dpath', syscall: 'mknodat', args: ['AT_FDCWD', 0, 'S_IFIFO', 0], expect: 'allow' },
   { promises: 'stdio cpath', syscall: 'mknodat', args: ['AT_FDCWD', 0, 'S_IFIFO', 0], expect: 'kill' },
+  { promises: 'stdio dpath', syscall: 'mknodat', args: ['AT_FDCWD', 0, ['S_IFREG', 0o755], 0], expect: 'kill', note: 'a regular file is cpath' },
+  { promises: 'stdio dpath', syscall: 'mknodat', args: ['AT_FDCWD', 0, ['S_IFIFO', 'S_ISUID', 0o755], 0], expect: 'kill', note: 'never setuid' },
+  { promises: 'stdio dpath', syscall: 'mknodat', args: ['AT_FDCWD', 0, ['S_IFCHR', 0o600], 0], expect: 'allow' },
 
   // tmppath: mkstemp's shape only.
   { promises: 'stdio tmppath', syscall: 'openat', args: ['AT_FDCWD', 0, ['O_RDWR', 'O_CREAT', 'O_EXCL', 'O_CLOEXEC'], 0o600], expect: 'allow' },

@@ -15,6 +15,15 @@ function argValue(c: ResolvedCondition, data: SeccompData): bigint {
   return c.width === 32 ? raw & 0xffffffffn : raw;
 }
 
+const known = new WeakMap<ArchDescriptor, ReadonlySet<number>>();
+
+/** The syscall numbers an arch's table knows (cached per descriptor). */
+function knownNumbers(arch: ArchDescriptor): ReadonlySet<number> {
+  let set = known.get(arch);
+  if (!set) known.set(arch, (set = new Set(Object.values(arch.syscalls))));
+  return set;
+}
+
 /** True when every condition of `rule` holds for `data`. */
 export function ruleMatches(rule: ResolvedRule, data: SeccompData): boolean {
   return rule.when.every((c) => {
@@ -36,5 +45,5 @@ export function decide(rules: readonly ResolvedRule[], arch: ArchDescriptor, dat
   for (const r of rules) {
     if (r.nr === nr && ruleMatches(r, data)) return r.ret;
   }
-  return Object.values(arch.syscalls).includes(nr) ? defaultRet : unknownRet;
+  return knownNumbers(arch).has(nr) ? defaultRet : unknownRet;
 }

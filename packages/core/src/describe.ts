@@ -6,7 +6,7 @@ import type { Action, ArgCondition, Rule, ValueExpr } from './rules.js';
 
 /** `O_RDONLY|O_CREAT`, `0x10`, `pid` */
 export function describeValue(v: ValueExpr): string {
-  if (typeof v === 'number') return v < 0 || v < 10 ? String(v) : `0x${v.toString(16)}`;
+  if (typeof v === 'number') return v < 10 ? String(v) : `0x${v.toString(16)}`;
   if (typeof v === 'bigint') return `0x${v.toString(16)}`;
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) return (v as readonly ValueExpr[]).map(describeValue).join('|');

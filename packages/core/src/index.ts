@@ -14,7 +14,7 @@ export * from './simulate.js';
 export * from './rules.js';
 export * from './compile.js';
 export * from './promises.js';
-export { openRequires } from './catalog/open.js';
+export { FLAGS_ARG, openRequires, readOnlyOpenRules } from './catalog/open.js';
 export * from './decide.js';
 export * from './describe.js';
 export { DENIED } from './catalog/denied.js';

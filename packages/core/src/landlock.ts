@@ -211,7 +211,7 @@ export function unveilRuleRights(permissions: string, directory: boolean): Unvei
   return { permissions: canonical, rights: applicable, inapplicable: wanted & ~applicable };
 }
 
-/** The letters whose rights are all in `mask` (for reports): `rwc` etc. */
+/** The letters with at least one right in `mask` (for reports): `rwc` etc. */
 export function unveilLettersOf(mask: number): string {
   return UNVEIL_PERMISSIONS.filter((p) => (mask & landlockMask(p.rights)) !== 0).map((p) => p.letter).join('');
 }

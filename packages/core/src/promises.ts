@@ -10,6 +10,7 @@ import { PROCESS_RULES } from './catalog/process.js';
 import { STDIO_RULES } from './catalog/stdio.js';
 import { compileFilter, type CompiledFilter, type RuntimeValues } from './compile.js';
 import { PledgeError } from './errors.js';
+import type { ConstantName } from './constants.js';
 import { KILL_PROCESS, type Action, type Rule } from './rules.js';
 
 /** A promise, with its meaning in one line. */
@@ -116,11 +117,67 @@ export function penaltyFor(promises: ReadonlySet<string>): Action {
   return promises.has('error') ? { kind: 'errno', errno: 'ENOSYS' } : KILL_PROCESS;
 }
 
+/** A penalty as users choose it: `kill`, or `errno` with an errno name. */
+export interface Penalty {
+  readonly kind: 'kill' | 'errno';
+  readonly errno?: string;
+}
+
+/** The errno names `arch` defines (its constants that look like one). */
+export function errnoNames(arch: ArchDescriptor): string[] {
+  return Object.keys(arch.constants).filter((n) => /^E[A-Z0-9]+$/.test(n));
+}
+
+/**
+ * The penalty asked for under `promises`: the `error` promise selects
+ * `errno` with ENOSYS (OpenBSD pledge(2)), else `kill` unless `penalty` is
+ * `'errno'` (default errno `EPERM`).
+ * @throws PledgeError `EINVAL` for a penalty other than `kill`/`errno`, an
+ *   errno name `arch` does not define (listing the valid ones), `kill` with
+ *   the `error` promise, or an errno without penalty `errno`.
+ */
+export function resolvePenalty(promises: ReadonlySet<string>, options: { readonly penalty?: unknown; readonly errno?: unknown }, arch: ArchDescriptor): Penalty {
+  const { penalty, errno } = options;
+  if (penalty !== undefined && penalty !== 'kill' && penalty !== 'errno') {
+    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `penalty must be 'kill' or 'errno', got ${JSON.stringify(penalty)}`, { penalty });
+  }
+  if (errno !== undefined && (typeof errno !== 'string' || !errnoNames(arch).includes(errno))) {
+    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `errno ${JSON.stringify(errno)} is not an errno name ${arch.name} defines; valid: ${errnoNames(arch).join(' ')}`, { errno });
+  }
+  if (promises.has('error')) {
+    if (penalty === 'kill') throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `the "error" promise means penalty 'errno'; penalty 'kill' contradicts it`);
+    return { kind: 'errno', errno: (errno as string | undefined) ?? 'ENOSYS' };
+  }
+  if (penalty === 'errno') return { kind: 'errno', errno: (errno as string | undefined) ?? 'EPERM' };
+  if (errno !== undefined) throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `errno ${JSON.stringify(errno)} only applies to penalty 'errno'`, { errno });
+  return { kind: 'kill' };
+}
+
+/** The filter action of a penalty: KILL_PROCESS, or ERRNO(name). */
+export function penaltyAction(penalty: Penalty): Action {
+  return penalty.kind === 'kill' ? KILL_PROCESS : { kind: 'errno', errno: (penalty.errno ?? 'EPERM') as ConstantName };
+}
+
+/**
+ * Checks OpenBSD's execpromises against Linux's constraint: a filter
+ * survives execve and cannot be loosened, so they must be a subset of the
+ * promises.
+ * @throws PledgeError `EINVAL` naming the promises that are not in `promises`.
+ */
+export function checkExecPromises(promises: ReadonlySet<string>, execpromises: ReadonlySet<string>): void {
+  const extra = [...execpromises].filter((p) => !promises.has(p));
+  if (extra.length > 0) {
+    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `execpromises must be a subset of the promises on Linux (a filter cannot be loosened across execve); ${extra.join(' ')} ${extra.length === 1 ? 'is' : 'are'} not in ${JSON.stringify(formatPromises(promises))}`, { extra });
+  }
+}
+
 /** Options of {@link compilePromises}. */
 export interface CompilePromisesOptions {
   readonly arch: ArchDescriptor;
   /** Values baked into the filter (the pid for "signals to itself", uid/gid for fattr's chown). */
   readonly runtime?: RuntimeValues;
+  /** Rules tried before every other rule (the reporter's, which must precede the exit_group ALLOW). */
+  readonly prefix?: readonly Rule[];
   /** Rules added after the promise rules (a runtime allowance). */
   readonly extra?: readonly Rule[];
   /** Overrides the penalty of {@link penaltyFor}. */
@@ -136,7 +193,7 @@ export interface CompilePromisesOptions {
  */
 export function compilePromises(promises: string | ReadonlySet<string>, options: CompilePromisesOptions): CompiledFilter {
   const set = typeof promises === 'string' ? parsePromises(promises) : promises;
-  return compileFilter(rulesFor(set, options.extra ?? []), {
+  return compileFilter([...(options.prefix ?? []), ...rulesFor(set, options.extra ?? [])], {
     arch: options.arch,
     defaultAction: options.penalty ?? penaltyFor(set),
     unknownAction: { kind: 'errno', errno: 'ENOSYS' },

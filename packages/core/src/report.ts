@@ -22,6 +22,7 @@
  * The handler reads them without allocating; @seccomp-scopes/native
  * `formatViolation` runs the same C code on demand.
  */
+import { SOCK_TYPE_MASK } from './catalog/net.js';
 import type { ArchDescriptor } from './arch.js';
 import { CONSTANT_NAMES, type ConstantName } from './constants.js';
 import { resolveRules, evalValue, type ResolvedRule, type RuntimeValues } from './compile.js';
@@ -132,7 +133,7 @@ const openFlags = (arg: ArgDecode['arg']): ArgDecode => ({ arg, kind: 'openflags
 /** The mode of a created file matters only when it asks for setuid/setgid (the rules refuse those). */
 const createMode = (arg: ArgDecode['arg']): ArgDecode => ({ arg, kind: 'octal', label: 'mode', when: { arg, mask: ['S_ISUID', 'S_ISGID'] } });
 const atFlags = (arg: ArgDecode['arg']): ArgDecode => flags(arg, 'atFlags', 'flags');
-const sockType = (arg: ArgDecode['arg']): ArgDecode => ({ arg, kind: 'enum', family: 'sockType', mask: 0xf, flags: 'sockFlags' });
+const sockType = (arg: ArgDecode['arg']): ArgDecode => ({ arg, kind: 'enum', family: 'sockType', mask: SOCK_TYPE_MASK, flags: 'sockFlags' });
 const sockLevelOption = (optArg: ArgDecode['arg'], levelArg: ArgDecode['arg']): ArgDecode[] => [
   { ...enumOf(optArg, 'socketOption'), when: { arg: levelArg, equals: 'SOL_SOCKET' } },
   { ...enumOf(optArg, 'tcpOption'), when: { arg: levelArg, equals: 'IPPROTO_TCP' } },
@@ -150,16 +151,23 @@ const each = (names: readonly string[], spec: readonly ArgDecode[]): Record<stri
  * or path the call is about.
  */
 export const REPORT_DECODE: Readonly<Record<string, readonly ArgDecode[]>> = {
-  // Files by path. The path itself only when the formatter is given it.
+  // Files by path. The path itself only when the formatter is given it;
+  // at most one `path` entry per syscall (the `pledge run` supervisor reads
+  // that argument: @seccomp-scopes/pledge src/cli/filter.ts pathArgTable).
   open: [path(0), openFlags(1), createMode(2)],
   openat: [dirfd(0), path(1), openFlags(2), createMode(3)],
   openat2: [dirfd(0), path(1)],
+  open_tree: [dirfd(0), path(1)],
   creat: [path(0), createMode(1)],
-  ...each(['stat', 'lstat', 'access', 'readlink', 'truncate', 'chdir', 'chroot', 'unlink', 'rmdir', 'mkdir', 'rename', 'link', 'symlink',
+  ...each(['stat', 'lstat', 'access', 'readlink', 'truncate', 'chdir', 'chroot', 'unlink', 'rmdir', 'mkdir',
     'utime', 'utimes', 'statfs', 'getxattr', 'lgetxattr', 'listxattr', 'llistxattr', 'setxattr', 'lsetxattr', 'removexattr', 'lremovexattr', 'execve',
     'uselib', 'swapon', 'swapoff', 'acct', 'pivot_root'], [path(0)]),
-  ...each(['faccessat', 'faccessat2', 'readlinkat', 'mkdirat', 'renameat', 'renameat2', 'linkat', 'utimensat', 'futimesat', 'name_to_handle_at'], [dirfd(0), path(1)]),
-  symlinkat: [path(0)],
+  ...each(['faccessat', 'faccessat2', 'readlinkat', 'mkdirat', 'utimensat', 'futimesat', 'name_to_handle_at'], [dirfd(0), path(1)]),
+  // Calls that make a new name show that one, the path being created (the
+  // link, the destination), not the existing file or a symlink's target.
+  ...each(['rename', 'link', 'symlink'], [path(1)]),
+  ...each(['renameat', 'renameat2', 'linkat'], [dirfd(2), path(3)]),
+  symlinkat: [dirfd(1), path(2)],
   newfstatat: [dirfd(0), path(1), atFlags(3)],
   statx: [dirfd(0), path(1), atFlags(2)],
   unlinkat: [dirfd(0), path(1), atFlags(2)],
@@ -177,7 +185,8 @@ export const REPORT_DECODE: Readonly<Record<string, readonly ArgDecode[]>> = {
   umount2: [path(0)],
   // Descriptors.
   ...each(['getdents', 'getdents64', 'fchdir', 'fstatfs', 'fgetxattr', 'fsetxattr', 'flistxattr', 'fremovexattr', 'open_by_handle_at',
-    'connect', 'bind', 'listen', 'accept', 'accept4', 'write', 'read', 'ftruncate', 'fallocate', 'syncfs', 'inotify_add_watch'], [fd(0)]),
+    'connect', 'bind', 'listen', 'accept', 'accept4', 'write', 'read', 'ftruncate', 'fallocate', 'syncfs'], [fd(0)]),
+  inotify_add_watch: [fd(0), path(1)],
   fcntl: [fd(0), enumOf(1, 'fcntl')],
   ioctl: [fd(0), { arg: 1, kind: 'enum', family: 'ioctl', hexFallback: true }],
   flock: [fd(0), int(1, 'operation')],

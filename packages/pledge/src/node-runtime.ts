@@ -7,7 +7,7 @@
  * when pledging a Node process, and are tried after the promises' own
  * rules, so a promise that allows a call always wins.
  */
-import { ALLOW, arg, type Action, type Rule } from '@seccomp-scopes/core';
+import { ALLOW, arg, readOnlyOpenRules, type Action, type Rule } from '@seccomp-scopes/core';
 
 const MEASURED = 'strace of Node 20.20 (libuv 1.46, glibc 2.36) after pledge; docs/node-runtime.md';
 const EACCES: Action = { kind: 'errno', errno: 'EACCES' };
@@ -33,9 +33,7 @@ const rule = (syscall: string, action: Action, why: string, when?: Rule['when'])
  * answered so; an open for writing or creating still kills.
  */
 const PROBES: readonly Rule[] = [
-  ...(['openat', 'open'] as const).map((syscall) =>
-    rule(syscall, EACCES, 'a read-only open Node makes on its own (see PROBES) fails with EACCES instead of killing',
-      [arg.masked(syscall === 'openat' ? 2 : 1, 32, 'flags', ['O_ACCMODE', 'O_CREAT', 'O_TRUNC', '__O_TMPFILE'], ['O_RDONLY'])])),
+  ...readOnlyOpenRules([], EACCES, 'a read-only open Node makes on its own (see PROBES) fails with EACCES instead of killing', MEASURED),
   ...['readlink', 'readlinkat', 'newfstatat', 'statx', 'stat', 'lstat', 'access', 'faccessat', 'faccessat2'].map((syscall) =>
     rule(syscall, EACCES, 'a path lookup Node makes on its own (see PROBES) fails with EACCES instead of killing')),
 ];

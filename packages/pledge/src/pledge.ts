@@ -8,17 +8,16 @@
  * libuv threadpool and Worker threads alike (seccomp(2)).
  */
 import {
-  KILL_PROCESS, PledgeError, REPORT_EXIT_MAGIC, buildReportTables, compileFilter, formatPromises, parsePromises, reporterRules, rulesFor, verify,
-  type Action, type ArchDescriptor, type CompiledFilter, type ConstantName,
+  PledgeError, REPORT_EXIT_MAGIC, buildReportTables, checkExecPromises, compilePromises, constantOf, formatPromises, parsePromises,
+  penaltyAction, reporterRules, resolvePenalty, verify,
+  type ArchDescriptor, type CompiledFilter, type ConstantName, type Penalty,
 } from '@seccomp-scopes/core';
 import fs from 'node:fs';
 import * as native from '@seccomp-scopes/native';
 import { archFor } from './arch.js';
 import { nodeRuntimeRules } from './node-runtime.js';
+import { prepareRuntime } from './runtime-prep.js';
 import { lockUnveilForPledge } from './unveil.js'; // [unveil] OpenBSD: pledge without "unveil" locks unveil()
-
-/** SECCOMP_FILTER_FLAG_TSYNC (include/uapi/linux/seccomp.h). */
-const FILTER_FLAG_TSYNC = 1;
 
 /** Options for {@link compilePledge}. */
 export interface CompilePledgeOptions {
@@ -31,6 +30,9 @@ export interface CompilePledgeOptions {
   readonly jit?: boolean;
   /** The pid the `kill`/`tgkill` self rules name; default `process.pid`. */
   readonly pid?: number;
+  /** The uid and gid fattr's "chown to itself" rules name; default this process' (-1, matching nothing, where there is none). */
+  readonly uid?: number;
+  readonly gid?: number;
   /** The penalty, as for {@link pledge}: `kill` (default) or `errno`. */
   readonly penalty?: 'kill' | 'errno';
   /** With penalty `errno`: the errno name (default `EPERM`; `ENOSYS` under the `error` promise). */
@@ -63,40 +65,7 @@ export interface PledgeOptions {
   readonly reportFd?: number;
 }
 
-/** A resolved penalty. */
-interface Penalty {
-  readonly kind: 'kill' | 'errno';
-  readonly errno?: string;
-}
-
 const samePenalty = (a: Penalty | undefined, b: Penalty): boolean => a !== undefined && a.kind === b.kind && a.errno === b.errno;
-
-/** The errno names `arch` defines (the constants that look like one). */
-function errnoNames(arch: ArchDescriptor): string[] {
-  return Object.keys(arch.constants).filter((n) => /^E[A-Z0-9]+$/.test(n));
-}
-
-/**
- * The penalty `options` ask for under `promises`: `error` selects errno
- * with ENOSYS (OpenBSD), else `kill` unless `penalty: 'errno'`.
- * @throws PledgeError `EINVAL` for a bad option or an errno name the arch does not define.
- */
-function penaltyOf(promises: ReadonlySet<string>, options: { readonly penalty?: unknown; readonly errno?: unknown }, arch: ArchDescriptor): Penalty {
-  const { penalty, errno } = options;
-  if (penalty !== undefined && penalty !== 'kill' && penalty !== 'errno') {
-    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `penalty must be 'kill' or 'errno', got ${JSON.stringify(penalty)}`, { penalty });
-  }
-  if (errno !== undefined && (typeof errno !== 'string' || !errnoNames(arch).includes(errno))) {
-    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `errno ${JSON.stringify(errno)} is not an errno name ${arch.name} defines; valid: ${errnoNames(arch).join(' ')}`, { errno });
-  }
-  if (promises.has('error')) {
-    if (penalty === 'kill') throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `the "error" promise means penalty 'errno'; penalty 'kill' contradicts it`);
-    return { kind: 'errno', errno: (errno as string | undefined) ?? 'ENOSYS' };
-  }
-  if (penalty === 'errno') return { kind: 'errno', errno: (errno as string | undefined) ?? 'EPERM' };
-  if (errno !== undefined) throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `errno ${JSON.stringify(errno)} only applies to penalty 'errno'`, { errno });
-  return { kind: 'kill' };
-}
 
 function checkReportFd(fd: unknown): number {
   if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
@@ -112,7 +81,8 @@ export function isJitless(): boolean {
 
 /**
  * Compiles the filter `pledge(promises)` would install in a Node process,
- * without installing anything. Pure: usable on any machine, for any
+ * without installing anything (it reads only this process' pid, uid and
+ * gid as defaults, and whether it runs --jitless). Usable for any
  * supported arch.
  * @param promises OpenBSD promise string, e.g. `"stdio rpath"`.
  * @returns the compiled filter (`program`, `bytes`, `worstCasePath`, …).
@@ -122,22 +92,18 @@ export function isJitless(): boolean {
 export function compilePledge(promises: string, options: CompilePledgeOptions = {}): CompiledFilter {
   const arch: ArchDescriptor = archFor(options.arch);
   const set = parsePromises(promises);
-  const penalty = penaltyOf(set, options, arch);
+  const penalty = resolvePenalty(set, options, arch);
   // Reporting: the penalty becomes SECCOMP_RET_TRAP and the SIGSYS handler
   // (native installReporter) applies it after its report; the reporter's
   // rules come first (exit_group(magic) must precede the exit_group ALLOW).
   const trap = options.quiet !== true;
   const withReporter = trap || options.reporterRules === true;
-  const rules = [
-    ...(withReporter ? reporterRules({ reportFd: checkReportFd(options.reportFd ?? 2) }) : []),
-    ...rulesFor(set, nodeRuntimeRules({ jit: options.jit ?? !isJitless() })),
-  ];
-  const direct: Action = penalty.kind === 'kill' ? KILL_PROCESS : { kind: 'errno', errno: penalty.errno as ConstantName };
-  return compileFilter(rules, {
+  return compilePromises(set, {
     arch,
-    defaultAction: trap ? { kind: 'trap' } : direct,
-    unknownAction: { kind: 'errno', errno: 'ENOSYS' },
-    runtime: { pid: options.pid ?? process.pid, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
+    prefix: withReporter ? reporterRules({ reportFd: checkReportFd(options.reportFd ?? 2) }) : [],
+    extra: nodeRuntimeRules({ jit: options.jit ?? !isJitless() }),
+    penalty: trap ? { kind: 'trap' } : penaltyAction(penalty),
+    runtime: { pid: options.pid ?? process.pid, uid: options.uid ?? process.getuid?.() ?? -1, gid: options.gid ?? process.getgid?.() ?? -1 },
   });
 }
 
@@ -253,17 +219,6 @@ function processName(): string {
 
 const subset = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => [...a].every((p) => b.has(p));
 
-/**
- * Does, before the filter exists, the lazy set-up Node would otherwise do
- * at a later, pledged moment: creating the stdout/stderr streams re-opens
- * the terminal when they are ttys (libuv uv_tty_init), and the first local
- * time formatting reads the time zone (/etc/localtime).
- */
-function prepareRuntime(): void {
-  void process.stdout;
-  void process.stderr;
-  void new Date().toString();
-}
 
 /**
  * Refuses to pledge when this process has io_uring instances (libuv uses
@@ -346,11 +301,14 @@ function refuseReadImpliesExec(arch: ArchDescriptor): void {
  * must be a subset of `promises` (`EINVAL` otherwise); the new program runs
  * under every filter installed so far, i.e. with at most `promises`.
  *
- * Calls are all-or-nothing: bad input throws before anything changes. The
- * filter is checked with the kernel verifier's rules before the first
- * syscall. Then no_new_privs is set (irreversible; Linux requires it) and
- * the filter is installed in one seccomp(2) call with TSYNC; if that call
- * fails nothing was installed.
+ * Calls are all-or-nothing as far as Linux allows: bad input throws before
+ * anything changes, and the filter is checked with the kernel verifier's
+ * rules before the first syscall. Then paths unveiled and not yet locked
+ * are locked (without the `unveil` promise, as on OpenBSD), no_new_privs is
+ * set (Linux requires it), and the filter is installed in one seccomp(2)
+ * call with TSYNC. If that last call fails no filter was installed, but the
+ * unveil lock and no_new_privs cannot be undone: the error says so
+ * (`details.unveilLocked`).
  *
  * @param promises OpenBSD promise string (see PROMISES), `""` for exit
  *   only; `null`/omitted leaves the promises unchanged.
@@ -363,7 +321,8 @@ function refuseReadImpliesExec(arch: ArchDescriptor): void {
  *   execpromises not a subset of promises), `ENOTSUP` (an OpenBSD device
  *   promise, an unsupported arch, io_uring in use), `EPERM` (asking for more
  *   than is in force), `E2BIG` (filter too large), or the errno of the
- *   failing prctl(2)/seccomp(2) call with reason `KERNEL`.
+ *   failing prctl(2)/seccomp(2) call with reason `KERNEL` (`EBUSY` when a
+ *   thread installed a filter of its own, so TSYNC could not synchronise it).
  * Source: OpenBSD pledge(2); Linux seccomp(2), prctl(2) PR_SET_NO_NEW_PRIVS.
  */
 export function pledge(promises?: string | null, execpromises?: string | null, options: PledgeOptions = {}): PledgeStatus {
@@ -393,13 +352,10 @@ export function pledge(promises?: string | null, execpromises?: string | null, o
     }
     nextExec = e;
   }
-  if (nextExec && !subset(nextExec, next)) {
-    const extra = [...nextExec].filter((p) => !next!.has(p));
-    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `execpromises must be a subset of the promises on Linux (a filter cannot be loosened across execve); ${extra.join(' ')} ${extra.length === 1 ? 'is' : 'are'} not in ${JSON.stringify(formatPromises(next))}`, { extra });
-  }
+  if (nextExec) checkExecPromises(next, nextExec);
   // The penalty, and whether violations are reported (docs/reports.md).
   const arch = archFor();
-  const asked = penaltyOf(next, options, arch);
+  const asked = resolvePenalty(next, options, arch);
   // Once kill, always kill: across stacked filters the kernel keeps the strictest action.
   const penalty: Penalty = state.penalty?.kind === 'kill' ? state.penalty : asked;
   const quiet = options.quiet === true;
@@ -441,21 +397,25 @@ export function pledge(promises?: string | null, execpromises?: string | null, o
       throw new PledgeError('EINVAL', 'BAD_PROGRAM', `internal error: the compiled filter would be refused by the kernel: ${problems.join('; ')}`);
     }
     refuseIoUring();
-    refuseReadImpliesExec(archFor());
+    refuseReadImpliesExec(arch);
     // [unveil] A pledge without "unveil" locks unveil() (OpenBSD pledge(2)): enforce the paths unveiled so far now; throws before any filter exists.
-    if (!next.has('unveil')) lockUnveilForPledge(formatPromises(next));
+    const unveilLocked = !next.has('unveil') && lockUnveilForPledge(formatPromises(next));
     prepareRuntime();
     // The handler before the filter that traps into it.
     if (reporterUpdate) native.installReporter(reporterUpdate.tables, reporterUpdate.options);
     try {
       if (!native.getNoNewPrivs()) native.setNoNewPrivs();
-      native.installFilter(filter.bytes, FILTER_FLAG_TSYNC);
+      native.installFilter(filter.bytes, constantOf(arch, 'SECCOMP_FILTER_FLAG_TSYNC'));
     } catch (e) {
       // Nothing was installed: put the reporter back as it was.
       if (reporterUpdate && !state.handler) native.uninstallReporter();
       else if (reporterUpdate && state.reporter) native.installReporter(state.reporter.tables, state.reporter.options);
       const err = e as native.NativeError;
-      throw new PledgeError(err.code ?? 'EIO', 'KERNEL', `pledge(${JSON.stringify(promises)}): ${err.message}`, { syscall: err.syscall, errno: err.errno, tid: err.tid });
+      // TSYNC_FAILED is not an errno: a thread's filter chain diverged (it installed a filter of its own), which EBUSY names best.
+      const code = err.code === 'TSYNC_FAILED' ? 'EBUSY' : err.code ?? 'EIO';
+      const locked = unveilLocked ? ' The paths unveiled before this call were locked and stay enforced (Landlock cannot be undone).' : '';
+      throw new PledgeError(code, 'KERNEL', `pledge(${JSON.stringify(promises)}): ${err.message}; no filter was installed.${locked}`,
+        { syscall: err.syscall, errno: err.errno, tid: err.tid, nativeCode: err.code, unveilLocked });
     }
     state.filters++;
     state.penalty = penalty;

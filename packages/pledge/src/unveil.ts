@@ -22,6 +22,7 @@
  * `UNVEIL_PERMISSIONS`; the kernel's ABI decides which rights exist
  * (`landlockDowngrade`).
  */
+import { prepareRuntime } from './runtime-prep.js';
 import {
   PledgeError, UNVEIL_ALL_RIGHTS, landlockDowngrade, landlockRightNames, unveilRuleRights, unveilWidenedRules,
   parseUnveilPermissions, type LandlockDowngrade, type LandlockFsRight,
@@ -238,12 +239,6 @@ function emitWarnings(warnings: readonly string[]): void {
   for (const w of warnings) process.emitWarning(w, { type: WARNING_TYPE, code: 'UNVEIL_DOWNGRADE' });
 }
 
-/** Lazy set-up Node would otherwise do after the lock (as pledge() does before its filter). */
-function prepareRuntime(): void {
-  void process.stdout;
-  void process.stderr;
-  void new Date().toString();
-}
 
 function closePending(): void {
   for (const rule of pending.values()) {
@@ -529,19 +524,21 @@ export function unveilStatus(): UnveilStatus {
  * they are dropped with an `UnveilWarning`.
  *
  * @param promises the promises being pledged, for the message.
+ * @returns true when this call locked (and so enforced) unveiled paths.
  * @throws PledgeError as {@link unveil}() does when it locks, the message
  *   saying that pledge() was locking unveil().
  */
-export function lockUnveilForPledge(promises?: string): void {
-  if (pending.size === 0) return;
+export function lockUnveilForPledge(promises?: string): boolean {
+  if (pending.size === 0) return false;
   if (native.unveilState().state !== 'open') {
     const paths = [...pending.values()].map((r) => r.given);
     closePending();
     emitWarnings([`unveil: ${paths.length} path(s) unveiled in this thread (${paths.map((p) => JSON.stringify(p)).join(', ')}) were never enforced: unveil() was locked by another thread before this pledge()`]);
-    return;
+    return false;
   }
   try {
     lock({});
+    return true;
   } catch (e) {
     if (!(e instanceof PledgeError)) throw e;
     throw new PledgeError(e.code, e.reason,

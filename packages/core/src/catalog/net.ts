@@ -12,12 +12,13 @@
  * kernel requires CAP_NET_ADMIN for writes: run unprivileged).
  */
 import type { ConstantName } from '../constants.js';
-import { arg, type ArgCondition, type Rule } from '../rules.js';
+import { ALLOW, arg, type ArgCondition, type Rule } from '../rules.js';
+import { readOnlyOpenRules } from './open.js';
 import { allowEach, allowWhen } from './helpers.js';
 
 const OB = 'OpenBSD pledge(2)';
 /** SOCK_TYPE_MASK (include/linux/net.h): the type without SOCK_NONBLOCK/SOCK_CLOEXEC, which are the only other bits the kernel accepts. */
-const SOCK_TYPE_MASK = 0xf;
+export const SOCK_TYPE_MASK = 0xf;
 
 const socketRule = (requires: readonly string[], domains: ConstantName[], types: ConstantName[], protocols: readonly (ConstantName | number)[], why: string): Rule =>
   allowWhen(requires, 'socket', [
@@ -60,9 +61,7 @@ export const NET_RULES: readonly Rule[] = [
   ...allowEach(['dns'], ['connect', 'bind', 'sendto'], 'talking to the name servers; seccomp cannot check that the address is one', `${OB} "dns"`),
   sockopt(['dns'], 'IPPROTO_IPV6', ['IPV6_RECVPKTINFO', 'IPV6_V6ONLY'], 'resolver socket options'),
   sockopt(['dns'], 'IPPROTO_IP', ['IP_RECVERR'], 'resolver socket options'),
-  ...(['openat', 'open'] as const).map((syscall) => allowWhen(['dns'], syscall,
-    [arg.masked(syscall === 'openat' ? 2 : 1, 32, 'flags', ['O_ACCMODE', 'O_CREAT', 'O_TRUNC', '__O_TMPFILE'], ['O_RDONLY'])],
-    'reading /etc/resolv.conf, /etc/hosts, /etc/nsswitch.conf, /etc/services; seccomp cannot check the path, unveil can', `${OB} "dns"`)),
+  ...readOnlyOpenRules(['dns'], ALLOW, 'reading /etc/resolv.conf, /etc/hosts, /etc/nsswitch.conf, /etc/services; seccomp cannot check the path, unveil can', `${OB} "dns"`),
   ...allowEach(['dns'], ['newfstatat', 'statx', 'stat'], 'the resolver checks whether /etc/resolv.conf changed', `${OB} "dns"`),
   // route: reading interfaces and routes (getifaddrs, os.networkInterfaces()).
   socketRule(['route'], ['AF_NETLINK'], ['SOCK_RAW', 'SOCK_DGRAM'], ['NETLINK_ROUTE'], 'rtnetlink, the routing and interface tables'),

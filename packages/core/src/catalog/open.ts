@@ -94,6 +94,25 @@ export function tmppathOpenRules(): Rule[] {
   }));
 }
 
+/** Index of `flags` in open(2) and openat(2). */
+export const FLAGS_ARG = { open: 1, openat: 2 } as const;
+
+/**
+ * Rules giving `action` to read-only opens (access mode O_RDONLY, none of
+ * O_CREAT, O_TRUNC, O_TMPFILE) through open and openat under `requires`:
+ * what `dns` and `getpw` need, and what the Node runtime answers with EACCES.
+ */
+export function readOnlyOpenRules(requires: readonly string[], action: Rule['action'], why: string, source: string): Rule[] {
+  return (['openat', 'open'] as const).map((syscall) => ({
+    syscall,
+    when: [arg.masked(FLAGS_ARG[syscall], 32, 'flags', ['O_ACCMODE', 'O_CREAT', 'O_TRUNC', '__O_TMPFILE'], ['O_RDONLY'])],
+    action,
+    requires,
+    why,
+    source,
+  }));
+}
+
 /** creat(path, mode) is open(path, O_CREAT|O_WRONLY|O_TRUNC, mode). */
 export const CREAT_RULE: Rule = {
   syscall: 'creat',

@@ -30,7 +30,10 @@ export const PATH_RULES: readonly Rule[] = [
   ...allowEach(['wpath'], ['truncate'], 'truncating a file by path', `${OB} "wpath"`),
   ...allowEach(['cpath'], ['rename', 'renameat', 'renameat2', 'link', 'linkat', 'symlink', 'symlinkat', 'unlink', 'unlinkat', 'mkdir', 'mkdirat', 'rmdir'],
     'creating and removing names in the file system', `${OB} "cpath"`),
-  ...allowEach(['dpath'], ['mknod', 'mknodat'], 'special files: FIFOs (mkfifo) and device nodes (mknod; devices need CAP_MKNOD as well)', `${OB} "dpath"`),
+  ...([['mknod', 1], ['mknodat', 2]] as const).map(([syscall, modeArg]) => allowWhen(['dpath'], syscall, [
+    arg.masked(modeArg, 32, 'mode', 'S_IFMT', ['S_IFIFO', 'S_IFCHR', 'S_IFBLK']),
+    arg.bitsClear(modeArg, 32, 'mode', ['S_ISUID', 'S_ISGID']),
+  ], 'special files: FIFOs (mkfifo) and device nodes (devices need CAP_MKNOD as well); not regular files or sockets (those are cpath), never setuid/setgid', `${OB} "dpath"`)),
   // tmppath: mkstemp + unlink + lstat.
   ...allowEach(['tmppath'], ['lstat', 'newfstatat', 'statx'], 'lstat() of the temporary file; the /tmp restriction needs unveil', `${OB} "tmppath"`),
   ...allowEach(['tmppath'], ['unlink'], 'removing the temporary file; the /tmp restriction needs unveil', `${OB} "tmppath"`),

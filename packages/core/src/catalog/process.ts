@@ -3,7 +3,8 @@
  * `prot_exec`, `settime`, `id`, `unveil`, `vminfo`, `ps`, `getpw`.
  */
 import type { ConstantName } from '../constants.js';
-import { arg, type Rule } from '../rules.js';
+import { ALLOW, arg, type Rule } from '../rules.js';
+import { readOnlyOpenRules } from './open.js';
 import { allowEach, allowWhen } from './helpers.js';
 
 const OB = 'OpenBSD pledge(2)';
@@ -11,7 +12,7 @@ const OB = 'OpenBSD pledge(2)';
 /** clone(2) flags that create namespaces or attach a tracer: never allowed (as root they would work). */
 export const CLONE_NEVER: ConstantName[] = ['CLONE_NEWNS', 'CLONE_NEWCGROUP', 'CLONE_NEWUTS', 'CLONE_NEWIPC', 'CLONE_NEWUSER', 'CLONE_NEWPID', 'CLONE_NEWNET', 'CLONE_NEWTIME', 'CLONE_PTRACE', 'CLONE_UNTRACED'];
 
-/** Terminal ioctls that read or set the line discipline of a terminal the process already holds. */
+/** Terminal ioctls that read or set the attributes (termios), window size, breaks and queues of a terminal the process already holds. */
 const TTY_IOCTLS: ConstantName[] = ['TCGETS', 'TCSETS', 'TCSETSW', 'TCSETSF', 'TCGETA', 'TCSETA', 'TCSETAW', 'TCSETAF', 'TIOCGWINSZ', 'TIOCSWINSZ',
   'TIOCGPGRP', 'TCFLSH', 'TCXONC', 'TCSBRK', 'TCSBRKP', 'TIOCSBRK', 'TIOCCBRK', 'TIOCOUTQ', 'TIOCEXCL', 'TIOCNXCL', 'TIOCGSID', 'TIOCSCTTY', 'TIOCNOTTY'];
 
@@ -50,9 +51,7 @@ export const PROCESS_RULES: readonly Rule[] = [
     'scheduling facts about other processes; process lists are in /proc and need rpath', `${OB} "ps"`),
   allowWhen(['ps'], 'prlimit64', [arg.in(2, 64, 'new_limit', [0])], 'reading other processes\' limits', `${OB} "ps"`),
   // getpw: the C library reads /etc/passwd and /etc/group; seccomp cannot check the path.
-  ...(['openat', 'open'] as const).map((syscall) => allowWhen(['getpw'], syscall,
-    [arg.masked(syscall === 'openat' ? 2 : 1, 32, 'flags', ['O_ACCMODE', 'O_CREAT', 'O_TRUNC', '__O_TMPFILE'], ['O_RDONLY'])],
-    'reading /etc/passwd, /etc/group, /etc/nsswitch.conf; seccomp cannot check the path, unveil can', `${OB} "getpw"`)),
+  ...readOnlyOpenRules(['getpw'], ALLOW, 'reading /etc/passwd, /etc/group, /etc/nsswitch.conf; seccomp cannot check the path, unveil can', `${OB} "getpw"`),
   ...allowEach(['getpw'], ['newfstatat', 'statx', 'stat'], 'the C library checks the databases before reading them', `${OB} "getpw"`),
   {
     syscall: 'socket', requires: ['getpw'], action: { kind: 'errno', errno: 'EACCES' },

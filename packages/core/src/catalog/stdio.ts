@@ -6,6 +6,8 @@
  */
 import { arg, type Rule } from '../rules.js';
 import { allowEach, allowWhen } from './helpers.js';
+import { SOCK_TYPE_MASK } from './net.js';
+import { CLONE_NEVER } from './process.js';
 
 const P = ['stdio'] as const;
 const OB = 'OpenBSD pledge(2) "stdio"';
@@ -72,7 +74,7 @@ export const STDIO_RULES: readonly Rule[] = [
     'thread synchronisation and per-thread kernel state', 'OpenBSD pledge(2) "stdio" (__tfork, futex, __thrsleep)'),
   allowWhen(P, 'clone', [
     arg.bitsSet(0, 64, 'flags', ['CLONE_VM', 'CLONE_FS', 'CLONE_FILES', 'CLONE_SIGHAND', 'CLONE_THREAD', 'CLONE_SYSVSEM']),
-    arg.bitsClear(0, 64, 'flags', ['CLONE_NEWNS', 'CLONE_NEWCGROUP', 'CLONE_NEWUTS', 'CLONE_NEWIPC', 'CLONE_NEWUSER', 'CLONE_NEWPID', 'CLONE_NEWNET', 'CLONE_NEWTIME', 'CLONE_PTRACE', 'CLONE_UNTRACED', 'CLONE_VFORK', 'CLONE_PARENT', 'CLONE_PIDFD']),
+    arg.bitsClear(0, 64, 'flags', [...CLONE_NEVER, 'CLONE_VFORK', 'CLONE_PARENT', 'CLONE_PIDFD']),
   ], 'new threads only (pthread_create); new processes need proc', 'OpenBSD pledge(2) "stdio" (__tfork); clone flags from glibc pthread_create'),
   // Waiting for events.
   ...allowEach(P, ['poll', 'ppoll', 'select', 'pselect6', 'epoll_create', 'epoll_create1', 'epoll_ctl', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2', 'eventfd', 'eventfd2', 'pipe', 'pipe2', 'wait4', 'waitid', 'timerfd_create', 'timerfd_settime', 'timerfd_gettime'],
@@ -82,6 +84,6 @@ export const STDIO_RULES: readonly Rule[] = [
     'I/O on sockets the process already holds; seccomp cannot see a message\'s address or SCM_RIGHTS inside sendmsg', OB),
   allowWhen(P, 'sendto', [arg.in(4, 64, 'dest_addr', [0])],
     'send() on a connected socket: no destination address (one needs a network promise)', OB),
-  allowWhen(P, 'socketpair', [arg.in(0, 32, 'domain', ['AF_UNIX']), arg.masked(1, 32, 'type', 0xf, ['SOCK_STREAM', 'SOCK_SEQPACKET'])],
+  allowWhen(P, 'socketpair', [arg.in(0, 32, 'domain', ['AF_UNIX']), arg.masked(1, 32, 'type', SOCK_TYPE_MASK, ['SOCK_STREAM', 'SOCK_SEQPACKET'])],
     'a connected pair of local sockets, like a pipe; not SOCK_DGRAM, whose sendmsg could address any local socket by name (and pass descriptors to it)', OB),
 ];
