@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Prints facts about compiled filters: size, worst-case path length in
 // instructions, and how many syscalls the kernel's action cache can serve
-// without running the filter (see docs and ../shared perf anchors).
+// without running the filter (README.md, "How it is built").
 //
 //   node tools/filter-stats.mjs ["PROMISES" ...] [--arch x64]
 //
@@ -14,6 +14,10 @@ import { archFor, compilePledge } from '@seccomp-scopes/pledge';
 
 const argv = process.argv.slice(2);
 const archIdx = argv.indexOf('--arch');
+if (archIdx >= 0 && (archIdx + 1 >= argv.length || argv[archIdx + 1].startsWith('--'))) {
+  console.error('filter-stats: --arch needs a value: a Node arch name (x64, arm64)');
+  process.exit(2);
+}
 const nodeArch = archIdx >= 0 ? argv[archIdx + 1] : process.arch;
 const promiseArgs = archIdx < 0 ? argv : argv.filter((_, i) => i !== archIdx && i !== archIdx + 1);
 const sets = promiseArgs.length > 0 ? promiseArgs : ['stdio rpath wpath cpath'];

@@ -56,6 +56,13 @@ export interface Arm64Kernel {
 }
 
 export const FETCH_SCRIPT = path.join(here, 'fetch-arm64-kernel.sh');
+/**
+ * The repository's fallback syscall numbers (plain C), relative to this
+ * directory: probes include it as "../../packages/native/src/syscall-fallbacks.h"
+ * (resolved from the source file's directory, whatever the compiler's -I),
+ * and list it in {@link Aarch64Program.includes} so that it is part of the cache key.
+ */
+export const SYSCALL_FALLBACKS_H = '../../packages/native/src/syscall-fallbacks.h';
 
 /** Gets a kernel through ./fetch-arm64-kernel.sh (cached); throws with the script's reason when it cannot. */
 export async function fetchArm64Kernel(profile: string): Promise<Arm64Kernel> {
@@ -174,7 +181,7 @@ export interface Aarch64Program {
   readonly name: string;
   /** The C file to compile, in this directory. */
   readonly source: string;
-  /** Other files of this directory it includes (hashed for the cache key). */
+  /** Other files it includes, as paths relative to this directory (hashed for the cache key). */
   readonly includes?: readonly string[];
 }
 

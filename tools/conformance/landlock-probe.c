@@ -5,8 +5,9 @@
  *
  * It knows no Landlock rights itself: every mask comes from the request,
  * which the host computes with packages/core/src/landlock.ts. Only the
- * struct layouts and syscall numbers are built in (no <linux/landlock.h>:
- * the cross headers may be older than the kernel under test).
+ * struct layouts are built in (no <linux/landlock.h>: the cross headers
+ * may be older than the kernel under test); the syscall numbers missing
+ * from them come from packages/native/src/syscall-fallbacks.h.
  *
  * Requests, one a line (numbers in hex or decimal):
  *   V                                    the kernel's ABI
@@ -51,11 +52,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#ifndef __NR_landlock_create_ruleset
-#define __NR_landlock_create_ruleset 444
-#define __NR_landlock_add_rule 445
-#define __NR_landlock_restrict_self 446
-#endif
+/* SYS_landlock_*: the C library's numbers, or the repository's fallbacks (one place). */
+#include "../../packages/native/src/syscall-fallbacks.h"
 #define CREATE_RULESET_VERSION (1U << 0)
 #define RULE_PATH_BENEATH 1
 #define ACCESS_FS_READ_FILE (1ULL << 2)
@@ -73,14 +71,14 @@ struct path_beneath_attr {
 } __attribute__((packed));
 
 static long create_ruleset(const struct ruleset_attr *attr, size_t size, uint32_t flags) {
-  return syscall(__NR_landlock_create_ruleset, attr, size, flags);
+  return syscall(SYS_landlock_create_ruleset, attr, size, flags);
 }
 
 static int add_path_rule(int ruleset, const char *path, uint64_t access) {
   int fd = open(path, O_PATH | O_CLOEXEC);
   if (fd < 0) return -1;
   struct path_beneath_attr pb = {.allowed_access = access, .parent_fd = fd};
-  long r = syscall(__NR_landlock_add_rule, ruleset, RULE_PATH_BENEATH, &pb, 0);
+  long r = syscall(SYS_landlock_add_rule, ruleset, RULE_PATH_BENEATH, &pb, 0);
   int e = errno;
   close(fd);
   errno = e;
@@ -123,7 +121,7 @@ static void do_restrict_flags(const char *id, uint64_t flags) {
     long fd = create_ruleset(&attr, sizeof attr.handled_access_fs, 0);
     if (fd < 0) _exit(200);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(201);
-    long r = syscall(__NR_landlock_restrict_self, (int)fd, (uint32_t)flags);
+    long r = syscall(SYS_landlock_restrict_self, (int)fd, (uint32_t)flags);
     _exit(r == 0 ? 0 : (errno > 0 && errno < 200 ? errno : 199));
   }
   int status = wait_child(pid);
@@ -223,7 +221,7 @@ static void do_behaviour(const char *id, uint64_t handled, uint64_t dir_rights, 
     else if (add_path_rule((int)rs, p("data"), dir_rights) != 0) step = "rule-data";
     else if (file_rights && add_path_rule((int)rs, p("null"), file_rights) != 0) step = "rule-file";
     else if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) step = "nnp";
-    else if (syscall(__NR_landlock_restrict_self, (int)rs, 0) != 0) step = "restrict";
+    else if (syscall(SYS_landlock_restrict_self, (int)rs, 0) != 0) step = "restrict";
     if (step) printf("B %s step %s errno %d\n", id, step, errno);
     else run_checks(id);
     fflush(stdout);

@@ -26,7 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LANDLOCK_MAX_KNOWN_ABI, landlockFsRightsForAbi, landlockRightNames } from '@seccomp-scopes/core';
-import { bootVm, buildAarch64Programs, fetchArm64Kernel, qemuVersion, type Arm64Kernel, type CpioFile, type VmRun } from './aarch64-vm.js';
+import { SYSCALL_FALLBACKS_H, bootVm, buildAarch64Programs, fetchArm64Kernel, qemuVersion, type Arm64Kernel, type CpioFile, type VmRun } from './aarch64-vm.js';
 import {
   CHECKS, FEATURES, FS_BITS, expectedBitAnswer, expectedFeatureAnswer, expectedRulesetAnswer, expectedScenario, kernelFsMask,
   landlockRequest, maskNames, readLandlockLines, scenario, tableAbiForRelease, type LandlockAnswers,
@@ -70,7 +70,7 @@ beforeAll(async () => {
   try {
     setup.push(qemuVersion());
     const t = Date.now();
-    const bins = buildAarch64Programs('landlock', [{ name: 'probe', source: 'landlock-probe.c' }]);
+    const bins = buildAarch64Programs('landlock', [{ name: 'probe', source: 'landlock-probe.c', includes: [SYSCALL_FALLBACKS_H] }]);
     setup.push(`binaries ${bins.cached ? 'cached' : 'built'} ${Date.now() - t} ms`);
     const init = bins.paths.init!;
     const probe = bins.paths.probe!;

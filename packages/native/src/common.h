@@ -9,30 +9,9 @@
 #include <cstring>
 #include <string>
 
-#include <sys/syscall.h>
-
-// Syscalls newer than some C libraries' headers. Since Linux 5.x new
-// syscalls get one number on every architecture (the unified table in
-// include/uapi/asm-generic/unistd.h and arch/*/syscall.tbl), so these
-// fallbacks hold on x86_64 and aarch64 alike. The one place they are written.
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
-#ifndef SYS_landlock_create_ruleset
-#define SYS_landlock_create_ruleset 444
-#endif
-#ifndef SYS_landlock_add_rule
-#define SYS_landlock_add_rule 445
-#endif
-#ifndef SYS_landlock_restrict_self
-#define SYS_landlock_restrict_self 446
-#endif
+// Syscall numbers newer than some C libraries' headers (plain C, shared
+// with the preload object and the conformance probes).
+#include "syscall-fallbacks.h"
 
 namespace seccomp_scopes {
 

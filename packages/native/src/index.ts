@@ -338,6 +338,20 @@ export interface SupervisedCall {
   readonly path?: string;
   /** The caller process' name (`/proc/<pid>/comm`). */
   readonly comm?: string;
+  /**
+   * A number naming the caller process for the whole supervision: never
+   * given to another process, even one that gets the same pid after this
+   * one ended (a `process-exit` event says when it did). Absent when the
+   * supervisor could not track the process (pidfd_open failed).
+   */
+  readonly process?: number;
+  /**
+   * The caller process' start time (`/proc/<pid>/stat` field 22, clock
+   * ticks since boot), read while the call was pending: with `pid`, it names
+   * this process and no later one that reuses the pid. Absent when it could
+   * not be read.
+   */
+  readonly startTime?: number;
   /** `exec` (before the program runs), `loader` (its start-up window), `running`. */
   readonly phase: 'exec' | 'loader' | 'running';
   /** True when the caller is the supervised child itself (not a descendant). */
@@ -346,9 +360,18 @@ export interface SupervisedCall {
 
 /** Something the supervisor tells as it goes ({@link SuperviseOptions.onEvent}). */
 export interface SuperviseEvent {
-  /** `exec`: the program replaced the launcher; `loader-done`: the preload's marker arrived; `loader-timeout`: it did not, in time. */
-  readonly event: 'exec' | 'loader-done' | 'loader-timeout';
+  /**
+   * `exec`: the program replaced the launcher; `loader-done`: the preload's
+   * marker arrived; `loader-timeout`: it did not, in time; `process-exit`:
+   * a process whose calls were given to {@link SuperviseOptions.onNotify}
+   * ended (`pid`, and `process` as in {@link SupervisedCall.process}); told
+   * before any later call, so that its pid can be forgotten before another
+   * process gets it.
+   */
+  readonly event: 'exec' | 'loader-done' | 'loader-timeout' | 'process-exit';
   readonly timeoutMs?: number;
+  readonly pid?: number;
+  readonly process?: number;
 }
 
 /** Options of {@link supervise}. */
@@ -431,6 +454,28 @@ export interface SuperviseResult {
  */
 export function supervise(options: SuperviseOptions): SuperviseResult {
   return (binding() as unknown as { supervise(o: SuperviseOptions): SuperviseResult }).supervise(options);
+}
+
+/** The contract between the supervisor and the preload object ({@link preloadProtocol}). */
+export interface PreloadProtocol {
+  /** The marker is `getppid(markerA, markerB, <landlock status>)`. */
+  readonly markerA: bigint;
+  readonly markerB: bigint;
+  /** The environment variable the preload reads the unveil ruleset's descriptor from. */
+  readonly envLandlockFd: string;
+  /** The preload object's file name. */
+  readonly preloadName: string;
+}
+
+let protocol: PreloadProtocol | undefined;
+
+/**
+ * The constants of src/preload/protocol.h (their only source), as the
+ * addon was compiled with them.
+ */
+export function preloadProtocol(): PreloadProtocol {
+  protocol ??= Object.freeze((binding() as unknown as { preloadProtocol(): PreloadProtocol }).preloadProtocol());
+  return protocol;
 }
 
 /**

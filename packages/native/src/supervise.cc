@@ -35,6 +35,12 @@
 //   answers: continue, an errno, or kill (SIGSYS; SIGKILL when SIGSYS would
 //   not end the process, or has not within a grace period).
 //
+// Each process whose calls reach JavaScript is named by a number that is
+// never reused (SupervisedCall.process), kept with a pidfd: when that shows
+// the process ended, JavaScript is told ("process-exit") before any later
+// call, so a process that gets a pid again is never taken for the one that
+// had it (the policy remembers per process whether it called execve).
+//
 // Paths named by a call are read from the child (process_vm_readv), and the
 // notification is checked with SECCOMP_IOCTL_NOTIF_ID_VALID after reading,
 // so a report never describes a task that has been replaced meanwhile.
@@ -68,6 +74,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <set>
@@ -341,6 +348,26 @@ pid_t TgidOf(pid_t tid) {
   return tgid.empty() ? tid : static_cast<pid_t>(std::stol(tgid));
 }
 
+// The start time of process `pid` (/proc/<pid>/stat field 22, clock ticks
+// since boot), or 0 when it cannot be read. With the pid it names one
+// process for good: a pid is reused only by a process started later.
+uint64_t StartTimeOf(pid_t pid) {
+  const std::string stat = ReadProc("/proc/" + std::to_string(pid) + "/stat");
+  // Field 2 (comm) is in parentheses and may hold anything: count from the last ')'.
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  size_t at = close + 1;
+  for (int field = 3; field < 22; field++) {
+    at = stat.find(' ', at + 1);
+    if (at == std::string::npos) return 0;
+  }
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = std::strtoull(stat.c_str() + at + 1, &end, 10);
+  if (errno != 0 || end == stat.c_str() + at + 1) return 0;
+  return static_cast<uint64_t>(v);
+}
+
 std::string CommOf(pid_t pid) {
   std::string comm = ReadProc("/proc/" + std::to_string(pid) + "/comm");
   while (!comm.empty() && comm.back() == '\n') comm.pop_back();
@@ -509,6 +536,7 @@ class Supervisor {
   Supervisor(Napi::Env env, Napi::Object options) : env_(env), options_(options) {}
   ~Supervisor() {
     for (auto& k : killed_) if (k.second.pidfd >= 0) close(k.second.pidfd);
+    for (auto& t : tracked_) close(t.second.pidfd);
   }
 
   Napi::Value Run();
@@ -539,6 +567,8 @@ class Supervisor {
   double NextKillDeadline() const;
   void Event(const char* name, Napi::Object extra);
   void EnterRunning(const char* how);
+  void ForgetEnded();
+  double IdentifyProcess(pid_t tgid);
 
   Napi::Env env_;
   Napi::Object options_;
@@ -571,6 +601,15 @@ class Supervisor {
   int violations_ = 0;
   std::string unveil_error_;
   std::map<pid_t, Killing> killed_;  // processes being killed
+  // The processes whose calls JavaScript has been given, each with a pidfd
+  // (so that its end is seen, and a later process that gets its pid is told
+  // apart) and the number that names it there (SupervisedCall.process).
+  struct Tracked {
+    int pidfd;
+    double id;
+  };
+  std::map<pid_t, Tracked> tracked_;
+  double next_process_id_ = 1;
   struct seccomp_notif_sizes sizes_ = {};
   std::vector<uint8_t> req_buf_, resp_buf_;
 };
@@ -755,6 +794,53 @@ void Supervisor::Event(const char* name, Napi::Object extra) {
   if (on_event_.IsEmpty()) return;
   extra.Set("event", Napi::String::New(env_, name));
   on_event_.Call({extra});
+}
+
+// Drops the tracked processes that have ended, telling JavaScript
+// ("process-exit" with their pid and number) before any call of a process
+// that may have got one of their pids.
+void Supervisor::ForgetEnded() {
+  if (tracked_.empty()) return;
+  std::vector<struct pollfd> p;
+  std::vector<pid_t> pids;
+  p.reserve(tracked_.size());
+  for (const auto& t : tracked_) {
+    p.push_back({t.second.pidfd, POLLIN, 0});
+    pids.push_back(t.first);
+  }
+  int n;
+  do n = poll(p.data(), p.size(), 0);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0) return;
+  std::vector<std::pair<pid_t, double>> ended;
+  for (size_t i = 0; i < p.size(); i++) {
+    if (p[i].revents == 0) continue;
+    auto it = tracked_.find(pids[i]);
+    ended.emplace_back(it->first, it->second.id);
+    close(it->second.pidfd);
+    tracked_.erase(it);
+  }
+  for (const auto& e : ended) {
+    Napi::Object o = Napi::Object::New(env_);
+    o.Set("pid", Napi::Number::New(env_, e.first));
+    o.Set("process", Napi::Number::New(env_, e.second));
+    Event("process-exit", o);
+  }
+}
+
+// The number of process `tgid`, whose thread has a call pending (the
+// caller checks it still is afterwards, with ID_VALID): a tracked process
+// that has not ended holds its pid, so it is this one; otherwise a pidfd is
+// opened now, while the pid is held by the waiting caller. 0: unknown
+// (pidfd_open failed, e.g. EMFILE).
+double Supervisor::IdentifyProcess(pid_t tgid) {
+  auto it = tracked_.find(tgid);
+  if (it != tracked_.end()) return it->second.id;
+  const long fd = syscall(SYS_pidfd_open, tgid, 0);
+  if (fd < 0) return 0;  // (pidfds are close-on-exec)
+  const double id = next_process_id_++;
+  tracked_[tgid] = {static_cast<int>(fd), id};
+  return id;
 }
 
 void Supervisor::EnterRunning(const char* how) {
@@ -1004,7 +1090,12 @@ void Supervisor::HandleNotification() {
     SigKill(tgid, &killed_[tgid]);
     return Respond(id, false, ENOSYS);
   }
+  ForgetEnded();
+  const double process = IdentifyProcess(tgid);
   const std::string comm = CommOf(tgid);
+  // Read while the caller waits (checked below with ID_VALID): the process
+  // `tgid` names cannot end meanwhile, so this is its start time.
+  const uint64_t start_time = StartTimeOf(tgid);
   std::string path;
   bool has_path = false;
   if (d.nr >= 0 && static_cast<size_t>(d.nr) < path_args_.size()) {
@@ -1026,6 +1117,8 @@ void Supervisor::HandleNotification() {
   n.Set("ip", Napi::BigInt::New(env_, static_cast<uint64_t>(d.instruction_pointer)));
   if (has_path) n.Set("path", Napi::String::New(env_, path));
   if (!comm.empty()) n.Set("comm", Napi::String::New(env_, comm));
+  if (process != 0) n.Set("process", Napi::Number::New(env_, process));
+  if (start_time != 0) n.Set("startTime", Napi::Number::New(env_, static_cast<double>(start_time)));
   n.Set("phase", Napi::String::New(env_, PhaseName(phase_)));
   n.Set("main", Napi::Boolean::New(env_, tgid == child_));
 
@@ -1220,10 +1313,24 @@ Napi::Value Supervise(const Napi::CallbackInfo& info) {
   return s.Run();
 }
 
+// preloadProtocol(): the constants of preload/protocol.h the TypeScript side
+// needs (the marker the supervised filter routes here, the environment
+// variable of the unveil ruleset), so that the header is their only source.
+Napi::Value PreloadProtocol(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("markerA", Napi::BigInt::New(env, static_cast<uint64_t>(PLEDGE_MARKER_A)));
+  o.Set("markerB", Napi::BigInt::New(env, static_cast<uint64_t>(PLEDGE_MARKER_B)));
+  o.Set("envLandlockFd", Napi::String::New(env, PLEDGE_ENV_LANDLOCK_FD));
+  o.Set("preloadName", Napi::String::New(env, PLEDGE_PRELOAD_NAME));
+  return o;
+}
+
 }  // namespace
 
 void InitSupervise(Napi::Env env, Napi::Object exports) {
   exports.Set("supervise", Napi::Function::New(env, Supervise, "supervise"));
+  exports.Set("preloadProtocol", Napi::Function::New(env, PreloadProtocol, "preloadProtocol"));
 }
 
 }  // namespace seccomp_scopes

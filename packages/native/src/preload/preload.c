@@ -30,11 +30,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../syscall-fallbacks.h"
 #include "protocol.h"
-
-#ifndef SYS_landlock_restrict_self
-#define SYS_landlock_restrict_self 446
-#endif
 
 /* True when `entry` (not NUL-terminated, `len` bytes) names this object. */
 static int is_self(const char *entry, size_t len) {

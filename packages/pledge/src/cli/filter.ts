@@ -19,14 +19,11 @@
  * Node process.
  */
 import {
-  BPF_K, BPF_RET, KILL_PROCESS, PledgeError, SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, arg, compileFilter, compilePromises, encode,
+  BPF_K, BPF_RET, KILL_PROCESS, PledgeError, REPORT_DECODE, SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, arg, compileFilter, compilePromises, encode,
   rulesFor, verify, type ArchDescriptor, type CompiledFilter, type Insn, type Rule, type RuntimeValues,
 } from '@seccomp-scopes/core';
+import { preloadProtocol } from '@seccomp-scopes/native';
 import { nodeRuntimeRules } from '../node-runtime.js';
-
-/** The marker's arguments (src/preload/protocol.h in @seccomp-scopes/native). */
-export const MARKER_A = 0x706c656467652121n;
-export const MARKER_B = 0x9e3779b97f4a7c15n;
 
 /** Stands for SECCOMP_RET_USER_NOTIF while compiling: no catalog rule traps. */
 const NOTIFY = { kind: 'trap' } as const;
@@ -34,15 +31,22 @@ const NOTIFY = { kind: 'trap' } as const;
 const notify = (syscall: string, why: string, when?: Rule['when']): Rule =>
   ({ syscall, action: NOTIFY, requires: [], why, source: 'pledge(1) supervisor', ...(when ? { when } : {}) });
 
-/** Rules tried before the promises' own. */
-export const SUPERVISOR_RULES: readonly Rule[] = [
-  notify('getppid', "the preload's marker: the dynamic loader's start-up is over", [
-    arg.in(0, 64, 'marker', [MARKER_A]),
-    arg.in(1, 64, 'marker', [MARKER_B]),
-  ]),
-  notify('execve', "the supervisor lets the launcher's execve through and sees every later one"),
-  notify('execveat', 'the supervisor sees every execve'),
-];
+/**
+ * Rules tried before the promises' own. The marker's arguments come from
+ * the addon (src/preload/protocol.h of @seccomp-scopes/native, their only
+ * source), so the filter matches what the preload it ships calls.
+ */
+export function supervisorRules(): Rule[] {
+  const { markerA, markerB } = preloadProtocol();
+  return [
+    notify('getppid', "the preload's marker: the dynamic loader's start-up is over", [
+      arg.in(0, 64, 'marker', [markerA]),
+      arg.in(1, 64, 'marker', [markerB]),
+    ]),
+    notify('execve', "the supervisor lets the launcher's execve through and sees every later one"),
+    notify('execveat', 'the supervisor sees every execve'),
+  ];
+}
 
 /** The supervised filter, compiled. */
 export interface SupervisedFilter {
@@ -61,7 +65,7 @@ export function compileSupervisedFilter(promises: ReadonlySet<string>, arch: Arc
   const rules = rulesFor(promises, extra);
   const trapping = rules.find((r) => r.action.kind === 'trap');
   if (trapping) throw new PledgeError('EINVAL', 'BAD_RULE', `internal error: rule ${trapping.syscall} [${trapping.requires.join(' ')}] traps; the supervised filter uses TRAP to stand for USER_NOTIF`);
-  const compiled = compileFilter([...SUPERVISOR_RULES, ...rules], {
+  const compiled = compileFilter([...supervisorRules(), ...rules], {
     arch,
     defaultAction: NOTIFY,
     unknownAction: { kind: 'errno', errno: 'ENOSYS' },
@@ -99,25 +103,28 @@ export function nodeProgramRules(promises: ReadonlySet<string>): Rule[] {
   ];
 }
 
-/** Syscalls whose argument `index` is a path (the first one, for two-path calls). */
-const PATH_ARGS: Readonly<Record<string, number>> = {
-  open: 0, creat: 0, openat: 1, open_tree: 1, name_to_handle_at: 1,
-  stat: 0, lstat: 0, newfstatat: 1, statx: 1, statfs: 0,
-  access: 0, faccessat: 1, faccessat2: 1, readlink: 0, readlinkat: 1,
-  execve: 0, execveat: 1, chdir: 0, chroot: 0, pivot_root: 0,
-  mkdir: 0, mkdirat: 1, rmdir: 0, unlink: 0, unlinkat: 1, mknod: 0, mknodat: 1,
-  rename: 0, renameat: 1, renameat2: 1, link: 0, linkat: 1, symlink: 1, symlinkat: 2,
-  chmod: 0, fchmodat: 1, chown: 0, lchown: 0, fchownat: 1, truncate: 0,
-  utime: 0, utimes: 0, futimesat: 1, utimensat: 1,
-  getxattr: 0, lgetxattr: 0, setxattr: 0, lsetxattr: 0, listxattr: 0, llistxattr: 0, removexattr: 0, lremovexattr: 0,
-  mount: 1, umount2: 0, swapon: 0, swapoff: 0, acct: 0, uselib: 0, inotify_add_watch: 1,
-};
+/**
+ * Per syscall name: the index of the argument the supervisor reads as a
+ * path, for the report. Derived from the `path` entries of @seccomp-scopes/core
+ * REPORT_DECODE (one per syscall; for calls that make a new name, the new
+ * one), so that what is read is what the report shows.
+ * @throws PledgeError `BAD_RULE` if a syscall has two `path` entries.
+ */
+export function pathArguments(): Readonly<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [name, decode] of Object.entries(REPORT_DECODE)) {
+    const paths = decode.filter((d) => d.kind === 'path');
+    if (paths.length > 1) throw new PledgeError('EINVAL', 'BAD_RULE', `internal error: report decode ${name} has ${paths.length} path arguments; the supervisor reads one`);
+    if (paths[0]) out[name] = paths[0].arg;
+  }
+  return out;
+}
 
 /** Per syscall number of `arch`: the index of its path argument, or -1. */
 export function pathArgTable(arch: ArchDescriptor): Int8Array {
   const max = Math.max(...Object.values(arch.syscalls));
   const table = new Int8Array(max + 1).fill(-1);
-  for (const [name, index] of Object.entries(PATH_ARGS)) {
+  for (const [name, index] of Object.entries(pathArguments())) {
     const nr = arch.syscalls[name];
     if (nr !== undefined) table[nr] = index;
   }

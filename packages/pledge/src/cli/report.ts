@@ -6,8 +6,10 @@
  *
  *     cat[4242]: pledge "stdio" blocked openat(AT_FDCWD, "/etc/passwd", flags=O_RDONLY); it needs "rpath"
  *
- * or one JSON object. The tables are built once per process name, pid and
- * promise set.
+ * or one JSON object. The tables depend on the pid (the catalog's "signals
+ * to itself" rules name it, so attribution does) and the promises in force;
+ * the process name is given with each call. The most recently used few are
+ * kept.
  */
 import { buildReportTables, formatPromises, type ArchDescriptor } from '@seccomp-scopes/core';
 import { formatViolation } from '@seccomp-scopes/native';
@@ -33,22 +35,34 @@ export interface ReportContext {
   readonly gid: number;
 }
 
-/** Formats reports; keeps the tables per process. */
+/** How many tables (pid, promises) a {@link Reporter} keeps. */
+export const REPORT_TABLES_KEPT = 16;
+
+/** Formats reports; keeps the tables of the last few (pid, promises). */
 export class Reporter {
+  /** Least recently used first. */
   private readonly tables = new Map<string, Uint8Array>();
 
   constructor(private readonly context: ReportContext) {}
 
+  /** How many tables are kept now (for tests). */
+  get cached(): number {
+    return this.tables.size;
+  }
+
   /** One report (no newline) for `call`, made under `promises`. */
   format(call: ViolationCall, promises: ReadonlySet<string>): string {
-    const comm = call.comm ?? '?';
-    const key = `${call.pid}\0${comm}\0${formatPromises(promises)}`;
+    const key = `${call.pid}\0${formatPromises(promises)}`;
     let tables = this.tables.get(key);
-    if (!tables) {
+    if (tables) {
+      this.tables.delete(key);
+    } else {
       const { arch, uid, gid, penalty, errno } = this.context;
-      tables = buildReportTables(arch, { promises, comm, pid: call.pid, uid, gid, penalty, ...(errno ? { errno } : {}) });
-      this.tables.set(key, tables);
+      // The comm in the tables is only a default: every call gives its own.
+      tables = buildReportTables(arch, { promises, comm: '?', pid: call.pid, uid, gid, penalty, ...(errno ? { errno } : {}) });
+      if (this.tables.size >= REPORT_TABLES_KEPT) this.tables.delete(this.tables.keys().next().value!);
     }
-    return formatViolation(tables, { ...call, comm }, this.context.format);
+    this.tables.set(key, tables);
+    return formatViolation(tables, { ...call, comm: call.comm ?? '?' }, this.context.format);
   }
 }

@@ -18,7 +18,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import { PledgeError, formatPromises, parsePromises, type Rule } from '@seccomp-scopes/core';
+import { PledgeError, checkExecPromises, constantOf, formatPromises, parsePromises, resolvePenalty, type ConstantName, type Rule } from '@seccomp-scopes/core';
 import * as native from '@seccomp-scopes/native';
 import { archFor } from '../arch.js';
 import { inspectExecutable } from './elf.js';
@@ -50,8 +50,6 @@ export interface RunOptions {
 }
 
 
-/** The environment variable the preload reads the unveil ruleset descriptor from (src/preload/protocol.h). */
-const ENV_LANDLOCK_FD = 'SECCOMP_SCOPES_LANDLOCK_FD';
 /** Signals passed on to the program (the terminal's own go to both already). */
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
@@ -99,9 +97,10 @@ export function runCommand(command: readonly string[], options: RunOptions): num
   const promises = parse(options.promises, '-p');
   const execpromises = options.execpromises !== undefined ? parse(options.execpromises, '-e') : undefined;
   if (execpromises) {
-    const extra = [...execpromises].filter((p) => !promises.has(p));
-    if (extra.length > 0) {
-      throw new CliError(`pledge: -e: execpromises must be a subset of the promises (a filter cannot be loosened across execve); ${extra.join(' ')} ${extra.length === 1 ? 'is' : 'are'} not in ${JSON.stringify(formatPromises(promises))}`);
+    try {
+      checkExecPromises(promises, execpromises);
+    } catch (e) {
+      throw new CliError(`pledge: -e: ${(e as Error).message}`);
     }
   }
   let arch;
@@ -110,10 +109,16 @@ export function runCommand(command: readonly string[], options: RunOptions): num
   } catch (e) {
     throw new CliError(`pledge: ${(e as Error).message}`);
   }
-  const penalty = options.penalty ?? (promises.has('error') ? 'errno' : 'kill');
-  const errnoName = options.errno ?? (promises.has('error') ? 'ENOSYS' : 'EPERM');
-  const errnoValue = /^E[A-Z0-9]+$/.test(errnoName) ? os.constants.errno[errnoName as keyof typeof os.constants.errno] : undefined;
-  if (errnoValue === undefined) throw new CliError(`pledge: --errno ${JSON.stringify(errnoName)} is not an errno name (EPERM, EACCES, ENOSYS, ...)`);
+  // The same penalty rules as pledge(): `error` means errno with ENOSYS, --errno needs --penalty errno, names from the arch's table.
+  let resolved;
+  try {
+    resolved = resolvePenalty(promises, { penalty: options.penalty, errno: options.errno }, arch);
+  } catch (e) {
+    throw new CliError(`pledge: ${(e as Error).message.replace(/^penalty /, '--penalty ').replace(/^errno /, '--errno ')}`);
+  }
+  const penalty = resolved.kind;
+  const errnoName = resolved.errno ?? 'EPERM';
+  const errnoValue = constantOf(arch, errnoName as ConstantName);
   const specs = (options.unveil ?? []).map(parseUnveilSpec);
   if (command.length === 0) throw new CliError('pledge: no command given (usage: pledge -p PROMISES [options] -- COMMAND [ARGS...])');
   checkKernel();
@@ -160,7 +165,8 @@ export function runCommand(command: readonly string[], options: RunOptions): num
       ...(loaderAccess ? { startup: { exec: loaderAccess.exec, read: [...loaderAccess.files, ...loaderAccess.dirs] } } : {}),
     });
     for (const w of ruleset?.warnings ?? []) say(w.startsWith('pledge') ? w : `pledge: ${w}`);
-    if (ruleset && loader) env[ENV_LANDLOCK_FD] = String(ruleset.fd);
+    // The variable the preload reads the unveil ruleset's descriptor from (src/preload/protocol.h).
+    if (ruleset && loader) env[native.preloadProtocol().envLandlockFd] = String(ruleset.fd);
   }
 
   const uid = process.getuid?.() ?? 0;
@@ -196,7 +202,7 @@ export function runCommand(command: readonly string[], options: RunOptions): num
         if (verdict.kind === 'errno') return verdict.errno;
         if (ownExeLookup(call)) return os.constants.errno.ENOENT;
         if (!options.quiet) {
-          const promisesThere = policy!.promisesOf(call.pid);
+          const promisesThere = policy!.promisesOf(call);
           let line: string;
           try {
             line = reporter.format(call, promisesThere);
@@ -208,6 +214,7 @@ export function runCommand(command: readonly string[], options: RunOptions): num
         return penalty === 'kill' ? -1 : errnoValue;
       },
       onEvent: (event) => {
+        if (event.event === 'process-exit' && event.pid !== undefined && event.process !== undefined) policy?.forget(event.pid, event.process);
         if (event.event === 'loader-timeout') {
           say(`pledge: warning: ${file} did not signal the end of its start-up within ${event.timeoutMs} ms; its start-up allowance ends now`);
         }
