@@ -481,32 +481,6 @@ std::string ReadLink(const std::string& path) {
   return std::string(buf, static_cast<size_t>(n));
 }
 
-// Whether every page of [addr, addr + len) in process `pid` is mapped from
-// one of the loader's files (/proc/PID/maps: "start-end perms offset dev inode path").
-bool RangeMappedFromLoaderFiles(pid_t pid, uint64_t addr, uint64_t len, const std::vector<std::string>& roots) {
-  if (len == 0) return true;
-  const uint64_t end = (addr + len + 4095) & ~uint64_t{4095};
-  if (end < addr) return false;
-  const std::string maps = ReadProc("/proc/" + std::to_string(pid) + "/maps");
-  uint64_t covered = addr;
-  size_t at = 0;
-  while (at < maps.size() && covered < end) {
-    size_t nl = maps.find('\n', at);
-    if (nl == std::string::npos) nl = maps.size();
-    const std::string line = maps.substr(at, nl - at);
-    at = nl + 1;
-    unsigned long long lo = 0, hi = 0, inode = 0;
-    int path_at = 0;
-    if (sscanf(line.c_str(), "%llx-%llx %*s %*s %*s %llu %n", &lo, &hi, &inode, &path_at) < 3) continue;
-    if (hi <= covered) continue;
-    if (lo > covered) return false;  // a hole
-    std::string file = path_at > 0 ? line.substr(static_cast<size_t>(path_at)) : "";
-    if (inode == 0 || !UnderLoaderPaths(roots, file)) return false;  // anonymous, deleted, or another file
-    covered = hi;
-  }
-  return covered >= end;
-}
-
 // ------------------------------------------------------------ the supervisor
 
 enum class Phase { kExec, kLoader, kRunning };
@@ -953,6 +927,11 @@ Supervisor::Window Supervisor::WindowDecision(const struct seccomp_data& d, pid_
     // thread (so that the descriptor, or the mapping, we looked at is the
     // one the call will use).
     if ((prot & PROT_WRITE) != 0 || ThreadCount(child_) != 1) return Window::kNotMine;
+    // mprotect(PROT_EXEC) is never let through: pages of a loader file mapped
+    // writable and private may have been rewritten since (text relocations and
+    // executable stacks are refused with it; the loader needs neither for
+    // ordinary libraries).
+    if (nr == SYS_mprotect) return Window::kNotMine;
     if (nr == SYS_mmap) {
       const uint32_t flags = static_cast<uint32_t>(d.args[3]);
       const int fd = static_cast<int>(d.args[4]);
@@ -960,7 +939,7 @@ Supervisor::Window Supervisor::WindowDecision(const struct seccomp_data& d, pid_
       const std::string file = ReadLink("/proc/" + std::to_string(tid) + "/fd/" + std::to_string(fd));
       return UnderLoaderPaths(loader_paths_, file) ? Window::kContinue : Window::kNotMine;
     }
-    return RangeMappedFromLoaderFiles(child_, d.args[0], d.args[1], loader_paths_) ? Window::kContinue : Window::kNotMine;
+    return Window::kNotMine;
   }
   return LoaderAllowsByRegisters(d) ? Window::kContinue : Window::kNotMine;
 }
@@ -1008,11 +987,30 @@ void Supervisor::EmulateOpen(uint64_t id, const struct seccomp_data& d, pid_t ti
   if (fstat(pfd, &st) != 0) err = errno;
   else if (S_ISLNK(st.st_mode)) err = ELOOP;
   else if (!S_ISREG(st.st_mode)) err = EACCES;
-  else if (!UnderLoaderPaths(loader_paths_, ReadLink("/proc/self/fd/" + std::to_string(pfd)))) err = EACCES;
+  std::string resolved;
+  if (err == 0) {
+    resolved = ReadLink("/proc/self/fd/" + std::to_string(pfd));
+    // Never a file of /proc or /sys (they would name this supervisor, or the
+    // system), whatever the lists say.
+    if (resolved.compare(0, 6, "/proc/") == 0 || resolved.compare(0, 5, "/sys/") == 0) err = EACCES;
+    else if (!UnderLoaderPaths(loader_paths_, resolved)) err = EACCES;
+  }
   int fd = -1;
   if (err == 0) {
     fd = open(("/proc/self/fd/" + std::to_string(pfd)).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) err = errno;
+  }
+  // A file allowed through a directory (not named one by one: ld.so.cache,
+  // ld.so.preload, the preload, LD_PRELOAD's) must be an ELF object: the
+  // loader reads nothing else there.
+  if (err == 0 && std::find(loader_paths_.begin(), loader_paths_.end(), resolved) == loader_paths_.end()) {
+    unsigned char magic[4] = {0, 0, 0, 0};
+    if (pread(fd, magic, sizeof magic, 0) != static_cast<ssize_t>(sizeof magic) ||
+        magic[0] != 0x7f || magic[1] != 'E' || magic[2] != 'L' || magic[3] != 'F') {
+      close(fd);
+      fd = -1;
+      err = EACCES;
+    }
   }
   close(pfd);
   if (err != 0) return Respond(id, false, err);

@@ -73,7 +73,7 @@ describe('H2: read-only opens in the window reach only the loader\'s files', () 
     expect(fs.existsSync(outside)).toBe(false);
   });
 
-  it('a library found through the program\'s own RUNPATH ($ORIGIN) still loads under "stdio" alone', () => {
+  it('the program\'s own RUNPATH outside the system library directories opens nothing in the window; the caller\'s LD_LIBRARY_PATH does', () => {
     const where = tempDir();
     const lib = path.join(where, 'libsecrp.so');
     fs.writeFileSync(path.join(where, 'lib.c'), 'int secrp_value(void) { return 42; }\n');
@@ -85,10 +85,38 @@ describe('H2: read-only opens in the window reach only the loader\'s files', () 
     cc(['-shared', '-fPIC', '-Wl,-soname,libsecrp.so', '-o', lib, path.join(where, 'lib.c')]);
     const bin = path.join(where, 'main');
     cc(['-o', bin, path.join(where, 'main.c'), `-L${where}`, '-lsecrp', '-Wl,-rpath,$ORIGIN']);
+    // RUNPATH is the program's own choice (a RUNPATH of /etc would open /etc): the library is not found.
     const r = pledgeCli(['-p', 'stdio', '--', bin]);
+    expect(r.status, describeRun(r)).not.toBe(0);
+    expect(r.stdout).toBe('');
+    // The caller names the directory: it loads, and the program runs under "stdio" alone.
+    const ok = pledgeCli(['-p', 'stdio', '--', bin], { env: { ...process.env, LD_LIBRARY_PATH: where } });
+    expect(ok.status, describeRun(ok)).toBe(0);
+    expect(ok.stdout).toBe('42\n');
+    expect(reports(ok.stderr)).toEqual([]);
+  });
+
+  it('a RUNPATH naming /etc or /proc does not open their files, and mprotect(PROT_EXEC) of a rewritten loader file is refused', () => {
+    const where = tempDir();
+    // The program reads files from its .preinit_array, inside the window, and prints what it got.
+    fs.writeFileSync(path.join(where, 'rp.c'), [
+      '#include <fcntl.h>', '#include <stdio.h>', '#include <string.h>', '#include <sys/mman.h>', '#include <unistd.h>',
+      'static char got[64]; static int mp = -2;',
+      'static void early(void) {',
+      '  int fd = open("/etc/hostname", O_RDONLY); if (fd >= 0) { ssize_t n = read(fd, got, sizeof got - 1); if (n > 0) got[n] = 0; close(fd); }',
+      '  int fd2 = open("/proc/self/status", O_RDONLY); if (fd2 >= 0) { strcat(got, "+proc"); close(fd2); }',
+      '  int c = open("/etc/ld.so.cache", O_RDONLY); if (c >= 0) { void *p = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, c, 0);',
+      '    if (p != MAP_FAILED) { memset(p, 0xc3, 16); mp = mprotect(p, 4096, PROT_READ | PROT_EXEC); } close(c); }',
+      '}',
+      '__attribute__((section(".preinit_array"), used)) static void (*early_p)(void) = early;',
+      'int main(void) { printf("got=[%s] mprotect=%d\\n", got, mp); return 0; }',
+    ].join('\n'));
+    const bin = path.join(where, 'rp');
+    const c = spawnSync('cc', ['-o', bin, path.join(where, 'rp.c'), '-Wl,--enable-new-dtags,-rpath,/etc:/proc'], { encoding: 'utf8' });
+    expect(c.status, c.stderr).toBe(0);
+    const r = pledgeCli(['-p', 'stdio', '--penalty', 'errno', '-q', '--', bin]);
     expect(r.status, describeRun(r)).toBe(0);
-    expect(r.stdout).toBe('42\n');
-    expect(reports(r.stderr)).toEqual([]);
+    expect(r.stdout).toBe('got=[] mprotect=-1\n');
   });
 });
 

@@ -94,9 +94,16 @@ export function loaderFiles(info: ExecutableInfo, loaderPath: string, preload: s
   for (const entry of (env['LD_LIBRARY_PATH'] ?? '').split(/[:;]/)) if (entry.startsWith('/')) dirs.push(entry);
   const elf = info.chain[info.chain.length - 1];
   const origin = elf !== undefined ? real(elf) : undefined;
+  // The program's own RUNPATH/RPATH is the untrusted party's choice: honoured
+  // only where it points inside the system library directories (a RUNPATH of
+  // /etc or /proc would otherwise open those to the window). Other library
+  // directories are the caller's to give, with LD_LIBRARY_PATH.
+  const system = systemLibraryDirs(nodeArch);
   for (const entry of info.runpath ?? []) {
     const expanded = origin ? entry.replace(/\$(ORIGIN\b|\{ORIGIN\})/g, path.dirname(origin)) : entry;
-    if (expanded.startsWith('/') && !expanded.includes('$')) dirs.push(expanded);
+    if (!expanded.startsWith('/') || expanded.includes('$')) continue;
+    const resolved = real(expanded);
+    if (resolved !== undefined && system.some((d) => resolved === d || resolved.startsWith(`${d}/`))) dirs.push(resolved);
   }
   const isDir = (p: string): boolean => { try { return fs.statSync(p).isDirectory(); } catch { return false; } };
   const isFile = (p: string): boolean => { try { return fs.statSync(p).isFile(); } catch { return false; } };
