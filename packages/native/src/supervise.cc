@@ -380,6 +380,20 @@ int ThreadCount(pid_t pid) {
   return threads.empty() ? -1 : std::stoi(threads);
 }
 
+// Whether single-threaded process `pid` has child processes
+// (/proc/PID/task/PID/children, CONFIG_PROC_CHILDREN). Unknown counts as yes:
+// a child made with clone(CLONE_VM|CLONE_FILES) shares the memory and the
+// descriptors the supervisor just looked at, and could swap them.
+bool HasChildProcesses(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children";
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;
+  char c;
+  const ssize_t n = read(fd, &c, 1);
+  close(fd);
+  return n != 0;
+}
+
 bool MaskHas(const std::string& hex, int sig) {
   if (hex.empty()) return true;  // unknown: assume the signal would not kill
   const uint64_t mask = std::stoull(hex, nullptr, 16);
@@ -924,9 +938,9 @@ Supervisor::Window Supervisor::WindowDecision(const struct seccomp_data& d, pid_
     if ((prot & PROT_EXEC) == 0) return Window::kContinue;
     // Executable memory only for the loader's own files: never writable at
     // the same time, never anonymous, and only while the process has one
-    // thread (so that the descriptor, or the mapping, we looked at is the
-    // one the call will use).
-    if ((prot & PROT_WRITE) != 0 || ThreadCount(child_) != 1) return Window::kNotMine;
+    // thread and no child process (so that the descriptor we looked at is
+    // the one the call will use).
+    if ((prot & PROT_WRITE) != 0 || ThreadCount(child_) != 1 || HasChildProcesses(child_)) return Window::kNotMine;
     // mprotect(PROT_EXEC) is never let through: pages of a loader file mapped
     // writable and private may have been rewritten since (text relocations and
     // executable stacks are refused with it; the loader needs neither for

@@ -96,6 +96,34 @@ describe('H2: read-only opens in the window reach only the loader\'s files', () 
     expect(reports(ok.stderr)).toEqual([]);
   });
 
+  it('no executable mapping in the window once the program has a child process (it could share memory and descriptors)', () => {
+    const where = tempDir();
+    const src = (fork: boolean): string => [
+      '#include <fcntl.h>', '#include <signal.h>', '#include <stdio.h>', '#include <sys/mman.h>', '#include <unistd.h>',
+      'static int res = -2;',
+      'static void early(void) {',
+      fork ? '  pid_t c = fork(); if (c == 0) { pause(); _exit(0); }' : '  pid_t c = -1;',
+      '  int fd = open("/etc/ld.so.cache", O_RDONLY);',
+      '  if (fd >= 0) { void *p = mmap(0, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0); res = p == MAP_FAILED ? -1 : 0; close(fd); }',
+      '  if (c > 0) kill(c, SIGKILL);',
+      '}',
+      '__attribute__((section(".preinit_array"), used)) static void (*early_p)(void) = early;',
+      'int main(void) { printf("mmap=%d\\n", res); return 0; }',
+    ].join('\n');
+    const out: string[] = [];
+    for (const fork of [false, true]) {
+      fs.writeFileSync(path.join(where, 'f.c'), src(fork));
+      const bin = path.join(where, fork ? 'forks' : 'alone');
+      const c = spawnSync('cc', ['-o', bin, path.join(where, 'f.c')], { encoding: 'utf8' });
+      expect(c.status, c.stderr).toBe(0);
+      const r = pledgeCli(['-p', 'stdio proc', '--penalty', 'errno', '-q', '--', bin]);
+      expect(r.status, describeRun(r)).toBe(0);
+      out.push(r.stdout.trim());
+    }
+    // ld.so.cache is a loader file: mapped executable alone, refused with a child around.
+    expect(out).toEqual(['mmap=0', 'mmap=-1']);
+  });
+
   it('a RUNPATH naming /etc or /proc does not open their files, and mprotect(PROT_EXEC) of a rewritten loader file is refused', () => {
     const where = tempDir();
     // The program reads files from its .preinit_array, inside the window, and prints what it got.
