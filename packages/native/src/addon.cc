@@ -30,6 +30,8 @@ void InitSupervise(Napi::Env env, Napi::Object exports);
 
 namespace seccomp_scopes {
 void InitReporter(Napi::Env env, Napi::Object exports);  // reporter.cc: violation reports, the SIGSYS handler
+void InitRingReplay(Napi::Env env, Napi::Object exports);  // ring-replay.cc: io_uring rings adopted before pledge()
+void InitProcessState(Napi::Env env, Napi::Object exports);  // process-state.cc: pledge/unveil state shared by every realm
 }  // namespace seccomp_scopes
 
 namespace {
@@ -124,6 +126,14 @@ void InstallFilter(const Napi::CallbackInfo& info) {
   }
 }
 
+// exitGroup(status): never returns — exit_group(2) at once: no atexit
+// handlers, no destructors, no flush. For a process pledged without the
+// calls a normal exit makes (pledge("")).
+void ExitGroup(const Napi::CallbackInfo& info) {
+  const int status = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
+  for (;;) syscall(SYS_exit_group, status);
+}
+
 // gettid(): number — kernel thread id of the calling thread (for tests).
 Napi::Value GetTid(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(syscall(SYS_gettid)));
@@ -135,9 +145,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getSeccompMode", Napi::Function::New(env, GetSeccompMode, "getSeccompMode"));
   exports.Set("installFilter", Napi::Function::New(env, InstallFilter, "installFilter"));
   exports.Set("gettid", Napi::Function::New(env, GetTid, "gettid"));
+  exports.Set("exitGroup", Napi::Function::New(env, ExitGroup, "exitGroup"));
   seccomp_scopes::InitLandlock(env, exports);
   seccomp_scopes::InitSupervise(env, exports);
   seccomp_scopes::InitReporter(env, exports);  // reporter.cc
+  seccomp_scopes::InitRingReplay(env, exports);  // ring-replay.cc
+  seccomp_scopes::InitProcessState(env, exports);  // process-state.cc
   return exports;
 }
 

@@ -499,6 +499,7 @@ interface ReporterAddon {
   formatViolation(tables: Uint8Array, violation: ViolationInput, format: 'text' | 'json'): string;
   installReporter(tables: Uint8Array, options: ReporterOptions & { readonly magic: number }): void;
   uninstallReporter(): void;
+  rollbackReporter(): void;
   reporterState(): ReporterState;
 }
 
@@ -594,4 +595,101 @@ export function uninstallReporter(): void {
 /** The reporter's state in this process. */
 export function reporterState(): ReporterState {
   return reporter().reporterState();
+}
+
+/**
+ * Undoes the last {@link installReporter}: the tables in force before it, or
+ * the SIGSYS action from before the first one. Only for a pledge() whose
+ * filter could not be installed.
+ */
+export function rollbackReporter(): void {
+  reporter().rollbackReporter();
+}
+
+// ---------------------------------------------------------------- io_uring replay (ring-replay.cc)
+
+/** A ring to adopt: its descriptor and the sizes /proc/self/fdinfo reports (SqMask + 1, CqMask + 1). */
+export interface RingToAdopt {
+  readonly fd: number;
+  readonly sqEntries: number;
+  readonly cqEntries: number;
+}
+
+/** What {@link ringState} tells. */
+export interface RingState {
+  /** Descriptors of the adopted rings. */
+  readonly rings: readonly number[];
+  /** io_uring_enter calls replayed, entries replayed, and calls refused (answered ENOSYS). */
+  readonly calls: number;
+  readonly entries: number;
+  readonly refused: number;
+}
+
+interface RingAddon {
+  ringAdopt(rings: readonly RingToAdopt[]): { fd: number; sqArray: boolean }[];
+  ringState(): RingState;
+  processLock(timeoutMs: number): void;
+  processUnlock(): void;
+  sharedGet(key: string): string | undefined;
+  sharedSet(key: string, value: string | undefined): void;
+  exitGroup(status: number): never;
+}
+
+const rings = (): RingAddon => binding() as unknown as RingAddon;
+
+/**
+ * Adopts io_uring instances that exist before a filter goes in, so that the
+ * SIGSYS handler can replay libuv's epoll_ctl batches on them once the filter
+ * traps `io_uring_enter` on their descriptors (ring-replay.cc has the
+ * design; docs/node-runtime.md the limits). Maps each ring's shared memory a
+ * second time and checks its layout against a probe ring of the same size.
+ * Adopting a ring twice is harmless. Call it before the filter; the handler
+ * must be installed ({@link installReporter}) before a filter traps.
+ * @returns per ring, whether an SQ array lies where the kernel would put one.
+ * @throws {NativeError} `ENOTSUP` with `fd` for a ring whose layout cannot be
+ *   replayed (128-byte entries, sizes that disagree); the errno of
+ *   io_uring_setup(2) or mmap(2). Nothing is adopted when it throws.
+ * Source: io_uring_setup(2), io_uring_enter(2), include/uapi/linux/io_uring.h.
+ */
+export function ringAdopt(list: readonly RingToAdopt[]): { fd: number; sqArray: boolean }[] {
+  return rings().ringAdopt(list);
+}
+
+/** The adopted rings and how many calls were replayed or refused. */
+export function ringState(): RingState {
+  return rings().ringState();
+}
+
+/**
+ * Takes the process-wide pledge/unveil lock (one holder among all threads
+ * and JS realms), waiting up to `timeoutMs` milliseconds. A lock whose
+ * holder thread has ended is taken over.
+ * @throws {NativeError} `EBUSY` after the timeout, `EDEADLK` when this thread holds it already.
+ */
+export function processLock(timeoutMs: number): void {
+  rings().processLock(timeoutMs);
+}
+
+/** Releases the lock taken by {@link processLock} on this thread. @throws {NativeError} `EPERM` if this thread does not hold it. */
+export function processUnlock(): void {
+  rings().processUnlock();
+}
+
+/** A process-wide string slot shared by every JS realm (undefined when unset). */
+export function sharedGet(key: string): string | undefined {
+  return rings().sharedGet(key);
+}
+
+/** Sets (or, with undefined, clears) a process-wide string slot. */
+export function sharedSet(key: string, value: string | undefined): void {
+  rings().sharedSet(key, value);
+}
+
+/**
+ * Ends the process at once with exit_group(2): no exit handlers, no
+ * destructors, nothing flushed. For a process pledged with promises that do
+ * not allow the calls a normal exit makes (`pledge("")`). Never returns.
+ */
+export function exitGroup(status: number): never {
+  return rings().exitGroup(status);
 }

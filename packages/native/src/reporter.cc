@@ -27,6 +27,8 @@
 #include <napi.h>
 
 #include "common.h"  // ThrowErrno, ThrowInvalid
+#include "raw-syscall.h"  // RawSyscall
+#include "ring-replay.h"  // ReplayRingEnter
 
 #include <signal.h>
 #include <sys/syscall.h>
@@ -48,6 +50,7 @@ namespace {
 
 using seccomp_scopes::ThrowErrno;
 using seccomp_scopes::ThrowInvalid;
+using seccomp_scopes::RawSyscall;
 
 // ------------------------------------------------------------------ tables
 
@@ -562,31 +565,6 @@ size_t FormatReport(const Tables& t, const Violation& v, bool json, const Penalt
   return out.len;
 }
 
-// ------------------------------------------------------------------ raw syscalls
-
-// The handler makes its few syscalls directly: no PLT, no errno.
-inline long RawSyscall(long nr, long a0 = 0, long a1 = 0, long a2 = 0, long a3 = 0) {
-#if defined(__x86_64__)
-  long ret;
-  register long r10 __asm__("r10") = a3;
-  __asm__ volatile("syscall"
-                   : "=a"(ret)
-                   : "a"(nr), "D"(a0), "S"(a1), "d"(a2), "r"(r10)
-                   : "rcx", "r11", "memory");
-  return ret;
-#elif defined(__aarch64__)
-  register long x8 __asm__("x8") = nr;
-  register long x0 __asm__("x0") = a0;
-  register long x1 __asm__("x1") = a1;
-  register long x2 __asm__("x2") = a2;
-  register long x3 __asm__("x3") = a3;
-  __asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
-  return x0;
-#else
-  return syscall(nr, a0, a1, a2, a3);
-#endif
-}
-
 #if defined(__x86_64__) || defined(__aarch64__)
 constexpr bool kHandlerSupported = true;
 #else
@@ -649,6 +627,12 @@ std::atomic<bool> g_dying{false};
 std::atomic<uint64_t> g_reported[64];  // one bit per syscall number below 4096 (errno mode)
 std::atomic<unsigned long> g_reports{0};
 bool g_installed = false;
+// What the last installReporter() replaced, for rollbackReporter().
+struct Rollback {
+  bool valid;
+  bool was_installed;
+  Reporter* reporter;
+} g_rollback = {false, false, nullptr};
 struct sigaction g_previous;
 KernelSigaction g_kernel_action;
 
@@ -702,6 +686,14 @@ void SigsysHandler(int sig, siginfo_t* info, void* context) {
       if (args[2] != 0) std::memcpy(reinterpret_cast<void*>(args[2]), &g_kernel_action, sizeof g_kernel_action);
       SetReturn(uc, 0);
     }
+    errno = saved_errno;
+    return;
+  }
+
+  // io_uring_enter on a ring adopted before the filter: replayed, never a violation.
+  long replayed = 0;
+  if (nr == SYS_io_uring_enter && seccomp_scopes::ReplayRingEnter(args, &replayed)) {
+    SetReturn(uc, replayed);
     errno = saved_errno;
     return;
   }
@@ -849,6 +841,7 @@ void InstallReporterJs(const Napi::CallbackInfo& info) {
   }
   // The strictest penalty wins, as across stacked filters: once kill, always kill.
   Reporter* previous = g_reporter.load(std::memory_order_acquire);
+  g_rollback = {true, g_installed, previous};
   if (previous && previous->kill) r->kill = true;
   if (!g_installed) {
     struct sigaction sa;
@@ -883,6 +876,21 @@ void UninstallReporterJs(const Napi::CallbackInfo& info) {
   g_reporter.store(nullptr, std::memory_order_release);
 }
 
+// rollbackReporter(): void — undoes the last installReporter() (the SIGSYS
+// action as it was before the first one, or the previous tables), for a
+// pledge() whose filter could not be installed.
+void RollbackReporterJs(const Napi::CallbackInfo& info) {
+  if (!g_rollback.valid) return;
+  g_rollback.valid = false;
+  if (!g_rollback.was_installed) {
+    if (g_installed && sigaction(SIGSYS, &g_previous, nullptr) != 0) ThrowErrno(info.Env(), errno, "sigaction(SIGSYS)");
+    g_installed = false;
+    g_reporter.store(nullptr, std::memory_order_release);
+  } else {
+    g_reporter.store(g_rollback.reporter, std::memory_order_release);
+  }
+}
+
 // reporterState(): { installed, penalty?, errno?, fd?, format?, quiet?, reports }
 Napi::Value ReporterStateJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -908,6 +916,7 @@ void InitReporter(Napi::Env env, Napi::Object exports) {
   exports.Set("formatViolation", Napi::Function::New(env, FormatViolationJs, "formatViolation"));
   exports.Set("installReporter", Napi::Function::New(env, InstallReporterJs, "installReporter"));
   exports.Set("uninstallReporter", Napi::Function::New(env, UninstallReporterJs, "uninstallReporter"));
+  exports.Set("rollbackReporter", Napi::Function::New(env, RollbackReporterJs, "rollbackReporter"));
   exports.Set("reporterState", Napi::Function::New(env, ReporterStateJs, "reporterState"));
 }
 

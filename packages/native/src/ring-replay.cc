@@ -1,0 +1,296 @@
+// io_uring rings that existed before pledge(), replayed in user space.
+//
+// libuv >= 1.49 (Node 22 and later) creates an io_uring instance without
+// SQPOLL in every event loop (the main loop, each Worker's, the platform's
+// delayed-task loop, the tracing agent's) and batches its epoll_ctl(2) calls
+// through it: it writes IORING_OP_EPOLL_CTL entries into the submission
+// queue, calls io_uring_enter(fd, n, n, IORING_ENTER_GETEVENTS) and aborts
+// the process if that call fails (src/unix/linux.c uv__epoll_ctl_flush).
+// Operations submitted through a ring run in the kernel without passing
+// seccomp, so a pledged process must never reach io_uring_enter; yet the
+// rings cannot be closed from here (each belongs to a loop on another thread).
+//
+// So pledge() adopts every ring it finds (ringAdopt): it maps the ring's
+// shared memory a second time, into memory only this file reads, and checks
+// its layout against what the kernel reports for a probe ring of the same
+// size. Its filter then traps io_uring_enter on exactly those descriptors
+// (SECCOMP_RET_TRAP: the kernel never runs the call) and the SIGSYS handler
+// calls ReplayRingEnter, which does in user space what the kernel would:
+// for each pending submission entry, if EVERY entry is a plain
+// IORING_OP_EPOLL_CTL, it makes the same epoll_ctl(2) call (an ordinary
+// syscall, judged by every installed filter like any other), writes one
+// completion with the result and the entry's user_data, and advances the
+// queue heads. Any other operation, flag or entry layout makes the whole call
+// fail with ENOSYS and consumes nothing: no operation submitted through a ring
+// after pledge() ever runs in the kernel. Sources: io_uring_enter(2),
+// io_uring_setup(2), include/uapi/linux/io_uring.h, io_uring/epoll.c.
+//
+// Limits (docs/node-runtime.md): rings with SQPOLL are refused before this
+// point (their kernel thread reads the queue without any syscall); rings with
+// 128-byte entries are refused here; a ring with 32-byte completions cannot
+// be told apart from its mapping and would get 16-byte completions (no Node
+// ring is one; only its own owner would be confused).
+
+#include <napi.h>
+
+#include "common.h"        // ThrowErrno, ThrowInvalid
+#include "raw-syscall.h"   // RawSyscall
+#include "ring-replay.h"
+
+#include <linux/io_uring.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+using seccomp_scopes::RawSyscall;
+using seccomp_scopes::ThrowErrno;
+using seccomp_scopes::ThrowInvalid;
+
+// Entries replayed per call at most: libuv's ring has 256 (uv__platform_loop_init).
+constexpr uint32_t kMaxBatch = 256;
+constexpr size_t kSqeBytes = sizeof(struct io_uring_sqe);  // 64 without IORING_SETUP_SQE128
+constexpr size_t kCqeBytes = sizeof(struct io_uring_cqe);  // 16 without IORING_SETUP_CQE32
+
+struct Ring {
+  int fd = -1;
+  uint32_t* sq_head = nullptr;
+  uint32_t* sq_tail = nullptr;
+  uint32_t sq_mask = 0;
+  uint32_t* sq_array = nullptr;  // where an SQ array would be, when it lies inside our mapping
+  uint32_t* cq_head = nullptr;
+  uint32_t* cq_tail = nullptr;
+  uint32_t cq_mask = 0;
+  uint32_t cq_entries = 0;
+  struct io_uring_cqe* cqes = nullptr;
+  const uint8_t* sqes = nullptr;
+};
+
+// The adopted rings, published whole; a set is never freed (a handler on
+// another thread may be reading it), a later adoption publishes a larger copy.
+struct RingSet {
+  std::vector<Ring> rings;
+};
+std::atomic<const RingSet*> g_rings{nullptr};
+std::atomic<unsigned long> g_calls{0};
+std::atomic<unsigned long> g_entries{0};
+std::atomic<unsigned long> g_refused{0};
+
+uint32_t LoadAcquire(const uint32_t* p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+void StoreRelease(uint32_t* p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+
+struct Entry {
+  int32_t epfd;
+  int32_t op;
+  int32_t fd;
+  uint64_t addr;
+  uint64_t user_data;
+};
+
+long Refuse() {
+  g_refused.fetch_add(1, std::memory_order_relaxed);
+  return -ENOSYS;
+}
+
+long Replay(const Ring& r, uint32_t to_submit, uint32_t min_complete, uint32_t flags) {
+  if ((flags & ~static_cast<uint32_t>(IORING_ENTER_GETEVENTS)) != 0 || min_complete > to_submit) return Refuse();
+  const uint32_t head = LoadAcquire(r.sq_head);
+  const uint32_t tail = LoadAcquire(r.sq_tail);
+  const uint32_t pending = tail - head;
+  const uint32_t n = to_submit < pending ? to_submit : pending;
+  if (n > kMaxBatch) return Refuse();
+  // Copy and check every entry first: all are replayed, or none.
+  Entry batch[kMaxBatch];
+  for (uint32_t i = 0; i < n; i++) {
+    const uint32_t slot = (head + i) & r.sq_mask;
+    if (r.sq_array != nullptr) {
+      // libuv fills an SQ array with the identity (or uses IORING_SETUP_NO_SQARRAY,
+      // where this memory stays zero); any other mapping is not replayed.
+      const uint32_t mapped = __atomic_load_n(&r.sq_array[slot], __ATOMIC_RELAXED);
+      if (mapped != slot && mapped != 0) return Refuse();
+    }
+    struct io_uring_sqe sqe;
+    std::memcpy(&sqe, r.sqes + static_cast<size_t>(slot) * kSqeBytes, sizeof sqe);
+    if (sqe.opcode != IORING_OP_EPOLL_CTL || sqe.flags != 0 || sqe.ioprio != 0 || sqe.buf_index != 0 ||
+        sqe.personality != 0 || sqe.splice_fd_in != 0) {
+      return Refuse();
+    }
+    batch[i] = Entry{sqe.fd, static_cast<int32_t>(sqe.len), static_cast<int32_t>(sqe.off), sqe.addr, sqe.user_data};
+  }
+  const uint32_t cq_head = LoadAcquire(r.cq_head);
+  const uint32_t cq_tail = LoadAcquire(r.cq_tail);
+  if (cq_tail - cq_head > r.cq_entries || r.cq_entries - (cq_tail - cq_head) < n) return -EBUSY;  // no room: the kernel says EBUSY too
+  for (uint32_t i = 0; i < n; i++) {
+    const Entry& e = batch[i];
+    const long res = RawSyscall(SYS_epoll_ctl, e.epfd, e.op, e.fd, static_cast<long>(e.addr));
+    struct io_uring_cqe* cqe = &r.cqes[(cq_tail + i) & r.cq_mask];
+    cqe->user_data = e.user_data;
+    cqe->res = static_cast<int32_t>(res);
+    cqe->flags = 0;
+  }
+  StoreRelease(r.cq_tail, cq_tail + n);
+  StoreRelease(r.sq_head, head + n);
+  g_calls.fetch_add(1, std::memory_order_relaxed);
+  g_entries.fetch_add(n, std::memory_order_relaxed);
+  return static_cast<long>(n);
+}
+
+// ------------------------------------------------------------------ adoption
+
+[[noreturn]] void ThrowUnsupported(Napi::Env env, int fd, const std::string& why) {
+  Napi::Error e = Napi::Error::New(env, "io_uring instance fd " + std::to_string(fd) + ": " + why);
+  e.Set("code", Napi::String::New(env, "ENOTSUP"));
+  e.Set("fd", Napi::Number::New(env, fd));
+  throw e;
+}
+
+size_t PageRound(size_t n) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return (n + page - 1) / page * page;
+}
+
+// Maps ring `fd` (sq_entries/cq_entries as /proc/self/fdinfo reports them)
+// and checks its layout. The offsets come from the kernel itself: a probe ring
+// of the same size, created and closed here.
+Ring Adopt(Napi::Env env, int fd, uint32_t sq_entries, uint32_t cq_entries) {
+  if (sq_entries == 0 || (sq_entries & (sq_entries - 1)) != 0 || cq_entries == 0 || (cq_entries & (cq_entries - 1)) != 0) {
+    ThrowInvalid<Napi::RangeError>(env, "ringAdopt: fd " + std::to_string(fd) + ": entries must be powers of two");
+  }
+  struct io_uring_params p;
+  std::memset(&p, 0, sizeof p);
+  p.flags = IORING_SETUP_CQSIZE;
+  p.cq_entries = cq_entries;
+  const long probe = syscall(SYS_io_uring_setup, sq_entries, &p);
+  if (probe < 0) ThrowErrno(env, errno, "io_uring_setup (probe ring for the layout)");
+  close(static_cast<int>(probe));
+  if (p.sq_entries != sq_entries || p.cq_entries != cq_entries || (p.features & IORING_FEAT_SINGLE_MMAP) == 0) {
+    ThrowUnsupported(env, fd, "the kernel sizes a ring of " + std::to_string(sq_entries) + "/" + std::to_string(cq_entries) +
+                                  " entries differently from this one, or maps it in two parts; it cannot be replayed");
+  }
+  // The rings region: the header, the completion array and (without
+  // IORING_SETUP_NO_SQARRAY) the SQ array after it. Map only what every
+  // layout has, so no access can fall past the region.
+  const size_t cq_end = p.cq_off.cqes + static_cast<size_t>(cq_entries) * kCqeBytes;
+  const size_t sq_len = PageRound(cq_end);
+  void* sq = mmap(nullptr, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
+  if (sq == MAP_FAILED) ThrowErrno(env, errno, "mmap(io_uring IORING_OFF_SQ_RING)");
+  // The kernel refuses to map fewer bytes than the entry array holds: a ring
+  // with 128-byte entries (IORING_SETUP_SQE128) fails here.
+  const size_t sqes_len = PageRound(static_cast<size_t>(sq_entries) * kSqeBytes);
+  void* sqes = mmap(nullptr, sqes_len, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
+  if (sqes == MAP_FAILED) {
+    const int err = errno;
+    munmap(sq, sq_len);
+    if (err == EINVAL) ThrowUnsupported(env, fd, "its submission entries are not 64 bytes (IORING_SETUP_SQE128); only rings laid out as libuv's can be replayed");
+    ThrowErrno(env, err, "mmap(io_uring IORING_OFF_SQES)");
+  }
+  auto* base = static_cast<uint8_t*>(sq);
+  auto word = [&](uint32_t off) { return reinterpret_cast<uint32_t*>(base + off); };
+  Ring r;
+  r.fd = fd;
+  r.sq_head = word(p.sq_off.head);
+  r.sq_tail = word(p.sq_off.tail);
+  r.sq_mask = *word(p.sq_off.ring_mask);
+  r.cq_head = word(p.cq_off.head);
+  r.cq_tail = word(p.cq_off.tail);
+  r.cq_mask = *word(p.cq_off.ring_mask);
+  r.cq_entries = *word(p.cq_off.ring_entries);
+  r.cqes = reinterpret_cast<struct io_uring_cqe*>(base + p.cq_off.cqes);
+  r.sqes = static_cast<const uint8_t*>(sqes);
+  if (r.sq_mask != sq_entries - 1 || *word(p.sq_off.ring_entries) != sq_entries || r.cq_mask != cq_entries - 1 || r.cq_entries != cq_entries) {
+    munmap(sq, sq_len);
+    munmap(sqes, sqes_len);
+    ThrowUnsupported(env, fd, "its shared memory does not hold the sizes /proc/self/fdinfo reports; it cannot be replayed");
+  }
+  if (p.sq_off.array + static_cast<size_t>(sq_entries) * 4 <= sq_len) r.sq_array = word(p.sq_off.array);
+  return r;
+}
+
+// ringAdopt([{ fd, sqEntries, cqEntries }]): [{ fd, sqArray }]
+Napi::Value RingAdoptJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) ThrowInvalid<Napi::TypeError>(env, "ringAdopt: expects an array of { fd, sqEntries, cqEntries }");
+  Napi::Array list = info[0].As<Napi::Array>();
+  const RingSet* current = g_rings.load(std::memory_order_acquire);
+  auto* next = new RingSet();
+  if (current) next->rings = current->rings;
+  Napi::Array out = Napi::Array::New(env);
+  try {
+    for (uint32_t i = 0; i < list.Length(); i++) {
+      Napi::Value v = list.Get(i);
+      if (!v.IsObject()) ThrowInvalid<Napi::TypeError>(env, "ringAdopt: each ring must be an object");
+      Napi::Object o = v.As<Napi::Object>();
+      auto num = [&](const char* key) {
+        Napi::Value x = o.Get(key);
+        if (!x.IsNumber()) ThrowInvalid<Napi::TypeError>(env, std::string("ringAdopt: ") + key + " must be a number");
+        const double d = x.As<Napi::Number>().DoubleValue();
+        if (!(d >= 0 && d <= 0x7fffffff) || d != static_cast<double>(static_cast<int64_t>(d))) {
+          ThrowInvalid<Napi::RangeError>(env, std::string("ringAdopt: ") + key + " must be a non-negative integer");
+        }
+        return static_cast<uint32_t>(d);
+      };
+      const int fd = static_cast<int>(num("fd"));
+      bool known = false;
+      for (const Ring& r : next->rings) known = known || r.fd == fd;
+      if (!known) next->rings.push_back(Adopt(env, fd, num("sqEntries"), num("cqEntries")));
+      Napi::Object d = Napi::Object::New(env);
+      d.Set("fd", Napi::Number::New(env, fd));
+      for (const Ring& r : next->rings) {
+        if (r.fd == fd) d.Set("sqArray", Napi::Boolean::New(env, r.sq_array != nullptr));
+      }
+      out.Set(i, d);
+    }
+  } catch (...) {
+    delete next;  // nothing published: the mappings made so far stay (harmless), the set does not change
+    throw;
+  }
+  g_rings.store(next, std::memory_order_release);
+  return out;
+}
+
+// ringState(): { rings: [fd...], calls, entries, refused }
+Napi::Value RingStateJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  Napi::Array fds = Napi::Array::New(env);
+  if (const RingSet* set = g_rings.load(std::memory_order_acquire)) {
+    for (uint32_t i = 0; i < set->rings.size(); i++) fds.Set(i, Napi::Number::New(env, set->rings[i].fd));
+  }
+  o.Set("rings", fds);
+  o.Set("calls", Napi::Number::New(env, static_cast<double>(g_calls.load())));
+  o.Set("entries", Napi::Number::New(env, static_cast<double>(g_entries.load())));
+  o.Set("refused", Napi::Number::New(env, static_cast<double>(g_refused.load())));
+  return o;
+}
+
+}  // namespace
+
+namespace seccomp_scopes {
+
+bool ReplayRingEnter(const uint64_t args[6], long* result) {
+  const RingSet* set = g_rings.load(std::memory_order_acquire);
+  if (set == nullptr) return false;
+  const int fd = static_cast<int32_t>(args[0]);
+  for (const Ring& r : set->rings) {
+    if (r.fd == fd) {
+      *result = Replay(r, static_cast<uint32_t>(args[1]), static_cast<uint32_t>(args[2]), static_cast<uint32_t>(args[3]));
+      return true;
+    }
+  }
+  return false;
+}
+
+void InitRingReplay(Napi::Env env, Napi::Object exports) {
+  exports.Set("ringAdopt", Napi::Function::New(env, RingAdoptJs, "ringAdopt"));
+  exports.Set("ringState", Napi::Function::New(env, RingStateJs, "ringState"));
+}
+
+}  // namespace seccomp_scopes
