@@ -31,7 +31,7 @@ import { PledgeError } from './errors.js';
 import { CATALOG, PROMISES, formatPromises } from './promises.js';
 import type { ValueExpr } from './rules.js';
 
-export { reporterRules, REPORT_EXIT_MAGIC } from './catalog/always.js';
+export { reporterRules, ringReplayRules, REPORT_EXIT_MAGIC } from './catalog/always.js';
 
 // ------------------------------------------------------------ constant families
 

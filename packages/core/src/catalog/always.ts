@@ -92,3 +92,32 @@ export function reporterRules(options: ReporterRulesOptions): Rule[] {
     allow('gettid', 'the report names the thread', source),
   ];
 }
+
+/** The io_uring_enter flag libuv's epoll batches use (include/uapi/linux/io_uring.h). */
+const IORING_ENTER_GETEVENTS = 1;
+
+/**
+ * Rules for io_uring instances that existed before the first filter (libuv
+ * >= 1.49 keeps one in every event loop and batches epoll_ctl through it):
+ * `io_uring_enter(fd, n, n, IORING_ENTER_GETEVENTS)` on exactly those
+ * descriptors is trapped, so the kernel never runs a submission, and the
+ * SIGSYS handler replays the queued epoll_ctl entries as ordinary syscalls
+ * that the filter judges (native ring-replay.cc). Any other io_uring_enter
+ * still gets the ENOSYS of {@link FALLBACK_RULES}. Placed before them.
+ * Source: io_uring_enter(2); libuv src/unix/linux.c uv__epoll_ctl_flush.
+ * @param ringFds the adopted rings' descriptors (empty: no rule).
+ */
+export function ringReplayRules(ringFds: readonly number[]): Rule[] {
+  if (ringFds.length === 0) return [];
+  for (const fd of ringFds) {
+    if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
+      throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `an io_uring descriptor must be a descriptor number, got ${fd}`);
+    }
+  }
+  return [{
+    syscall: 'io_uring_enter', action: { kind: 'trap' }, requires: [],
+    when: [arg.in(0, 32, 'fd', [...ringFds].sort((a, b) => a - b)), arg.in(3, 32, 'flags', [IORING_ENTER_GETEVENTS])],
+    why: "libuv's epoll_ctl batches on a ring that existed before pledge(): trapped, never run by the kernel; the SIGSYS handler replays them as epoll_ctl(2) calls the filter judges",
+    source: 'io_uring_enter(2); libuv src/unix/linux.c uv__epoll_ctl_flush; docs/node-runtime.md',
+  }];
+}

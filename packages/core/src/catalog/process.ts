@@ -37,6 +37,7 @@ export const PROCESS_RULES: readonly Rule[] = [
   // prot_exec
   allowWhen(['prot_exec'], 'mmap', [arg.bitsSet(2, 32, 'prot', 'PROT_EXEC')], 'executable memory (loading code, JITs)', `${OB} "prot_exec"`),
   allowWhen(['prot_exec'], 'mprotect', [arg.bitsSet(2, 32, 'prot', 'PROT_EXEC')], 'making memory executable', `${OB} "prot_exec"`),
+  allowWhen(['prot_exec'], 'pkey_mprotect', [arg.bitsSet(2, 32, 'prot', 'PROT_EXEC')], 'making memory executable, tagged with a protection key (pkeys(7))', `${OB} "prot_exec"`),
   // settime
   ...allowEach(['settime'], ['settimeofday', 'clock_settime', 'adjtimex', 'clock_adjtime'], 'setting the clocks (the kernel still requires CAP_SYS_TIME)', `${OB} "settime"`),
   // id

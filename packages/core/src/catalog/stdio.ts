@@ -44,6 +44,12 @@ export const STDIO_RULES: readonly Rule[] = [
     'memory without PROT_EXEC; executable memory needs prot_exec', OB),
   allowWhen(P, 'mprotect', [arg.bitsClear(2, 32, 'prot', 'PROT_EXEC')],
     'changing protection without PROT_EXEC; executable memory needs prot_exec', OB),
+  allowWhen(P, 'pkey_mprotect', [arg.bitsClear(2, 32, 'prot', 'PROT_EXEC')],
+    'mprotect() that also tags its own memory with a protection key (V8 does for WebAssembly code on CPUs with PKU); the same PROT_EXEC rule as mprotect',
+    'OpenBSD pledge(2) "stdio" (mprotect); pkeys(7)'),
+  ...allowEach(P, ['pkey_alloc', 'pkey_free'],
+    "allocating and freeing memory protection keys of the process itself (pkeys(7)); a key only narrows the caller's own access to its own memory",
+    'pkeys(7); OpenBSD pledge(2) "stdio" (memory management)'),
   // Time.
   ...allowEach(P, ['clock_gettime', 'clock_getres', 'gettimeofday', 'time', 'nanosleep', 'clock_nanosleep', 'getitimer', 'setitimer', 'alarm'],
     'clocks and sleeping (the vDSO answers most clock reads without a syscall)', OB),
