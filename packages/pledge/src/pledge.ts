@@ -9,12 +9,15 @@
  */
 import {
   PledgeError, REPORT_EXIT_MAGIC, buildReportTables, checkExecPromises, compilePromises, constantOf, formatPromises, parsePromises,
-  penaltyAction, reporterRules, resolvePenalty, verify,
+  penaltyAction, reporterRules, resolvePenalty, ringReplayRules, verify,
   type ArchDescriptor, type CompiledFilter, type ConstantName, type Penalty,
 } from '@seccomp-scopes/core';
 import fs from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import * as native from '@seccomp-scopes/native';
 import { archFor } from './arch.js';
+import { planRings, scanOrCaptured } from './io-uring.js';
+import { withProcessLock } from './process-state.js';
 import { nodeRuntimeRules } from './node-runtime.js';
 import { prepareRuntime } from './runtime-prep.js';
 import { lockUnveilForPledge } from './unveil.js'; // [unveil] OpenBSD: pledge without "unveil" locks unveil()
@@ -43,6 +46,14 @@ export interface CompilePledgeOptions {
   readonly reportFd?: number;
   /** Include the reporter's rules even when `quiet` (a handler installed by an earlier pledge() must keep working). */
   readonly reporterRules?: boolean;
+  /**
+   * Descriptors of io_uring instances adopted before the first filter: their
+   * `io_uring_enter` is trapped and replayed by the SIGSYS handler
+   * (core ringReplayRules). Default none.
+   */
+  readonly ringFds?: readonly number[];
+  /** eventfd descriptors of the event loops, for the runtime allowance (node-runtime.ts). Default none. */
+  readonly eventFds?: readonly number[];
 }
 
 /** Options of {@link pledge}: what happens to a call outside the promises. */
@@ -100,40 +111,71 @@ export function compilePledge(promises: string, options: CompilePledgeOptions = 
   const withReporter = trap || options.reporterRules === true;
   return compilePromises(set, {
     arch,
-    prefix: withReporter ? reporterRules({ reportFd: checkReportFd(options.reportFd ?? 2) }) : [],
-    extra: nodeRuntimeRules({ jit: options.jit ?? !isJitless() }),
+    prefix: [
+      ...(withReporter ? reporterRules({ reportFd: checkReportFd(options.reportFd ?? 2) }) : []),
+      ...ringReplayRules(options.ringFds ?? []),
+    ],
+    extra: nodeRuntimeRules({ jit: options.jit ?? !isJitless(), ...(options.eventFds ? { eventFds: options.eventFds } : {}) }),
     penalty: trap ? { kind: 'trap' } : penaltyAction(penalty),
     runtime: { pid: options.pid ?? process.pid, uid: options.uid ?? process.getuid?.() ?? -1, gid: options.gid ?? process.getgid?.() ?? -1 },
   });
 }
 
-/** What this module has pledged so far. */
-const state: {
-  promises?: ReadonlySet<string>;
-  execpromises?: ReadonlySet<string>;
+/**
+ * What pledge() has done in this process, kept by the native addon so that
+ * every JavaScript realm (the main thread, each Worker) sees the same state:
+ * a pledge in one realm binds the others, and their later calls must narrow
+ * from it.
+ */
+interface PledgeState {
+  promises?: string[];
+  execpromises?: string[];
   filters: number;
   /** The penalty in force (the strictest asked). */
   penalty?: Penalty;
   /** Whether the last filter traps (reports) rather than answering itself. */
   trap?: boolean;
-  /** The SIGSYS reporter is installed (from then on every filter carries its rules). */
+  /** The SIGSYS handler is installed (from then on every filter carries its rules). */
   handler?: boolean;
   reportFd?: number;
   format?: 'text' | 'json';
   quiet?: boolean;
-  /** What was last handed to the reporter, to restore it if a filter cannot be installed. */
-  reporter?: { tables: Uint8Array; options: native.ReporterOptions & { readonly magic: number } };
   comm?: string;
-} = { filters: 0 };
-
-/** The promises in force from this module's pledge() calls, or undefined before the first. */
-export function currentPromises(): string | undefined {
-  return state.promises ? formatPromises(state.promises) : undefined;
+  /** io_uring descriptors adopted by the first pledge() (their io_uring_enter is replayed). */
+  rings?: number[];
+  /** eventfd descriptors the first pledge() found (the runtime allowance lets libuv wake its loops through them). */
+  eventFds?: number[];
 }
 
-/** The execpromises recorded by pledge(), or undefined when none were given. */
+const STATE_KEY = 'pledge.state';
+
+function readState(): PledgeState {
+  if (process.platform !== 'linux') return { filters: 0 };
+  let text: string | undefined;
+  try {
+    text = native.sharedGet(STATE_KEY);
+  } catch {
+    return { filters: 0 }; // no addon: nothing was ever pledged
+  }
+  return text === undefined ? { filters: 0 } : JSON.parse(text) as PledgeState;
+}
+
+function writeState(state: PledgeState): void {
+  native.sharedSet(STATE_KEY, JSON.stringify(state));
+}
+
+const asSet = (list: readonly string[] | undefined): ReadonlySet<string> | undefined => list ? new Set(list) : undefined;
+
+/** The promises in force from pledge() calls in any realm of this process, or undefined before the first. */
+export function currentPromises(): string | undefined {
+  const state = readState();
+  return state.promises ? formatPromises(new Set(state.promises)) : undefined;
+}
+
+/** The execpromises recorded by pledge() in any realm, or undefined when none were given. */
 export function currentExecPromises(): string | undefined {
-  return state.execpromises ? formatPromises(state.execpromises) : undefined;
+  const state = readState();
+  return state.execpromises ? formatPromises(new Set(state.execpromises)) : undefined;
 }
 
 /** What {@link pledge} reports: whether pledging works here, and what is in force. */
@@ -161,9 +203,29 @@ export interface PledgeStatus {
 
 let availableHere: { available: boolean; reason?: string; arch?: string } | undefined;
 
-/** Checks once, without changing anything, whether this process can pledge (before a filter hides /proc/sys). */
+/**
+ * Checks once per process, without changing anything, whether this process
+ * can pledge (before a filter hides /proc/sys); the answer is kept where
+ * every realm sees it.
+ */
 function availability(): { available: boolean; reason?: string; arch?: string } {
-  availableHere ??= checkAvailability();
+  if (availableHere) return availableHere;
+  let kept: string | undefined;
+  try {
+    kept = process.platform === 'linux' ? native.sharedGet('pledge.available') : undefined;
+  } catch {
+    kept = undefined;
+  }
+  if (kept !== undefined) {
+    availableHere = JSON.parse(kept) as { available: boolean; reason?: string; arch?: string };
+    return availableHere;
+  }
+  availableHere = checkAvailability();
+  try {
+    native.sharedSet('pledge.available', JSON.stringify(availableHere));
+  } catch {
+    // no addon: every realm finds that out alike
+  }
   return availableHere;
 }
 
@@ -194,11 +256,12 @@ function checkAvailability(): { available: boolean; reason?: string; arch?: stri
 
 function status(): PledgeStatus {
   const a = availability();
+  const state = readState();
   return {
     ...a,
     filters: state.filters,
-    ...(state.promises ? { promises: formatPromises(state.promises) } : {}),
-    ...(state.execpromises ? { execpromises: formatPromises(state.execpromises) } : {}),
+    ...(state.promises ? { promises: formatPromises(new Set(state.promises)) } : {}),
+    ...(state.execpromises ? { execpromises: formatPromises(new Set(state.execpromises)) } : {}),
     ...(state.penalty ? { penalty: state.penalty.kind, ...(state.penalty.errno ? { errno: state.penalty.errno } : {}) } : {}),
     ...(state.promises ? { report: state.handler && !state.quiet ? state.format ?? 'text' : 'off' } : {}),
     ...(state.handler && !state.quiet ? { reportFd: state.reportFd } : {}),
@@ -206,46 +269,64 @@ function status(): PledgeStatus {
 }
 
 /** The process name reports show: `/proc/self/comm`, read before the first filter. */
-function processName(): string {
-  if (state.comm === undefined) {
-    try {
-      state.comm = fs.readFileSync('/proc/self/comm', 'utf8').replace(/\n$/, '');
-    } catch {
-      state.comm = process.title || 'node';
-    }
+function processName(state: PledgeState): string {
+  if (state.comm !== undefined) return state.comm;
+  try {
+    return fs.readFileSync('/proc/self/comm', 'utf8').replace(/\n$/, '');
+  } catch {
+    return process.title || 'node';
   }
-  return state.comm;
 }
 
 const subset = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => [...a].every((p) => b.has(p));
 
 
 /**
- * Refuses to pledge when this process has io_uring instances (libuv uses
- * them when UV_USE_IO_URING=1): operations submitted through a ring run in
- * the kernel without passing the seccomp filter, so the promises would not
- * hold. Source: io_uring(7); measured in docs/node-runtime.md.
- * @throws PledgeError `ENOTSUP`.
+ * Finds the io_uring instances of the process before its first filter
+ * (io-uring.ts) and adopts those the SIGSYS handler can replay (native
+ * ringAdopt); a ring with a submission-polling kernel thread refuses the
+ * pledge. Source: io_uring(7); docs/node-runtime.md "io_uring".
+ * @returns the adopted descriptors, and the eventfds seen (runtime allowance).
+ * @throws PledgeError `ENOTSUP` (`UNSUPPORTED_RUNTIME`) naming the ring.
  */
-function refuseIoUring(): void {
-  // A ring lives as long as a descriptor or a mapping of it does: look at both.
-  const where: string[] = [];
-  try {
-    for (const fd of fs.readdirSync('/proc/self/fd')) {
-      try {
-        if (fs.readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:[io_uring]') where.push(`fd ${fd}`);
-      } catch {
-        // closed meanwhile
-      }
+function adoptRings(): { rings: number[]; eventFds: number[] } {
+  const scan = scanOrCaptured();
+  const plan = planRings(scan);
+  if (!plan.ok) throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME', plan.message, plan.details);
+  if (plan.adopt.length > 0) {
+    try {
+      native.ringAdopt(plan.adopt.map((r) => ({ fd: r.fd, sqEntries: r.sqEntries, cqEntries: r.cqEntries })));
+    } catch (e) {
+      const err = e as native.NativeError & { fd?: number };
+      throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
+        `this process has an io_uring instance pledge() cannot keep working safely: ${err.message}; close it before pledge()`,
+        { fd: err.fd, syscall: err.syscall, nativeCode: err.code });
     }
-    if (/anon_inode:\[io_uring\]/.test(fs.readFileSync('/proc/self/maps', 'utf8'))) where.push('a mapping');
-  } catch {
-    return; // without /proc there is nothing to inspect; the filter answers io_uring_* with ENOSYS anyway
   }
-  if (where.length > 0) {
-    throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
-      `this process has an io_uring instance (${where.join(', ')}; libuv creates them when UV_USE_IO_URING=1), and operations submitted through it bypass seccomp; run without UV_USE_IO_URING=1`, { where });
-  }
+  return { rings: plan.adopt.map((r) => r.fd), eventFds: [...scan.eventFds] };
+}
+
+/**
+ * With promises that do not allow what Node's own exit does (closing
+ * descriptors, stopping threads: `pledge("")`), the process ends with
+ * exit_group(2) right after its 'exit' listeners, keeping its status, as
+ * OpenBSD's "" allows `_exit`. Registered once per realm; only the main
+ * thread's 'exit' ends the process.
+ */
+let exitHookInstalled = false;
+function installDirectExit(): void {
+  if (exitHookInstalled || !isMainThread) return;
+  exitHookInstalled = true;
+  const hook = (code: number): void => {
+    const promises = readState().promises;
+    if (promises === undefined || promises.includes('stdio')) return;
+    // Listeners added after this one would never run once the process is gone: run them first.
+    const listeners = process.listeners('exit');
+    for (const listener of listeners.slice(listeners.indexOf(hook) + 1)) (listener as (c: number) => void).call(process, code);
+    const status = typeof process.exitCode === 'number' ? process.exitCode : Number(process.exitCode ?? code) || code;
+    native.exitGroup(status);
+  };
+  process.on('exit', hook);
 }
 
 /**
@@ -331,7 +412,13 @@ export function pledge(promises?: string | null, execpromises?: string | null, o
     throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `options must be an object, got ${options === null ? 'null' : typeof options}`);
   }
   availability();
-  const current = state.promises;
+  // One pledge() at a time in the whole process, each planned from the state every realm shares.
+  return withProcessLock('pledge', () => pledgeLocked(promises, execpromises, options));
+}
+
+function pledgeLocked(promises: string | null | undefined, execpromises: string | null | undefined, options: PledgeOptions): PledgeStatus {
+  const state = readState();
+  const current = asSet(state.promises);
   let next = promises == null ? current : parsePromises(promises);
   if (next === undefined) {
     throw new PledgeError('EINVAL', 'BAD_ARGUMENT', 'execpromises alone cannot be set before any promises: Linux needs them to be a subset of the promises');
@@ -343,12 +430,13 @@ export function pledge(promises?: string | null, execpromises?: string | null, o
       else throw new PledgeError('EPERM', 'PRIVILEGE_INCREASE', `pledge(${JSON.stringify(promises)}) asks for ${added.join(' ')}, which the promises in force (${JSON.stringify(formatPromises(current))}) do not include; promises can only be kept or dropped`, { added });
     }
   }
-  let nextExec = state.execpromises;
+  const currentExec = asSet(state.execpromises);
+  let nextExec = currentExec;
   if (execpromises != null) {
     const e = parsePromises(execpromises);
-    if (state.execpromises && !subset(e, state.execpromises)) {
-      const added = [...e].filter((p) => !state.execpromises!.has(p));
-      throw new PledgeError('EPERM', 'PRIVILEGE_INCREASE', `execpromises ${JSON.stringify(execpromises)} ask for ${added.join(' ')} beyond those in force (${JSON.stringify(formatPromises(state.execpromises))})`, { added });
+    if (currentExec && !subset(e, currentExec)) {
+      const added = [...e].filter((p) => !currentExec.has(p));
+      throw new PledgeError('EPERM', 'PRIVILEGE_INCREASE', `execpromises ${JSON.stringify(execpromises)} ask for ${added.join(' ')} beyond those in force (${JSON.stringify(formatPromises(currentExec))})`, { added });
     }
     nextExec = e;
   }
@@ -367,14 +455,18 @@ export function pledge(promises?: string | null, execpromises?: string | null, o
   if (state.handler && reportFd !== state.reportFd) {
     throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `reportFd is ${state.reportFd}, set by the first pledge() that reported; the filters in force allow the handler no other descriptor`, { reportFd });
   }
-  // The handler is installed by the first pledge() that reports, if the
-  // filters in force let it (rt_sigaction and write: stdio); from then on it
-  // stays, and every filter carries its rules.
-  const handler = state.handler === true || (!quiet && (current === undefined || current.has('stdio')));
+  // io_uring instances are found and adopted by the first filter (after it none can be created).
+  const first = state.filters === 0;
+  const found = first ? adoptRings() : { rings: state.rings ?? [], eventFds: state.eventFds ?? [] };
+  const rings = found.rings;
+  // The handler is installed by the first pledge() that reports or has rings
+  // to replay, if the filters in force let it (rt_sigaction and write:
+  // stdio); from then on it stays, and every filter carries its rules.
+  const handler = state.handler === true || (first && rings.length > 0) || (!quiet && (current === undefined || current.has('stdio')));
   const trap = handler && !quiet;
   const unchanged = current !== undefined && current.size === next.size && subset(next, current) &&
     samePenalty(state.penalty, penalty) && state.trap === trap;
-  const comm = processName();
+  const comm = processName(state);
   const reporterUpdate = handler
     ? {
         tables: buildReportTables(arch, {
@@ -388,19 +480,20 @@ export function pledge(promises?: string | null, execpromises?: string | null, o
       }
     : undefined;
   if (unchanged && reporterUpdate) native.installReporter(reporterUpdate.tables, reporterUpdate.options); // format or quiet changed
+  let filters = state.filters;
   if (!unchanged) {
     const filter = compilePledge(formatPromises(next), {
-      penalty: penalty.kind, ...(penalty.errno ? { errno: penalty.errno } : {}), quiet: !trap, reportFd, reporterRules: handler,
+      penalty: penalty.kind, ...(penalty.errno ? { errno: penalty.errno } : {}), quiet: !trap, reportFd, reporterRules: handler, ringFds: rings, eventFds: found.eventFds,
     });
     const problems = verify(filter.program);
     if (problems.length > 0) {
       throw new PledgeError('EINVAL', 'BAD_PROGRAM', `internal error: the compiled filter would be refused by the kernel: ${problems.join('; ')}`);
     }
-    refuseIoUring();
     refuseReadImpliesExec(arch);
     // [unveil] A pledge without "unveil" locks unveil() (OpenBSD pledge(2)): enforce the paths unveiled so far now; throws before any filter exists.
     const unveilLocked = !next.has('unveil') && lockUnveilForPledge(formatPromises(next));
     prepareRuntime();
+    if (!next.has('stdio')) installDirectExit();
     // The handler before the filter that traps into it.
     if (reporterUpdate) native.installReporter(reporterUpdate.tables, reporterUpdate.options);
     try {
@@ -408,8 +501,7 @@ export function pledge(promises?: string | null, execpromises?: string | null, o
       native.installFilter(filter.bytes, constantOf(arch, 'SECCOMP_FILTER_FLAG_TSYNC'));
     } catch (e) {
       // Nothing was installed: put the reporter back as it was.
-      if (reporterUpdate && !state.handler) native.uninstallReporter();
-      else if (reporterUpdate && state.reporter) native.installReporter(state.reporter.tables, state.reporter.options);
+      if (reporterUpdate) native.rollbackReporter();
       const err = e as native.NativeError;
       // TSYNC_FAILED is not an errno: a thread's filter chain diverged (it installed a filter of its own), which EBUSY names best.
       const code = err.code === 'TSYNC_FAILED' ? 'EBUSY' : err.code ?? 'EIO';
@@ -417,18 +509,19 @@ export function pledge(promises?: string | null, execpromises?: string | null, o
       throw new PledgeError(code, 'KERNEL', `pledge(${JSON.stringify(promises)}): ${err.message}; no filter was installed.${locked}`,
         { syscall: err.syscall, errno: err.errno, tid: err.tid, nativeCode: err.code, unveilLocked });
     }
-    state.filters++;
-    state.penalty = penalty;
-    state.trap = trap;
+    filters++;
   }
-  if (reporterUpdate) {
-    state.handler = true;
-    state.reporter = reporterUpdate;
-    state.reportFd = reportFd;
-    state.format = format;
-    state.quiet = quiet;
-  }
-  state.promises = next;
-  if (nextExec) state.execpromises = nextExec;
+  const nextState: PledgeState = {
+    ...state,
+    promises: [...next],
+    ...(nextExec ? { execpromises: [...nextExec] } : {}),
+    filters,
+    comm,
+    ...(unchanged ? {} : { penalty, trap }),
+    ...(rings.length > 0 ? { rings } : {}),
+    eventFds: found.eventFds,
+    ...(reporterUpdate ? { handler: true, reportFd, format, quiet } : {}),
+  };
+  writeState(nextState);
   return status();
 }

@@ -32,6 +32,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as native from '@seccomp-scopes/native';
 import { currentPromises } from './pledge.js';
+import { withProcessLock } from './process-state.js';
+import { captureScanForPledge } from './io-uring.js';
 
 /** Options of the locking call, `unveil(options)`. Both default to false: strict. */
 export interface UnveilOptions {
@@ -137,8 +139,36 @@ interface PendingRule {
   readonly permissions: string;
 }
 
-/** Rules recorded by unveil(path, permissions) in this JS realm, by resolved path. */
-const pending = new Map<string, PendingRule>();
+/**
+ * Rules recorded by unveil(path, permissions) and not yet locked, by
+ * resolved path: process-wide (kept by the native addon), so a rule
+ * recorded in one JS realm is locked by a pledge() or unveil() in any other.
+ * Their O_PATH descriptors are the process'.
+ */
+const pending = {
+  KEY: 'unveil.pending',
+  read(): Map<string, PendingRule> {
+    let text: string | undefined;
+    try {
+      text = process.platform === 'linux' ? native.sharedGet(this.KEY) : undefined;
+    } catch {
+      text = undefined;
+    }
+    return new Map(text === undefined ? [] : (JSON.parse(text) as PendingRule[]).map((r) => [r.resolved, r]));
+  },
+  write(rules: Map<string, PendingRule>): void {
+    native.sharedSet(this.KEY, rules.size === 0 ? undefined : JSON.stringify([...rules.values()]));
+  },
+  get size(): number { return this.read().size; },
+  values(): PendingRule[] { return [...this.read().values()]; },
+  get(resolved: string): PendingRule | undefined { return this.read().get(resolved); },
+  set(resolved: string, rule: PendingRule): void {
+    const rules = this.read();
+    rules.set(resolved, rule);
+    this.write(rules);
+  },
+  clear(): void { this.write(new Map()); },
+};
 
 /** How long each round of the per-thread enforcement waits for the threads' answers. */
 const THREAD_TIMEOUT_MS = 2000;
@@ -170,8 +200,8 @@ function refuseIfLocked(what: string): void {
   }
   const promises = currentPromises();
   if (promises !== undefined && !promises.split(' ').includes('unveil')) {
-    // pledge() locks this realm's rules (lockUnveilForPledge); rules left
-    // here were recorded after a pledge from another realm, or its lock failed.
+    // pledge() locks the pending rules (lockUnveilForPledge); rules left
+    // were recorded after it, or its lock failed.
     const lost = pending.size > 0 ? `; the ${pending.size} path(s) unveiled before were never enforced: lock with unveil() before pledge()` : '';
     throw new PledgeError('EPERM', 'UNVEIL_LOCKED',
       `${what}: the process pledged ${JSON.stringify(promises)}, without "unveil", which locks unveil()${lost}`, { promises });
@@ -357,6 +387,8 @@ function lock(options: UnveilOptions): UnveilStatus {
     }
 
     prepareRuntime();
+    // The first pledge() must see every io_uring instance, and /proc is about to be hidden.
+    if (currentPromises() === undefined) captureScanForPledge();
     let rulesetFd: number;
     try {
       rulesetFd = native.landlockCreateRuleset(plan.handled);
@@ -472,17 +504,17 @@ export function unveil(options?: UnveilOptions): UnveilStatus;
 export function unveil(path: null | undefined, permissions: null | undefined, options?: UnveilOptions): UnveilStatus;
 export function unveil(first?: string | URL | UnveilOptions | null, permissions?: string | null, options?: UnveilOptions): void | UnveilStatus {
   if (typeof first === 'string' || first instanceof URL) {
-    addRule(first, permissions);
+    withProcessLock('unveil', () => addRule(first, permissions));
     return;
   }
   if (first === undefined || first === null) {
     if (permissions !== undefined && permissions !== null) {
       throw new PledgeError('EINVAL', 'BAD_ARGUMENT', 'unveil(path, permissions): path is missing (pass both, or neither to lock)', {});
     }
-    return lock(options ?? {});
+    return withProcessLock('unveil', () => lock(options ?? {}));
   }
   if (typeof first === 'object' && permissions === undefined && options === undefined) {
-    return lock(first);
+    return withProcessLock('unveil', () => lock(first));
   }
   throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `unveil: expected (path, permissions), () or (options), got (${typeof first}, ${typeof permissions})`, {});
 }
@@ -491,7 +523,7 @@ export function unveil(first?: string | URL | UnveilOptions | null, permissions?
  * What unveil() enforces now: whether it is locked, the kernel's Landlock
  * ABI, the rights handled and dropped, the rules, and how many threads the
  * domain reached (with the ones it did not, and why). Before the lock,
- * `rules` are the paths recorded so far in this JS realm and `threads` is
+ * `rules` are the paths recorded so far (in any JS realm) and `threads` is
  * null. Does not change anything.
  */
 export function unveilStatus(): UnveilStatus {
@@ -513,15 +545,14 @@ export function unveilStatus(): UnveilStatus {
 /**
  * OpenBSD pledge(2): a pledge without the `unveil` promise locks unveil().
  * pledge() calls this before it installs a filter whose promises lack
- * `unveil`: if paths were unveiled in this JS realm and unveil() is not
+ * `unveil`: if paths were unveiled (in any JS realm) and unveil() is not
  * locked yet, it locks them now, strictly (as `unveil()` would), so that
  * they are enforced instead of silently dropped. It throws if that lock
  * fails, and pledge() then installs nothing.
  *
- * Nothing to lock (no path unveiled here): does nothing; unveil() is
- * refused from then on by the promise check alone. Paths unveiled here
- * while another realm (a Worker) locked unveil() cannot join that lock:
- * they are dropped with an `UnveilWarning`.
+ * Nothing to lock (no path unveiled): does nothing; unveil() is refused
+ * from then on by the promise check alone. The caller holds the process
+ * lock (process-state.ts).
  *
  * @param promises the promises being pledged, for the message.
  * @returns true when this call locked (and so enforced) unveiled paths.

@@ -1,0 +1,196 @@
+/**
+ * Finding every io_uring instance of the process before pledge() installs
+ * its first filter, and deciding which can be kept.
+ *
+ * Operations submitted through a ring run in the kernel without passing
+ * seccomp (io_uring(7)). After the first filter no ring can be created
+ * (`io_uring_setup` answers ENOSYS) and none can be entered except libuv's
+ * epoll_ctl batches, which the SIGSYS handler replays as ordinary syscalls
+ * (native ring-replay.cc). What is left to decide here, from /proc:
+ *
+ * - a ring without SQPOLL (libuv's: `SqThread: -1` in /proc/self/fdinfo)
+ *   does nothing unless `io_uring_enter` is called on it: adopted;
+ * - a ring with SQPOLL has a kernel thread that runs whatever is written into
+ *   its queue, with no syscall at all: refused, also when it has no
+ *   descriptor and no mapping left (its thread `iou-sqp-<pid>` still shows
+ *   in /proc/self/task).
+ *
+ * The parsing is pure (tested without a kernel); {@link scanIoUring} reads /proc.
+ */
+import { PledgeError } from '@seccomp-scopes/core';
+import fs from 'node:fs';
+import * as native from '@seccomp-scopes/native';
+
+/** One io_uring descriptor as /proc/self/fd and /proc/self/fdinfo show it. */
+export interface RingInfo {
+  readonly fd: number;
+  /** SqMask + 1 and CqMask + 1. */
+  readonly sqEntries: number;
+  readonly cqEntries: number;
+  /** The SQPOLL kernel thread's pid, or -1 (none). */
+  readonly sqThread: number;
+  /** The ring's inode (`ino:`), to recognise the descriptor later with fstat. */
+  readonly ino?: number;
+}
+
+/** What {@link scanIoUring} found. */
+export interface IoUringScan {
+  readonly rings: readonly RingInfo[];
+  /** Threads named `iou-sqp-*` (a ring's submission-polling kernel thread). */
+  readonly sqpollThreads: readonly { readonly tid: number; readonly name: string }[];
+  /**
+   * eventfd descriptors seen on the way (each libuv loop wakes itself
+   * through one: uv_async_send writes 8 bytes); the Node runtime allowance
+   * lets them be written under promise sets without stdio.
+   */
+  readonly eventFds: readonly number[];
+}
+
+/**
+ * Parses /proc/self/fdinfo/N of an io_uring descriptor (Linux >= 5.x prints
+ * `SqMask:`, `CqMask:` and `SqThread:`).
+ * @returns undefined when a field is missing or malformed.
+ */
+export function parseRingFdinfo(fd: number, text: string): RingInfo | undefined {
+  const field = (name: string): string | undefined => new RegExp(`^${name}:\\s*(\\S+)`, 'm').exec(text)?.[1];
+  const sqMask = field('SqMask');
+  const cqMask = field('CqMask');
+  const sqThread = field('SqThread');
+  const ino = field('ino');
+  if (sqMask === undefined || cqMask === undefined || sqThread === undefined) return undefined;
+  const sq = Number(sqMask);
+  const cq = Number(cqMask);
+  const thread = Number(sqThread);
+  if (!Number.isInteger(sq) || !Number.isInteger(cq) || !Number.isInteger(thread) || sq < 0 || cq < 0) return undefined;
+  return { fd, sqEntries: sq + 1, cqEntries: cq + 1, sqThread: thread, ...(ino !== undefined && /^\d+$/.test(ino) ? { ino: Number(ino) } : {}) };
+}
+
+/** The verdict on a scan: the rings to adopt, or why pledge() must refuse. */
+export type RingPlan =
+  | { readonly ok: true; readonly adopt: readonly RingInfo[] }
+  | { readonly ok: false; readonly message: string; readonly details: Record<string, unknown> };
+
+/**
+ * Decides from a scan: rings without SQPOLL are adopted; any ring with a
+ * submission-polling thread, or such a thread without a ring descriptor,
+ * refuses the pledge. Pure.
+ */
+export function planRings(scan: IoUringScan): RingPlan {
+  const polled = scan.rings.filter((r) => r.sqThread !== -1);
+  if (polled.length > 0) {
+    return {
+      ok: false,
+      message: `this process has an io_uring instance with a kernel submission thread (SQPOLL: ${polled.map((r) => `fd ${r.fd}, thread ${r.sqThread}`).join('; ')}): it runs whatever is written into its queue without any syscall, so no filter can judge it; close and unmap it before pledge()`,
+      details: { sqpoll: polled.map((r) => ({ fd: r.fd, thread: r.sqThread })) },
+    };
+  }
+  if (scan.sqpollThreads.length > 0) {
+    const t = scan.sqpollThreads.map((s) => `${s.name} (tid ${s.tid})`).join(', ');
+    return {
+      ok: false,
+      message: `this process has an io_uring submission thread ${t} whose ring has no descriptor here (registered and closed, IORING_SETUP_NO_MMAP?): it runs operations written into memory without any syscall, so no filter can judge them; pledge() refuses`,
+      details: { sqpollThreads: scan.sqpollThreads },
+    };
+  }
+  return { ok: true, adopt: scan.rings };
+}
+
+const CAPTURE_KEY = 'pledge.procScan';
+
+/**
+ * Scans now and keeps the result for the first pledge(), when /proc is about
+ * to become unreadable: unveil()'s Landlock lock hides /proc unless it is
+ * unveiled. Does nothing once a filter is in force (no ring can be made
+ * after it) or when /proc cannot be read.
+ */
+export function captureScanForPledge(): void {
+  try {
+    native.sharedSet(CAPTURE_KEY, JSON.stringify(scanIoUring()));
+  } catch {
+    // pledge() will say why it cannot scan
+  }
+}
+
+/**
+ * {@link scanIoUring}, or, when /proc cannot be read any more, the scan
+ * unveil() kept before its lock, each ring checked to be the same file
+ * (fstat's inode). Rings created between that lock and this call cannot be
+ * seen (docs/node-runtime.md); their io_uring_enter answers ENOSYS.
+ * @throws PledgeError as {@link scanIoUring}, and `ENOTSUP` when a kept ring
+ *   descriptor now names another file.
+ */
+export function scanOrCaptured(): IoUringScan {
+  try {
+    return scanIoUring();
+  } catch (e) {
+    const kept = native.sharedGet(CAPTURE_KEY);
+    if (kept === undefined) throw e;
+    const scan = JSON.parse(kept) as IoUringScan;
+    for (const ring of scan.rings) {
+      let ino: number | undefined;
+      try {
+        ino = fs.fstatSync(ring.fd).ino;
+      } catch {
+        ino = undefined;
+      }
+      if (ino === undefined || ring.ino === undefined || ino !== ring.ino) {
+        throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
+          `io_uring instance fd ${ring.fd}, seen before unveil() locked, is no longer the same file, and /proc/self cannot be read to look again; pledge() before unveil() locks, or unveil /proc/self`, { fd: ring.fd });
+      }
+    }
+    return scan;
+  }
+}
+
+/**
+ * Reads /proc/self/fd, /proc/self/fdinfo and /proc/self/task.
+ * @throws PledgeError `ENOTSUP` (reason `UNSUPPORTED_RUNTIME`) when /proc
+ *   cannot be read (no ring could be ruled out) or a ring's fdinfo cannot be
+ *   parsed.
+ */
+export function scanIoUring(): IoUringScan {
+  const rings: RingInfo[] = [];
+  const sqpollThreads: { tid: number; name: string }[] = [];
+  const eventFds: number[] = [];
+  let fds: string[];
+  let tasks: string[];
+  try {
+    fds = fs.readdirSync('/proc/self/fd');
+    tasks = fs.readdirSync('/proc/self/task');
+  } catch (e) {
+    throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
+      `pledge() must see every io_uring instance of the process before its first filter, and /proc/self cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); mount /proc, or pledge before anything restricts it`, {});
+  }
+  for (const name of fds) {
+    let target: string;
+    try {
+      target = fs.readlinkSync(`/proc/self/fd/${name}`);
+    } catch {
+      continue; // closed meanwhile (the directory's own descriptor, too)
+    }
+    if (target === 'anon_inode:[eventfd]') eventFds.push(Number(name));
+    if (target !== 'anon_inode:[io_uring]') continue;
+    const fd = Number(name);
+    let info: RingInfo | undefined;
+    try {
+      info = parseRingFdinfo(fd, fs.readFileSync(`/proc/self/fdinfo/${name}`, 'utf8'));
+    } catch {
+      info = undefined;
+    }
+    if (!info) {
+      throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
+        `io_uring instance fd ${fd}: /proc/self/fdinfo/${fd} does not show SqMask, CqMask and SqThread, so it cannot be checked; close it before pledge()`, { fd });
+    }
+    rings.push(info);
+  }
+  for (const tid of tasks) {
+    let comm = '';
+    try {
+      comm = fs.readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+    } catch {
+      continue; // ended meanwhile
+    }
+    if (comm.startsWith('iou-sqp-')) sqpollThreads.push({ tid: Number(tid), name: comm });
+  }
+  return { rings, sqpollThreads, eventFds };
+}
