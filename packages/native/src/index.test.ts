@@ -56,6 +56,19 @@ function fsyncFilter(action: number): Buffer {
 }
 
 // ---- child harness ----
+
+/**
+ * The `node` binary the children run: SECCOMP_SCOPES_TEST_NODE, an absolute
+ * path, when set (the root vitest.config.ts sets it for the projects of Node
+ * 22, 24 and 26, from tools/node-matrix.mjs), else the test runner's own.
+ */
+const NODE = ((): string => {
+  const node = process.env['SECCOMP_SCOPES_TEST_NODE'];
+  if (!node) return process.execPath;
+  if (!node.startsWith('/') || !existsSync(node)) throw new Error(`SECCOMP_SCOPES_TEST_NODE=${node}: not an absolute path to an existing node binary`);
+  return node;
+})();
+
 let workDir = '';
 beforeAll(() => {
   workDir = mkdtempSync(join(tmpdir(), 'seccomp-scopes-native-'));
@@ -84,8 +97,8 @@ function prelude(program?: Buffer): string {
 }
 
 function runChild(body: string, program?: Buffer, argv0: string[] = []): SpawnSyncReturns<string> {
-  const [cmd, ...pre] = argv0.length ? argv0 : [process.execPath];
-  const args = [...pre, ...(argv0.length ? [process.execPath] : []), '--input-type=module', '-e', prelude(program) + body];
+  const [cmd, ...pre] = argv0.length ? argv0 : [NODE];
+  const args = [...pre, ...(argv0.length ? [NODE] : []), '--input-type=module', '-e', prelude(program) + body];
   return spawnSync(cmd!, args, { encoding: 'utf8', env: { ...process.env, WORK_DIR: workDir }, timeout: 20000 });
 }
 
@@ -323,7 +336,7 @@ describe('@seccomp-scopes/native (kernel, in child processes)', () => {
 describe('loader', () => {
   it('throws ENOTSUP naming the platform when not on Linux', () => {
     const r = spawnSync(
-      process.execPath,
+      NODE,
       [
         '--input-type=module',
         '-e',

@@ -1,6 +1,7 @@
 /**
  * Runs a snippet of ESM in a fresh `node` child, which is where every
- * kernel-level test installs its filter (never in the test runner).
+ * kernel-level test installs its filter (never in the test runner). The
+ * child is NODE: the runner's node, or SECCOMP_SCOPES_TEST_NODE.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,6 +10,23 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/index.js');
+
+/**
+ * The `node` binary every child runs (and the `pledge` command runs on, see
+ * ./cli-harness.ts): SECCOMP_SCOPES_TEST_NODE, an absolute path, when set
+ * (the root vitest.config.ts sets it for the projects of Node 22, 24 and 26,
+ * from tools/node-matrix.mjs), else the test runner's own node.
+ */
+export const NODE: string = testNode();
+
+function testNode(): string {
+  const node = process.env['SECCOMP_SCOPES_TEST_NODE'];
+  if (!node) return process.execPath;
+  if (!path.isAbsolute(node) || !fs.existsSync(node)) {
+    throw new Error(`SECCOMP_SCOPES_TEST_NODE=${node}: not an absolute path to an existing node binary`);
+  }
+  return node;
+}
 
 export interface ChildOptions {
   readonly nodeArgs?: readonly string[];
@@ -27,7 +45,7 @@ export interface ChildResult {
 }
 
 /**
- * Runs `code` as an ES module in a new node process. In the snippet,
+ * Runs `code` as an ES module in a new node process (NODE). In the snippet,
  * `pledge`, `compilePledge` and `PledgeError` are imported, and `dir` is a
  * fresh temporary directory (also the cwd).
  */
@@ -38,10 +56,10 @@ export function runChild(code: string, options: ChildOptions = {}): ChildResult 
   const args = [...(options.nodeArgs ?? []), file];
   let r: SpawnSyncReturns<string>;
   if (options.viaShell) {
-    const quoted = [process.execPath, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const quoted = [NODE, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     r = spawnSync('/bin/sh', ['-c', `${quoted}; echo "shell-status=$?"`], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...options.env }, timeout: options.timeoutMs ?? 20_000 });
   } else {
-    r = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...options.env }, timeout: options.timeoutMs ?? 20_000 });
+    r = spawnSync(NODE, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...options.env }, timeout: options.timeoutMs ?? 20_000 });
   }
   return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', dir };
 }

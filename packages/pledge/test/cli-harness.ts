@@ -1,7 +1,9 @@
 /**
  * Runs the `pledge` command (dist/cli.js) in a child process, and builds
  * the C fixtures the command tests run under it. Filters are only ever
- * installed in those children.
+ * installed in those children. The command runs on NODE (./child.ts: the
+ * runner's node, or SECCOMP_SCOPES_TEST_NODE), and so should a test's
+ * Node program under the command (`pledgeCli([..., '--node', '--', NODE, ...])`).
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -9,6 +11,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE } from './child.js';
+
+export { NODE };
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const CLI = path.resolve(here, '../dist/cli.js');
@@ -42,9 +47,9 @@ function result(r: SpawnSyncReturns<string>): CliResult {
   return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
-/** `pledge ARGS...` */
+/** `pledge ARGS...`, on NODE */
 export function pledgeCli(args: readonly string[], options: RunOptions = {}): CliResult {
-  return result(spawnSync(process.execPath, [CLI, ...args], {
+  return result(spawnSync(NODE, [CLI, ...args], {
     cwd: options.cwd, env: environment(options.env), input: options.input ?? '', encoding: 'utf8', timeout: options.timeoutMs ?? 20_000,
   }));
 }
@@ -58,7 +63,7 @@ export function direct(command: readonly string[], options: RunOptions = {}): Cl
 
 /** Starts `pledge ARGS...` without waiting; resolves when it ends. */
 export function pledgeCliAsync(args: readonly string[], options: RunOptions = {}): { child: ReturnType<typeof spawn>; done: Promise<CliResult>; output: () => string } {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: environment(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(NODE, [CLI, ...args], { cwd: options.cwd, env: environment(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });

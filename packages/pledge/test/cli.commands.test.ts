@@ -13,12 +13,12 @@ import { decode, disassemble, parsePromises, rulesFor } from '@seccomp-scopes/co
 import { x86_64 } from '@seccomp-scopes/arch-x86_64';
 import { aarch64 } from '@seccomp-scopes/arch-aarch64';
 import { compilePledge } from '../src/pledge.js';
-import { CLI, buildFixture, describeRun, pledgeCli } from './cli-harness.js';
+import { CLI, NODE, buildFixture, describeRun, pledgeCli } from './cli-harness.js';
 
 const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/index.js');
 
 function dumpBytes(args: readonly string[]): Buffer {
-  const r = spawnSync(process.execPath, [CLI, 'dump', ...args], { encoding: 'buffer' });
+  const r = spawnSync(NODE, [CLI, 'dump', ...args], { encoding: 'buffer' });
   if (r.status !== 0) throw new Error(`dump ${args.join(' ')}: ${r.stderr.toString()}`);
   return r.stdout;
 }
@@ -84,7 +84,7 @@ describe('pledge dump', () => {
     const getFilter = buildFixture('get-filter');
     const cases: [string, string, string[]][] = [['stdio', '', []], ['stdio rpath inet', '', []], ['stdio', 'null, { quiet: true }', ['--quiet']], ['stdio', "null, { penalty: 'errno' }", ['--penalty', 'errno']]];
     for (const [promises, extra, flags] of cases) {
-      const child = spawn(process.execPath, ['--input-type=module', '-e',
+      const child = spawn(NODE, ['--input-type=module', '-e',
         `import { pledge } from ${JSON.stringify(dist)}; pledge(${JSON.stringify(promises)}${extra ? `, ${extra}` : ''}); process.stdout.write('ready\\n'); setTimeout(() => {}, 20000);`],
       { stdio: ['ignore', 'pipe', 'inherit'] });
       try {

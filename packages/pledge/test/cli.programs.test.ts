@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KILLED, describeRun, direct, pledgeCli, reports, tempDir, which } from './cli-harness.js';
+import { KILLED, NODE, describeRun, direct, pledgeCli, reports, tempDir, which } from './cli-harness.js';
 
 let dir: string;
 
@@ -56,7 +56,7 @@ const CASES: readonly Case[] = [
     fewer: 'stdio rpath getpw', blocked: /blocked openat\(.*db\.sqlite.*it needs "rpath wpath cpath"/ },
   { name: 'python3 -c', needs: python, command: () => [python, '-c', 'import sys; print(sorted(sys.argv[1:]))', 'b', 'a'], promises: 'stdio rpath',
     fewer: 'stdio', blocked: /blocked (openat|newfstatat|stat|getcwd|readlink)\(/ },
-  { name: 'node -e', needs: process.execPath, command: () => [process.execPath, '-e', 'console.log([3, 1, 2].sort().join(","))'], promises: 'stdio rpath prot_exec', extra: ['--node'],
+  { name: 'node -e', needs: NODE, command: () => [NODE, '-e', 'console.log([3, 1, 2].sort().join(","))'], promises: 'stdio rpath prot_exec', extra: ['--node'],
     fewer: 'stdio rpath', blocked: /blocked (mmap|mprotect)\(.*PROT_EXEC.*it needs "prot_exec"/ },
 ];
 
@@ -118,7 +118,7 @@ describe('actions outside the promises after start-up', () => {
   for (const a of NODE_ACTIONS) {
     it(`node: ${a.what} is stopped and reported`, () => {
       const target = path.join(dir, 'new.txt');
-      const got = pledgeCli(['-p', 'stdio rpath prot_exec', '--node', '--', process.execPath, '-e', a.code, target], { cwd: dir });
+      const got = pledgeCli(['-p', 'stdio rpath prot_exec', '--node', '--', NODE, '-e', a.code, target], { cwd: dir });
       expect(got.status, describeRun(got)).toBe(KILLED);
       expect(got.stdout).toBe('started\n');
       const lines = reports(got.stderr);

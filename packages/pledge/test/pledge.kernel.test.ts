@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeEnd, runChild } from './child.js';
+import { NODE, describeEnd, runChild } from './child.js';
 
 /** Lines a child printed, trimmed. */
 const lines = (s: string): string[] => s.split('\n').map((l) => l.trim()).filter(Boolean);
@@ -138,7 +138,7 @@ describe('pledge("stdio") in a running Node process', () => {
     const dist = path.resolve(__dirname, '../dist/index.js');
     fs.writeFileSync(file, `import { pledge } from ${JSON.stringify(dist)}; import tty from 'node:tty'; pledge('stdio'); console.log('isatty ' + tty.isatty(1) + ' ' + process.stdout.isTTY + ' ' + process.stdout.getWindowSize().length); setTimeout(() => console.log('bye'), 10);`);
     const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
-    const r = spawnSync('script', ['-qec', `${process.execPath} ${file}`, '/dev/null'], { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync('script', ['-qec', `${NODE} ${file}`, '/dev/null'], { encoding: 'utf8', timeout: 20_000 });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout.replace(/\r/g, '')).toMatch(/isatty true true 2\nbye/);
   });

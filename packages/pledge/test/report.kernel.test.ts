@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compilePromises } from '@seccomp-scopes/core';
 import { x86_64 } from '@seccomp-scopes/arch-x86_64';
-import { describeEnd, runChild, type ChildResult } from './child.js';
+import { NODE, describeEnd, runChild, type ChildResult } from './child.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.resolve(here, '../dist/index.js');
@@ -105,7 +105,7 @@ describe.each(Object.entries(MODES))('penalty %s: the report line, exactly', (mo
       process.stdin.on('error', (e) => console.log('code', e.code));
       process.stdin.setRawMode(true);
       setTimeout(() => { console.log('survived'); process.exit(0); }, 50);`);
-    const s = spawnSync('script', ['-qec', `${process.execPath} ${file}; echo "shell-status=$?"`, '/dev/null'], { encoding: 'utf8', timeout: 20_000 });
+    const s = spawnSync('script', ['-qec', `${NODE} ${file}; echo "shell-status=$?"`, '/dev/null'], { encoding: 'utf8', timeout: 20_000 });
     const r: ChildResult = { status: s.status, signal: s.signal, stdout: s.stdout.replace(/\r/g, '').replace(/\x1b\[[0-9;]*m/g, ''), stderr: '', dir: tdir };
     const out = r.stdout;
     expect(reports(out), out).toEqual([`node[${printed(r, 'pid')}]: pledge "stdio" blocked ioctl(${printed(r, 'fd')}, TCSETSW); it needs "tty"`]);
