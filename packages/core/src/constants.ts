@@ -102,3 +102,11 @@ export const CONSTANT_NAMES = [
 
 /** One of the ABI constant names that policy may use. */
 export type ConstantName = (typeof CONSTANT_NAMES)[number];
+
+/**
+ * SOCK_TYPE_MASK (include/linux/net.h): the bits of socket(2)'s `type` that
+ * hold the type itself; SOCK_NONBLOCK and SOCK_CLOEXEC are the only other
+ * bits the kernel accepts. A number, not a name: the kernel keeps it out of
+ * the UAPI headers, and it is the same on every architecture.
+ */
+export const SOCK_TYPE_MASK = 0xf;

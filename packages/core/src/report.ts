@@ -22,9 +22,8 @@
  * The handler reads them without allocating; @seccomp-scopes/native
  * `formatViolation` runs the same C code on demand.
  */
-import { SOCK_TYPE_MASK } from './catalog/net.js';
 import type { ArchDescriptor } from './arch.js';
-import { CONSTANT_NAMES, type ConstantName } from './constants.js';
+import { CONSTANT_NAMES, SOCK_TYPE_MASK, type ConstantName } from './constants.js';
 import { resolveRules, evalValue, type ResolvedRule, type RuntimeValues } from './compile.js';
 import { ruleMatches } from './decide.js';
 import { PledgeError } from './errors.js';

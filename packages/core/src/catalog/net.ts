@@ -11,14 +11,12 @@
  * types, so `route` cannot tell a routing-table read from a write (the
  * kernel requires CAP_NET_ADMIN for writes: run unprivileged).
  */
-import type { ConstantName } from '../constants.js';
+import { SOCK_TYPE_MASK, type ConstantName } from '../constants.js';
 import { ALLOW, arg, type ArgCondition, type Rule } from '../rules.js';
 import { readOnlyOpenRules } from './open.js';
 import { allowEach, allowWhen } from './helpers.js';
 
 const OB = 'OpenBSD pledge(2)';
-/** SOCK_TYPE_MASK (include/linux/net.h): the type without SOCK_NONBLOCK/SOCK_CLOEXEC, which are the only other bits the kernel accepts. */
-export const SOCK_TYPE_MASK = 0xf;
 
 const socketRule = (requires: readonly string[], domains: ConstantName[], types: ConstantName[], protocols: readonly (ConstantName | number)[], why: string): Rule =>
   allowWhen(requires, 'socket', [

@@ -4,9 +4,9 @@
  * the calls; here they are mapped to their Linux equivalents. What seccomp
  * cannot check is said next to the rule.
  */
+import { SOCK_TYPE_MASK } from '../constants.js';
 import { arg, type Rule } from '../rules.js';
 import { allowEach, allowWhen } from './helpers.js';
-import { SOCK_TYPE_MASK } from './net.js';
 import { CLONE_NEVER } from './process.js';
 
 const P = ['stdio'] as const;
