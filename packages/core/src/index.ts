@@ -21,3 +21,4 @@ export { DENIED } from './catalog/denied.js';
 export type { Denial } from './catalog/denied.js';
 export * from './landlock.js';
 export * from './report.js';
+export * from './pledge-plan.js';
