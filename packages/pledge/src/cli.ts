@@ -73,6 +73,12 @@ function integer(name: string, min: number, max: number) {
   };
 }
 
+/** A parser for a comma-separated list of descriptor numbers (`4,12,17`; empty: none). */
+function fdList(name: string) {
+  const one = integer(name, 0, 0x7fffffff);
+  return (value: string): number[] => value === '' ? [] : value.split(',').map((v) => one(v.trim()));
+}
+
 /** Builds the command line parser; `setExit` receives the exit status of a command that ran. */
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('pledge')
@@ -145,6 +151,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--errno <name>', "pledge()'s errno option (with --penalty errno)")
     .option('--quiet', "pledge()'s quiet option: no reporter, the filter kills or fails calls itself")
     .addOption(new Option('--report-fd <fd>', "pledge()'s reportFd option (default 2)").argParser(integer('--report-fd', 0, 0x7fffffff)))
+    .addOption(new Option('--ring-fds <fds>', "as pledge() in a process whose io_uring rings have these descriptors (pledge() status: rings; Node 22 and later)").argParser(fdList('--ring-fds')))
+    .addOption(new Option('--event-fds <fds>', "as pledge() in a process whose event loops have these eventfds (pledge() status: eventFds)").argParser(fdList('--event-fds')))
     .addHelpText('after', DUMP_EXAMPLES)
     .action((promises: string, opts: Record<string, unknown>) => {
       const out = dump(promises, {
@@ -157,6 +165,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
         ...(opts['errno'] !== undefined ? { errno: opts['errno'] as string } : {}),
         quiet: opts['quiet'] === true,
         ...(opts['reportFd'] !== undefined ? { reportFd: opts['reportFd'] as number } : {}),
+        ...(opts['ringFds'] !== undefined ? { ringFds: opts['ringFds'] as number[] } : {}),
+        ...(opts['eventFds'] !== undefined ? { eventFds: opts['eventFds'] as number[] } : {}),
       });
       if (typeof out === 'string') writeText(1, out);
       else writeAll(1, out);

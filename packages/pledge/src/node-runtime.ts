@@ -7,7 +7,7 @@
  * when pledging a Node process, and are tried after the promises' own
  * rules, so a promise that allows a call always wins.
  */
-import { ALLOW, arg, readOnlyOpenRules, rulesFor, type Action, type Rule } from '@seccomp-scopes/core';
+import { ALLOW, arg, readOnlyOpenRules, rulesFor, type Action, type Rule, type SyscallName } from '@seccomp-scopes/core';
 
 const MEASURED = 'strace of Node 20.20 (libuv 1.46, glibc 2.36) after pledge; docs/node-runtime.md';
 const MEASURED_24 = 'strace of Node 24.21 and 26.10 (V8 13/14, Abseil, glibc 2.36) after pledge; docs/node-runtime.md';
@@ -27,7 +27,7 @@ export interface NodeRuntimeOptions {
   readonly eventFds?: readonly number[];
 }
 
-const rule = (syscall: string, action: Action, why: string, when?: Rule['when'], source: string = MEASURED): Rule =>
+const rule = (syscall: SyscallName, action: Action, why: string, when?: Rule['when'], source: string = MEASURED): Rule =>
   ({ syscall, action, requires: [], why, source, ...(when ? { when } : {}) });
 
 /**
@@ -42,7 +42,7 @@ const rule = (syscall: string, action: Action, why: string, when?: Rule['when'],
  */
 const PROBES: readonly Rule[] = [
   ...readOnlyOpenRules([], EACCES, 'a read-only open Node makes on its own (see PROBES) fails with EACCES instead of killing', MEASURED),
-  ...['readlink', 'readlinkat', 'newfstatat', 'statx', 'stat', 'lstat', 'access', 'faccessat', 'faccessat2'].map((syscall) =>
+  ...(['readlink', 'readlinkat', 'newfstatat', 'statx', 'stat', 'lstat', 'access', 'faccessat', 'faccessat2'] as const).map((syscall) =>
     rule(syscall, EACCES, 'a path lookup Node makes on its own (see PROBES) fails with EACCES instead of killing')),
 ];
 
@@ -104,10 +104,12 @@ export function nodeRuntimeRules(options: NodeRuntimeOptions): Rule[] {
   rules.push(
     ...stdioMemoryRules(),
     ...eventFdRules(options.eventFds ?? []),
+    rule('setsockopt', ALLOW, "libuv >= 1.49 sizes both ends of the socketpair it makes for each stdio pipe of a spawned child (SO_RCVBUF and SO_SNDBUF, 64 KiB); a socket's own buffer sizes only (OpenBSD's pledge_sockopt allows SO_RCVBUF under any promise)",
+      [arg.in(1, 32, 'level', ['SOL_SOCKET']), arg.in(2, 32, 'optname', ['SO_RCVBUF', 'SO_SNDBUF'])], MEASURED_24),
     rule('sysinfo', ALLOW, "libuv's total-memory fallback when a Worker starts (uv_get_total_memory); read-only"),
     rule('getcwd', ALLOW, "a Worker's bootstrap calls process.cwd() and fails without it; reveals the current directory's name (OpenBSD grants getcwd with rpath or wpath)"),
     rule('capget', ALLOW, "Node checks its own capabilities before reading the environment in a Worker (SafeGetenv); read-only"),
-    ...['sched_getparam', 'sched_getscheduler'].map((syscall) => rule(syscall, ALLOW,
+    ...(['sched_getparam', 'sched_getscheduler'] as const).map((syscall) => rule(syscall, ALLOW,
       "V8's garbage collector (Node 24+) waits on an Abseil mutex that reads the waiting thread's priority with pthread_getschedparam(), which glibc makes with the thread's id, not 0; any thread id is allowed because the filter cannot tell the process' own threads from others; read-only, and /proc/<pid>/stat shows every process' priority and policy anyway",
       undefined, MEASURED_24)),
     rule('ioctl', ALLOW, 'tty streams read the window size (TIOCGWINSZ), also on SIGWINCH; read-only',

@@ -8,16 +8,17 @@
  * libuv threadpool and Worker threads alike (seccomp(2)).
  */
 import {
-  PledgeError, REPORT_EXIT_MAGIC, buildReportTables, checkExecPromises, compilePromises, constantOf, formatPromises, parsePromises,
-  penaltyAction, reporterRules, resolvePenalty, ringReplayRules, verify,
-  type ArchDescriptor, type CompiledFilter, type ConstantName, type Penalty,
+  INITIAL_PLEDGE_STATE, PledgeError, checkReportFd, compilePromises, constantOf, formatPromises, penaltyAction,
+  planPledge, reporterRules, ringReplayRules, verify,
+  type ArchDescriptor, type CompiledFilter, type FilterSpec, type PenaltyOptions, type PledgeFacts, type PledgeState,
 } from '@seccomp-scopes/core';
 import fs from 'node:fs';
+import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import * as native from '@seccomp-scopes/native';
 import { archFor } from './arch.js';
-import { planRings, scanOrCaptured } from './io-uring.js';
-import { withProcessLock } from './process-state.js';
+import { planRings, scanOrCaptured, type RingInfo } from './io-uring.js';
+import { fromNative, readState, withProcessLock, writeState } from './process-state.js';
 import { nodeRuntimeRules } from './node-runtime.js';
 import { prepareRuntime } from './runtime-prep.js';
 import { lockUnveilForPledge } from './unveil.js'; // [unveil] OpenBSD: pledge without "unveil" locks unveil()
@@ -56,34 +57,22 @@ export interface CompilePledgeOptions {
   readonly eventFds?: readonly number[];
 }
 
-/** Options of {@link pledge}: what happens to a call outside the promises. */
-export interface PledgeOptions {
-  /**
-   * `kill` (default): the whole process dies by SIGSYS (status 128+31).
-   * `errno`: the call fails with {@link errno} and the process goes on (in
-   * Node an ordinary error with that `code`). The `error` promise selects
-   * `errno` with ENOSYS. Once `kill`, always `kill`: a later pledge() cannot
-   * soften it (the kernel's rule across stacked filters).
-   */
-  readonly penalty?: 'kill' | 'errno';
-  /** The errno name for penalty `errno` (default `EPERM`, `ENOSYS` under `error`); any errno the arch defines. */
-  readonly errno?: string;
-  /** No report line, no SIGSYS handler: the filter kills or fails the call itself. */
-  readonly quiet?: boolean;
-  /** Report format: one text line (default) or one JSON object per line. */
-  readonly format?: 'text' | 'json';
-  /** Descriptor reports are written to (default 2, stderr); fixed by the first pledge() that reports. */
-  readonly reportFd?: number;
-}
-
-const samePenalty = (a: Penalty | undefined, b: Penalty): boolean => a !== undefined && a.kind === b.kind && a.errno === b.errno;
-
-function checkReportFd(fd: unknown): number {
-  if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
-    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `reportFd must be a descriptor number, got ${String(fd)}`, { reportFd: fd });
-  }
-  return fd;
-}
+/**
+ * Options of {@link pledge}: what happens to a call outside the promises,
+ * and how it is reported (core's PenaltyOptions):
+ * - `penalty`: `kill` (default): the whole process dies by SIGSYS (status
+ *   128+31); `errno`: the call fails with `errno` and the process goes on
+ *   (in Node an ordinary error with that `code`). The `error` promise selects
+ *   `errno` with ENOSYS. Once `kill`, always `kill` (the kernel's rule across
+ *   stacked filters).
+ * - `errno`: the errno name for penalty `errno` (default `EPERM`, `ENOSYS`
+ *   under `error`); any errno the arch defines.
+ * - `quiet`: no report line; the filter kills or fails the call itself.
+ * - `format`: one text line (default) or one JSON object per line.
+ * - `reportFd`: descriptor reports are written to (default 2, stderr); fixed
+ *   by the first pledge() that reports.
+ */
+export type PledgeOptions = PenaltyOptions;
 
 /** True when this Node process runs without a JIT (`node --jitless`). */
 export function isJitless(): boolean {
@@ -102,69 +91,37 @@ export function isJitless(): boolean {
  */
 export function compilePledge(promises: string, options: CompilePledgeOptions = {}): CompiledFilter {
   const arch: ArchDescriptor = archFor(options.arch);
-  const set = parsePromises(promises);
-  const penalty = resolvePenalty(set, options, arch);
-  // Reporting: the penalty becomes SECCOMP_RET_TRAP and the SIGSYS handler
-  // (native installReporter) applies it after its report; the reporter's
-  // rules come first (exit_group(magic) must precede the exit_group ALLOW).
-  const trap = options.quiet !== true;
-  const withReporter = trap || options.reporterRules === true;
-  return compilePromises(set, {
-    arch,
-    prefix: [
-      ...(withReporter ? reporterRules({ reportFd: checkReportFd(options.reportFd ?? 2) }) : []),
-      ...ringReplayRules(options.ringFds ?? []),
-    ],
-    extra: nodeRuntimeRules({ jit: options.jit ?? !isJitless(), ...(options.eventFds ? { eventFds: options.eventFds } : {}) }),
-    penalty: trap ? { kind: 'trap' } : penaltyAction(penalty),
-    runtime: { pid: options.pid ?? process.pid, uid: options.uid ?? process.getuid?.() ?? -1, gid: options.gid ?? process.getgid?.() ?? -1 },
-  });
+  const facts = {
+    pid: options.pid ?? process.pid, uid: options.uid ?? process.getuid?.() ?? -1, gid: options.gid ?? process.getgid?.() ?? -1, comm: 'node',
+    ...(options.ringFds ? { rings: options.ringFds } : {}), ...(options.eventFds ? { eventFds: options.eventFds } : {}),
+  };
+  // The first call's plan: what pledge(promises) would install in a fresh process.
+  const plan = planPledge(INITIAL_PLEDGE_STATE, { promises, options: {
+    ...(options.penalty !== undefined ? { penalty: options.penalty } : {}), ...(options.errno !== undefined ? { errno: options.errno } : {}),
+    quiet: options.quiet === true, reportFd: checkReportFd(options.reportFd ?? 2),
+  } }, arch, facts);
+  const spec = plan.filter!; // a first call always installs
+  return compileSpec({ ...spec, reporterRules: spec.reporterRules || options.reporterRules === true }, arch, facts, options.jit ?? !isJitless());
 }
 
 /**
- * What pledge() has done in this process, kept by the native addon so that
- * every JavaScript realm (the main thread, each Worker) sees the same state:
- * a pledge in one realm binds the others, and their later calls must narrow
- * from it.
+ * Compiles a planned filter for a Node process: the reporter's and the
+ * io_uring replay's rules first, the promises' rules, the Node runtime
+ * allowance; violations trap into the SIGSYS handler or meet the penalty.
  */
-interface PledgeState {
-  promises?: string[];
-  execpromises?: string[];
-  filters: number;
-  /** The penalty in force (the strictest asked). */
-  penalty?: Penalty;
-  /** Whether the last filter traps (reports) rather than answering itself. */
-  trap?: boolean;
-  /** The SIGSYS handler is installed (from then on every filter carries its rules). */
-  handler?: boolean;
-  reportFd?: number;
-  format?: 'text' | 'json';
-  quiet?: boolean;
-  comm?: string;
-  /** io_uring descriptors adopted by the first pledge() (their io_uring_enter is replayed). */
-  rings?: number[];
-  /** eventfd descriptors the first pledge() found (the runtime allowance lets libuv wake its loops through them). */
-  eventFds?: number[];
+function compileSpec(spec: FilterSpec, arch: ArchDescriptor, ids: { pid: number; uid: number; gid: number }, jit: boolean): CompiledFilter {
+  return compilePromises(spec.promises, {
+    arch,
+    prefix: [
+      // exit_group(magic) must precede the exit_group ALLOW
+      ...(spec.reporterRules ? reporterRules({ reportFd: spec.reportFd }) : []),
+      ...ringReplayRules(spec.ringFds),
+    ],
+    extra: nodeRuntimeRules({ jit, eventFds: spec.eventFds }),
+    penalty: spec.trap ? { kind: 'trap' } : penaltyAction(spec.penalty),
+    runtime: ids,
+  });
 }
-
-const STATE_KEY = 'pledge.state';
-
-function readState(): PledgeState {
-  if (process.platform !== 'linux') return { filters: 0 };
-  let text: string | undefined;
-  try {
-    text = native.sharedGet(STATE_KEY);
-  } catch {
-    return { filters: 0 }; // no addon: nothing was ever pledged
-  }
-  return text === undefined ? { filters: 0 } : JSON.parse(text) as PledgeState;
-}
-
-function writeState(state: PledgeState): void {
-  native.sharedSet(STATE_KEY, JSON.stringify(state));
-}
-
-const asSet = (list: readonly string[] | undefined): ReadonlySet<string> | undefined => list ? new Set(list) : undefined;
 
 /** The promises in force from pledge() calls in any realm of this process, or undefined before the first. */
 export function currentPromises(): string | undefined {
@@ -199,6 +156,15 @@ export interface PledgeStatus {
   readonly report?: 'text' | 'json' | 'off';
   /** The report descriptor, when reporting. */
   readonly reportFd?: number;
+  /**
+   * io_uring descriptors the first pledge() adopted (libuv's rings on Node
+   * 22 and later): their `io_uring_enter` is trapped and replayed as
+   * epoll_ctl calls (docs/node-runtime.md). With {@link eventFds}, what
+   * `pledge dump --ring-fds … --event-fds …` needs to print the same filter.
+   */
+  readonly rings?: readonly number[];
+  /** The event loops' eventfd descriptors the first pledge() found (the runtime allowance lets them be woken). */
+  readonly eventFds?: readonly number[];
 }
 
 let availableHere: { available: boolean; reason?: string; arch?: string } | undefined;
@@ -265,45 +231,50 @@ function status(): PledgeStatus {
     ...(state.penalty ? { penalty: state.penalty.kind, ...(state.penalty.errno ? { errno: state.penalty.errno } : {}) } : {}),
     ...(state.promises ? { report: state.handler && !state.quiet ? state.format ?? 'text' : 'off' } : {}),
     ...(state.handler && !state.quiet ? { reportFd: state.reportFd } : {}),
+    ...(state.rings ? { rings: state.rings } : {}),
+    ...(state.eventFds ? { eventFds: state.eventFds } : {}),
   };
 }
 
-/** The process name reports show: `/proc/self/comm`, read before the first filter. */
+/**
+ * The process name reports show: the program name of `process.title`
+ * ("node", or what the program set), else `/proc/self/comm` (Node 24 and
+ * later rename the main thread "MainThread"/"node-MainThread", which is
+ * what comm shows), read before the first filter.
+ */
 function processName(state: PledgeState): string {
   if (state.comm !== undefined) return state.comm;
+  const title = path.basename((process.title || '').split(' ')[0] ?? '');
+  if (title) return title;
   try {
     return fs.readFileSync('/proc/self/comm', 'utf8').replace(/\n$/, '');
   } catch {
-    return process.title || 'node';
+    return 'node';
   }
 }
 
-const subset = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => [...a].every((p) => b.has(p));
-
-
 /**
  * Finds the io_uring instances of the process before its first filter
- * (io-uring.ts) and adopts those the SIGSYS handler can replay (native
- * ringAdopt); a ring with a submission-polling kernel thread refuses the
+ * (io-uring.ts), read-only: those the SIGSYS handler can replay, and the
+ * eventfds; a ring with a submission-polling kernel thread refuses the
  * pledge. Source: io_uring(7); docs/node-runtime.md "io_uring".
- * @returns the adopted descriptors, and the eventfds seen (runtime allowance).
  * @throws PledgeError `ENOTSUP` (`UNSUPPORTED_RUNTIME`) naming the ring.
  */
-function adoptRings(): { rings: number[]; eventFds: number[] } {
+function findRings(): { rings: readonly RingInfo[]; eventFds: number[] } {
   const scan = scanOrCaptured();
   const plan = planRings(scan);
   if (!plan.ok) throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME', plan.message, plan.details);
-  if (plan.adopt.length > 0) {
-    try {
-      native.ringAdopt(plan.adopt.map((r) => ({ fd: r.fd, sqEntries: r.sqEntries, cqEntries: r.cqEntries })));
-    } catch (e) {
-      const err = e as native.NativeError & { fd?: number };
-      throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
-        `this process has an io_uring instance pledge() cannot keep working safely: ${err.message}; close it before pledge()`,
-        { fd: err.fd, syscall: err.syscall, nativeCode: err.code });
-    }
+  return { rings: plan.adopt, eventFds: [...scan.eventFds] };
+}
+
+/** Hands the rings to the native replay (maps them; see ring-replay.cc). */
+function adoptRings(rings: readonly RingInfo[]): void {
+  if (rings.length === 0) return;
+  try {
+    native.ringAdopt(rings.map((r) => ({ fd: r.fd, sqEntries: r.sqEntries, cqEntries: r.cqEntries })));
+  } catch (e) {
+    throw fromNative(e, 'ENOTSUP', 'UNSUPPORTED_RUNTIME', (m) => `this process has an io_uring instance pledge() cannot keep working safely: ${m}; close it before pledge()`);
   }
-  return { rings: plan.adopt.map((r) => r.fd), eventFds: [...scan.eventFds] };
 }
 
 /**
@@ -408,9 +379,6 @@ function refuseReadImpliesExec(arch: ArchDescriptor): void {
  */
 export function pledge(promises?: string | null, execpromises?: string | null, options: PledgeOptions = {}): PledgeStatus {
   if (promises == null && execpromises == null) return status();
-  if (options === null || typeof options !== 'object') {
-    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `options must be an object, got ${options === null ? 'null' : typeof options}`);
-  }
   availability();
   // One pledge() at a time in the whole process, each planned from the state every realm shares.
   return withProcessLock('pledge', () => pledgeLocked(promises, execpromises, options));
@@ -418,110 +386,46 @@ export function pledge(promises?: string | null, execpromises?: string | null, o
 
 function pledgeLocked(promises: string | null | undefined, execpromises: string | null | undefined, options: PledgeOptions): PledgeStatus {
   const state = readState();
-  const current = asSet(state.promises);
-  let next = promises == null ? current : parsePromises(promises);
-  if (next === undefined) {
-    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', 'execpromises alone cannot be set before any promises: Linux needs them to be a subset of the promises');
-  }
-  if (current) {
-    const added = [...next].filter((p) => !current.has(p));
-    if (added.length > 0) {
-      if (current.has('error')) next = new Set([...next].filter((p) => current.has(p)));
-      else throw new PledgeError('EPERM', 'PRIVILEGE_INCREASE', `pledge(${JSON.stringify(promises)}) asks for ${added.join(' ')}, which the promises in force (${JSON.stringify(formatPromises(current))}) do not include; promises can only be kept or dropped`, { added });
-    }
-  }
-  const currentExec = asSet(state.execpromises);
-  let nextExec = currentExec;
-  if (execpromises != null) {
-    const e = parsePromises(execpromises);
-    if (currentExec && !subset(e, currentExec)) {
-      const added = [...e].filter((p) => !currentExec.has(p));
-      throw new PledgeError('EPERM', 'PRIVILEGE_INCREASE', `execpromises ${JSON.stringify(execpromises)} ask for ${added.join(' ')} beyond those in force (${JSON.stringify(formatPromises(currentExec))})`, { added });
-    }
-    nextExec = e;
-  }
-  if (nextExec) checkExecPromises(next, nextExec);
-  // The penalty, and whether violations are reported (docs/reports.md).
   const arch = archFor();
-  const asked = resolvePenalty(next, options, arch);
-  // Once kill, always kill: across stacked filters the kernel keeps the strictest action.
-  const penalty: Penalty = state.penalty?.kind === 'kill' ? state.penalty : asked;
-  const quiet = options.quiet === true;
-  if (options.format !== undefined && options.format !== 'text' && options.format !== 'json') {
-    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `format must be 'text' or 'json', got ${JSON.stringify(options.format)}`, { format: options.format });
-  }
-  const format = options.format ?? state.format ?? 'text';
-  const reportFd = checkReportFd(options.reportFd ?? state.reportFd ?? 2);
-  if (state.handler && reportFd !== state.reportFd) {
-    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `reportFd is ${state.reportFd}, set by the first pledge() that reported; the filters in force allow the handler no other descriptor`, { reportFd });
-  }
-  // io_uring instances are found and adopted by the first filter (after it none can be created).
   const first = state.filters === 0;
-  const found = first ? adoptRings() : { rings: state.rings ?? [], eventFds: state.eventFds ?? [] };
-  const rings = found.rings;
-  // The handler is installed by the first pledge() that reports or has rings
-  // to replay, if the filters in force let it (rt_sigaction and write:
-  // stdio); from then on it stays, and every filter carries its rules.
-  const handler = state.handler === true || (first && rings.length > 0) || (!quiet && (current === undefined || current.has('stdio')));
-  const trap = handler && !quiet;
-  const unchanged = current !== undefined && current.size === next.size && subset(next, current) &&
-    samePenalty(state.penalty, penalty) && state.trap === trap;
-  const comm = processName(state);
-  const reporterUpdate = handler
-    ? {
-        tables: buildReportTables(arch, {
-          promises: next, comm, pid: process.pid, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0,
-          penalty: penalty.kind, ...(penalty.errno ? { errno: penalty.errno } : {}),
-        }),
-        options: {
-          fd: reportFd, penalty: penalty.kind, format, quiet, magic: REPORT_EXIT_MAGIC,
-          ...(penalty.errno ? { errno: arch.constants[penalty.errno as ConstantName]!, errnoName: penalty.errno } : {}),
-        },
-      }
-    : undefined;
-  if (unchanged && reporterUpdate) native.installReporter(reporterUpdate.tables, reporterUpdate.options); // format or quiet changed
-  let filters = state.filters;
-  if (!unchanged) {
-    const filter = compilePledge(formatPromises(next), {
-      penalty: penalty.kind, ...(penalty.errno ? { errno: penalty.errno } : {}), quiet: !trap, reportFd, reporterRules: handler, ringFds: rings, eventFds: found.eventFds,
-    });
-    const problems = verify(filter.program);
-    if (problems.length > 0) {
-      throw new PledgeError('EINVAL', 'BAD_PROGRAM', `internal error: the compiled filter would be refused by the kernel: ${problems.join('; ')}`);
-    }
-    refuseReadImpliesExec(arch);
-    // [unveil] A pledge without "unveil" locks unveil() (OpenBSD pledge(2)): enforce the paths unveiled so far now; throws before any filter exists.
-    const unveilLocked = !next.has('unveil') && lockUnveilForPledge(formatPromises(next));
-    prepareRuntime();
-    if (!next.has('stdio')) installDirectExit();
-    // The handler before the filter that traps into it.
-    if (reporterUpdate) native.installReporter(reporterUpdate.tables, reporterUpdate.options);
-    try {
-      if (!native.getNoNewPrivs()) native.setNoNewPrivs();
-      native.installFilter(filter.bytes, constantOf(arch, 'SECCOMP_FILTER_FLAG_TSYNC'));
-    } catch (e) {
-      // Nothing was installed: put the reporter back as it was.
-      if (reporterUpdate) native.rollbackReporter();
-      const err = e as native.NativeError;
-      // TSYNC_FAILED is not an errno: a thread's filter chain diverged (it installed a filter of its own), which EBUSY names best.
-      const code = err.code === 'TSYNC_FAILED' ? 'EBUSY' : err.code ?? 'EIO';
-      const locked = unveilLocked ? ' The paths unveiled before this call were locked and stay enforced (Landlock cannot be undone).' : '';
-      throw new PledgeError(code, 'KERNEL', `pledge(${JSON.stringify(promises)}): ${err.message}; no filter was installed.${locked}`,
-        { syscall: err.syscall, errno: err.errno, tid: err.tid, nativeCode: err.code, unveilLocked });
-    }
-    filters++;
-  }
-  const nextState: PledgeState = {
-    ...state,
-    promises: [...next],
-    ...(nextExec ? { execpromises: [...nextExec] } : {}),
-    filters,
-    comm,
-    ...(unchanged ? {} : { penalty, trap }),
-    ...(rings.length > 0 ? { rings } : {}),
-    eventFds: found.eventFds,
-    ...(reporterUpdate ? { handler: true, reportFd, format, quiet } : {}),
+  // Read-only until the plan is made: a bad request changes nothing.
+  const found = first ? findRings() : undefined;
+  const facts: PledgeFacts = {
+    pid: process.pid, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, comm: processName(state),
+    ...(found ? { rings: found.rings.map((r) => r.fd), eventFds: found.eventFds } : {}),
   };
-  writeState(nextState);
+  const plan = planPledge(state, { promises, execpromises, options }, arch, facts);
+  if (!plan.filter) {
+    if (plan.reporter) native.installReporter(plan.reporter.tables, plan.reporter.options); // format or quiet changed
+    writeState(plan.next);
+    return status();
+  }
+  const filter = compileSpec(plan.filter, arch, facts, !isJitless());
+  const problems = verify(filter.program);
+  if (problems.length > 0) {
+    throw new PledgeError('EINVAL', 'BAD_PROGRAM', `internal error: the compiled filter would be refused by the kernel: ${problems.join('; ')}`);
+  }
+  refuseReadImpliesExec(arch);
+  // [unveil] A pledge without "unveil" locks unveil() (OpenBSD pledge(2)): enforce the paths unveiled so far now; throws before any filter exists.
+  const unveilLocked = plan.lockUnveil && lockUnveilForPledge(formatPromises(plan.filter.promises));
+  prepareRuntime();
+  if (found) adoptRings(found.rings);
+  if (plan.directExit) installDirectExit();
+  // The handler before the filter that traps into it.
+  if (plan.reporter) native.installReporter(plan.reporter.tables, plan.reporter.options);
+  try {
+    if (!native.getNoNewPrivs()) native.setNoNewPrivs();
+    native.installFilter(filter.bytes, constantOf(arch, 'SECCOMP_FILTER_FLAG_TSYNC'));
+  } catch (e) {
+    // Nothing was installed: put the reporter back as it was.
+    if (plan.reporter) native.rollbackReporter();
+    const err = e as native.NativeError;
+    // TSYNC_FAILED is not an errno: a thread's filter chain diverged (it installed a filter of its own), which EBUSY names best.
+    const code = err.code === 'TSYNC_FAILED' ? 'EBUSY' : err.code ?? 'EIO';
+    const locked = unveilLocked ? ' The paths unveiled before this call were locked and stay enforced (Landlock cannot be undone).' : '';
+    throw new PledgeError(code, 'KERNEL', `pledge(${JSON.stringify(promises)}): ${err.message}; no filter was installed.${locked}`,
+      { syscall: err.syscall, errno: err.errno, tid: err.tid, nativeCode: err.code, unveilLocked });
+  }
+  writeState(plan.next);
   return status();
 }

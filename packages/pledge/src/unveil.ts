@@ -31,8 +31,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as native from '@seccomp-scopes/native';
-import { currentPromises } from './pledge.js';
-import { withProcessLock } from './process-state.js';
+import { fromNative, promisesInForce as currentPromises, withProcessLock } from './process-state.js';
 import { captureScanForPledge } from './io-uring.js';
 
 /** Options of the locking call, `unveil(options)`. Both default to false: strict. */

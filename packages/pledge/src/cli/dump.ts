@@ -27,6 +27,9 @@ export interface DumpOptions {
   readonly errno?: string;
   readonly quiet?: boolean;
   readonly reportFd?: number;
+  /** `--for pledge`: the io_uring and eventfd descriptors pledge() found (its status tells them). */
+  readonly ringFds?: readonly number[];
+  readonly eventFds?: readonly number[];
 }
 
 /** The filter in the chosen format: raw bytes for `bpf`, text otherwise. */
@@ -42,6 +45,7 @@ export function dump(promises: string, options: DumpOptions): Uint8Array | strin
       arch: options.arch ?? process.arch, jit: options.jit, pid: options.pid,
       ...(options.penalty ? { penalty: options.penalty } : {}), ...(options.errno ? { errno: options.errno } : {}),
       ...(options.quiet ? { quiet: true } : {}), ...(options.reportFd !== undefined ? { reportFd: options.reportFd } : {}),
+      ...(options.ringFds ? { ringFds: options.ringFds } : {}), ...(options.eventFds ? { eventFds: options.eventFds } : {}),
     });
     program = f.program;
     bytes = f.bytes;
