@@ -85,18 +85,20 @@ describe('pledge dump', () => {
     const cases: [string, string, string[]][] = [['stdio', '', []], ['stdio rpath inet', '', []], ['stdio', 'null, { quiet: true }', ['--quiet']], ['stdio', "null, { penalty: 'errno' }", ['--penalty', 'errno']]];
     for (const [promises, extra, flags] of cases) {
       const child = spawn(NODE, ['--input-type=module', '-e',
-        `import { pledge } from ${JSON.stringify(dist)}; pledge(${JSON.stringify(promises)}${extra ? `, ${extra}` : ''}); process.stdout.write('ready\\n'); setTimeout(() => {}, 20000);`],
+        `import { pledge } from ${JSON.stringify(dist)}; const s = pledge(${JSON.stringify(promises)}${extra ? `, ${extra}` : ''}); process.stdout.write(JSON.stringify({ rings: s.rings ?? [], eventFds: s.eventFds ?? [] }) + '\\n'); setTimeout(() => {}, 20000);`],
       { stdio: ['ignore', 'pipe', 'inherit'] });
       try {
-        await new Promise<void>((resolve, reject) => {
-          child.stdout!.once('data', () => resolve());
+        // On Node 22 and later the filter also names the process' io_uring rings and eventfds (pledge() status).
+        const found = await new Promise<{ rings: number[]; eventFds: number[] }>((resolve, reject) => {
+          child.stdout!.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()) as { rings: number[]; eventFds: number[] }));
           child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
         });
         const r = spawnSync(getFilter, [String(child.pid)], { encoding: 'utf8' });
         if (r.status === 2 && /PTRACE_SECCOMP_GET_FILTER: (Invalid argument|Input\/output error)/.test(r.stderr)) ctx.skip(); // kernel without CONFIG_CHECKPOINT_RESTORE
         expect(r.status, r.stderr).toBe(0);
         const kernel = Buffer.from(r.stdout.trim(), 'hex');
-        const dumped = dumpBytes([promises, '--format', 'bpf', '--pid', String(child.pid), ...flags]);
+        const dumped = dumpBytes([promises, '--format', 'bpf', '--pid', String(child.pid), ...flags,
+          '--ring-fds', found.rings.join(','), '--event-fds', found.eventFds.join(',')]);
         expect(dumped.equals(kernel), `${promises} ${flags.join(' ')}`).toBe(true);
       } finally {
         child.kill('SIGKILL');

@@ -123,7 +123,8 @@ describe('actions outside the promises after start-up', () => {
       expect(got.stdout).toBe('started\n');
       const lines = reports(got.stderr);
       expect(lines.length, describeRun(got)).toBe(1);
-      expect(lines[0]).toMatch(/^node\[\d+\]: pledge "stdio rpath prot_exec" blocked /);
+      // The command names a program by its comm, as ps does: Node 24 and later rename their main thread.
+      expect(lines[0]).toMatch(/^(node|MainThread|node-MainThread)\[\d+\]: pledge "stdio rpath prot_exec" blocked /);
       expect(lines[0]).toMatch(a.blocked);
       expect(fs.existsSync(target)).toBe(false);
     });

@@ -108,6 +108,25 @@ describe('pledge("stdio") with the whole runtime in use', () => {
   });
 });
 
+describe('memory protection keys (a CPU with PKU, simulated by fixtures/pkey-shim.c)', () => {
+  it('WebAssembly code compiled after pledge("stdio") runs; V8 11 (Node 20) tags it with pkey_mprotect', () => {
+    const shim = buildFixture('pkey-shim', ['-shared', '-fPIC', '-ldl']);
+    const r = runChild(`
+      pledge('stdio');
+      // (module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))
+      const bytes = new Uint8Array([0,97,115,109,1,0,0,0,1,7,1,96,2,127,127,1,127,3,2,1,0,7,7,1,3,97,100,100,0,0,10,9,1,7,0,32,0,32,1,106,11]);
+      const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+      let sum = 0; for (let i = 0; i < 100000; i++) sum = exports.add(sum, 1) | 0;
+      console.log('wasm ' + sum);
+    `, { env: { LD_PRELOAD: shim, PKEY_SHIM_LOG: '1' } });
+    expect(r.status, describeEnd(r)).toBe(0);
+    expect(lines(r.stdout)).toEqual(['wasm 100000']);
+    expect(r.stderr).not.toMatch(/blocked/);
+    // On a line that uses keys, the shim saw V8 make executable memory with one after pledge().
+    if (/pkey_alloc/.test(r.stderr)) expect(r.stderr).toMatch(/pkey_mprotect\(.*PROT_EXEC|pkey_mprotect.*prot=0x7|pkey_mprotect/);
+  });
+});
+
 describe('pledge("") ends the process with its own status', () => {
   it('by process.exit(n), after the exit listeners', () => {
     for (let i = 0; i < 3; i++) {
