@@ -21,9 +21,23 @@
  *
  * The handler reads them without allocating; @seccomp-scopes/native
  * `formatViolation` runs the same C code on demand.
+ *
+ * The parts, one file each under ./report/:
+ *
+ * - families.ts: the constant families (`PROT_*`, `AF_*`, …) by name;
+ * - decode.ts: {@link REPORT_DECODE}, which arguments are shown and how;
+ * - attribution.ts: {@link violationNeeds}, the promises that would have
+ *   allowed a call (the TypeScript twin of the native `Needs`);
+ * - layout.ts: {@link REPORT_TABLES_LAYOUT}, the binary layout shared with
+ *   the native reader;
+ * - tables.ts: {@link buildReportTables}, the encoder;
+ * - rules.ts: the rules the reporter adds to every filter
+ *   ({@link reporterRules}, {@link REPORT_EXIT_MAGIC}) and the io_uring
+ *   replay trap ({@link ringReplayRules}).
  */
 export { REPORT_FAMILIES, type ReportFamily } from './report/families.js';
 export { REPORT_DECODE, type ArgDecode, type DecodeGuard, type DecodeKind } from './report/decode.js';
 export { attributionRules, violationNeeds } from './report/attribution.js';
 export { REPORT_TABLES_MAGIC, REPORT_TABLES_VERSION, buildReportTables, type ReportTablesOptions } from './report/tables.js';
+export { REPORT_TABLES_LAYOUT, type ReportTablesKind, type ReportTablesLayout, type ReportTablesSection } from './report/layout.js';
 export { REPORT_EXIT_MAGIC, reporterRules, ringReplayRules, type ReporterRulesOptions } from './report/rules.js';
