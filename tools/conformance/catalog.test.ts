@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CATALOG, DENIED, PROMISES, parsePromises, UNSUPPORTED_PROMISES } from '@seccomp-scopes/core';
 import { ARCHES, nodeRuntimeRules } from '@seccomp-scopes/pledge';
 
-const ruled = new Set([...CATALOG, ...nodeRuntimeRules({ jit: true })].map((r) => r.syscall));
-const denied = new Set(DENIED.flatMap((d) => d.syscalls));
+const ruled = new Set<string>([...CATALOG, ...nodeRuntimeRules({ jit: true })].map((r) => r.syscall));
+const denied = new Set<string>(DENIED.flatMap((d) => d.syscalls));
 
 describe('every syscall has a written decision', () => {
   for (const arch of Object.values(ARCHES)) {

@@ -10,14 +10,18 @@ import {
   CExprError,
   CEvaluator,
   REPO_ROOT,
+  SYSCALL_NAMES_OUTPUT,
   check,
+  checkSyscallNames,
   evaluateCExpression,
   generate,
   parseDefines,
   parseEnums,
   readConstantNames,
   render,
+  renderSyscallNames,
 } from './gen-arch.mjs';
+import { SYSCALL_NAMES } from '../../packages/core/src/generated/syscall-names.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.join(HERE, 'gen-arch.mjs');
@@ -46,7 +50,9 @@ describe('check mode', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('packages/arch-x86_64/src/generated/x86_64.ts is up to date');
     expect(r.stdout).toContain('packages/arch-aarch64/src/generated/aarch64.ts is up to date');
-    expect(r.stdout.trim().split('\n')).toHaveLength(ARCHES.length);
+    expect(r.stdout).toContain('packages/core/src/generated/syscall-names.ts is up to date');
+    // one line per arch, and one for core's syscall-name union
+    expect(r.stdout.trim().split('\n')).toHaveLength(ARCHES.length + 1);
     expect(r.status).toBe(0);
   });
 
@@ -367,5 +373,40 @@ describe('aarch64 (a cross target: linux-libc-dev-arm64-cross, aarch64-linux-gnu
       foreignAbiBitMacro: null,
       output: 'packages/arch-aarch64/src/generated/aarch64.ts',
     });
+  });
+});
+
+describe("core's SyscallName union (packages/core/src/generated/syscall-names.ts)", () => {
+  let gens: Gen[];
+  beforeAll(() => {
+    gens = ARCHES.map((a) => (a.name === 'x86_64' ? generated : generate(a.name)));
+  });
+
+  it('is the union of every arch table, and check mode passes on the committed file', () => {
+    const union = new Set(gens.flatMap((g) => g.syscalls.map(([n]) => n)));
+    expect([...SYSCALL_NAMES].sort()).toEqual([...union].sort());
+    const r = checkSyscallNames({ generated: gens });
+    expect(r.message).toContain('up to date');
+    expect(r.ok).toBe(true);
+    expect(r.file).toBe(path.join(REPO_ROOT, SYSCALL_NAMES_OUTPUT));
+  });
+
+  it('marks the names only some arches have', () => {
+    const text = renderSyscallNames(gens);
+    expect(text).toContain("\n  'open', // x86_64 only\n");
+    expect(text).toContain("\n  'openat',\n");
+    expect(text).toContain('export type SyscallName = (typeof SYSCALL_NAMES)[number];');
+  });
+
+  it('reports drift when a name is missing, and is left alone by --arch', () => {
+    const file = path.join(REPO_ROOT, SYSCALL_NAMES_OUTPUT);
+    const text = fs.readFileSync(file, 'utf8');
+    const r = checkSyscallNames({ generated: gens, contents: text.replace("\n  'openat',\n", '\n') });
+    expect(r.ok).toBe(false);
+    expect(r.message).toContain('packages/core/src/generated/syscall-names.ts has drifted');
+    expect(r.message).toContain("+   'openat',");
+    const cli = spawnSync(process.execPath, [CLI, '--check', '--arch', 'x86_64'], { encoding: 'utf8' });
+    expect(cli.stdout).not.toContain('syscall-names');
+    expect(cli.status).toBe(0);
   });
 });

@@ -12,43 +12,9 @@ import { compileFilter, type CompiledFilter, type RuntimeValues } from './compil
 import { PledgeError } from './errors.js';
 import type { ConstantName } from './constants.js';
 import { KILL_PROCESS, type Action, type Rule } from './rules.js';
+import { PROMISES } from './vocabulary.js';
 
-/** A promise, with its meaning in one line. */
-export interface PromiseInfo {
-  readonly name: string;
-  readonly summary: string;
-}
-
-/** The promises this library implements, in OpenBSD's documentation order (pledge(2)). */
-export const PROMISES: readonly PromiseInfo[] = [
-  { name: 'stdio', summary: 'I/O on open descriptors, memory without PROT_EXEC, time, threads, signals to itself, pipes, socketpair' },
-  { name: 'rpath', summary: 'read-only opens, path metadata (stat, access, readlink), listing directories, chdir' },
-  { name: 'wpath', summary: 'write-only opens (O_WRONLY, O_TRUNC; O_RDWR with rpath), path metadata, truncate' },
-  { name: 'cpath', summary: 'creating and removing files and directories (O_CREAT with rpath/wpath), rename, link, symlink' },
-  { name: 'dpath', summary: 'special files: mkfifo, mknod' },
-  { name: 'tmppath', summary: 'mkstemp-style creation, lstat and unlink (pair with unveil("/tmp", "rwc"): paths are invisible to seccomp)' },
-  { name: 'fattr', summary: 'file times and modes (no setuid/setgid bits), chown to its own user and group' },
-  { name: 'chown', summary: 'chown to anyone; with fattr, setuid/setgid modes' },
-  { name: 'flock', summary: 'flock and fcntl locks' },
-  { name: 'unix', summary: 'AF_UNIX sockets: socket, connect, bind, listen, accept' },
-  { name: 'inet', summary: 'AF_INET/AF_INET6 TCP and UDP sockets: socket, connect, bind, listen, accept, sendto' },
-  { name: 'mcast', summary: 'with inet: multicast socket options' },
-  { name: 'route', summary: 'reading routing and interface tables: NETLINK_ROUTE sockets, SIOCGIF* ioctls' },
-  { name: 'dns', summary: 'name resolution: UDP/TCP sockets to name servers and read-only opens of the resolver files' },
-  { name: 'getpw', summary: 'user and group databases: read-only opens of /etc/passwd and /etc/group' },
-  { name: 'sendfd', summary: 'passing descriptors (sendmsg with SCM_RIGHTS); seccomp cannot single it out, stdio already allows sendmsg' },
-  { name: 'recvfd', summary: 'receiving descriptors (recvmsg with SCM_RIGHTS); seccomp cannot single it out, stdio already allows recvmsg' },
-  { name: 'tty', summary: 'terminal ioctls (attributes, window size, job control with proc, ptys with rpath wpath); never TIOCSTI' },
-  { name: 'proc', summary: 'fork, vfork, clone without namespaces, signals to other processes, priorities, limits, F_SETOWN' },
-  { name: 'exec', summary: 'execve; the new program inherits the filter' },
-  { name: 'prot_exec', summary: 'mmap and mprotect with PROT_EXEC' },
-  { name: 'settime', summary: 'setting the clocks' },
-  { name: 'ps', summary: 'scheduling facts about other processes (process lists are in /proc: rpath)' },
-  { name: 'vminfo', summary: 'sysinfo (memory and load figures)' },
-  { name: 'id', summary: 'setuid, setgid, setgroups, capabilities, limits, priorities' },
-  { name: 'unveil', summary: 'further unveil() calls (Landlock)' },
-  { name: 'error', summary: 'a call outside the promises fails with ENOSYS instead of killing; a later pledge() asking for more is silently narrowed' },
-];
+export { PROMISES, type PromiseInfo } from './vocabulary.js';
 
 /**
  * OpenBSD promises for devices and subsystems Linux does not have in that
@@ -62,7 +28,7 @@ export const UNSUPPORTED_PROMISES: Readonly<Record<string, string>> = {
 /** Every rule of every promise, plus the always-in-force rules. The one source of truth. */
 export const CATALOG: readonly Rule[] = [...FALLBACK_RULES, ...ALWAYS_RULES, ...STDIO_RULES, ...PATH_RULES, ...NET_RULES, ...PROCESS_RULES];
 
-const NAMES = new Set(PROMISES.map((p) => p.name));
+const NAMES = new Set<string>(PROMISES.map((p) => p.name));
 
 /**
  * Parses an OpenBSD promise string: names separated by spaces (runs of

@@ -14,9 +14,9 @@
  * kernel and Documentation/userspace-api/seccomp_filter.rst.
  */
 import type { ConstantName } from './constants.js';
+import type { PromiseName, SyscallName } from './vocabulary.js';
 
-/** A promise name (OpenBSD pledge(2) vocabulary). */
-export type PromiseName = string;
+export type { PromiseName, SyscallName } from './vocabulary.js';
 
 /**
  * A value in a rule: a number (or bigint, for 64-bit values), the name of an ABI constant, a value only
@@ -56,8 +56,8 @@ export const KILL_PROCESS: Action = { kind: 'kill-process' };
 
 /** One rule. */
 export interface Rule {
-  /** Kernel syscall name (`openat`, `mmap`), as in `__NR_<name>`. */
-  readonly syscall: string;
+  /** Kernel syscall name (`openat`, `mmap`), as in `__NR_<name>`, on at least one arch table. */
+  readonly syscall: SyscallName;
   /** All must hold (AND). Absent or empty: the rule holds for any arguments. */
   readonly when?: readonly ArgCondition[];
   readonly action: Action;

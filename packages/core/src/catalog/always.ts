@@ -10,21 +10,21 @@
  * Only promise semantics live here. The rules the SIGSYS reporter and the
  * io_uring replay add to a filter are in ../report/rules.ts.
  */
-import { ALLOW, arg, type Rule } from '../rules.js';
+import { ALLOW, arg, type Rule, type SyscallName } from '../rules.js';
 
 const OPENBSD = 'OpenBSD pledge(2)';
 
-const allow = (syscall: string, why: string, source: string, when?: Rule['when']): Rule =>
+const allow = (syscall: SyscallName, why: string, source: string, when?: Rule['when']): Rule =>
   ({ syscall, action: ALLOW, requires: [], why, source, ...(when ? { when } : {}) });
 
-const enosys = (syscall: string, why: string): Rule =>
+const enosys = (syscall: SyscallName, why: string): Rule =>
   ({ syscall, action: { kind: 'errno', errno: 'ENOSYS' }, requires: [], why, source: 'glibc/libuv fall back on ENOSYS; same choice as Cosmopolitan and moby' });
 
 /** Syscalls answered ENOSYS so the C library falls back to one the filter can inspect. Checked before promises. */
 export const FALLBACK_RULES: readonly Rule[] = [
   enosys('clone3', 'its flags live in a struct the filter cannot read; glibc then uses clone(), whose flags it can'),
   enosys('openat2', 'its flags live in a struct the filter cannot read; libc then uses openat(), whose flags it can'),
-  ...['io_uring_setup', 'io_uring_enter', 'io_uring_register'].map((s) =>
+  ...(['io_uring_setup', 'io_uring_enter', 'io_uring_register'] as const).map((s) =>
     enosys(s, 'operations submitted through a ring are never seen by seccomp; libuv then uses plain syscalls')),
 ];
 

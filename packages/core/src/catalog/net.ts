@@ -12,27 +12,27 @@
  * kernel requires CAP_NET_ADMIN for writes: run unprivileged).
  */
 import { SOCK_TYPE_MASK, type ConstantName } from '../constants.js';
-import { ALLOW, arg, type ArgCondition, type Rule } from '../rules.js';
+import { ALLOW, arg, type ArgCondition, type PromiseName, type Rule, type SyscallName } from '../rules.js';
 import { readOnlyOpenRules } from './open.js';
 import { allowEach, allowWhen } from './helpers.js';
 
 const OB = 'OpenBSD pledge(2)';
 
-const socketRule = (requires: readonly string[], domains: ConstantName[], types: ConstantName[], protocols: readonly (ConstantName | number)[], why: string): Rule =>
+const socketRule = (requires: readonly PromiseName[], domains: ConstantName[], types: ConstantName[], protocols: readonly (ConstantName | number)[], why: string): Rule =>
   allowWhen(requires, 'socket', [
     arg.in(0, 32, 'domain', domains),
     arg.masked(1, 32, 'type', SOCK_TYPE_MASK, types),
     arg.in(2, 32, 'protocol', protocols),
   ], why, OB);
 
-const sockopt = (requires: readonly string[], level: ConstantName, names: ConstantName[], why: string): Rule =>
+const sockopt = (requires: readonly PromiseName[], level: ConstantName, names: ConstantName[], why: string): Rule =>
   allowWhen(requires, 'setsockopt', [arg.in(1, 32, 'level', [level]), arg.in(2, 32, 'optname', names)] as ArgCondition[], why, `${OB} (pledge_sockopt)`);
 
 /** Socket options a client or server commonly sets; no option that needs a capability, attaches BPF or changes routing. */
 const SOCKET_LEVEL: ConstantName[] = ['SO_REUSEADDR', 'SO_REUSEPORT', 'SO_KEEPALIVE', 'SO_LINGER', 'SO_BROADCAST', 'SO_OOBINLINE',
   'SO_SNDBUF', 'SO_RCVBUF', 'SO_RCVLOWAT', 'SO_SNDLOWAT', 'SO_RCVTIMEO_OLD', 'SO_SNDTIMEO_OLD', 'SO_RCVTIMEO_NEW', 'SO_SNDTIMEO_NEW', 'SO_TIMESTAMP_OLD'];
 
-const CONNECTING = ['connect', 'bind', 'listen', 'accept', 'accept4'];
+const CONNECTING: readonly SyscallName[] = ['connect', 'bind', 'listen', 'accept', 'accept4'];
 
 export const NET_RULES: readonly Rule[] = [
   // inet

@@ -15,7 +15,7 @@
  * low 32 bits are compared. What seccomp cannot see: the path.
  */
 import type { ConstantName } from '../constants.js';
-import { ALLOW, arg, type Rule } from '../rules.js';
+import { ALLOW, arg, type PromiseName, type Rule } from '../rules.js';
 
 const ACCESS: readonly { mode: ConstantName; read: boolean; write: boolean }[] = [
   { mode: 'O_RDONLY', read: true, write: false },
@@ -24,12 +24,12 @@ const ACCESS: readonly { mode: ConstantName; read: boolean; write: boolean }[] =
 ];
 
 /** The promises one combination of open flags needs, in OpenBSD's order. */
-export function openRequires(read: boolean, write: boolean, creat: boolean, trunc: boolean, tmpfile: boolean): string[] {
-  const need = new Set<string>();
+export function openRequires(read: boolean, write: boolean, creat: boolean, trunc: boolean, tmpfile: boolean): PromiseName[] {
+  const need = new Set<PromiseName>();
   if (read) need.add('rpath');
   if (write || trunc || tmpfile) need.add('wpath');
   if (creat || tmpfile) need.add('cpath');
-  return ['rpath', 'wpath', 'cpath'].filter((p) => need.has(p));
+  return (['rpath', 'wpath', 'cpath'] as const).filter((p) => need.has(p));
 }
 
 function describe(mode: string, creat: boolean, trunc: boolean, tmpfile: boolean): string {
@@ -102,7 +102,7 @@ export const FLAGS_ARG = { open: 1, openat: 2 } as const;
  * O_CREAT, O_TRUNC, O_TMPFILE) through open and openat under `requires`:
  * what `dns` and `getpw` need, and what the Node runtime answers with EACCES.
  */
-export function readOnlyOpenRules(requires: readonly string[], action: Rule['action'], why: string, source: string): Rule[] {
+export function readOnlyOpenRules(requires: readonly PromiseName[], action: Rule['action'], why: string, source: string): Rule[] {
   return (['openat', 'open'] as const).map((syscall) => ({
     syscall,
     when: [arg.masked(FLAGS_ARG[syscall], 32, 'flags', ['O_ACCMODE', 'O_CREAT', 'O_TRUNC', '__O_TMPFILE'], ['O_RDONLY'])],

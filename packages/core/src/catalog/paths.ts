@@ -4,19 +4,19 @@
  * ./open.ts; here are the other path calls. seccomp cannot see paths: which
  * files these reach is unveil()'s job.
  */
-import { ALLOW, arg, type Rule } from '../rules.js';
+import { ALLOW, arg, type Rule, type SyscallName } from '../rules.js';
 import { allowEach, allowWhen } from './helpers.js';
 import { CREAT_RULE, openRules, tmppathOpenRules } from './open.js';
 
 const OB = 'OpenBSD pledge(2)';
 
 /** Looking at paths without changing them: OpenBSD gives these to rpath and wpath alike. */
-const LOOK = ['stat', 'lstat', 'newfstatat', 'statx', 'access', 'faccessat', 'faccessat2', 'readlink', 'readlinkat', 'getcwd'];
+const LOOK: readonly SyscallName[] = ['stat', 'lstat', 'newfstatat', 'statx', 'access', 'faccessat', 'faccessat2', 'readlink', 'readlinkat', 'getcwd'];
 
 /** chmod family: `mode` is a C mode_t (unsigned int); the argument index differs per call. */
-const CHMOD: readonly (readonly [string, 1 | 2])[] = [['chmod', 1], ['fchmod', 1], ['fchmodat', 2]];
+const CHMOD: readonly (readonly [SyscallName, 1 | 2])[] = [['chmod', 1], ['fchmod', 1], ['fchmodat', 2]];
 /** chown family: owner and group argument indices. */
-const CHOWN: readonly (readonly [string, 1 | 2, 2 | 3])[] = [['chown', 1, 2], ['fchown', 1, 2], ['lchown', 1, 2], ['fchownat', 2, 3]];
+const CHOWN: readonly (readonly [SyscallName, 1 | 2, 2 | 3])[] = [['chown', 1, 2], ['fchown', 1, 2], ['lchown', 1, 2], ['fchownat', 2, 3]];
 
 export const PATH_RULES: readonly Rule[] = [
   ...openRules('openat', 2),
@@ -42,7 +42,7 @@ export const PATH_RULES: readonly Rule[] = [
   ...allowEach(['fattr'], ['utime', 'utimes', 'futimesat', 'utimensat'], 'changing file times', `${OB} "fattr"`),
   ...CHMOD.map(([syscall, modeArg]) => allowWhen(['fattr'], syscall, [arg.bitsClear(modeArg, 32, 'mode', ['S_ISUID', 'S_ISGID'])],
     'changing modes, without setuid/setgid bits (OpenBSD strips them under pledge; seccomp can only refuse)', `${OB} "fattr"`)),
-  ...CHMOD.map(([syscall]) => ({ syscall, action: ALLOW, requires: ['fattr', 'chown'], why: 'setuid/setgid modes need chown too, like ownership', source: `${OB} "chown"` } as Rule)),
+  ...CHMOD.map(([syscall]): Rule => ({ syscall, action: ALLOW, requires: ['fattr', 'chown'], why: 'setuid/setgid modes need chown too, like ownership', source: `${OB} "chown"` })),
   // fattr: chown towards itself only (-1 leaves a field unchanged).
   ...CHOWN.map(([syscall, owner, group]) => allowWhen(['fattr'], syscall, [
     arg.in(owner, 32, 'owner', [{ runtime: 'uid' }, -1]),

@@ -5,7 +5,7 @@
  * from them, and the `pledge run` supervisor reads the `path` entries.
  */
 import { SOCK_TYPE_MASK } from '../constants.js';
-import type { ValueExpr } from '../rules.js';
+import type { SyscallName, ValueExpr } from '../rules.js';
 import type { ReportFamily } from './families.js';
 
 /**
@@ -74,14 +74,15 @@ const sockLevelOption = (optArg: ArgDecode['arg'], levelArg: ArgDecode['arg']): 
   { ...enumOf(optArg, 'ipv6Option'), when: { arg: levelArg, equals: 'IPPROTO_IPV6' } },
   int(optArg),
 ];
-const each = (names: readonly string[], spec: readonly ArgDecode[]): Record<string, readonly ArgDecode[]> =>
+const each = (names: readonly SyscallName[], spec: readonly ArgDecode[]): Partial<Record<SyscallName, readonly ArgDecode[]>> =>
   Object.fromEntries(names.map((n) => [n, spec]));
 
 /**
  * The relevant arguments of each syscall, in the order shown. A syscall
  * missing here prints as `name()`. "Relevant" means: what the catalog's
  * rules look at (flags, requests, domains, signals), plus the descriptor
- * or path the call is about.
+ * or path the call is about. Its keys are {@link SyscallName}s (a misspelled
+ * one fails the type checker); lookups take any name.
  */
 export const REPORT_DECODE: Readonly<Record<string, readonly ArgDecode[]>> = {
   // Files by path. The path itself only when the formatter is given it;
@@ -172,4 +173,4 @@ export const REPORT_DECODE: Readonly<Record<string, readonly ArgDecode[]>> = {
   getrandom: [flags(2, 'getrandom', 'flags')],
   bpf: [int(0, 'cmd')],
   keyctl: [int(0, 'operation')],
-};
+} satisfies Partial<Record<SyscallName, readonly ArgDecode[]>>;
