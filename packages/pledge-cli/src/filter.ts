@@ -20,7 +20,7 @@
  */
 import {
   BPF_K, BPF_RET, KILL_PROCESS, PledgeError, REPORT_DECODE, SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, arg, compileFilter, compilePromises, encode,
-  rulesFor, verify, type ArchDescriptor, type CompiledFilter, type Insn, type Rule, type RuntimeValues, type SyscallName,
+  rulesFor, verify, type ArchDescriptor, type CompiledFilter, type Insn, type Rule, type RuntimeValues,
 } from '@seccomp-scopes/core';
 import { preloadProtocol } from '@seccomp-scopes/native';
 import { nodeRuntimeRules } from '../node-runtime.js';
@@ -28,7 +28,7 @@ import { nodeRuntimeRules } from '../node-runtime.js';
 /** Stands for SECCOMP_RET_USER_NOTIF while compiling: no catalog rule traps. */
 const NOTIFY = { kind: 'trap' } as const;
 
-const notify = (syscall: SyscallName, why: string, when?: Rule['when']): Rule =>
+const notify = (syscall: string, why: string, when?: Rule['when']): Rule =>
   ({ syscall, action: NOTIFY, requires: [], why, source: 'pledge(1) supervisor', ...(when ? { when } : {}) });
 
 /**
