@@ -2,14 +2,13 @@
  * `pledge dump PROMISES`: the compiled filter.
  *
  * `--for pledge` (default) is what pledge() installs in a Node process:
- * compilePledge() of ../pledge.ts, byte for byte, for the pid given (the
+ * compilePledge() of @seccomp-scopes/pledge, byte for byte, for the pid given (the
  * "signals to itself" rules name it), with or without the JIT's
  * executable memory, and with pledge()'s penalty and report options. `--for run` is what `pledge run` installs in the
  * program it starts (./filter.ts), with USER_NOTIF where pledge() kills.
  */
 import { disassemble, formatPromises, parsePromises, type Insn } from '@seccomp-scopes/core';
-import { archFor } from '../arch.js';
-import { compilePledge } from '../pledge.js';
+import { archFor, compilePledge } from '@seccomp-scopes/pledge';
 import { compileSupervisedFilter } from './filter.js';
 
 /** Options of {@link dump}. */

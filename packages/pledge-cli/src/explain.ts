@@ -7,7 +7,7 @@ import {
   CATALOG, describeAction, describeConditions, formatPromises, parsePromises, penaltyFor, rulesFor,
   type ArchDescriptor, type Rule,
 } from '@seccomp-scopes/core';
-import { nodeRuntimeRules } from '../node-runtime.js';
+import { nodeRuntimeRules } from '@seccomp-scopes/pledge';
 
 /** The ENOSYS fallbacks: rules in force under every promise set that answer ENOSYS (clone3, openat2, io_uring). */
 const FALLBACK = CATALOG.filter((r) => r.requires.length === 0 && r.action.kind === 'errno' && r.action.errno === 'ENOSYS');

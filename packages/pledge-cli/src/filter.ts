@@ -20,15 +20,15 @@
  */
 import {
   BPF_K, BPF_RET, KILL_PROCESS, PledgeError, REPORT_DECODE, SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, arg, compileFilter, compilePromises, encode,
-  rulesFor, verify, type ArchDescriptor, type CompiledFilter, type Insn, type Rule, type RuntimeValues,
+  rulesFor, verify, type ArchDescriptor, type CompiledFilter, type Insn, type Rule, type RuntimeValues, type SyscallName,
 } from '@seccomp-scopes/core';
 import { preloadProtocol } from '@seccomp-scopes/native';
-import { nodeRuntimeRules } from '../node-runtime.js';
+import { nodeRuntimeRules } from '@seccomp-scopes/pledge';
 
 /** Stands for SECCOMP_RET_USER_NOTIF while compiling: no catalog rule traps. */
 const NOTIFY = { kind: 'trap' } as const;
 
-const notify = (syscall: string, why: string, when?: Rule['when']): Rule =>
+const notify = (syscall: SyscallName, why: string, when?: Rule['when']): Rule =>
   ({ syscall, action: NOTIFY, requires: [], why, source: 'pledge(1) supervisor', ...(when ? { when } : {}) });
 
 /**
@@ -90,7 +90,7 @@ export function compileJudgeFilter(promises: ReadonlySet<string>, arch: ArchDesc
 
 /**
  * `--node`: the program is Node.js. The Node runtime allowance pledge()
- * grants in a Node process (../node-runtime.ts; executable memory for the
+ * grants in a Node process (@seccomp-scopes/pledge nodeRuntimeRules; executable memory for the
  * JIT only when `prot_exec` is promised), plus what Node's start-up (which
  * pledge() never sees: it runs before any user code) asks the kernel and
  * copes without: V8 probes for memory protection keys (pkey_alloc), which

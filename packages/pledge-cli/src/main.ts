@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `pledge` command: runs any program under OpenBSD promises and
  * unveil rules, with a report for each refused call; explains promises;
@@ -12,15 +11,17 @@
  * killed for a call outside its promises); 125 when `pledge` itself failed
  * (bad arguments, a bad promise); 126 when the program could not be
  * executed; 127 when it was not found.
+ *
+ * This module only defines the command; ../bin/pledge.js runs it.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { PledgeError } from '@seccomp-scopes/core';
-import { ARCHES } from './arch.js';
-import { dump } from './cli/dump.js';
-import { CliError, EXIT_CLI_ERROR } from './cli/exit.js';
-import { explain } from './cli/explain.js';
-import { writeAll, writeText } from './cli/output.js';
-import { runCommand, type RunOptions } from './cli/run.js';
+import { ARCHES } from '@seccomp-scopes/pledge';
+import { dump } from './dump.js';
+import { CliError, EXIT_CLI_ERROR } from './exit.js';
+import { explain } from './explain.js';
+import { writeAll, writeText } from './output.js';
+import { runCommand, type RunOptions } from './run.js';
 
 const RUN_EXAMPLES = `
 Examples:
@@ -199,5 +200,3 @@ export function main(argv: readonly string[]): number {
   }
   return code;
 }
-
-process.exitCode = main(process.argv.slice(2));

@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { PledgeError, checkExecPromises, constantOf, formatPromises, parsePromises, resolvePenalty, type ConstantName, type Rule } from '@seccomp-scopes/core';
 import * as native from '@seccomp-scopes/native';
-import { archFor } from '../arch.js';
+import { archFor } from '@seccomp-scopes/pledge';
 import { inspectExecutable } from './elf.js';
 import { loaderFiles, stdioMadviseAdvice, supervisorLoaderPaths, systemLoader, type LoaderFiles } from './loader.js';
 import { CliError, EXIT_CANNOT_EXECUTE, EXIT_CLI_ERROR, EXIT_NOT_FOUND, EXIT_SIGNAL_BASE } from './exit.js';

@@ -1,22 +1,24 @@
 /**
- * Runs the `pledge` command (dist/cli.js) in a child process, and builds
+ * Runs the `pledge` command (bin/pledge.js) in a child process, and builds
  * the C fixtures the command tests run under it. Filters are only ever
- * installed in those children. The command runs on NODE (./child.ts: the
- * runner's node, or SECCOMP_SCOPES_TEST_NODE), and so should a test's
- * Node program under the command (`pledgeCli([..., '--node', '--', NODE, ...])`).
+ * installed in those children. The command runs on NODE (the runner's
+ * node, or SECCOMP_SCOPES_TEST_NODE: @seccomp-scopes/pledge's
+ * test/child.ts, shared so that both packages' tests pick the same
+ * binary), and so should a test's Node program under the command
+ * (`pledgeCli([..., '--node', '--', NODE, ...])`).
  */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NODE } from './child.js';
+import { KILLED, NODE } from '../../pledge/test/child.js';
+import { compileFixture } from '../../pledge/test/build-fixture.js';
 
-export { NODE };
+export { KILLED, NODE };
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const CLI = path.resolve(here, '../dist/cli.js');
+export const CLI = path.resolve(here, '../bin/pledge.js');
 
 export interface CliResult {
   readonly status: number | null;
@@ -84,21 +86,7 @@ export function describeRun(r: CliResult): string {
  * source and flags; safe when test files build it in parallel).
  */
 export function buildFixture(name: string, flags: readonly string[] = []): string {
-  const source = path.join(here, 'fixtures', `${name}.c`);
-  const hash = crypto.createHash('sha256').update(fs.readFileSync(source)).update(flags.join(' ')).digest('hex').slice(0, 12);
-  const dir = path.join(os.tmpdir(), `seccomp-scopes-cli-fixtures-${process.getuid?.() ?? 0}`);
-  fs.mkdirSync(dir, { recursive: true });
-  const bin = path.join(dir, `${name}-${hash}`);
-  if (fs.existsSync(bin)) return bin;
-  const tmp = `${bin}.${process.pid}.tmp`;
-  execCc(['-O2', '-Wall', '-Wextra', '-Werror', ...flags, '-o', tmp, source]);
-  fs.renameSync(tmp, bin);
-  return bin;
-}
-
-function execCc(args: readonly string[]): void {
-  const r = spawnSync('cc', args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`cc ${args.join(' ')} failed:\n${r.stderr}`);
+  return compileFixture(path.join(here, 'fixtures', `${name}.c`), flags);
 }
 
 /** Whether a program is installed (an absolute path). */
@@ -123,5 +111,3 @@ export function reports(stderr: string): string[] {
   return stderr.split('\n').filter((l) => /^\S+\[\d+\]: pledge "/.test(l));
 }
 
-/** Exit status of a run killed for a refused call (128 + SIGSYS). */
-export const KILLED = 128 + os.constants.signals.SIGSYS;

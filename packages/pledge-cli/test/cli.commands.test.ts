@@ -6,16 +6,16 @@
  */
 import { spawn } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { decode, disassemble, parsePromises, rulesFor } from '@seccomp-scopes/core';
 import { x86_64 } from '@seccomp-scopes/arch-x86_64';
 import { aarch64 } from '@seccomp-scopes/arch-aarch64';
-import { compilePledge } from '../src/pledge.js';
+import { compilePledge } from '@seccomp-scopes/pledge';
 import { CLI, NODE, buildFixture, describeRun, pledgeCli } from './cli-harness.js';
 
-const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/index.js');
+/** The library's built entry (@seccomp-scopes/pledge), imported by the Node processes that call pledge(). */
+const dist = createRequire(import.meta.url).resolve('@seccomp-scopes/pledge');
 
 function dumpBytes(args: readonly string[]): Buffer {
   const r = spawnSync(NODE, [CLI, 'dump', ...args], { encoding: 'buffer' });

@@ -21,9 +21,9 @@ import path from 'node:path';
 import { parsePromises } from '@seccomp-scopes/core';
 import * as native from '@seccomp-scopes/native';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { archFor } from '../src/arch.js';
-import { systemLoader } from '../src/cli/loader.js';
-import { Policy, type ProcessInfo } from '../src/cli/policy.js';
+import { archFor } from '@seccomp-scopes/pledge';
+import { systemLoader } from '../src/loader.js';
+import { Policy, type ProcessInfo } from '../src/policy.js';
 import { KILLED, buildFixture, describeRun, pledgeCli, reports, tempDir } from './cli-harness.js';
 
 let landlock = 0;

@@ -12,9 +12,9 @@ import { REPORT_DECODE, SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_
 import { x86_64 } from '@seccomp-scopes/arch-x86_64';
 import { aarch64 } from '@seccomp-scopes/arch-aarch64';
 import * as native from '@seccomp-scopes/native';
-import { archFor } from '../src/arch.js';
-import { compileSupervisedFilter, pathArgTable, pathArguments } from '../src/cli/filter.js';
-import { REPORT_TABLES_KEPT, Reporter } from '../src/cli/report.js';
+import { archFor } from '@seccomp-scopes/pledge';
+import { compileSupervisedFilter, pathArgTable, pathArguments } from '../src/filter.js';
+import { REPORT_TABLES_KEPT, Reporter } from '../src/report.js';
 
 describe('path arguments: REPORT_DECODE is the only table', () => {
   it('every syscall has at most one path argument, and the supervisor reads exactly those', () => {

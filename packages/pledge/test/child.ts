@@ -13,9 +13,10 @@ const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist
 
 /**
  * The `node` binary every child runs (and the `pledge` command runs on, see
- * ./cli-harness.ts): SECCOMP_SCOPES_TEST_NODE, an absolute path, when set
- * (the root vitest.config.ts sets it for the projects of Node 22, 24 and 26,
- * from tools/node-matrix.mjs), else the test runner's own node.
+ * packages/pledge-cli/test/cli-harness.ts): SECCOMP_SCOPES_TEST_NODE, an
+ * absolute path, when set (the root vitest.config.ts sets it for the
+ * projects of Node 22, 24 and 26, from tools/node-matrix.mjs), else the test
+ * runner's own node.
  */
 export const NODE: string = testNode();
 
@@ -68,3 +69,6 @@ export function runChild(code: string, options: ChildOptions = {}): ChildResult 
 export function describeEnd(r: ChildResult): string {
   return `status=${r.status} signal=${r.signal}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
 }
+
+/** Exit status of a process killed for a refused call (128 + SIGSYS). */
+export const KILLED = 128 + os.constants.signals.SIGSYS;

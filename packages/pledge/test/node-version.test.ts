@@ -4,15 +4,15 @@
  * project on the runner's node (20), and one project each for 22, 24 and 26
  * with SECCOMP_SCOPES_TEST_NODE set to that binary and
  * SECCOMP_SCOPES_TEST_NODE_VERSION to the version it printed. This file
- * checks that the children, the `pledge` command and a `--node` program
- * under it really run on that binary; and it is where a version that could
- * not be had fails (SECCOMP_SCOPES_NODE_MATRIX_ERROR), instead of its tests
- * being skipped.
+ * checks that the children really run on that binary (the `pledge`
+ * command's twin, packages/pledge-cli/test/node-version.test.ts, checks the
+ * command and a `--node` program under it); and it is where a version that
+ * could not be had fails (SECCOMP_SCOPES_NODE_MATRIX_ERROR), instead of its
+ * tests being skipped.
  */
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { describeEnd, runChild } from './child.js';
-import { NODE, describeRun, pledgeCli } from './cli-harness.js';
+import { NODE, describeEnd, runChild } from './child.js';
 
 const matrixError = process.env['SECCOMP_SCOPES_NODE_MATRIX_ERROR'];
 const expected = process.env['SECCOMP_SCOPES_TEST_NODE_VERSION'] || process.version;
@@ -28,18 +28,5 @@ describe(matrixError ? 'the Node binary of this project' : `the Node binary of t
   it('is the one the children run', () => {
     const r = runChild('console.log(process.version); console.log(process.execPath);');
     expect(r.stdout.trim().split('\n'), describeEnd(r)).toEqual([expected, fs.realpathSync(NODE)]);
-  });
-
-  it('runs the pledge command', () => {
-    // The supervisor (the command's node process) is the program's parent.
-    const r = pledgeCli(['-p', 'stdio rpath proc exec prot_exec', '--', '/bin/sh', '-c', 'tr "\\000" "\\n" < /proc/$PPID/cmdline']);
-    expect(r.status, describeRun(r)).toBe(0);
-    expect(r.stdout.split('\n')[0], describeRun(r)).toBe(NODE);
-  });
-
-  it('runs as the program under `pledge --node`', () => {
-    // Only which binary ran is checked here; whether it ran cleanly is cli.programs.test.ts's job.
-    const r = pledgeCli(['-p', 'stdio rpath prot_exec', '--node', '--', NODE, '-e', 'console.log(process.version)']);
-    expect(r.stdout.trim(), describeRun(r)).toBe(expected);
   });
 });

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { describeEnd, runChild } from './child.js';
-import { KILLED, buildFixture } from './cli-harness.js';
+import { KILLED, describeEnd, runChild } from './child.js';
+import { buildFixture } from './build-fixture.js';
 
 const lines = (s: string): string[] => s.split('\n').map((l) => l.trim()).filter(Boolean);
 
