@@ -6,7 +6,7 @@
  */
 import type { ArchDescriptor } from './arch.js';
 import { SECCOMP_RET_KILL_PROCESS } from './bpf.js';
-import type { ResolvedCondition, ResolvedRule } from './compile.js';
+import type { ResolvedCondition, ResolvedRule } from './resolve.js';
 import type { SeccompData } from './simulate.js';
 
 /** The value the kernel compares for `c`: the low 32 bits for an int, all 64 for a long. */
