@@ -22,4 +22,5 @@ export { DENIED, NOT_IN_TABLES } from './catalog/denied.js';
 export type { Denial, NotInTables } from './catalog/denied.js';
 export * from './landlock.js';
 export * from './report.js';
+export * from './syscall-args.js';
 export * from './pledge-plan.js';

@@ -159,7 +159,7 @@ export function buildReportTables(arch: ArchDescriptor, options: ReportTablesOpt
     if (arch.syscalls[syscall] === undefined) continue;
     const start = specs.length;
     for (const d of decode) {
-      const width: 32 | 64 = d.width ?? (d.kind === 'long' || d.kind === 'hex' || d.kind === 'ptr' ? 64 : 32);
+      const width = d.width;
       const full = width === 32 ? 0xffffffffn : (1n << 64n) - 1n;
       let en = { start: 0, count: 0 };
       let fl = { start: 0, count: 0 };
