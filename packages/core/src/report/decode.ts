@@ -108,7 +108,7 @@ const each = (names: readonly SyscallName[], spec: readonly Shown[]): Partial<Re
 const SHOWN = {
   // Files by path. The path itself only when the formatter is given it;
   // at most one `path` entry per syscall (the `pledge run` supervisor reads
-  // that argument: @seccomp-scopes/pledge src/cli/filter.ts pathArgTable).
+  // that argument: @seccomp-scopes/pledge-cli src/filter.ts pathArgTable).
   open: [path('pathname'), openFlags('flags'), createMode('mode')],
   openat: [dirfd('dirfd'), path('pathname'), openFlags('flags'), createMode('mode')],
   openat2: [dirfd('dirfd'), path('pathname')],

@@ -15,7 +15,7 @@ import type { ValueExpr } from '../rules.js';
 import { PROMISE_ORDER, attributionRules } from './attribution.js';
 import { REPORT_DECODE, type DecodeKind } from './decode.js';
 import { REPORT_FAMILIES, type ReportFamily } from './families.js';
-import { REPORT_TABLES_LAYOUT, type ReportTablesKind, type ReportTablesLayout, type ReportTablesSection } from './layout.js';
+import { REPORT_TABLES_LAYOUT, type ReportTablesKind, type ReportTablesLayout, type ReportTablesRecord } from './layout.js';
 
 const L = REPORT_TABLES_LAYOUT;
 
@@ -26,9 +26,15 @@ export const REPORT_TABLES_VERSION = L.version;
 
 /** How each decode kind is printed by the native formatter. */
 const KIND: Readonly<Record<DecodeKind, ReportTablesKind>> = {
-  fd: 'decimal', int: 'decimal', long: 'decimal', hex: 'hex', octal: 'octal', ptr: 'pointer', path: 'path',
-  dirfd: 'symbolic', signal: 'symbolic', openflags: 'symbolic', flags: 'symbolic', enum: 'symbolic',
+  fd: 'dec', int: 'dec', long: 'dec', hex: 'hex', octal: 'oct', ptr: 'ptr', path: 'path',
+  dirfd: 'sym', signal: 'sym', openflags: 'sym', flags: 'sym', enum: 'sym',
 };
+
+/** The sections after the header, in layout order (the string pool follows them): header word, record. */
+const SECTIONS = [
+  ['syscalls', 'syscall'], ['specs', 'spec'], ['constants', 'constant'], ['rules', 'rule'],
+  ['conditions', 'condition'], ['values', 'value'], ['promiseNames', 'promiseName'],
+] as const satisfies readonly (readonly [keyof ReportTablesLayout['header'], ReportTablesRecord])[];
 
 /** Options of {@link buildReportTables}. */
 export interface ReportTablesOptions {
@@ -47,12 +53,11 @@ export interface ReportTablesOptions {
   readonly errno?: string;
 }
 
-type RecordSection = Exclude<ReportTablesSection, 'strings'>;
-type Fields<S extends RecordSection> = ReportTablesLayout['fields'][S];
-/** One record of a section: a value for each of its fields, a bigint for a u64 field. */
-type RecordOf<S extends RecordSection> = { readonly [F in keyof Fields<S>]: number | bigint };
+type Fields<R extends ReportTablesRecord> = ReportTablesLayout['fields'][R];
+/** One record: a value for each of its fields, a bigint for a u64 field. */
+type RecordOf<R extends ReportTablesRecord> = { readonly [F in keyof Fields<R>]: number | bigint };
 
-const U64_FIELDS: Readonly<Partial<Record<RecordSection, readonly string[]>>> = L.u64Fields;
+const U64_FIELDS: Readonly<Partial<Record<ReportTablesRecord, readonly string[]>>> = L.u64Fields;
 
 /** Writes u32 and u64 values at byte offsets, in the arch's byte order. */
 class TablesWriter {
@@ -71,15 +76,15 @@ class TablesWriter {
   }
   /** Header word `index`. */
   word(index: number, v: number): void { this.u32(index * 4, v); }
-  /** The records of `section` from byte `offset`, each field where the layout puts it. */
-  records<S extends RecordSection>(section: S, offset: number, records: readonly RecordOf<S>[]): void {
-    const fields = Object.entries(L.fields[section]) as [keyof Fields<S> & string, number][];
-    const u64: readonly string[] = U64_FIELDS[section] ?? [];
+  /** `records` from byte `offset`, each field where the layout puts it. */
+  records<R extends ReportTablesRecord>(record: R, offset: number, records: readonly RecordOf<R>[]): void {
+    const fields = Object.entries(L.fields[record]) as [keyof Fields<R> & string, number][];
+    const u64: readonly string[] = U64_FIELDS[record] ?? [];
     records.forEach((r, i) => {
-      const at = offset + i * L.recordBytes[section];
+      const at = offset + i * L.recordBytes[record];
       for (const [name, field] of fields) {
         const v = r[name];
-        if (u64.includes(name) !== (typeof v === 'bigint')) throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `report tables: internal error: ${section}.${name} has the wrong width`);
+        if (u64.includes(name) !== (typeof v === 'bigint')) throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `report tables: internal error: ${record}.${name} has the wrong width`);
         if (typeof v === 'bigint') this.u64(at + field, v); else this.u32(at + field, v);
       }
     });
@@ -129,13 +134,13 @@ export function buildReportTables(arch: ArchDescriptor, options: ReportTablesOpt
   if (!Number.isInteger(options.pid) || options.pid < 0 || options.pid > 0x7fffffff) {
     throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `report tables: pid ${options.pid} is not a pid`);
   }
-  if (PROMISE_ORDER.length > L.limits.promises) throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `report tables: more than ${L.limits.promises} promises cannot be encoded`);
+  if (PROMISE_ORDER.length > L.maxPromises) throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `report tables: more than ${L.maxPromises} promises cannot be encoded`);
   const pool = new StringPool();
   const runtime: RuntimeValues = { pid: options.pid, uid: options.uid ?? -1, gid: options.gid ?? -1 };
   const value = (v: ValueExpr, width: 32 | 64): bigint => BigInt.asUintN(width, evalValue(v, arch, runtime));
 
   // Constants, one range per (family, order).
-  const consts: RecordOf<'constants'>[] = [];
+  const consts: RecordOf<'constant'>[] = [];
   const ranges = new Map<string, { start: number; count: number }>();
   const familyRange = (family: ReportFamily, width: 32 | 64, asFlags: boolean): { start: number; count: number } => {
     const key = `${family}:${width}:${asFlags}`;
@@ -153,7 +158,7 @@ export function buildReportTables(arch: ArchDescriptor, options: ReportTablesOpt
   };
 
   // Argument specs per syscall.
-  const specs: RecordOf<'specs'>[] = [];
+  const specs: RecordOf<'spec'>[] = [];
   const specRange = new Map<string, { start: number; count: number }>();
   for (const [syscall, decode] of Object.entries(REPORT_DECODE)) {
     if (arch.syscalls[syscall] === undefined) continue;
@@ -187,7 +192,7 @@ export function buildReportTables(arch: ArchDescriptor, options: ReportTablesOpt
           if (d.flags) fl = familyRange(d.flags, width, true);
           break;
       }
-      if (fl.count > L.limits.flagsPerSpec) throw new PledgeError('EINVAL', 'BAD_RULE', `report decode ${syscall}: more than ${L.limits.flagsPerSpec} flags`);
+      if (fl.count > L.maxFamilyFlags) throw new PledgeError('EINVAL', 'BAD_RULE', `report decode ${syscall}: more than ${L.maxFamilyFlags} flags`);
       let op: number = L.guardOps.none;
       let guardMask = 0n;
       let guardValue = 0n;
@@ -196,11 +201,11 @@ export function buildReportTables(arch: ArchDescriptor, options: ReportTablesOpt
         if (d.when.equals !== undefined) { op = L.guardOps.equals; guardValue = value(d.when.equals, 32) & guardMask; } else op = L.guardOps.anyBit;
       }
       specs.push({
-        word0: (d.arg << L.word0.arg | L.kinds[KIND[d.kind]] << L.word0.kind | width << L.word0.width | op << L.word0.guardOp) >>> 0,
+        packed: (d.arg << L.specPacking.arg | L.kinds[KIND[d.kind]] << L.specPacking.kind | width << L.specPacking.width | op << L.specPacking.guardOp) >>> 0,
         label: d.label ? pool.ref(d.label) : L.none,
-        enumFirst: en.start, enumCount: en.count, flagFirst: fl.start, flagCount: fl.count, enumMask,
+        enumStart: en.start, enumCount: en.count, flagStart: fl.start, flagCount: fl.count, enumMask,
         guardArg: d.when?.arg ?? 0,
-        hexFallback: d.hexFallback ? 1 : 0,
+        fallback: d.hexFallback ? L.fallbacks.hex : L.fallbacks.number,
         guardMask, guardValue,
       });
     }
@@ -219,44 +224,43 @@ export function buildReportTables(arch: ArchDescriptor, options: ReportTablesOpt
   // Syscalls, sorted by nr; a number with several names keeps the first in alphabetical order.
   const nameByNr = new Map<number, string>();
   for (const [name, nr] of Object.entries(arch.syscalls).sort(([a], [b]) => (a < b ? -1 : 1))) if (!nameByNr.has(nr)) nameByNr.set(nr, name);
-  const rules: RecordOf<'rules'>[] = [];
-  const conditions: RecordOf<'conditions'>[] = [];
-  const values: RecordOf<'values'>[] = [];
-  const syscalls: RecordOf<'syscalls'>[] = [...nameByNr.entries()].sort((a, b) => a[0] - b[0]).map(([nr, name]) => {
+  const rules: RecordOf<'rule'>[] = [];
+  const conditions: RecordOf<'condition'>[] = [];
+  const values: RecordOf<'value'>[] = [];
+  const syscalls: RecordOf<'syscall'>[] = [...nameByNr.entries()].sort((a, b) => a[0] - b[0]).map(([nr, name]) => {
     const sr = specRange.get(name) ?? { start: 0, count: 0 };
-    const ruleFirst = rules.length;
+    const ruleStart = rules.length;
     for (const r of byNr.get(nr) ?? []) {
-      const conditionFirst = conditions.length;
+      const condStart = conditions.length;
       for (const c of r.when) {
-        conditions.push({ arg: c.arg, width: c.width, negate: c.negate ? 1 : 0, valueFirst: values.length, valueCount: c.oneOf.length, mask: c.mask });
+        conditions.push({ arg: c.arg, width: c.width, negate: c.negate ? 1 : 0, valueStart: values.length, valueCount: c.oneOf.length, mask: c.mask });
         values.push(...c.oneOf.map((v) => ({ value: v })));
       }
-      rules.push({ promises: r.rule.requires.reduce((acc, p) => acc | bit(p), 0) >>> 0, conditionFirst, conditionCount: conditions.length - conditionFirst });
+      rules.push({ promises: r.rule.requires.reduce((acc, p) => acc | bit(p), 0) >>> 0, condStart, condCount: conditions.length - condStart });
     }
-    return { nr, name: pool.ref(name), specFirst: sr.start, specCount: sr.count, ruleFirst, ruleCount: rules.length - ruleFirst };
+    return { nr, name: pool.ref(name), specStart: sr.start, specCount: sr.count, ruleStart, ruleCount: rules.length - ruleStart };
   });
 
-  const promiseNames: RecordOf<'promiseNames'>[] = PROMISE_ORDER.map((p) => ({ name: pool.ref(p) }));
+  const promiseNames: RecordOf<'promiseName'>[] = PROMISE_ORDER.map((p) => ({ name: pool.ref(p) }));
   const header = {
     promises: pool.ref(formatPromises(options.promises)),
     comm: pool.ref(options.comm),
     arch: pool.ref(arch.name),
     penalty: pool.ref(options.penalty ?? 'kill'),
-    errno: options.penalty === 'errno' ? pool.ref(options.errno ?? 'EPERM') : L.none,
+    errnoName: options.penalty === 'errno' ? pool.ref(options.errno ?? 'EPERM') : L.none,
   };
   const strings = pool.bytes();
 
-  // Sections in the layout's order after the header, strings last.
-  const counts: Record<ReportTablesSection, number> = {
-    syscalls: syscalls.length, specs: specs.length, constants: consts.length, rules: rules.length,
-    conditions: conditions.length, values: values.length, promiseNames: promiseNames.length, strings: strings.length,
-  };
-  const offsets = {} as Record<ReportTablesSection, number>;
+  // The sections in layout order after the header, the string pool last.
+  const records = { syscall: syscalls, spec: specs, constant: consts, rule: rules, condition: conditions, value: values, promiseName: promiseNames };
+  const offsets = {} as Record<ReportTablesRecord, number>;
   let size = L.headerWords * 4;
-  for (const section of Object.keys(L.sections) as ReportTablesSection[]) {
-    offsets[section] = size;
-    size += counts[section] * L.recordBytes[section];
+  for (const [, record] of SECTIONS) {
+    offsets[record] = size;
+    size += records[record].length * L.recordBytes[record];
   }
+  const stringsAt = size;
+  size += strings.length;
 
   const w = new TablesWriter(new Uint8Array(size), arch.endian === 'little');
   w.word(L.header.magic, L.magic);
@@ -265,17 +269,19 @@ export function buildReportTables(arch: ArchDescriptor, options: ReportTablesOpt
   w.word(L.header.auditArch, arch.auditArch);
   w.word(L.header.pid, options.pid);
   for (const [field, ref] of Object.entries(header) as [keyof typeof header, number][]) w.word(L.header[field], ref);
-  for (const section of Object.keys(L.sections) as ReportTablesSection[]) {
-    w.word(L.sections[section], offsets[section]);
-    w.word(L.sections[section] + 1, counts[section]);
+  for (const [word, record] of SECTIONS) {
+    w.word(L.header[word], offsets[record]);
+    w.word(L.header[word] + 1, records[record].length);
   }
-  w.records('syscalls', offsets.syscalls, syscalls);
-  w.records('specs', offsets.specs, specs);
-  w.records('constants', offsets.constants, consts);
-  w.records('rules', offsets.rules, rules);
-  w.records('conditions', offsets.conditions, conditions);
-  w.records('values', offsets.values, values);
-  w.records('promiseNames', offsets.promiseNames, promiseNames);
-  w.bytes.set(strings, offsets.strings);
+  w.word(L.header.strings, stringsAt);
+  w.word(L.header.strings + 1, strings.length);
+  w.records('syscall', offsets.syscall, syscalls);
+  w.records('spec', offsets.spec, specs);
+  w.records('constant', offsets.constant, consts);
+  w.records('rule', offsets.rule, rules);
+  w.records('condition', offsets.condition, conditions);
+  w.records('value', offsets.value, values);
+  w.records('promiseName', offsets.promiseName, promiseNames);
+  w.bytes.set(strings, stringsAt);
   return w.bytes;
 }
