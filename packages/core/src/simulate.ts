@@ -58,7 +58,7 @@ export function seccompDataBytes(data: SeccompData, endian: 'little' | 'big' = '
  * Throws `PledgeError` (`BAD_PROGRAM`) on anything the kernel's verifier would
  * have refused, so run {@link verify} first when the program is untrusted.
  */
-export function run(program: readonly Insn[], data: SeccompData, endian: 'little' | 'big' = 'little'): RunResult {
+export function simulate(program: readonly Insn[], data: SeccompData, endian: 'little' | 'big' = 'little'): RunResult {
   const mem = seccompDataBytes(data, endian);
   const le = endian === 'little';
   const scratch = new Uint32Array(BPF_MEMWORDS);
@@ -126,6 +126,12 @@ export function run(program: readonly Insn[], data: SeccompData, endian: 'little
     X >>>= 0;
   }
 }
+
+/**
+ * The old name of {@link simulate}.
+ * @deprecated Use `simulate`; `run` stays for the callers that still use it.
+ */
+export const run = simulate;
 
 function alu(op: number, a: number, b: number, pc: number): number {
   switch (op) {
