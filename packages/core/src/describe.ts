@@ -28,7 +28,7 @@ export function describeCondition(c: ArgCondition): string {
   return `${name} ${c.negate ? 'not in' : 'in'} {${values.join(', ')}}`;
 }
 
-/** `ALLOW`, `ERRNO(ENOSYS)`, `KILL_PROCESS` */
+/** `ALLOW`, `ERRNO(ENOSYS)`, `KILL_PROCESS`, `USER_NOTIF` (as bpf.ts `actionName` names their return values) */
 export function describeAction(a: Action): string {
   switch (a.kind) {
     case 'allow': return 'ALLOW';
@@ -36,6 +36,7 @@ export function describeAction(a: Action): string {
     case 'kill-process': return 'KILL_PROCESS';
     case 'kill-thread': return 'KILL_THREAD';
     case 'trap': return 'TRAP';
+    case 'notify': return 'USER_NOTIF';
     case 'log': return 'LOG';
   }
 }

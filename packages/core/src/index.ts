@@ -16,6 +16,8 @@ export { SYSCALL_NAMES } from './vocabulary.js';
 export * from './compile.js';
 export * from './promises.js';
 export { FLAGS_ARG, openRequires, readOnlyOpenRules } from './catalog/open.js';
+export { FALLBACK_RULES } from './catalog/always.js';
+export { STDIO_MADVISE } from './catalog/stdio.js';
 export * from './decide.js';
 export * from './describe.js';
 export { DENIED, NOT_IN_TABLES } from './catalog/denied.js';

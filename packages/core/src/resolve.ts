@@ -8,6 +8,7 @@
 import type { ArchDescriptor } from './arch.js';
 import {
   SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_LOG, SECCOMP_RET_TRAP,
+  SECCOMP_RET_USER_NOTIF,
 } from './bpf.js';
 import type { ConstantName } from './constants.js';
 import { PledgeError } from './errors.js';
@@ -96,6 +97,7 @@ export function actionValue(action: Action, arch: ArchDescriptor): number {
     case 'kill-process': return SECCOMP_RET_KILL_PROCESS;
     case 'kill-thread': return SECCOMP_RET_KILL_THREAD;
     case 'trap': return SECCOMP_RET_TRAP;
+    case 'notify': return SECCOMP_RET_USER_NOTIF;
     case 'log': return SECCOMP_RET_LOG;
   }
 }

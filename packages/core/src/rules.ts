@@ -42,13 +42,20 @@ export interface ArgCondition {
   readonly name: string;
 }
 
-/** What the filter returns (`SECCOMP_RET_*`). `errno` names an errno constant. */
+/**
+ * What the filter returns (`SECCOMP_RET_*`). `errno` names an errno constant.
+ * `notify` is SECCOMP_RET_USER_NOTIF: the supervisor holding the filter's
+ * listener decides the call (seccomp_unotify(2); without a listener the
+ * kernel fails it with ENOSYS). The catalog never uses it; the `pledge`
+ * command's supervised filter does.
+ */
 export type Action =
   | { readonly kind: 'allow' }
   | { readonly kind: 'errno'; readonly errno: ConstantName }
   | { readonly kind: 'kill-process' }
   | { readonly kind: 'kill-thread' }
   | { readonly kind: 'trap' }
+  | { readonly kind: 'notify' }
   | { readonly kind: 'log' };
 
 export const ALLOW: Action = { kind: 'allow' };

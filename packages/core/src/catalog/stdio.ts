@@ -5,12 +5,23 @@
  * cannot check is said next to the rule.
  */
 import { SOCK_TYPE_MASK } from '../constants.js';
+import type { ConstantName } from '../constants.js';
 import { arg, type Rule } from '../rules.js';
 import { allowEach, allowWhen } from './helpers.js';
 import { CLONE_NEVER } from './process.js';
 
 const P = ['stdio'] as const;
 const OB = 'OpenBSD pledge(2) "stdio"';
+
+/**
+ * The madvise(2) advice stdio allows: advice about the caller's own memory.
+ * Not MADV_HWPOISON/SOFT_OFFLINE (root could poison shared page-cache pages),
+ * MADV_MERGEABLE (KSM side channels), MADV_PAGEOUT or MADV_REMOVE (act on
+ * shared pages). The `pledge` command's loader window allows the same list.
+ */
+export const STDIO_MADVISE: readonly ConstantName[] = ['MADV_NORMAL', 'MADV_RANDOM', 'MADV_SEQUENTIAL', 'MADV_WILLNEED', 'MADV_DONTNEED', 'MADV_FREE',
+  'MADV_DONTFORK', 'MADV_DOFORK', 'MADV_HUGEPAGE', 'MADV_NOHUGEPAGE', 'MADV_DONTDUMP', 'MADV_DODUMP', 'MADV_WIPEONFORK', 'MADV_KEEPONFORK',
+  'MADV_COLD', 'MADV_POPULATE_READ', 'MADV_POPULATE_WRITE'];
 
 export const STDIO_RULES: readonly Rule[] = [
   ...allowEach(P, ['read', 'readv', 'pread64', 'preadv', 'preadv2', 'write', 'writev', 'pwrite64', 'pwritev', 'pwritev2'],
@@ -36,9 +47,7 @@ export const STDIO_RULES: readonly Rule[] = [
   // Memory.
   ...allowEach(P, ['brk', 'munmap', 'mremap', 'msync', 'mincore', 'munlock'],
     'memory management of the process itself', OB),
-  allowWhen(P, 'madvise', [arg.in(2, 32, 'advice', ['MADV_NORMAL', 'MADV_RANDOM', 'MADV_SEQUENTIAL', 'MADV_WILLNEED', 'MADV_DONTNEED', 'MADV_FREE',
-    'MADV_DONTFORK', 'MADV_DOFORK', 'MADV_HUGEPAGE', 'MADV_NOHUGEPAGE', 'MADV_DONTDUMP', 'MADV_DODUMP', 'MADV_WIPEONFORK', 'MADV_KEEPONFORK',
-    'MADV_COLD', 'MADV_POPULATE_READ', 'MADV_POPULATE_WRITE'])],
+  allowWhen(P, 'madvise', [arg.in(2, 32, 'advice', STDIO_MADVISE)],
     "advice about its own memory; not MADV_HWPOISON/SOFT_OFFLINE (root could poison shared page-cache pages), MADV_MERGEABLE (KSM side channels), MADV_PAGEOUT or MADV_REMOVE (act on shared pages)", OB),
   allowWhen(P, 'mmap', [arg.bitsClear(2, 32, 'prot', 'PROT_EXEC')],
     'memory without PROT_EXEC; executable memory needs prot_exec', OB),
