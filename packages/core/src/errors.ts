@@ -29,7 +29,9 @@ export type PledgeErrorReason =
   | 'UNVEIL_WIDENED'
   /** unveil() lock that cannot put, or did not put, every thread of the process in the Landlock domain. */
   | 'THREADS_UNREACHABLE'
-  | 'KERNEL';
+  | 'KERNEL'
+  /** An invariant of this library does not hold: a bug here, not a bad input (the message says which). */
+  | 'INTERNAL';
 
 export class PledgeError extends Error {
   /** errno name, as OpenBSD's pledge(2) would report it (`EINVAL`, `EPERM`, `E2BIG`, …). */

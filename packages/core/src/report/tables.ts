@@ -84,7 +84,7 @@ class TablesWriter {
       const at = offset + i * L.recordBytes[record];
       for (const [name, field] of fields) {
         const v = r[name];
-        if (u64.includes(name) !== (typeof v === 'bigint')) throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `report tables: internal error: ${record}.${name} has the wrong width`);
+        if (u64.includes(name) !== (typeof v === 'bigint')) throw new PledgeError('EINVAL', 'INTERNAL', `report tables: internal error: ${record}.${name} has the wrong width`);
         if (typeof v === 'bigint') this.u64(at + field, v); else this.u32(at + field, v);
       }
     });
