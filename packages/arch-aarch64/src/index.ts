@@ -69,6 +69,8 @@ export const aarch64: ArchDescriptor = Object.freeze({
   ...(FOREIGN_ABI_BIT === undefined ? {} : { foreignAbiBit: FOREIGN_ABI_BIT }),
   constants: CONSTANTS,
   source: SOURCE,
+  // glibc's dynamic loader (the `ld=` line of its shlib-versions for this ABI) and Debian's multiarch triple.
+  dynamicLoader: { name: 'ld-linux-aarch64.so.1', multiarch: 'aarch64-linux-gnu' },
 });
 
 export default aarch64;

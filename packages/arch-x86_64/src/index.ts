@@ -52,6 +52,8 @@ export const x86_64: ArchDescriptor = Object.freeze({
   foreignAbiBit: FOREIGN_ABI_BIT,
   constants: CONSTANTS,
   source: SOURCE,
+  // glibc's dynamic loader (the `ld=` line of its shlib-versions for this ABI) and Debian's multiarch triple.
+  dynamicLoader: { name: 'ld-linux-x86-64.so.2', multiarch: 'x86_64-linux-gnu' },
 });
 
 export default x86_64;

@@ -44,4 +44,14 @@ export interface ArchDescriptor {
   readonly constants: Readonly<Partial<Record<ConstantName, number>>>;
   /** Where the tables came from, e.g. `linux-libc-dev 6.1.187-1 (amd64)`. */
   readonly source: string;
+  /**
+   * The C library's dynamic loader on this arch, for the `pledge` command's
+   * loader window (docs/cli.md): only a program whose `PT_INTERP` resolves
+   * to this loader in a system library directory gets one. `name` is its
+   * file name (glibc's `ld-linux-x86-64.so.2`); `multiarch` the triple of
+   * the multiarch library directories (`/lib/<multiarch>`,
+   * `/usr/lib/<multiarch>`, Debian's `x86_64-linux-gnu`). Absent: no loader
+   * is known, and dynamic programs start without a window.
+   */
+  readonly dynamicLoader?: { readonly name: string; readonly multiarch: string };
 }

@@ -20,13 +20,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolveRules, rulesFor, type ArchDescriptor } from '@seccomp-scopes/core';
+import { ARCHES } from '@seccomp-scopes/pledge';
 import type { ExecutableInfo } from './elf.js';
 
-/** The dynamic loader and multiarch directory per Node arch. */
-const LOADERS: Readonly<Record<string, { name: string; triple: string }>> = {
-  x64: { name: 'ld-linux-x86-64.so.2', triple: 'x86_64-linux-gnu' },
-  arm64: { name: 'ld-linux-aarch64.so.1', triple: 'aarch64-linux-gnu' },
-};
+/** The dynamic loader and multiarch triple of a Node arch (the arch descriptor's `dynamicLoader`). */
+function dynamicLoader(nodeArch: string): ArchDescriptor['dynamicLoader'] {
+  return ARCHES[nodeArch]?.dynamicLoader;
+}
 
 function real(p: string): string | undefined {
   try {
@@ -38,7 +38,7 @@ function real(p: string): string | undefined {
 
 /** The system library directories (those that exist, resolved, without duplicates). */
 export function systemLibraryDirs(nodeArch: string = process.arch): string[] {
-  const triple = LOADERS[nodeArch]?.triple;
+  const triple = dynamicLoader(nodeArch)?.multiarch;
   const dirs = ['/lib', '/lib64', '/usr/lib', '/usr/lib64', '/usr/local/lib'];
   if (triple) dirs.push(`/lib/${triple}`, `/usr/lib/${triple}`, `/usr/local/lib/${triple}`);
   return [...new Set(dirs.map(real).filter((d): d is string => d !== undefined && d !== '/'))];
@@ -54,7 +54,7 @@ export type LoaderCheck = { readonly ok: true; readonly path: string } | { reado
  * regular file owned by root that only root can write.
  */
 export function systemLoader(interpreter: string, nodeArch: string = process.arch): LoaderCheck {
-  const loader = LOADERS[nodeArch];
+  const loader = dynamicLoader(nodeArch);
   if (!loader) return { ok: false, reason: `no dynamic loader is known for ${nodeArch}` };
   const resolved = real(interpreter);
   if (!resolved) return { ok: false, reason: `its dynamic loader ${interpreter} cannot be resolved` };
