@@ -1,16 +1,22 @@
 /**
  * `pledge explain PROMISES`: what the promises allow, syscall by syscall,
  * with the argument rules, from the catalog (@seccomp-scopes/core
- * `rulesFor`, described with describe.ts).
+ * `rulesFor`, described with describe.ts). Which rules exist on the arch
+ * is core's resolution (`resolveRules`: `absent` holds the rules naming a
+ * syscall the arch lacks), as for docs/promises.md (tools/gen-docs.mjs).
  */
 import {
-  CATALOG, describeAction, describeConditions, formatPromises, parsePromises, penaltyFor, rulesFor,
-  type ArchDescriptor, type Rule,
+  FALLBACK_RULES, describeAction, describeConditions, formatPromises, parsePromises, penaltyFor, resolveRules, rulesFor,
+  type ArchDescriptor, type Rule, type RuntimeValues,
 } from '@seccomp-scopes/core';
 import { nodeRuntimeRules } from '@seccomp-scopes/pledge';
 
-/** The ENOSYS fallbacks: rules in force under every promise set that answer ENOSYS (clone3, openat2, io_uring). */
-const FALLBACK = CATALOG.filter((r) => r.requires.length === 0 && r.action.kind === 'errno' && r.action.errno === 'ENOSYS');
+/**
+ * Values for the "signals to itself" and chown rules while resolving: the
+ * explanation shows the rules' conditions as written (describeConditions),
+ * so only which rules resolve on the arch is read, never these values.
+ */
+const SOME_PROCESS: RuntimeValues = { pid: 1, uid: 0, gid: 0 };
 
 /** Options of {@link explain}. */
 export interface ExplainOptions {
@@ -24,7 +30,7 @@ export interface ExplainOptions {
 
 interface Line {
   readonly syscall: string;
-  readonly nr: number | null;
+  readonly nr: number;
   readonly action: string;
   readonly arguments: string;
   readonly promises: string;
@@ -32,10 +38,10 @@ interface Line {
   readonly source: string;
 }
 
-function line(rule: Rule, arch: ArchDescriptor, extra: readonly Rule[]): Line {
+function line(rule: Rule, nr: number, extra: readonly Rule[]): Line {
   return {
     syscall: rule.syscall,
-    nr: arch.syscalls[rule.syscall] ?? null,
+    nr,
     action: describeAction(rule.action),
     arguments: describeConditions(rule),
     promises: extra.includes(rule) ? 'node runtime' : rule.requires.length > 0 ? rule.requires.join(' ') : 'always',
@@ -49,16 +55,15 @@ export function explain(promiseText: string, options: ExplainOptions): string {
   const set = parsePromises(promiseText);
   const { arch } = options;
   const extra = options.node ? nodeRuntimeRules({ jit: options.jit ?? true }) : [];
-  const rules = rulesFor(set, extra);
-  const present = rules.filter((r) => arch.syscalls[r.syscall] !== undefined);
-  const absent = [...new Set(rules.filter((r) => arch.syscalls[r.syscall] === undefined).map((r) => r.syscall))].sort();
-  const lines = present.map((r) => line(r, arch, extra))
+  const resolution = resolveRules(rulesFor(set, extra), arch, SOME_PROCESS);
+  const absent = [...new Set(resolution.absent.map((r) => r.syscall))].sort();
+  const lines = resolution.rules.map((r) => line(r.rule, r.nr, extra))
     .sort((a, b) => (a.syscall < b.syscall ? -1 : a.syscall > b.syscall ? 1 : 0));
   const penalty = penaltyFor(set);
   const canonical = formatPromises(set);
   const allowed = new Set(lines.filter((l) => l.action === 'ALLOW').map((l) => l.syscall));
   const conditional = new Set(lines.filter((l) => l.action === 'ALLOW' && l.arguments !== 'any arguments').map((l) => l.syscall));
-  const fallback = FALLBACK.map((r) => r.syscall).filter((s) => arch.syscalls[s] !== undefined);
+  const fallback = resolveRules(FALLBACK_RULES, arch).rules.map((r) => r.rule.syscall);
 
   if (options.format === 'json') {
     return `${JSON.stringify({

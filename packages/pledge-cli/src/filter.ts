@@ -19,14 +19,14 @@
  * Node process.
  */
 import {
-  BPF_K, BPF_RET, KILL_PROCESS, PledgeError, REPORT_DECODE, SECCOMP_RET_TRAP, SECCOMP_RET_USER_NOTIF, arg, compileFilter, compilePromises, encode,
-  rulesFor, verify, type ArchDescriptor, type CompiledFilter, type Insn, type Rule, type RuntimeValues, type SyscallName,
+  KILL_PROCESS, PledgeError, REPORT_DECODE, arg, compileFilter, compilePromises,
+  rulesFor, verify, type Action, type ArchDescriptor, type CompiledFilter, type Insn, type Rule, type RuntimeValues, type SyscallName,
 } from '@seccomp-scopes/core';
 import { preloadProtocol } from '@seccomp-scopes/native';
 import { nodeRuntimeRules } from '@seccomp-scopes/pledge';
 
-/** Stands for SECCOMP_RET_USER_NOTIF while compiling: no catalog rule traps. */
-const NOTIFY = { kind: 'trap' } as const;
+/** SECCOMP_RET_USER_NOTIF: the supervisor decides. */
+const NOTIFY: Action = { kind: 'notify' };
 
 const notify = (syscall: SyscallName, why: string, when?: Rule['when']): Rule =>
   ({ syscall, action: NOTIFY, requires: [], why, source: 'pledge(1) supervisor', ...(when ? { when } : {}) });
@@ -52,7 +52,7 @@ export function supervisorRules(): Rule[] {
 export interface SupervisedFilter {
   readonly program: readonly Insn[];
   readonly bytes: Uint8Array;
-  /** The same rules with TRAP where USER_NOTIF is (what core compiled). */
+  /** What core compiled (`program` and `bytes` are its own). */
   readonly compiled: CompiledFilter;
 }
 
@@ -62,20 +62,15 @@ export interface SupervisedFilter {
  * @throws PledgeError as compileFilter, or `BAD_PROGRAM` if the result would be refused.
  */
 export function compileSupervisedFilter(promises: ReadonlySet<string>, arch: ArchDescriptor, runtime: RuntimeValues, extra: readonly Rule[] = []): SupervisedFilter {
-  const rules = rulesFor(promises, extra);
-  const trapping = rules.find((r) => r.action.kind === 'trap');
-  if (trapping) throw new PledgeError('EINVAL', 'BAD_RULE', `internal error: rule ${trapping.syscall} [${trapping.requires.join(' ')}] traps; the supervised filter uses TRAP to stand for USER_NOTIF`);
-  const compiled = compileFilter([...supervisorRules(), ...rules], {
+  const compiled = compileFilter([...supervisorRules(), ...rulesFor(promises, extra)], {
     arch,
     defaultAction: NOTIFY,
     unknownAction: { kind: 'errno', errno: 'ENOSYS' },
     runtime,
   });
-  const program = compiled.program.map((ins): Insn =>
-    ins.code === (BPF_RET | BPF_K) && ins.k >>> 0 === SECCOMP_RET_TRAP ? { ...ins, k: SECCOMP_RET_USER_NOTIF } : ins);
-  const problems = verify(program);
+  const problems = verify(compiled.program);
   if (problems.length > 0) throw new PledgeError('EINVAL', 'BAD_PROGRAM', `internal error: the supervised filter would be refused: ${problems.join('; ')}`);
-  return { program, bytes: encode(program, arch.endian), compiled };
+  return { program: compiled.program, bytes: compiled.bytes, compiled };
 }
 
 /**

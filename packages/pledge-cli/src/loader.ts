@@ -14,12 +14,12 @@
  *   library directories, the caller's LD_LIBRARY_PATH and LD_PRELOAD, and
  *   the program's own DT_RUNPATH/DT_RPATH. Under `-v` the same list makes
  *   the start-up Landlock domain.
- * - madvise in the window gets the advice `stdio` allows, taken from the
- *   core catalog's rule (no second list).
+ * - madvise in the window gets the advice `stdio` allows: core's
+ *   STDIO_MADVISE, the list stdio's madvise rule is written with.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveRules, rulesFor, type ArchDescriptor } from '@seccomp-scopes/core';
+import { STDIO_MADVISE, constantOf, type ArchDescriptor } from '@seccomp-scopes/core';
 import { ARCHES } from '@seccomp-scopes/pledge';
 import type { ExecutableInfo } from './elf.js';
 
@@ -120,15 +120,10 @@ export function supervisorLoaderPaths(files: LoaderFiles): string[] {
 }
 
 /**
- * The madvise advice `stdio` allows, from the core catalog's rule for it
- * (so the window allows exactly that advice, and no other list exists).
+ * The madvise advice the window allows: `stdio`'s (core's STDIO_MADVISE,
+ * the list its madvise rule is written with), as this arch's numbers.
+ * @throws PledgeError `UNKNOWN_CONSTANT` for an advice the arch does not define.
  */
-export function stdioMadviseAdvice(arch: ArchDescriptor): number[] {
-  const rule = rulesFor(new Set(['stdio'])).find((r) => r.syscall === 'madvise' && r.action.kind === 'allow' && r.requires.includes('stdio'));
-  const resolved = rule ? resolveRules([rule], arch).rules[0] : undefined;
-  const cond = resolved?.when.length === 1 ? resolved.when[0] : undefined;
-  if (!cond || cond.arg !== 2 || cond.negate || cond.width !== 32 || cond.mask !== 0xffffffffn) {
-    throw new Error('internal error: the stdio madvise rule is no longer one list of advice values');
-  }
-  return cond.oneOf.map(Number);
+export function loaderMadvise(arch: ArchDescriptor): number[] {
+  return [...new Set(STDIO_MADVISE.map((name) => constantOf(arch, name)))].sort((a, b) => a - b);
 }

@@ -26,7 +26,7 @@
  */
 import fs from 'node:fs';
 import {
-  SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO, run,
+  SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO, simulate,
   type ArchDescriptor, type CompiledFilter, type Rule, type RuntimeValues,
 } from '@seccomp-scopes/core';
 import type { SupervisedCall } from '@seccomp-scopes/native';
@@ -197,7 +197,7 @@ export class Policy {
   judge(call: SupervisedCall): Verdict {
     const after = this.after !== undefined && this.hasExeced(call);
     const filter = after ? this.after! : this.before;
-    const { ret } = run(filter.program, { nr: call.nr, arch: call.arch, instructionPointer: call.ip, args: call.args }, this.arch.endian);
+    const { ret } = simulate(filter.program, { nr: call.nr, arch: call.arch, instructionPointer: call.ip, args: call.args }, this.arch.endian);
     const action = (ret & SECCOMP_RET_ACTION_FULL) >>> 0;
     if (action === SECCOMP_RET_ALLOW) {
       if (this.after && this.execNrs.has(call.nr)) this.remember(call, this.startOf(call), true);
