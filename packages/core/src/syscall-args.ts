@@ -199,9 +199,9 @@ const ROWS = {
 /** Per syscall name, its arguments in order. */
 export const SYSCALL_ARGS: Readonly<Record<string, readonly SyscallArg[]>> = Object.freeze(Object.fromEntries(
   Object.entries(ROWS as Readonly<Record<string, readonly Arg[]>>).map(([syscall, args]) => {
-    if (args.length > 6) throw new PledgeError('EINVAL', 'BAD_RULE', `syscall-args: ${syscall} has more than six arguments`);
+    if (args.length > 6) throw new PledgeError('EINVAL', 'INTERNAL', `syscall-args: ${syscall} has more than six arguments`);
     const names = new Set(args.map((a) => a.name));
-    if (names.size !== args.length) throw new PledgeError('EINVAL', 'BAD_RULE', `syscall-args: ${syscall} names an argument twice`);
+    if (names.size !== args.length) throw new PledgeError('EINVAL', 'INTERNAL', `syscall-args: ${syscall} names an argument twice`);
     return [syscall, Object.freeze(args.map((a, i) => Object.freeze({ ...a, index: i as ArgIndex })))];
   }),
 ));
