@@ -2,7 +2,14 @@
   "targets": [
     {
       "target_name": "seccomp_scopes_native",
-      "sources": ["src/addon.cc", "src/landlock.cc", "src/supervise.cc", "src/reporter.cc", "src/ring-replay.cc", "src/process-state.cc"],
+      "sources": [
+        "src/addon.cc",
+        "src/landlock.cc",
+        "src/supervise.cc",
+        "src/report/reporter-js.cc", "src/report/tables-view.cc", "src/report/format.cc", "src/report/sigsys-handler.cc",
+        "src/ring-replay.cc",
+        "src/process-state.cc"
+      ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],

@@ -1,0 +1,22 @@
+// The N-API adapters, each registering its exports on the addon's object
+// (addon.cc calls them in this order). One per JavaScript module of
+// src/*.ts; each is the only place its exports are converted from and to
+// JavaScript values.
+#ifndef SECCOMP_SCOPES_NATIVE_ADAPTERS_H_
+#define SECCOMP_SCOPES_NATIVE_ADAPTERS_H_
+
+#include <napi.h>
+
+namespace seccomp_scopes {
+
+void InitSeccomp(Napi::Env env, Napi::Object exports);        // seccomp.cc → seccomp.ts
+void InitLandlock(Napi::Env env, Napi::Object exports);       // landlock/landlock-js.cc → landlock.ts
+void InitUnveilState(Napi::Env env, Napi::Object exports);    // landlock/unveil-state.cc → unveil-state.ts
+void InitSupervise(Napi::Env env, Napi::Object exports);      // supervise/supervise-js.cc → supervise.ts
+void InitReporter(Napi::Env env, Napi::Object exports);       // report/reporter-js.cc → reporter.ts
+void InitRingReplay(Napi::Env env, Napi::Object exports);     // ring-replay.cc → ring.ts
+void InitProcessState(Napi::Env env, Napi::Object exports);   // process-state.cc → process-state.ts
+
+}  // namespace seccomp_scopes
+
+#endif  // SECCOMP_SCOPES_NATIVE_ADAPTERS_H_

@@ -1,0 +1,45 @@
+// One violation report, text or JSON, from the report tables: what the
+// SIGSYS handler writes and what formatViolation() returns. Plain C++,
+// async-signal-safe (no allocation, no locks, no libc beyond memcpy): the
+// caller provides the buffers.
+#ifndef SECCOMP_SCOPES_REPORT_FORMAT_H_
+#define SECCOMP_SCOPES_REPORT_FORMAT_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "tables-view.h"
+
+namespace seccomp_scopes {
+
+// A blocked call.
+struct Violation {
+  uint32_t nr = 0;
+  uint64_t args[6] = {0, 0, 0, 0, 0, 0};
+  int64_t pid = 0, tid = 0;
+  const char* comm = nullptr;  // null: the tables' comm
+  size_t comm_len = 0;
+  const char* path = nullptr;  // null: unknown
+  size_t path_len = 0;
+};
+
+// What the JSON report says the penalty is.
+struct Penalty {
+  const char* name;        // "kill" | "errno"
+  const char* errno_name;  // with "errno"
+};
+
+// One report line, newline included, into buf (cap bytes). `scratch` holds
+// the call text while the line is assembled. Returns the length written.
+// The text line reads
+//   <comm>[<pid>]: pledge "<promises>" blocked <call>; it needs "<set>" or "<set>"
+// (or "; no promise allows this"); the JSON object has process, pid, tid,
+// syscall, nr, arch, args, raw, call, promises, needs, penalty and errno.
+// Attribution ("needs") follows violationNeeds in core: the matching rules'
+// promise sets in order, without duplicates and supersets.
+size_t FormatReport(const Tables& t, const Violation& v, bool json, const Penalty& penalty,
+                    char* buf, size_t cap, char* scratch, size_t scratch_cap);
+
+}  // namespace seccomp_scopes
+
+#endif  // SECCOMP_SCOPES_REPORT_FORMAT_H_

@@ -1,0 +1,238 @@
+// The reporter's N-API adapter: formatViolation(), installReporter() and
+// the rest of reporter.ts's exports, and reportTablesLayout(), which exports
+// report-tables.h (the tables' wire layout) so that TypeScript reads it from
+// its one source. Arguments are checked and converted here; the tables
+// parser (tables-view.cc), the formatter (format.cc) and the handler
+// (sigsys-handler.cc) never see a JavaScript value.
+
+#include <napi.h>
+
+#include "../adapters.h"
+#include "../napi-errors.h"  // ThrowErrno, ThrowInvalid, ThrowCode
+#include "format.h"
+#include "report-tables.h"
+#include "sigsys-handler.h"
+#include "tables-view.h"
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace seccomp_scopes {
+namespace {
+
+std::vector<uint64_t> CopyTables(Napi::Env env, const Napi::Value& value, const char* what, Tables* t) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    ThrowInvalid<Napi::TypeError>(env, std::string(what) + ": tables must be a Uint8Array (buildReportTables)");
+  }
+  auto bytes = value.As<Napi::Uint8Array>();
+  std::vector<uint64_t> storage((bytes.ByteLength() + 7) / 8 + 1, 0);
+  std::memcpy(storage.data(), bytes.Data(), bytes.ByteLength());
+  if (const char* err = ParseTables(reinterpret_cast<const uint8_t*>(storage.data()), bytes.ByteLength(), t)) {
+    ThrowInvalid<Napi::RangeError>(env, std::string(what) + ": " + err);
+  }
+  return storage;
+}
+
+uint64_t ToU64(Napi::Env env, const Napi::Value& v, const char* what) {
+  if (v.IsBigInt()) {
+    bool lossless = true;
+    const uint64_t u = v.As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) {
+      bool lossless_signed = true;
+      const int64_t s = v.As<Napi::BigInt>().Int64Value(&lossless_signed);
+      if (!lossless_signed) ThrowInvalid<Napi::RangeError>(env, std::string(what) + " does not fit 64 bits");
+      return static_cast<uint64_t>(s);
+    }
+    return u;
+  }
+  if (v.IsNumber()) {
+    const double d = v.As<Napi::Number>().DoubleValue();
+    if (d != static_cast<double>(static_cast<int64_t>(d))) ThrowInvalid<Napi::RangeError>(env, std::string(what) + " must be an integer");
+    return static_cast<uint64_t>(static_cast<int64_t>(d));
+  }
+  ThrowInvalid<Napi::TypeError>(env, std::string(what) + " must be a bigint");
+}
+
+int64_t ToInt(Napi::Env env, const Napi::Object& o, const char* key, bool required, int64_t fallback, int64_t min, int64_t max) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) {
+    if (required) ThrowInvalid<Napi::TypeError>(env, std::string(key) + " is required");
+    return fallback;
+  }
+  if (!v.IsNumber()) ThrowInvalid<Napi::TypeError>(env, std::string(key) + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= static_cast<double>(min) && d <= static_cast<double>(max)) || d != static_cast<double>(static_cast<int64_t>(d))) {
+    ThrowInvalid<Napi::RangeError>(env, std::string(key) + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+  }
+  return static_cast<int64_t>(d);
+}
+
+bool FormatIsJson(Napi::Env env, const Napi::Value& v, const char* what) {
+  if (v.IsUndefined()) return false;
+  if (v.IsString()) {
+    const std::string f = v.As<Napi::String>().Utf8Value();
+    if (f == "text") return false;
+    if (f == "json") return true;
+  }
+  ThrowInvalid<Napi::TypeError>(env, std::string(what) + ": format must be 'text' or 'json'");
+}
+
+// formatViolation's optional string member `key`: false when undefined.
+bool OptionalString(Napi::Env env, const Napi::Object& o, const char* key, std::string* out) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return false;
+  if (!v.IsString()) ThrowInvalid<Napi::TypeError>(env, std::string("formatViolation: ") + key + " must be a string");
+  *out = v.As<Napi::String>().Utf8Value();
+  return true;
+}
+
+// formatViolation(tables, { nr, args, pid, tid, comm?, path? }, format): string
+Napi::Value FormatViolationJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Tables t;
+  std::vector<uint64_t> storage = CopyTables(env, info[0], "formatViolation", &t);
+  if (info.Length() < 2 || !info[1].IsObject()) ThrowInvalid<Napi::TypeError>(env, "formatViolation: violation must be an object");
+  Napi::Object o = info[1].As<Napi::Object>();
+  Violation v;
+  v.nr = static_cast<uint32_t>(ToInt(env, o, "nr", true, 0, 0, 0xffffffff));
+  v.pid = ToInt(env, o, "pid", true, 0, INT32_MIN, INT32_MAX);
+  v.tid = ToInt(env, o, "tid", true, 0, INT32_MIN, INT32_MAX);
+  Napi::Value args = o.Get("args");
+  if (!args.IsArray()) ThrowInvalid<Napi::TypeError>(env, "formatViolation: args must be an array of up to 6 bigints");
+  Napi::Array a = args.As<Napi::Array>();
+  if (a.Length() > 6) ThrowInvalid<Napi::RangeError>(env, "formatViolation: at most 6 args");
+  for (uint32_t i = 0; i < a.Length(); i++) v.args[i] = ToU64(env, a.Get(i), "formatViolation: an argument");
+  std::string comm, path;
+  if (OptionalString(env, o, "comm", &comm)) {
+    v.comm = comm.c_str();
+    v.comm_len = comm.size();
+  }
+  if (OptionalString(env, o, "path", &path)) {
+    v.path = path.c_str();
+    v.path_len = path.size();
+  }
+  const bool json = FormatIsJson(env, info[2], "formatViolation");
+  const Penalty penalty{t.Str(t.penalty), t.errno_name == report::kNone ? "" : t.Str(t.errno_name)};
+  const size_t extra = 6 * (path.size() + comm.size());
+  std::vector<char> scratch(4096 + extra), line(16384 + 2 * extra);
+  const size_t n = FormatReport(t, v, json, penalty, line.data(), line.size(), scratch.data(), scratch.size());
+  return Napi::String::New(env, line.data(), n > 0 ? n - 1 : 0);  // without the newline
+}
+
+// installReporter(tables, { fd, penalty, errno, errnoName, format, quiet, magic }): void
+void InstallReporterJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!kReporterSupported) ThrowCode(env, "ENOTSUP", "installReporter: the SIGSYS reporter supports x86_64 and aarch64 only");
+  auto* r = new Reporter();
+  try {
+    r->storage = CopyTables(env, info[0], "installReporter", &r->tables);
+    if (info.Length() < 2 || !info[1].IsObject()) ThrowInvalid<Napi::TypeError>(env, "installReporter: options must be an object");
+    Napi::Object o = info[1].As<Napi::Object>();
+    r->fd = static_cast<int>(ToInt(env, o, "fd", false, 2, 0, INT32_MAX));
+    Napi::Value pen = o.Get("penalty");
+    const std::string penalty = pen.IsString() ? pen.As<Napi::String>().Utf8Value() : "";
+    if (penalty != "kill" && penalty != "errno") ThrowInvalid<Napi::TypeError>(env, "installReporter: penalty must be 'kill' or 'errno'");
+    r->kill = penalty == "kill";
+    r->errno_value = static_cast<int>(ToInt(env, o, "errno", !r->kill, 0, 0, 4095));
+    Napi::Value en = o.Get("errnoName");
+    r->errno_name = en.IsString() ? en.As<Napi::String>().Utf8Value() : std::to_string(r->errno_value);
+    r->json = FormatIsJson(env, o.Get("format"), "installReporter");
+    Napi::Value q = o.Get("quiet");
+    r->quiet = q.IsBoolean() && q.As<Napi::Boolean>().Value();
+    r->magic = static_cast<uint32_t>(ToInt(env, o, "magic", true, 0, 0, 0xffffffff));
+  } catch (...) {
+    delete r;
+    throw;
+  }
+  if (const int err = InstallReporter(r)) ThrowErrno(env, err, "sigaction(SIGSYS)");
+}
+
+// uninstallReporter(): void — restores the SIGSYS action found by the first
+// installReporter(). Only for a pledge() whose filter could not be installed:
+// once a trapping filter is in force, the handler must stay.
+void UninstallReporterJs(const Napi::CallbackInfo& info) {
+  if (const int err = UninstallReporter()) ThrowErrno(info.Env(), err, "sigaction(SIGSYS)");
+}
+
+// rollbackReporter(): void — undoes the last installReporter() (the SIGSYS
+// action as it was before the first one, or the previous tables), for a
+// pledge() whose filter could not be installed.
+void RollbackReporterJs(const Napi::CallbackInfo& info) {
+  if (const int err = RollbackReporter()) ThrowErrno(info.Env(), err, "sigaction(SIGSYS)");
+}
+
+// reporterState(): { installed, penalty?, errno?, fd?, format?, quiet?, reports }
+Napi::Value ReporterStateJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  const Reporter* r = InstalledReporter();
+  o.Set("installed", Napi::Boolean::New(env, r != nullptr));
+  if (r) {
+    o.Set("penalty", Napi::String::New(env, r->kill ? "kill" : "errno"));
+    if (!r->kill) o.Set("errno", Napi::String::New(env, r->errno_name));
+    o.Set("fd", Napi::Number::New(env, r->fd));
+    o.Set("format", Napi::String::New(env, r->json ? "json" : "text"));
+    o.Set("quiet", Napi::Boolean::New(env, r->quiet));
+  }
+  o.Set("reports", Napi::Number::New(env, static_cast<double>(ReportsWritten())));
+  return o;
+}
+
+// reportTablesLayout(): every value of report-tables.h (reporter.ts
+// documents the object's shape, ReportTablesLayout).
+Napi::Value ReportTablesLayoutJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto number = [&](uint32_t v) { return Napi::Number::New(env, static_cast<double>(v)); };
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("magic", number(REPORT_TABLES_MAGIC));
+  o.Set("version", number(REPORT_TABLES_VERSION));
+  o.Set("headerWords", number(REPORT_TABLES_HEADER_WORDS));
+  o.Set("none", number(REPORT_TABLES_NONE));
+  o.Set("maxPromises", number(REPORT_TABLES_MAX_PROMISES));
+  o.Set("maxFamilyFlags", number(REPORT_TABLES_MAX_FAMILY_FLAGS));
+#define SECCOMP_SCOPES_SET(name, value) group.Set(#name, number(value));
+#define SECCOMP_SCOPES_GROUP(parent, key, LIST) \
+  {                                             \
+    Napi::Object group = Napi::Object::New(env); \
+    LIST(SECCOMP_SCOPES_SET)                    \
+    parent.Set(key, group);                     \
+  }
+  SECCOMP_SCOPES_GROUP(o, "header", REPORT_TABLES_HEADER)
+  Napi::Array reserved = Napi::Array::New(env);
+#define SECCOMP_SCOPES_PUSH(index) reserved.Set(reserved.Length(), number(index));
+  REPORT_TABLES_RESERVED_HEADER_WORDS(SECCOMP_SCOPES_PUSH)
+#undef SECCOMP_SCOPES_PUSH
+  o.Set("reservedHeaderWords", reserved);
+  SECCOMP_SCOPES_GROUP(o, "recordBytes", REPORT_TABLES_RECORD_BYTES)
+  Napi::Object fields = Napi::Object::New(env);
+  SECCOMP_SCOPES_GROUP(fields, "syscall", REPORT_TABLES_SYSCALL_FIELDS)
+  SECCOMP_SCOPES_GROUP(fields, "spec", REPORT_TABLES_SPEC_FIELDS)
+  SECCOMP_SCOPES_GROUP(fields, "constant", REPORT_TABLES_CONSTANT_FIELDS)
+  SECCOMP_SCOPES_GROUP(fields, "rule", REPORT_TABLES_RULE_FIELDS)
+  SECCOMP_SCOPES_GROUP(fields, "condition", REPORT_TABLES_CONDITION_FIELDS)
+  SECCOMP_SCOPES_GROUP(fields, "value", REPORT_TABLES_VALUE_FIELDS)
+  SECCOMP_SCOPES_GROUP(fields, "promiseName", REPORT_TABLES_PROMISE_NAME_FIELDS)
+  o.Set("fields", fields);
+  SECCOMP_SCOPES_GROUP(o, "specPacking", REPORT_TABLES_SPEC_PACKING)
+  SECCOMP_SCOPES_GROUP(o, "kinds", REPORT_TABLES_KINDS)
+  SECCOMP_SCOPES_GROUP(o, "guardOps", REPORT_TABLES_GUARD_OPS)
+  SECCOMP_SCOPES_GROUP(o, "fallbacks", REPORT_TABLES_FALLBACKS)
+#undef SECCOMP_SCOPES_GROUP
+#undef SECCOMP_SCOPES_SET
+  return o;
+}
+
+}  // namespace
+
+void InitReporter(Napi::Env env, Napi::Object exports) {
+  exports.Set("formatViolation", Napi::Function::New(env, FormatViolationJs, "formatViolation"));
+  exports.Set("installReporter", Napi::Function::New(env, InstallReporterJs, "installReporter"));
+  exports.Set("uninstallReporter", Napi::Function::New(env, UninstallReporterJs, "uninstallReporter"));
+  exports.Set("rollbackReporter", Napi::Function::New(env, RollbackReporterJs, "rollbackReporter"));
+  exports.Set("reporterState", Napi::Function::New(env, ReporterStateJs, "reporterState"));
+  exports.Set("reportTablesLayout", Napi::Function::New(env, ReportTablesLayoutJs, "reportTablesLayout"));
+}
+
+}  // namespace seccomp_scopes
