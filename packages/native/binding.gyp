@@ -4,7 +4,8 @@
       "target_name": "seccomp_scopes_native",
       "sources": [
         "src/addon.cc",
-        "src/landlock.cc",
+        "src/linux/proc.cc",
+        "src/landlock/landlock-js.cc", "src/landlock/threads.cc", "src/landlock/setxid.cc", "src/landlock/unveil-state.cc",
         "src/supervise.cc",
         "src/report/reporter-js.cc", "src/report/tables-view.cc", "src/report/format.cc", "src/report/sigsys-handler.cc",
         "src/ring-replay.cc",

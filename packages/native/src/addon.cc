@@ -4,9 +4,10 @@
 // flags to pass, whether to set no_new_privs first, what the filter contains)
 // belongs to the JavaScript layer. Semantics follow prctl(2), seccomp(2) and
 // the kernel's Documentation/userspace-api/seccomp_filter.rst. The Landlock
-// primitives (unveil) live in landlock.cc, with the two exports that are more
-// than a wrapper: enforcing a ruleset on every thread before Landlock ABI 8,
-// and unveil's process-wide lock state.
+// primitives (unveil) live in landlock/, with the two parts that are more
+// than a wrapper: enforcing a ruleset on every thread before Landlock ABI 8
+// (landlock/threads.cc), and unveil's process-wide lock state
+// (landlock/unveil-state.cc).
 
 #include <napi.h>
 
@@ -32,6 +33,7 @@ namespace seccomp_scopes {
 void InitReporter(Napi::Env env, Napi::Object exports);  // reporter.cc: violation reports, the SIGSYS handler
 void InitRingReplay(Napi::Env env, Napi::Object exports);  // ring-replay.cc: io_uring rings adopted before pledge()
 void InitProcessState(Napi::Env env, Napi::Object exports);  // process-state.cc: pledge/unveil state shared by every realm
+void InitUnveilState(Napi::Env env, Napi::Object exports);  // landlock/unveil-state.cc: unveil's lock, shared by every realm
 }  // namespace seccomp_scopes
 
 namespace {
@@ -147,6 +149,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gettid", Napi::Function::New(env, GetTid, "gettid"));
   exports.Set("exitGroup", Napi::Function::New(env, ExitGroup, "exitGroup"));
   seccomp_scopes::InitLandlock(env, exports);
+  seccomp_scopes::InitUnveilState(env, exports);
   seccomp_scopes::InitSupervise(env, exports);
   seccomp_scopes::InitReporter(env, exports);  // reporter.cc
   seccomp_scopes::InitRingReplay(env, exports);  // ring-replay.cc
