@@ -6,7 +6,8 @@
         "src/addon.cc",
         "src/linux/proc.cc",
         "src/landlock/landlock-js.cc", "src/landlock/threads.cc", "src/landlock/setxid.cc", "src/landlock/unveil-state.cc",
-        "src/supervise.cc",
+        "src/supervise/supervise-js.cc", "src/supervise/supervisor.cc", "src/supervise/launcher.cc",
+        "src/supervise/listener.cc", "src/supervise/loader-window.cc", "src/supervise/penalty.cc", "src/supervise/process-names.cc",
         "src/report/reporter-js.cc", "src/report/tables-view.cc", "src/report/format.cc", "src/report/sigsys-handler.cc",
         "src/ring-replay.cc",
         "src/process-state.cc"

@@ -1,0 +1,210 @@
+// The supervisor's N-API adapter: supervise() (its options in, its
+// callbacks as the supervisor's client, its result out) and
+// preloadProtocol(). The only file of supervise/ that builds or reads
+// JavaScript values; the supervisor (supervisor.cc) is plain C++.
+
+#include <napi.h>
+
+#include "../adapters.h"
+#include "../napi-errors.h"        // ThrowErrno, ThrowInvalid
+#include "../preload/protocol.h"   // PLEDGE_*
+#include "supervisor.h"
+
+#include <linux/filter.h>  // BPF_MAXINSNS
+#include <sys/wait.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace seccomp_scopes {
+namespace {
+
+// The JavaScript callbacks of supervise().
+struct Callbacks {
+  Napi::Function on_filter, on_notify, on_event;
+};
+
+// Reads supervise()'s options (supervise.ts: SuperviseOptions) into the
+// configuration and the callbacks; throws before anything happens.
+void Parse(Napi::Env env, Napi::Object options, SuperviseConfig* config, Callbacks* callbacks) {
+  auto str = [&](const char* key) {
+    Napi::Value v = options.Get(key);
+    if (!v.IsString()) ThrowInvalid<Napi::TypeError>(env, std::string("supervise: options.") + key + " must be a string");
+    return v.As<Napi::String>().Utf8Value();
+  };
+  auto strings = [&](const char* key) {
+    Napi::Value v = options.Get(key);
+    if (!v.IsArray()) ThrowInvalid<Napi::TypeError>(env, std::string("supervise: options.") + key + " must be an array of strings");
+    auto arr = v.As<Napi::Array>();
+    std::vector<std::string> out;
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+      Napi::Value e = arr.Get(i);
+      if (!e.IsString()) ThrowInvalid<Napi::TypeError>(env, std::string("supervise: options.") + key + " must be an array of strings");
+      std::string s = e.As<Napi::String>().Utf8Value();
+      if (s.find('\0') != std::string::npos) ThrowInvalid<Napi::TypeError>(env, std::string("supervise: options.") + key + " contains a NUL byte");
+      out.push_back(std::move(s));
+    }
+    return out;
+  };
+  auto fn = [&](const char* key, bool required) {
+    Napi::Value v = options.Get(key);
+    if (!v.IsFunction()) {
+      if (required || !v.IsUndefined()) ThrowInvalid<Napi::TypeError>(env, std::string("supervise: options.") + key + " must be a function");
+      return Napi::Function();
+    }
+    return v.As<Napi::Function>();
+  };
+  auto num = [&](const char* key, double def) {
+    Napi::Value v = options.Get(key);
+    if (v.IsUndefined()) return def;
+    if (!v.IsNumber()) ThrowInvalid<Napi::TypeError>(env, std::string("supervise: options.") + key + " must be a number");
+    return v.As<Napi::Number>().DoubleValue();
+  };
+  config->file = str("file");
+  config->argv = strings("argv");
+  config->envp = strings("envp");
+  if (config->argv.empty()) ThrowInvalid<Napi::RangeError>(env, "supervise: options.argv must not be empty");
+  callbacks->on_filter = fn("onFilter", true);
+  callbacks->on_notify = fn("onNotify", true);
+  callbacks->on_event = fn("onEvent", false);
+  config->ruleset_fd = static_cast<int>(num("rulesetFd", -1));
+  config->keep_fd = static_cast<int>(num("keepFd", -1));
+  config->loader = options.Get("loader").ToBoolean().Value();
+  config->loader_timeout_ms = num("loaderTimeoutMs", 10000);
+  if (!options.Get("loaderPaths").IsUndefined()) config->window.paths = strings("loaderPaths");
+  Napi::Value madv = options.Get("loaderMadvise");
+  if (madv.IsArray()) {
+    auto arr = madv.As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); i++) config->window.madvise.insert(arr.Get(i).As<Napi::Number>().Uint32Value());
+  } else if (!madv.IsUndefined()) {
+    ThrowInvalid<Napi::TypeError>(env, "supervise: options.loaderMadvise must be an array of numbers");
+  }
+  Napi::Value pa = options.Get("pathArgs");
+  if (pa.IsTypedArray() && pa.As<Napi::TypedArray>().TypedArrayType() == napi_int8_array) {
+    auto arr = pa.As<Napi::Int8Array>();
+    config->path_args.assign(arr.Data(), arr.Data() + arr.ElementLength());
+  }
+  Napi::Value sigs = options.Get("signals");
+  if (sigs.IsArray()) {
+    auto arr = sigs.As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); i++) config->signals.push_back(arr.Get(i).As<Napi::Number>().Int32Value());
+  }
+}
+
+// The supervisor's client: each call is a synchronous call into JavaScript
+// on this thread; a JavaScript exception propagates through the supervisor
+// (which kills and reaps the child) out of supervise().
+class JsClient : public SupervisorClient {
+ public:
+  JsClient(Napi::Env env, const Callbacks& callbacks) : env_(env), callbacks_(callbacks) {}
+
+  std::vector<uint8_t> Filter(pid_t pid) override {
+    Napi::Value bytes = callbacks_.on_filter.Call({Napi::Number::New(env_, pid)});
+    if (!bytes.IsTypedArray() || bytes.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      ThrowInvalid<Napi::TypeError>(env_, "supervise: onFilter must return a Uint8Array");
+    }
+    auto program = bytes.As<Napi::Uint8Array>();
+    const size_t size = program.ByteLength();
+    if (size == 0 || size % 8 != 0 || size / 8 > BPF_MAXINSNS) {
+      ThrowInvalid<Napi::RangeError>(env_, "supervise: the filter must be a non-zero multiple of 8 bytes, at most 4096 instructions");
+    }
+    return std::vector<uint8_t>(program.Data(), program.Data() + size);
+  }
+
+  double Decide(const SupervisedCall& c) override {
+    Napi::Object n = Napi::Object::New(env_);
+    n.Set("pid", Napi::Number::New(env_, c.pid));
+    n.Set("tid", Napi::Number::New(env_, c.tid));
+    n.Set("nr", Napi::Number::New(env_, c.nr));
+    n.Set("arch", Napi::Number::New(env_, c.arch));
+    Napi::Array args = Napi::Array::New(env_, 6);
+    for (uint32_t i = 0; i < 6; i++) args.Set(i, Napi::BigInt::New(env_, c.args[i]));
+    n.Set("args", args);
+    n.Set("ip", Napi::BigInt::New(env_, c.ip));
+    if (c.has_path) n.Set("path", Napi::String::New(env_, c.path));
+    if (!c.comm.empty()) n.Set("comm", Napi::String::New(env_, c.comm));
+    if (c.process != 0) n.Set("process", Napi::Number::New(env_, c.process));
+    if (c.start_time != 0) n.Set("startTime", Napi::Number::New(env_, static_cast<double>(c.start_time)));
+    n.Set("phase", Napi::String::New(env_, PhaseName(c.phase)));
+    n.Set("main", Napi::Boolean::New(env_, c.main));
+    Napi::Value verdict = callbacks_.on_notify.Call({n});
+    return verdict.IsNumber() ? verdict.As<Napi::Number>().DoubleValue() : -1;
+  }
+
+  void Event(const SupervisorEvent& e) override {
+    if (callbacks_.on_event.IsEmpty()) return;
+    Napi::Object o = Napi::Object::New(env_);
+    if (e.kind == SupervisorEvent::kLoaderTimeout) o.Set("timeoutMs", Napi::Number::New(env_, e.timeout_ms));
+    if (e.kind == SupervisorEvent::kProcessExit) {
+      o.Set("pid", Napi::Number::New(env_, e.pid));
+      o.Set("process", Napi::Number::New(env_, e.process));
+    }
+    o.Set("event", Napi::String::New(env_, EventName(e.kind)));
+    callbacks_.on_event.Call({o});
+  }
+
+ private:
+  Napi::Env env_;
+  const Callbacks& callbacks_;
+};
+
+// supervise(options): { pid, status, signal, execErrno, violationKill, violations, loaderEnd, unveilError? }
+Napi::Value SuperviseJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) ThrowInvalid<Napi::TypeError>(env, "supervise: options must be an object");
+  SuperviseConfig config;
+  Callbacks callbacks;
+  Parse(env, info[0].As<Napi::Object>(), &config, &callbacks);
+  JsClient client(env, callbacks);
+  SuperviseOutcome out;
+  try {
+    out = Supervise(config, &client);
+  } catch (const SuperviseError& e) {
+    ThrowErrno(env, e.err(), e.syscall());
+  }
+
+  const int ws = out.wait_status;
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("pid", Napi::Number::New(env, out.pid));
+  if (WIFEXITED(ws)) {
+    result.Set("status", Napi::Number::New(env, WEXITSTATUS(ws)));
+    result.Set("signal", env.Null());
+  } else {
+    result.Set("status", env.Null());
+    result.Set("signal", Napi::Number::New(env, WIFSIGNALED(ws) ? WTERMSIG(ws) : 0));
+  }
+  result.Set("execErrno", out.exec_errno ? Napi::Value(Napi::Number::New(env, out.exec_errno)) : env.Null());
+  if (out.exec_errno) {
+    result.Set("execCode", Napi::String::New(env, ErrnoName(out.exec_errno)));
+    result.Set("execMessage", Napi::String::New(env, std::strerror(out.exec_errno)));
+  }
+  result.Set("violationKill", Napi::Boolean::New(env, out.violation_kill));
+  result.Set("violations", Napi::Number::New(env, out.violations));
+  result.Set("loaderEnd", Napi::String::New(env, out.loader_end));
+  if (!out.unveil_error.empty()) result.Set("unveilError", Napi::String::New(env, out.unveil_error));
+  return result;
+}
+
+// preloadProtocol(): the constants of preload/protocol.h the TypeScript side
+// needs (the marker the supervised filter routes here, the environment
+// variable of the unveil ruleset), so that the header is their only source.
+Napi::Value PreloadProtocol(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("markerA", Napi::BigInt::New(env, static_cast<uint64_t>(PLEDGE_MARKER_A)));
+  o.Set("markerB", Napi::BigInt::New(env, static_cast<uint64_t>(PLEDGE_MARKER_B)));
+  o.Set("envLandlockFd", Napi::String::New(env, PLEDGE_ENV_LANDLOCK_FD));
+  o.Set("preloadName", Napi::String::New(env, PLEDGE_PRELOAD_NAME));
+  return o;
+}
+
+}  // namespace
+
+void InitSupervise(Napi::Env env, Napi::Object exports) {
+  exports.Set("supervise", Napi::Function::New(env, SuperviseJs, "supervise"));
+  exports.Set("preloadProtocol", Napi::Function::New(env, PreloadProtocol, "preloadProtocol"));
+}
+
+}  // namespace seccomp_scopes

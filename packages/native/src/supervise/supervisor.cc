@@ -1,0 +1,548 @@
+// The `pledge` command's launcher and supervisor: runs a program under a
+// seccomp filter whose refusals are decided by this process, so that
+// programs we do not control can be given promises, a start-up window for
+// the dynamic loader, and readable reports.
+//
+//   parent (this process)                 child (the launcher, then the program)
+//   ---------------------                 --------------------------------------
+//   PR_SET_DUMPABLE 0
+//   fork ------------------------------>  signals to default, PDEATHSIG, dumpable
+//   filter = client.Filter(pid)
+//   write the filter ------------------>  read it
+//                                         no_new_privs; CAP_SYS_PTRACE dropped;
+//                                         Landlock (ruleset_fd: the rules, or a
+//                                         dynamic program's start-up domain)
+//                                         n = lowest free descriptor
+//   read n  <--------------------------   write n
+//                                         seccomp(NEW_LISTENER) -> descriptor n
+//   pidfd_getfd(child, n) = listener      execve(program)  (notified: waits)
+//   CONTINUE the execve -------------->   the program starts
+//
+// The filter (compiled in TypeScript) allows the promises in the kernel and
+// returns SECCOMP_RET_USER_NOTIF for everything else, for execve/execveat,
+// and for the preload's marker (preload/protocol.h). The supervisor loop
+// polls the listener and a pidfd of the child, and decides each
+// notification:
+//
+// - before the program runs: the launcher's own execve, and its write of a
+//   failed execve's errno, are let through (SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+// - during the loader window (dynamic programs, until the marker or an
+//   execve): the calls the dynamic loader makes are let through (path
+//   metadata, thread set-up, PROT_EXEC mappings of the loader's files, ...
+//   see loader-window.cc), except read-only opens, which the supervisor
+//   performs itself for the loader's files only (SECCOMP_IOCTL_NOTIF_ADDFD);
+// - everything else is handed to the client (the policy in JavaScript),
+//   which reports it and answers: continue, an errno, or kill (SIGSYS;
+//   SIGKILL when SIGSYS would not end the process, or has not within a
+//   grace period: penalty.cc).
+//
+// Each process whose calls reach the client is named by a number that is
+// never reused (SupervisedCall.process, process-names.cc), kept with a
+// pidfd: when that shows the process ended, the client is told
+// ("process-exit") before any later call, so a process that gets a pid
+// again is never taken for the one that had it (the policy remembers per
+// process whether it called execve).
+//
+// Paths named by a call are read from the child (process_vm_readv), and the
+// notification is checked with SECCOMP_IOCTL_NOTIF_ID_VALID after reading,
+// so a report never describes a task that has been replaced meanwhile.
+//
+// Files: launcher.cc (the child side, signal forwarding), listener.cc (the
+// notification descriptor), loader-window.cc, penalty.cc, process-names.cc,
+// this file (the set-up handshake and the loop, which share the
+// supervisor's state and read best together: hence its ~550 lines), and
+// supervise-js.cc (the only one that sees JavaScript values).
+//
+// Semantics: seccomp(2), seccomp_unotify(2), pidfd_open(2), pidfd_getfd(2),
+// the kernel's Documentation/userspace-api/seccomp_filter.rst.
+
+#include "supervisor.h"
+
+#include "../linux/clock.h"           // MonotonicMs
+#include "../linux/errno-name.h"      // ErrnoName
+#include "../linux/fd.h"              // Fd
+#include "../linux/proc.h"            // ReadLink, ReadRemoteString, TgidOf, CommOf, StartTimeOf, ThreadCount
+#include "../preload/protocol.h"      // PLEDGE_LANDLOCK_*
+#include "../syscall-fallbacks.h"     // SYS_pidfd_*
+#include "launcher.h"
+#include "listener.h"
+#include "loader-window.h"
+#include "penalty.h"
+#include "process-names.h"
+
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace seccomp_scopes {
+
+const char* PhaseName(Phase p) {
+  switch (p) {
+    case Phase::kExec: return "exec";
+    case Phase::kLoader: return "loader";
+    case Phase::kRunning: return "running";
+  }
+  return "?";
+}
+
+const char* EventName(SupervisorEvent::Kind kind) {
+  switch (kind) {
+    case SupervisorEvent::kExec: return "exec";
+    case SupervisorEvent::kLoaderDone: return "loader-done";
+    case SupervisorEvent::kLoaderTimeout: return "loader-timeout";
+    case SupervisorEvent::kProcessExit: return "process-exit";
+  }
+  return "?";
+}
+
+namespace {
+
+struct Fds {
+  int cmd_r = -1, cmd_w = -1, status_r = -1, status_w = -1, pidfd = -1;
+  void Close(int* fd) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+  }
+  ~Fds() {
+    Close(&cmd_r); Close(&cmd_w); Close(&status_r); Close(&status_w); Close(&pidfd);
+  }
+};
+
+class Supervisor {
+ public:
+  Supervisor(const SuperviseConfig& config, SupervisorClient* client) : config_(config), client_(client) {
+    signals_.signals = config.signals;
+  }
+
+  SuperviseOutcome Run();
+
+ private:
+  void KillAndReap();
+  [[noreturn]] void Fail(int err, const std::string& syscall);
+  void SetupFailed(const LaunchMsg& msg);
+  bool ReadMsg(LaunchMsg* msg, int timeout_ms);
+  void FetchListener(int target_fd);
+  void DrainStatus();
+  void HandleNotification();
+  void EmulateOpen(uint64_t id, const struct seccomp_data& d, pid_t tid);
+  void Penalize(uint64_t id, pid_t tgid, pid_t tid);
+  void Event(const SupervisorEvent& event) { client_->Event(event); }
+  void EnterRunning(const char* how);
+  void ForgetEnded();
+  void LoaderTimeout();
+
+  const SuperviseConfig& config_;
+  SupervisorClient* client_;
+  SavedSignals signals_;
+
+  Fds fds_;
+  Listener listener_;
+  pid_t child_ = -1;
+  bool reaped_ = false;
+  int wait_status_ = 0;
+  Phase phase_ = Phase::kExec;
+  double loader_deadline_ = 0;
+  std::string loader_end_ = "none";
+  int exec_errno_ = 0;
+  int launcher_status_fd_ = -1;
+  bool child_penalized_ = false;  // the kill penalty was applied to the child
+  int violations_ = 0;
+  std::string unveil_error_;
+  Kills kills_;          // processes being killed
+  ProcessNames names_;   // processes whose calls the client has been given
+};
+
+void Supervisor::KillAndReap() {
+  if (child_ > 0 && !reaped_) {
+    kill(child_, SIGKILL);
+    while (waitpid(child_, &wait_status_, 0) < 0 && errno == EINTR) {}
+    reaped_ = true;
+  }
+  RestoreSignals(signals_);
+}
+
+void Supervisor::Fail(int err, const std::string& syscall) {
+  KillAndReap();
+  throw SuperviseError(err, syscall);
+}
+
+void Supervisor::SetupFailed(const LaunchMsg& msg) {
+  Fail(msg.value, std::string("launcher: ") + LaunchStageCall(msg.stage));
+}
+
+// Reads one launcher message; false on EOF or timeout.
+bool Supervisor::ReadMsg(LaunchMsg* msg, int timeout_ms) {
+  struct pollfd p = {fds_.status_r, POLLIN, 0};
+  const double deadline = MonotonicMs() + timeout_ms;
+  for (;;) {
+    const int left = static_cast<int>(deadline - MonotonicMs());
+    if (left <= 0) return false;
+    const int n = poll(&p, 1, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    const ssize_t r = read(fds_.status_r, msg, sizeof *msg);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    return r == static_cast<ssize_t>(sizeof *msg);
+  }
+}
+
+// Takes the listener from the child: it exists once the child's seccomp()
+// returned, which pidfd_getfd finds out (EBADF until then).
+void Supervisor::FetchListener(int target_fd) {
+  const double deadline = MonotonicMs() + 10000;
+  for (;;) {
+    const long fd = syscall(SYS_pidfd_getfd, fds_.pidfd, target_fd, 0);
+    if (fd >= 0) {
+      if (ReadLink("/proc/self/fd/" + std::to_string(fd)).find("seccomp notify") != std::string::npos) {
+        listener_.Adopt(static_cast<int>(fd));
+        return;
+      }
+      close(static_cast<int>(fd));
+    } else if (errno != EBADF) {
+      Fail(errno, "pidfd_getfd");
+    }
+    // Not there yet. The launcher holds its end of the status pipe until
+    // its execve, which waits for us: anything on the pipe now is a failure.
+    struct pollfd p = {fds_.status_r, POLLIN, 0};
+    if (poll(&p, 1, 1) > 0) {
+      LaunchMsg msg;
+      if (ReadMsg(&msg, 100) && msg.tag == 'E') SetupFailed(msg);
+      Fail(ECHILD, "launcher (ended before installing its filter)");
+    }
+    if (MonotonicMs() > deadline) Fail(ETIMEDOUT, "pidfd_getfd (waiting for the launcher's filter)");
+  }
+}
+
+// Non-blocking: the launcher's 'X' (execve failed) and the end of the
+// pipe, which the successful execve closes (close-on-exec) before the new
+// program makes any system call.
+void Supervisor::DrainStatus() {
+  while (fds_.status_r >= 0) {
+    LaunchMsg msg;
+    const ssize_t r = read(fds_.status_r, &msg, sizeof msg);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return;  // EAGAIN: nothing yet
+    if (r == 0) {
+      fds_.Close(&fds_.status_r);
+      if (exec_errno_ == 0 && phase_ == Phase::kExec) {
+        if (config_.loader) {
+          phase_ = Phase::kLoader;
+          loader_deadline_ = MonotonicMs() + config_.loader_timeout_ms;
+          Event({SupervisorEvent::kExec});
+        } else {
+          Event({SupervisorEvent::kExec});
+          EnterRunning("static");
+        }
+      }
+      return;
+    }
+    if (r == static_cast<ssize_t>(sizeof msg) && msg.tag == 'X') exec_errno_ = msg.value;
+  }
+}
+
+// Tells the client which tracked processes have ended ("process-exit" with
+// their pid and number) before any call of a process that may have got one
+// of their pids.
+void Supervisor::ForgetEnded() {
+  for (const auto& e : names_.ForgetEnded()) {
+    SupervisorEvent event{SupervisorEvent::kProcessExit};
+    event.pid = e.first;
+    event.process = e.second;
+    Event(event);
+  }
+}
+
+void Supervisor::EnterRunning(const char* how) {
+  phase_ = Phase::kRunning;
+  loader_end_ = how;
+}
+
+// The kill penalty (penalty.cc): further calls of this process fail with
+// ENOSYS, unreported, and SIGKILL it.
+void Supervisor::Penalize(uint64_t id, pid_t tgid, pid_t tid) {
+  if (tgid == child_) child_penalized_ = true;
+  if (!kills_.Penalize(tgid, tid)) {
+    listener_.Deny(id, ENOSYS);
+    kills_.SigKill(tgid);
+  }
+}
+
+// A read-only open in the window is never let through: the path is read
+// from the child once and checked to still belong to a pending call, then
+// the loader window opens the file (OpenForChild) and it is put in the
+// child with SECCOMP_IOCTL_NOTIF_ADDFD as the call's result. Whatever the
+// child changes in its memory afterwards, it gets this file or nothing.
+void Supervisor::EmulateOpen(uint64_t id, const struct seccomp_data& d, pid_t tid) {
+  const OpenCall call = OpenCallOf(d);
+  std::string path;
+  if (!ReadRemoteString(tid, call.path_addr, &path)) return listener_.Deny(id, EFAULT);
+  if (path.size() >= 4096) return listener_.Deny(id, ENAMETOOLONG);
+  if (path.empty()) return listener_.Deny(id, ENOENT);
+  if (!listener_.StillPending(id)) return;
+  const int fd = OpenForChild(config_.window, tid, call, path);
+  if (fd < 0) return listener_.Deny(id, -fd);
+  Fd file(fd);
+  listener_.HandOver(id, file.get(), call.flags & O_CLOEXEC);
+}
+
+void Supervisor::HandleNotification() {
+  const struct seccomp_notif* req = listener_.Receive();
+  if (req == nullptr) return;
+  const struct seccomp_data& d = req->data;
+  const pid_t tid = static_cast<pid_t>(req->pid);
+  const uint64_t id = req->id;
+
+  if (phase_ == Phase::kExec) DrainStatus();
+  if (phase_ == Phase::kExec) {
+    // Only the launcher runs: its execve, and its report of a failed one.
+    const bool launcher = tid == child_;
+    if (launcher && d.nr == SYS_execve) return listener_.Continue(id);
+    if (launcher && d.nr == SYS_write && static_cast<int>(d.args[0]) == launcher_status_fd_) return listener_.Continue(id);
+    return listener_.Deny(id, EPERM);
+  }
+  if (phase_ == Phase::kLoader && tid == child_) {
+    if (IsMarker(d)) {
+      // The marker's argument is the preload's account of its
+      // landlock_restrict_self: it is only believed when it reports a
+      // failure (which kills the program). Security never rests on it: the
+      // launcher already put the program in the start-up domain (the -v
+      // rules plus reading the loader's files), so a forged marker, or a
+      // preload kept from entering the rules-only domain, leaves the
+      // program in that domain.
+      const uint64_t landlock = d.args[2];
+      if (config_.keep_fd >= 0 && landlock != PLEDGE_LANDLOCK_OK) {
+        const int err = landlock == PLEDGE_LANDLOCK_NONE ? ENOENT : static_cast<int>(landlock & 0xffffffffU);
+        unveil_error_ = "the program's start-up could not enter the unveil domain: landlock_restrict_self: " + ErrnoName(err);
+      } else if (config_.keep_fd >= 0 && ThreadCount(child_) > 1) {
+        unveil_error_ = "the program started threads before unveil could be applied";
+      }
+      if (!unveil_error_.empty()) {
+        kill(child_, SIGKILL);
+        return listener_.Deny(id, EPERM);
+      }
+      EnterRunning("marker");
+      Event({SupervisorEvent::kLoaderDone});
+      return listener_.Continue(id);
+    }
+    switch (WindowDecision(config_.window, d, tid, child_)) {
+      case WindowAnswer::kContinue: return listener_.Continue(id);
+      case WindowAnswer::kEmulateOpen: return EmulateOpen(id, d, tid);
+      case WindowAnswer::kNotMine: break;
+    }
+  }
+
+  // Everything else is for the policy in JavaScript.
+  const pid_t tgid = TgidOf(tid);
+  if (kills_.BeingKilled(tgid)) {
+    kills_.SigKill(tgid);
+    return listener_.Deny(id, ENOSYS);
+  }
+  ForgetEnded();
+  SupervisedCall call;
+  call.process = names_.Identify(tgid);
+  call.comm = CommOf(tgid);
+  // Read while the caller waits (checked below with ID_VALID): the process
+  // `tgid` names cannot end meanwhile, so this is its start time.
+  call.start_time = StartTimeOf(tgid);
+  if (d.nr >= 0 && static_cast<size_t>(d.nr) < config_.path_args.size()) {
+    const int8_t a = config_.path_args[static_cast<size_t>(d.nr)];
+    if (a >= 0 && a < 6) call.has_path = ReadRemoteString(tid, d.args[a], &call.path);
+  }
+  // What was read belongs to this call only if the call is still pending.
+  if (!listener_.StillPending(id)) return;
+
+  call.pid = tgid;
+  call.tid = tid;
+  call.nr = d.nr;
+  call.arch = d.arch;
+  for (int i = 0; i < 6; i++) call.args[i] = static_cast<uint64_t>(d.args[i]);
+  call.ip = static_cast<uint64_t>(d.instruction_pointer);
+  call.phase = phase_;
+  call.main = tgid == child_;
+
+  // 0: let it run; > 0: fail with that errno; < 0: kill.
+  const double v = client_->Decide(call);
+  if (v == 0) {
+    if ((d.nr == SYS_execve || d.nr == SYS_execveat) && tgid == child_ && phase_ == Phase::kLoader) {
+      // The program executes another before the marker: the window was for
+      // this program's loader, not the next one's. It ends now. Under -v
+      // the unveil domain was never entered: the program is killed.
+      if (config_.keep_fd >= 0) {
+        unveil_error_ = "the program executed another program before unveil could be applied";
+        kill(child_, SIGKILL);
+        return listener_.Deny(id, EPERM);
+      }
+      EnterRunning("exec");
+    }
+    return listener_.Continue(id);
+  }
+  violations_++;
+  if (v > 0) return listener_.Deny(id, static_cast<int>(v));
+  Penalize(id, tgid, tid);
+}
+
+// The window's deadline passed without the marker. Under -v the unveil
+// domain was never entered: the program is killed.
+void Supervisor::LoaderTimeout() {
+  if (config_.keep_fd >= 0) {
+    unveil_error_ = "the program never signalled the end of its start-up, so unveil could not be applied";
+    kill(child_, SIGKILL);
+  }
+  EnterRunning("timeout");
+  SupervisorEvent event{SupervisorEvent::kLoaderTimeout};
+  event.timeout_ms = config_.loader_timeout_ms;
+  Event(event);
+}
+
+SuperviseOutcome Supervisor::Run() {
+  listener_.Prepare();
+
+  // Prepared before fork (see ChildPlan).
+  std::vector<std::string> argv_strings = config_.argv, envp_strings = config_.envp;
+  std::vector<char*> argv, envp;
+  for (auto& s : argv_strings) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  for (auto& s : envp_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<struct sock_filter> filter_buf(BPF_MAXINSNS);
+
+  int cmd[2], status[2];
+  if (pipe2(cmd, O_CLOEXEC) != 0) throw SuperviseError(errno, "pipe2");
+  fds_.cmd_r = cmd[0];
+  fds_.cmd_w = cmd[1];
+  if (pipe2(status, O_CLOEXEC) != 0) throw SuperviseError(errno, "pipe2");
+  fds_.status_r = status[0];
+  fds_.status_w = status[1];
+
+  ChildPlan plan = {config_.file.c_str(), argv.data(), envp.data(), fds_.cmd_r, fds_.cmd_w, fds_.status_r, fds_.status_w,
+                    config_.ruleset_fd, config_.keep_fd, getpid(), filter_buf.data()};
+
+  // The program must not ptrace this process nor open its /proc/PID/mem
+  // (see DropPtraceCapability for root). Not undone: descendants of the
+  // program may outlive the supervision.
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw SuperviseError(errno, "prctl(PR_SET_DUMPABLE)");
+
+  InstallForwarding(&signals_);
+  child_ = fork();
+  if (child_ < 0) {
+    const int err = errno;
+    RestoreSignals(signals_);
+    throw SuperviseError(err, "fork");
+  }
+  if (child_ == 0) ChildMain(plan);
+  ForwardTo(child_);
+  kills_.SetChild(child_);
+  fds_.Close(&fds_.cmd_r);
+  launcher_status_fd_ = fds_.status_w;  // the launcher writes a failed execve's errno there
+  fds_.Close(&fds_.status_w);
+
+  const long pidfd = syscall(SYS_pidfd_open, child_, 0);
+  if (pidfd < 0) Fail(errno, "pidfd_open");
+  fds_.pidfd = static_cast<int>(pidfd);
+
+  // The filter, for this child (its pid is in the "signals to itself" rules).
+  std::vector<uint8_t> program;
+  try {
+    program = client_->Filter(child_);
+  } catch (...) {
+    KillAndReap();
+    throw;
+  }
+  const size_t size = program.size();
+  if (size == 0 || size % sizeof(struct sock_filter) != 0 || size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+    Fail(EINVAL, "supervise: the filter (not 1 to BPF_MAXINSNS instructions)");
+  }
+  std::vector<uint8_t> message(4 + size);
+  const uint32_t len = static_cast<uint32_t>(size / sizeof(struct sock_filter));
+  std::memcpy(message.data(), &len, 4);
+  std::memcpy(message.data() + 4, program.data(), size);
+  for (size_t off = 0; off < message.size();) {
+    const ssize_t n = write(fds_.cmd_w, message.data() + off, message.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) Fail(errno, "write (filter to the launcher)");
+    off += static_cast<size_t>(n);
+  }
+  fds_.Close(&fds_.cmd_w);
+
+  LaunchMsg msg;
+  if (!ReadMsg(&msg, 10000)) Fail(ECHILD, "launcher (ended or timed out before installing its filter)");
+  if (msg.tag == 'E') SetupFailed(msg);
+  if (msg.tag != 'L') Fail(EPROTO, "launcher protocol");
+  FetchListener(msg.value);
+  fcntl(fds_.status_r, F_SETFL, O_NONBLOCK);
+
+  try {
+    for (;;) {
+      int timeout = 1000;
+      if (phase_ == Phase::kLoader) {
+        const double left = loader_deadline_ - MonotonicMs();
+        if (left <= 0) {
+          LoaderTimeout();
+          continue;
+        }
+        timeout = std::min(timeout, static_cast<int>(left) + 1);
+      }
+      if (const double next = kills_.NextDeadline()) timeout = std::max(0, std::min(timeout, static_cast<int>(next - MonotonicMs()) + 1));
+      struct pollfd p[3] = {{listener_.fd(), POLLIN, 0}, {fds_.pidfd, POLLIN, 0}, {fds_.status_r, POLLIN, 0}};
+      const int n = poll(p, 3, timeout);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) Fail(errno, "poll");
+      if (!kills_.Empty()) kills_.Enforce(false);
+      if (p[2].revents) DrainStatus();
+      if (p[0].revents & POLLIN) {
+        HandleNotification();
+        continue;
+      }
+      if (p[1].revents & POLLIN) break;  // the child has ended
+      if (p[0].revents & (POLLHUP | POLLERR)) {
+        // No task uses the filter any more: the child is ending.
+        struct pollfd w = {fds_.pidfd, POLLIN, 0};
+        while (poll(&w, 1, -1) < 0 && errno == EINTR) {}
+        break;
+      }
+    }
+  } catch (...) {
+    KillAndReap();
+    throw;
+  }
+  // Processes still being killed will not be answered any more.
+  kills_.Enforce(true);
+  while (waitpid(child_, &wait_status_, 0) < 0) {
+    if (errno != EINTR) Fail(errno, "waitpid");
+  }
+  reaped_ = true;
+  if (fds_.status_r >= 0) DrainStatus();
+  RestoreSignals(signals_);
+
+  SuperviseOutcome out;
+  out.pid = child_;
+  out.wait_status = wait_status_;
+  out.exec_errno = exec_errno_;
+  // A violation kill only when the child died of the penalty: SIGSYS, or
+  // the SIGKILL we sent after it.
+  out.violation_kill = child_penalized_ && WIFSIGNALED(wait_status_) &&
+                       (WTERMSIG(wait_status_) == SIGSYS || (WTERMSIG(wait_status_) == SIGKILL && kills_.ChildSigkilled()));
+  out.violations = violations_;
+  out.loader_end = loader_end_;
+  out.unveil_error = unveil_error_;
+  return out;
+}
+
+}  // namespace
+
+SuperviseOutcome Supervise(const SuperviseConfig& config, SupervisorClient* client) {
+  Supervisor s(config, client);
+  return s.Run();
+}
+
+}  // namespace seccomp_scopes

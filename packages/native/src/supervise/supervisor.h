@@ -1,0 +1,104 @@
+// The `pledge` command's supervisor: runs a program under a seccomp filter
+// whose refusals it decides, through a client (the N-API adapter,
+// supervise-js.cc) that supplies the filter, judges calls and hears events.
+// Plain C++, no N-API; supervisor.cc has the design.
+#ifndef SECCOMP_SCOPES_SUPERVISE_SUPERVISOR_H_
+#define SECCOMP_SCOPES_SUPERVISE_SUPERVISOR_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "loader-window.h"
+
+namespace seccomp_scopes {
+
+// What to run and how (supervise.ts: SuperviseOptions).
+struct SuperviseConfig {
+  std::string file;                     // given to execve(2)
+  std::vector<std::string> argv, envp;  // argv non-empty
+  int ruleset_fd = -1;                  // Landlock ruleset the launcher enters, or -1
+  int keep_fd = -1;                     // kept open across execve (the preload's ruleset), or -1
+  bool loader = false;                  // a dynamic program: the loader window lasts until the marker
+  double loader_timeout_ms = 10000;
+  LoaderWindow window;
+  std::vector<int8_t> path_args;        // per syscall number: its path argument, or -1
+  std::vector<int> signals;             // forwarded to the child
+};
+
+// Where the child is: before the program runs, in its loader window, or past it.
+enum class Phase { kExec, kLoader, kRunning };
+const char* PhaseName(Phase p);
+
+// One notified call handed to the client (supervise.ts: SupervisedCall).
+struct SupervisedCall {
+  pid_t pid = 0;   // thread group of the caller
+  pid_t tid = 0;
+  int nr = 0;
+  uint32_t arch = 0;
+  uint64_t args[6] = {0, 0, 0, 0, 0, 0};
+  uint64_t ip = 0;
+  bool has_path = false;   // path: the string behind the call's path argument
+  std::string path;
+  std::string comm;        // "" when unknown
+  double process = 0;      // 0 when unknown (ProcessNames)
+  uint64_t start_time = 0;  // 0 when unknown
+  Phase phase = Phase::kExec;
+  bool main = false;       // the caller is the child itself
+};
+
+// Something the supervisor tells as it goes (supervise.ts: SuperviseEvent).
+struct SupervisorEvent {
+  enum Kind { kExec, kLoaderDone, kLoaderTimeout, kProcessExit } kind;
+  double timeout_ms = 0;  // kLoaderTimeout
+  pid_t pid = 0;          // kProcessExit
+  double process = 0;     // kProcessExit
+};
+const char* EventName(SupervisorEvent::Kind kind);
+
+// The supervisor's client. Any of these may throw: the child is then
+// killed and reaped, and the exception propagates out of Supervise().
+class SupervisorClient {
+ public:
+  virtual ~SupervisorClient() = default;
+  // The filter for child `pid` (struct sock_filter bytes, 1 to BPF_MAXINSNS
+  // instructions), called once right after fork.
+  virtual std::vector<uint8_t> Filter(pid_t pid) = 0;
+  // The verdict on a call: 0 lets it run, > 0 fails it with that errno,
+  // < 0 kills the caller (the penalty).
+  virtual double Decide(const SupervisedCall& call) = 0;
+  virtual void Event(const SupervisorEvent& event) = 0;
+};
+
+// How the supervision ended (supervise.ts: SuperviseResult).
+struct SuperviseOutcome {
+  pid_t pid = 0;
+  int wait_status = 0;      // as waitpid(2) reports it
+  int exec_errno = 0;       // of a failed execve, or 0
+  bool violation_kill = false;
+  int violations = 0;
+  std::string loader_end;   // marker | timeout | exec | static | none
+  std::string unveil_error;  // "" unless unveil could not be applied (the child was killed)
+};
+
+// A step that failed (the child, if any, was killed and reaped first).
+class SuperviseError : public std::runtime_error {
+ public:
+  SuperviseError(int err, const std::string& syscall) : std::runtime_error(syscall), err_(err) {}
+  int err() const { return err_; }
+  const char* syscall() const { return what(); }
+
+ private:
+  int err_;
+};
+
+// Forks the launcher, supervises the child until it ends, and reaps it.
+// Blocks the calling thread; the client is called on it.
+SuperviseOutcome Supervise(const SuperviseConfig& config, SupervisorClient* client);
+
+}  // namespace seccomp_scopes
+
+#endif  // SECCOMP_SCOPES_SUPERVISE_SUPERVISOR_H_
