@@ -4,6 +4,7 @@
       "target_name": "seccomp_scopes_native",
       "sources": [
         "src/addon.cc",
+        "src/seccomp.cc",
         "src/linux/proc.cc",
         "src/landlock/landlock-js.cc", "src/landlock/threads.cc", "src/landlock/setxid.cc", "src/landlock/unveil-state.cc",
         "src/supervise/supervise-js.cc", "src/supervise/supervisor.cc", "src/supervise/launcher.cc",

@@ -11,8 +11,10 @@
 
 #include <napi.h>
 
-#include "common.h"       // ThrowErrno, ThrowInvalid
-#include "raw-syscall.h"  // RawSyscall
+#include "adapters.h"
+#include "linux/clock.h"        // MonotonicMs
+#include "linux/raw-syscall.h"  // RawSyscall
+#include "napi-errors.h"        // ThrowCode, ThrowInvalid
 
 #include <sys/syscall.h>
 #include <time.h>
@@ -26,7 +28,9 @@
 
 namespace {
 
+using seccomp_scopes::MonotonicMs;
 using seccomp_scopes::RawSyscall;
+using seccomp_scopes::ThrowCode;
 using seccomp_scopes::ThrowInvalid;
 
 std::atomic<long> g_owner{0};  // tid holding the process lock, 0 when free
@@ -37,27 +41,19 @@ long Tid() { return RawSyscall(SYS_gettid); }
 
 bool Alive(long tid) { return RawSyscall(SYS_tgkill, RawSyscall(SYS_getpid), tid, 0) != -ESRCH; }
 
-[[noreturn]] void ThrowCode(Napi::Env env, const char* code, const std::string& message) {
-  Napi::Error e = Napi::Error::New(env, message);
-  e.Set("code", Napi::String::New(env, code));
-  throw e;
-}
-
 // processLock(timeoutMs): void — waits up to timeoutMs for the lock.
 void ProcessLockJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) ThrowInvalid<Napi::TypeError>(env, "processLock: timeoutMs must be a number");
   const double timeout_ms = info[0].As<Napi::Number>().DoubleValue();
   const long me = Tid();
-  struct timespec start, now;
-  clock_gettime(CLOCK_MONOTONIC, &start);
+  const double start = MonotonicMs();
   for (;;) {
     long owner = 0;
     if (g_owner.compare_exchange_strong(owner, me)) return;
     if (owner == me) ThrowCode(env, "EDEADLK", "processLock: this thread already holds the pledge/unveil lock (a call from inside pledge() or unveil()?)");
     if (!Alive(owner) && g_owner.compare_exchange_strong(owner, me)) return;  // its thread ended mid-call
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    const double waited = (now.tv_sec - start.tv_sec) * 1e3 + (now.tv_nsec - start.tv_nsec) / 1e6;
+    const double waited = MonotonicMs() - start;
     if (waited >= timeout_ms) {
       ThrowCode(env, "EBUSY", "processLock: thread " + std::to_string(owner) + " has been inside pledge() or unveil() for " +
                                   std::to_string(static_cast<long>(waited)) + " ms");

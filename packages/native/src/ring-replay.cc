@@ -33,8 +33,9 @@
 
 #include <napi.h>
 
-#include "common.h"        // ThrowErrno, ThrowInvalid
-#include "raw-syscall.h"   // RawSyscall
+#include "adapters.h"
+#include "linux/raw-syscall.h"  // RawSyscall
+#include "napi-errors.h"        // ThrowErrno, ThrowInvalid
 #include "ring-replay.h"
 
 #include <linux/io_uring.h>

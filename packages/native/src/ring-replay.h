@@ -4,8 +4,6 @@
 #ifndef SECCOMP_SCOPES_RING_REPLAY_H_
 #define SECCOMP_SCOPES_RING_REPLAY_H_
 
-#include <napi.h>
-
 #include <cstdint>
 
 namespace seccomp_scopes {
@@ -16,9 +14,6 @@ namespace seccomp_scopes {
 // descriptor is not one (the handler then treats it as any trapped call).
 // Async-signal-safe.
 bool ReplayRingEnter(const uint64_t args[6], long* result);
-
-// Registers ringAdopt() and ringState() on `exports`.
-void InitRingReplay(Napi::Env env, Napi::Object exports);
 
 }  // namespace seccomp_scopes
 
