@@ -1,0 +1,55 @@
+/**
+ * The io_uring replay (src/ring-replay.cc): rings that existed before
+ * pledge() keep working for libuv's epoll_ctl batches, replayed by the
+ * SIGSYS handler without the kernel ever running a submission
+ * (docs/node-runtime.md has the limits).
+ */
+import { binding } from './addon.js';
+
+declare module './addon.js' {
+  interface Addon {
+    ringAdopt(rings: readonly RingToAdopt[]): { fd: number; sqArray: boolean }[];
+    ringState(): RingState;
+  }
+}
+
+/** A ring to adopt: its descriptor and the sizes /proc/self/fdinfo reports (SqMask + 1, CqMask + 1). */
+export interface RingToAdopt {
+  readonly fd: number;
+  readonly sqEntries: number;
+  readonly cqEntries: number;
+}
+
+/** What {@link ringState} tells. */
+export interface RingState {
+  /** Descriptors of the adopted rings. */
+  readonly rings: readonly number[];
+  /** io_uring_enter calls replayed, entries replayed, and calls refused (answered ENOSYS). */
+  readonly calls: number;
+  readonly entries: number;
+  readonly refused: number;
+}
+
+
+/**
+ * Adopts io_uring instances that exist before a filter goes in, so that the
+ * SIGSYS handler can replay libuv's epoll_ctl batches on them once the filter
+ * traps `io_uring_enter` on their descriptors (ring-replay.cc has the
+ * design; docs/node-runtime.md the limits). Maps each ring's shared memory a
+ * second time and checks its layout against a probe ring of the same size.
+ * Adopting a ring twice is harmless. Call it before the filter; the handler
+ * must be installed ({@link installReporter}) before a filter traps.
+ * @returns per ring, whether an SQ array lies where the kernel would put one.
+ * @throws {NativeError} `ENOTSUP` with `fd` for a ring whose layout cannot be
+ *   replayed (128-byte entries, sizes that disagree); the errno of
+ *   io_uring_setup(2) or mmap(2). Nothing is adopted when it throws.
+ * Source: io_uring_setup(2), io_uring_enter(2), include/uapi/linux/io_uring.h.
+ */
+export function ringAdopt(list: readonly RingToAdopt[]): { fd: number; sqArray: boolean }[] {
+  return binding().ringAdopt(list);
+}
+
+/** The adopted rings and how many calls were replayed or refused. */
+export function ringState(): RingState {
+  return binding().ringState();
+}

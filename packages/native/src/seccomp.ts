@@ -1,0 +1,109 @@
+/**
+ * The seccomp and process primitives (src/seccomp.cc): each function is a
+ * thin wrapper around one Linux syscall. No policy lives here: callers
+ * decide the flags, the filter program, and the order of operations
+ * (typically {@link setNoNewPrivs} and then {@link installFilter}).
+ *
+ * Semantics: prctl(2), seccomp(2), exit_group(2) and the kernel's
+ * Documentation/userspace-api/seccomp_filter.rst.
+ */
+import { binding } from './addon.js';
+
+declare module './addon.js' {
+  interface Addon {
+    setNoNewPrivs(): void;
+    getNoNewPrivs(): boolean;
+    getSeccompMode(): number;
+    installFilter(program: Uint8Array, flags: number): void;
+    gettid(): number;
+    exitGroup(status: number): never;
+  }
+}
+
+/**
+ * Set the calling thread's no_new_privs bit: `prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)`.
+ *
+ * Irreversible; inherited across fork/clone and preserved across execve, which
+ * will then never grant privileges (setuid bits, file capabilities). Without
+ * CAP_SYS_ADMIN the kernel requires it before {@link installFilter}. Note it
+ * applies to the calling thread only; seccomp's TSYNC propagates it to the
+ * other threads when the filter is installed.
+ *
+ * @throws {NativeError} `syscall: 'prctl(PR_SET_NO_NEW_PRIVS)'` on failure.
+ */
+export function setNoNewPrivs(): void {
+  binding().setNoNewPrivs();
+}
+
+/**
+ * Read the calling thread's no_new_privs bit: `prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0)`.
+ *
+ * @returns `true` if set.
+ * @throws {NativeError} `syscall: 'prctl(PR_GET_NO_NEW_PRIVS)'` on failure.
+ */
+export function getNoNewPrivs(): boolean {
+  return binding().getNoNewPrivs();
+}
+
+/**
+ * The calling thread's seccomp mode: `prctl(PR_GET_SECCOMP)`.
+ *
+ * @returns `0` (SECCOMP_MODE_DISABLED) or `2` (SECCOMP_MODE_FILTER). Under
+ *   strict mode (1) the call itself kills the thread, and an installed filter
+ *   may also block prctl; both are the kernel's documented behaviour.
+ * @throws {NativeError} `syscall: 'prctl(PR_GET_SECCOMP)'` on failure
+ *   (e.g. `EPERM` if a filter denies prctl with that errno).
+ */
+export function getSeccompMode(): number {
+  return binding().getSeccompMode();
+}
+
+/**
+ * Install a classic-BPF seccomp filter:
+ * `seccomp(SECCOMP_SET_MODE_FILTER, flags, &{len, filter})`.
+ *
+ * Does NOT set no_new_privs; call {@link setNoNewPrivs} first unless the
+ * process has CAP_SYS_ADMIN (otherwise the kernel answers `EACCES`).
+ * Filters stack and can never be removed.
+ *
+ * @param program Raw `struct sock_filter` array: 8 bytes per instruction —
+ *   u16 `code`, u8 `jt`, u8 `jf`, u32 `k` — in native byte order. Must be a
+ *   non-zero multiple of 8 bytes and at most 4096 instructions (BPF_MAXINSNS).
+ *   The bytes are copied; any byte offset into the underlying buffer is fine.
+ * @param flags Bitwise OR of `SECCOMP_FILTER_FLAG_*` as defined in
+ *   <linux/seccomp.h>, passed through unchanged, e.g. `1`
+ *   (SECCOMP_FILTER_FLAG_TSYNC) to apply the filter to every thread of the
+ *   process. `SECCOMP_FILTER_FLAG_NEW_LISTENER` (8) is rejected, since the
+ *   listener fd could not be returned.
+ * @throws {NativeError}
+ *   - `TypeError`/`RangeError` with `code: 'EINVAL'` for a bad program
+ *     length/type or flags, before any syscall.
+ *   - `syscall: 'seccomp(SECCOMP_SET_MODE_FILTER)'` with the errno name as
+ *     `code` when the kernel refuses: `EINVAL` (the verifier rejected the
+ *     program, or unknown flags), `EACCES` (no no_new_privs and no
+ *     CAP_SYS_ADMIN), `EFAULT`, `ENOMEM` (e.g. the total filter-chain length
+ *     limit), `ESRCH` (TSYNC with SECCOMP_FILTER_FLAG_TSYNC_ESRCH).
+ *   - `code: 'TSYNC_FAILED'` with `tid` when TSYNC could not synchronise
+ *     that thread; no filter was installed.
+ */
+export function installFilter(program: Uint8Array, flags: number): void {
+  binding().installFilter(program, flags);
+}
+
+/**
+ * Kernel thread id of the calling thread: `syscall(SYS_gettid)`. Equals
+ * `process.pid` on the main thread; differs on worker threads. For tests and
+ * diagnostics.
+ */
+export function gettid(): number {
+  return binding().gettid();
+}
+
+/**
+ * Ends the process at once with exit_group(2): no exit handlers, no
+ * destructors, nothing flushed. For a process pledged with promises that do
+ * not allow the calls a normal exit makes (`pledge("")`). Never returns.
+ */
+export function exitGroup(status: number): never {
+  return binding().exitGroup(status);
+}

@@ -1,0 +1,190 @@
+/**
+ * The `pledge` command's launcher and supervisor (src/supervise/): runs a
+ * program under a seccomp filter whose refusals this process decides
+ * (supervise/supervisor.cc draws the sequence), and the contract with the
+ * preload object (src/preload/protocol.h).
+ *
+ * Semantics: seccomp(2), seccomp_unotify(2), pidfd_open(2), pidfd_getfd(2).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { binding } from './addon.js';
+
+declare module './addon.js' {
+  interface Addon {
+    supervise(options: SuperviseOptions): SuperviseResult;
+    preloadProtocol(): PreloadProtocol;
+  }
+}
+
+/** One system call the supervisor hands to {@link SuperviseOptions.onNotify}. */
+export interface SupervisedCall {
+  /** Process (thread-group) id of the caller. */
+  readonly pid: number;
+  /** Thread id of the caller. */
+  readonly tid: number;
+  /** Syscall number (`seccomp_data.nr`). */
+  readonly nr: number;
+  /** `AUDIT_ARCH_*` of the call. */
+  readonly arch: number;
+  /** The six argument registers, unsigned. */
+  readonly args: readonly bigint[];
+  /** Instruction pointer at the call. */
+  readonly ip: bigint;
+  /** The string the call's path argument points to (per {@link SuperviseOptions.pathArgs}), read from the caller. */
+  readonly path?: string;
+  /** The caller process' name (`/proc/<pid>/comm`). */
+  readonly comm?: string;
+  /**
+   * A number naming the caller process for the whole supervision: never
+   * given to another process, even one that gets the same pid after this
+   * one ended (a `process-exit` event says when it did). Absent when the
+   * supervisor could not track the process (pidfd_open failed).
+   */
+  readonly process?: number;
+  /**
+   * The caller process' start time (`/proc/<pid>/stat` field 22, clock
+   * ticks since boot), read while the call was pending: with `pid`, it names
+   * this process and no later one that reuses the pid. Absent when it could
+   * not be read.
+   */
+  readonly startTime?: number;
+  /** `exec` (before the program runs), `loader` (its start-up window), `running`. */
+  readonly phase: 'exec' | 'loader' | 'running';
+  /** True when the caller is the supervised child itself (not a descendant). */
+  readonly main: boolean;
+}
+
+/** Something the supervisor tells as it goes ({@link SuperviseOptions.onEvent}). */
+export interface SuperviseEvent {
+  /**
+   * `exec`: the program replaced the launcher; `loader-done`: the preload's
+   * marker arrived; `loader-timeout`: it did not, in time; `process-exit`:
+   * a process whose calls were given to {@link SuperviseOptions.onNotify}
+   * ended (`pid`, and `process` as in {@link SupervisedCall.process}); told
+   * before any later call, so that its pid can be forgotten before another
+   * process gets it.
+   */
+  readonly event: 'exec' | 'loader-done' | 'loader-timeout' | 'process-exit';
+  readonly timeoutMs?: number;
+  readonly pid?: number;
+  readonly process?: number;
+}
+
+/** Options of {@link supervise}. */
+export interface SuperviseOptions {
+  /** The executable given to execve(2) (a path; no PATH search here). */
+  readonly file: string;
+  /** argv, `argv[0]` included. */
+  readonly argv: readonly string[];
+  /** The whole environment, `NAME=value` strings. */
+  readonly envp: readonly string[];
+  /**
+   * Called once, synchronously, right after fork with the child's pid:
+   * returns the filter to install (`struct sock_filter[]` bytes). It must
+   * return `SECCOMP_RET_USER_NOTIF` for execve/execveat, for the preload's
+   * marker, and for whatever the promises do not allow.
+   */
+  readonly onFilter: (pid: number) => Uint8Array;
+  /**
+   * Decides each notified call outside the launcher's own and the loader
+   * window's: `0` lets it run (SECCOMP_USER_NOTIF_FLAG_CONTINUE), a
+   * positive errno makes it fail with that errno, a negative number kills
+   * the caller (SIGSYS; SIGKILL after ENOSYS when SIGSYS would not end it).
+   * Called synchronously while the caller waits.
+   */
+  readonly onNotify: (call: SupervisedCall) => number;
+  readonly onEvent?: (event: SuperviseEvent) => void;
+  /** A Landlock ruleset the launcher enters before execve (static programs), or -1. */
+  readonly rulesetFd?: number;
+  /** A descriptor kept open across execve (the ruleset the preload enters), or -1. */
+  readonly keepFd?: number;
+  /** True for a dynamic program: the loader window lasts until the preload's marker. */
+  readonly loader: boolean;
+  /** How long the loader window may last without the marker (default 10000 ms). */
+  readonly loaderTimeoutMs?: number;
+  /** Per syscall number: the index of its path argument, or -1. */
+  readonly pathArgs?: Int8Array;
+  /** Signals forwarded to the child while it runs (those not sent by the terminal to the whole group). */
+  readonly signals?: readonly number[];
+  /** The loader's files and directories: the only paths a read-only open in the loader window may reach (opened by the supervisor and handed over with SECCOMP_IOCTL_NOTIF_ADDFD). */
+  readonly loaderPaths?: readonly string[];
+  /** The madvise advice values the loader window allows (the stdio rule's). */
+  readonly loaderMadvise?: readonly number[];
+}
+
+/** The outcome of {@link supervise}. */
+export interface SuperviseResult {
+  readonly pid: number;
+  /** Exit code, or null when ended by a signal. */
+  readonly status: number | null;
+  readonly signal: number | null;
+  /** The errno of a failed execve (the launcher then exits 126 or 127). */
+  readonly execErrno: number | null;
+  /** Its name (`ENOEXEC`) and strerror(3) text. */
+  readonly execCode?: string;
+  readonly execMessage?: string;
+  /** True when the child was killed as a penalty. */
+  readonly violationKill: boolean;
+  /** Calls refused (errno or kill). */
+  readonly violations: number;
+  /** How the loader window ended: `marker`, `timeout`, `exec` (an execve during it), `static` (none needed), `none` (the program never ran). */
+  readonly loaderEnd: 'marker' | 'timeout' | 'exec' | 'static' | 'none';
+  /** Why unveil could not be applied (the child was killed). */
+  readonly unveilError?: string;
+}
+
+/**
+ * Runs a program under a seccomp filter with a user-space listener, and
+ * supervises it until it ends (blocking the calling thread; the callbacks
+ * run on it). The child: default signal dispositions, empty signal mask,
+ * `PR_SET_PDEATHSIG(SIGKILL)`, no_new_privs, the Landlock ruleset if given,
+ * then the filter with `SECCOMP_FILTER_FLAG_NEW_LISTENER`, then execve.
+ * The parent takes the listener with pidfd_getfd(2) and answers
+ * notifications (seccomp_unotify(2)) until the child ends. `signals` are
+ * forwarded meanwhile. Needs Linux ≥ 5.9 (pidfd_getfd, USER_NOTIF_FLAG_CONTINUE).
+ *
+ * @throws {NativeError} a failed set-up step (`syscall` names it: `fork`,
+ *   `pidfd_open`, `launcher: seccomp(...)` with `EBUSY` when this process
+ *   already runs under a filter with a listener, ...); the child is killed
+ *   and reaped first. Exceptions from the callbacks propagate the same way.
+ */
+export function supervise(options: SuperviseOptions): SuperviseResult {
+  return binding().supervise(options);
+}
+
+/** The contract between the supervisor and the preload object ({@link preloadProtocol}). */
+export interface PreloadProtocol {
+  /** The marker is `getppid(markerA, markerB, <landlock status>)`. */
+  readonly markerA: bigint;
+  readonly markerB: bigint;
+  /** The environment variable the preload reads the unveil ruleset's descriptor from. */
+  readonly envLandlockFd: string;
+  /** The preload object's file name. */
+  readonly preloadName: string;
+}
+
+let protocol: PreloadProtocol | undefined;
+
+/**
+ * The constants of src/preload/protocol.h (their only source), as the
+ * addon was compiled with them.
+ */
+export function preloadProtocol(): PreloadProtocol {
+  protocol ??= Object.freeze(binding().preloadProtocol());
+  return protocol;
+}
+
+/**
+ * The `pledge` command's preload object (`pledge_preload.so`, built from
+ * src/preload/preload.c next to the addon), or undefined when it was not
+ * built.
+ */
+export function preloadLibraryPath(): string | undefined {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  for (const dir of ['build/Release', 'build/Debug']) {
+    const candidate = `${root}${dir}/pledge_preload.so`;
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
