@@ -7,8 +7,8 @@
 export type { ArchDescriptor } from './arch.js';
 export { CONSTANT_NAMES } from './constants.js';
 export type { ConstantName } from './constants.js';
-export { PledgeError } from './errors.js';
-export type { PledgeErrorReason } from './errors.js';
+export { LIBRARY_OPTION_SPELLING, PledgeError } from './errors.js';
+export type { PledgeErrorHint, PledgeErrorReason, PledgeOption } from './errors.js';
 export * from './bpf.js';
 export * from './simulate.js';
 export * from './rules.js';
@@ -23,6 +23,7 @@ export * from './describe.js';
 export { DENIED, NOT_IN_TABLES } from './catalog/denied.js';
 export type { Denial, NotInTables } from './catalog/denied.js';
 export * from './landlock.js';
+export * from './unveil-plan.js';
 export * from './report.js';
 export * from './syscall-args.js';
 export * from './pledge-plan.js';

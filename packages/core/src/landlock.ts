@@ -313,7 +313,7 @@ export function landlockDowngrade(requested: number, abi: number, options: Landl
     const text = `Landlock is not available on this kernel${why}: unveil() enforces nothing, every path stays accessible. Landlock needs Linux 5.13 with CONFIG_SECURITY_LANDLOCK and "landlock" in the lsm= boot list`;
     return {
       abi, enforced: false, handled: 0, dropped: requested, gaps: [], threadSync, restrictFlags,
-      ...(bestEffort ? {} : { error: new PledgeError('ENOTSUP', 'LANDLOCK_UNAVAILABLE', `unveil: ${text}; pass { bestEffort: true } to run unprotected`, { abi, reason: options.unavailableReason }) }),
+      ...(bestEffort ? {} : { error: PledgeError.naming('ENOTSUP', 'LANDLOCK_UNAVAILABLE', 'bestEffort', (o) => `unveil: ${text}; pass ${o} to run unprotected`, { abi, reason: options.unavailableReason }) }),
       warnings: bestEffort ? [`unveil (${mode}): ${text}`] : [],
     };
   }
@@ -328,8 +328,8 @@ export function landlockDowngrade(requested: number, abi: number, options: Landl
   const warnings = gaps.filter((g) => g.kind === 'function' || bestEffort)
     .map((g) => `unveil (${mode}): kernel Landlock ABI ${abi} lacks ${describeGap(g)}`);
   const error = !bestEffort && security.length > 0
-    ? new PledgeError('ENOTSUP', 'LANDLOCK_ABI_TOO_OLD',
-      `unveil: this kernel's Landlock ABI ${abi} cannot enforce everything unveil() promises: ${security.map(describeGap).join('; ')}; pass { bestEffort: true } to accept that`,
+    ? PledgeError.naming('ENOTSUP', 'LANDLOCK_ABI_TOO_OLD', 'bestEffort',
+      (o) => `unveil: this kernel's Landlock ABI ${abi} cannot enforce everything unveil() promises: ${security.map(describeGap).join('; ')}; pass ${o} to accept that`,
       { abi, dropped: security.map((g) => g.right) })
     : undefined;
   return { abi, enforced: true, handled, dropped, gaps, threadSync, restrictFlags, ...(error ? { error } : {}), warnings };

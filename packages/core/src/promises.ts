@@ -105,17 +105,17 @@ export function errnoNames(arch: ArchDescriptor): string[] {
 export function resolvePenalty(promises: ReadonlySet<string>, options: { readonly penalty?: unknown; readonly errno?: unknown }, arch: ArchDescriptor): Penalty {
   const { penalty, errno } = options;
   if (penalty !== undefined && penalty !== 'kill' && penalty !== 'errno') {
-    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `penalty must be 'kill' or 'errno', got ${JSON.stringify(penalty)}`, { penalty });
+    throw PledgeError.naming('EINVAL', 'BAD_ARGUMENT', 'penalty', (o) => `${o} must be 'kill' or 'errno', got ${JSON.stringify(penalty)}`, { penalty });
   }
   if (errno !== undefined && (typeof errno !== 'string' || !errnoNames(arch).includes(errno))) {
-    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `errno ${JSON.stringify(errno)} is not an errno name ${arch.name} defines; valid: ${errnoNames(arch).join(' ')}`, { errno });
+    throw PledgeError.naming('EINVAL', 'BAD_ARGUMENT', 'errno', (o) => `${o} ${JSON.stringify(errno)} is not an errno name ${arch.name} defines; valid: ${errnoNames(arch).join(' ')}`, { errno });
   }
   if (promises.has('error')) {
     if (penalty === 'kill') throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `the "error" promise means penalty 'errno'; penalty 'kill' contradicts it`);
     return { kind: 'errno', errno: (errno as string | undefined) ?? 'ENOSYS' };
   }
   if (penalty === 'errno') return { kind: 'errno', errno: (errno as string | undefined) ?? 'EPERM' };
-  if (errno !== undefined) throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `errno ${JSON.stringify(errno)} only applies to penalty 'errno'`, { errno });
+  if (errno !== undefined) throw PledgeError.naming('EINVAL', 'BAD_ARGUMENT', 'errno', (o) => `${o} ${JSON.stringify(errno)} only applies to penalty 'errno'`, { errno });
   return { kind: 'kill' };
 }
 

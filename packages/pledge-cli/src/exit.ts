@@ -1,8 +1,10 @@
 /**
  * Exit statuses of the `pledge` command, as env(1), timeout(1) and
  * chroot(1) use them, so a caller can tell the command's own failures from
- * the program's.
+ * the program's; the error it reports, and how its messages name the
+ * library's options.
  */
+import { PledgeError, type PledgeOption } from '@seccomp-scopes/core';
 
 /** The command itself failed: bad arguments, a bad promise or unveil rule, a kernel that cannot supervise. */
 export const EXIT_CLI_ERROR = 125;
@@ -19,4 +21,16 @@ export class CliError extends Error {
     super(message);
     this.name = 'CliError';
   }
+}
+
+/** The command line's spelling of the library options core's messages name (PledgeError's `hint`). */
+export const OPTION_FLAGS: Readonly<Record<PledgeOption, string>> = {
+  penalty: '--penalty',
+  errno: '--errno',
+  bestEffort: '--unveil-best-effort',
+};
+
+/** An error's message as the command says it: an option core names is written as its flag. */
+export function messageOf(e: unknown): string {
+  return e instanceof PledgeError ? e.messageWith(OPTION_FLAGS) : (e as Error).message;
 }

@@ -23,7 +23,7 @@ import * as native from '@seccomp-scopes/native';
 import { archFor } from '@seccomp-scopes/pledge';
 import { inspectExecutable } from './elf.js';
 import { loaderFiles, loaderMadvise, supervisorLoaderPaths, systemLoader, type LoaderFiles } from './loader.js';
-import { CliError, EXIT_CANNOT_EXECUTE, EXIT_CLI_ERROR, EXIT_NOT_FOUND, EXIT_SIGNAL_BASE } from './exit.js';
+import { CliError, EXIT_CANNOT_EXECUTE, EXIT_CLI_ERROR, EXIT_NOT_FOUND, EXIT_SIGNAL_BASE, messageOf } from './exit.js';
 import { compileSupervisedFilter, nodeProgramRules, pathArgTable } from './filter.js';
 import { Policy } from './policy.js';
 import { Reporter } from './report.js';
@@ -114,7 +114,7 @@ export function runCommand(command: readonly string[], options: RunOptions): num
   try {
     resolved = resolvePenalty(promises, { penalty: options.penalty, errno: options.errno }, arch);
   } catch (e) {
-    throw new CliError(`pledge: ${(e as Error).message.replace(/^penalty /, '--penalty ').replace(/^errno /, '--errno ')}`);
+    throw new CliError(`pledge: ${messageOf(e)}`);
   }
   const penalty = resolved.kind;
   const errnoName = resolved.errno ?? 'EPERM';

@@ -1,7 +1,9 @@
 /**
  * `-v PERMS:PATH`: unveil for the program `pledge run` starts, as a
- * Landlock ruleset built here (with the same letters → rights mapping and
- * ABI downgrade as unveil(), @seccomp-scopes/core landlock.ts):
+ * Landlock ruleset built here from the same plan as unveil()'s lock
+ * (@seccomp-scopes/core `planUnveil`: letters → rights, the ABI downgrade,
+ * the widening check, the warnings; the ABI probe and the opening of paths
+ * from @seccomp-scopes/pledge); only entering the domain differs:
  *
  * - a static program (or one without a start-up window) enters it in the
  *   launcher, before execve; the files the kernel opens to start it then
@@ -16,12 +18,10 @@
  *   domain.
  */
 import fs from 'node:fs';
-import {
-  LANDLOCK_ACCESS_FS, PledgeError, UNVEIL_ALL_RIGHTS, landlockDowngrade, landlockRightNames, parseUnveilPermissions,
-  unveilRuleRights, unveilWidenedRules,
-} from '@seccomp-scopes/core';
+import { LANDLOCK_ACCESS_FS, PledgeError, parseUnveilPermissions, planUnveil } from '@seccomp-scopes/core';
 import * as native from '@seccomp-scopes/native';
-import { CliError } from './exit.js';
+import { openUnveilPath, unveilDowngrade } from '@seccomp-scopes/pledge';
+import { CliError, messageOf } from './exit.js';
 
 /** One `-v` argument. */
 export interface UnveilSpec {
@@ -60,16 +60,6 @@ export interface StartupAccess {
   readonly read: readonly string[];
 }
 
-function landlockAbi(): { abi: number; reason?: string } {
-  try {
-    return { abi: native.landlockAbi() };
-  } catch (e) {
-    const err = e as native.NativeError;
-    if (err.code === 'ENOSYS' || err.code === 'EOPNOTSUPP' || err.code === 'ENOTSUP') return { abi: 0, reason: `landlock_create_ruleset: ${err.code}` };
-    throw e;
-  }
-}
-
 /**
  * Builds the Landlock ruleset for `specs`.
  * @param startFiles files the kernel opens to start a static program (they get read and execute).
@@ -79,44 +69,27 @@ function landlockAbi(): { abi: number; reason?: string } {
  *   enforce it (strict), or rules Landlock would widen (strict).
  */
 export function buildUnveilRuleset(specs: readonly UnveilSpec[], options: { bestEffort: boolean; startFiles: readonly string[]; startup?: StartupAccess }): UnveilRuleset | undefined {
-  const { abi, reason } = landlockAbi();
-  const plan = landlockDowngrade(UNVEIL_ALL_RIGHTS, abi, { bestEffort: options.bestEffort, ...(reason ? { unavailableReason: reason } : {}) });
-  if (plan.error) throw new CliError(`pledge: ${plan.error.message.replace('pass { bestEffort: true }', 'pass --unveil-best-effort')}`);
-  const warnings = [...plan.warnings];
-  if (!plan.enforced) return undefined;
-
-  const opened: { spec: UnveilSpec; fd: number; directory: boolean; resolved: string; mask: number }[] = [];
+  const opened: { readonly fd: number }[] = [];
   const closeAll = (): void => { for (const o of opened) fs.closeSync(o.fd); };
   try {
+    const downgrade = unveilDowngrade(options.bestEffort);
+    if (!downgrade.enforced) return undefined;
+    const rules = [];
     for (const spec of specs) {
-      let fd: number;
-      try {
-        fd = native.openPath(spec.path);
-      } catch (e) {
-        throw new CliError(`pledge: -v ${spec.permissions}:${spec.path}: ${(e as Error).message}`);
-      }
-      const directory = fs.fstatSync(fd).isDirectory();
-      let resolved = spec.path;
-      try { resolved = fs.readlinkSync(`/proc/self/fd/${fd}`); } catch { /* keep the given path */ }
-      const { rights, inapplicable } = unveilRuleRights(spec.permissions, directory);
-      if (inapplicable !== 0 && spec.permissions.includes('c') && !directory) {
-        warnings.push(`pledge: -v ${spec.permissions}:${spec.path}: "c" cannot apply to a non-directory under Landlock; creating or removing it needs "c" on its directory`);
-      }
-      opened.push({ spec, fd, directory, resolved, mask: rights & plan.handled });
+      const label = `-v ${spec.permissions}:${spec.path}`;
+      const target = openUnveilPath(spec.path, label);
+      opened.push(target);
+      rules.push({ ...target, label, permissions: spec.permissions });
     }
+    // The files the kernel opens to start the program: read and execute
+    // (`rx` on a file), checked for widening with the rules.
     for (const file of options.startFiles) {
-      const fd = native.openPath(file);
-      let resolved = file;
-      try { resolved = fs.readlinkSync(`/proc/self/fd/${fd}`); } catch { /* keep */ }
-      opened.push({ spec: { permissions: 'rx', path: file }, fd, directory: false, resolved, mask: (LANDLOCK_ACCESS_FS.READ_FILE | LANDLOCK_ACCESS_FS.EXECUTE) & plan.handled });
+      const target = openUnveilPath(file, file);
+      opened.push(target);
+      rules.push({ ...target, label: file, permissions: 'rx' });
     }
-    const widened = unveilWidenedRules(opened.map((o) => ({ path: o.resolved, directory: o.directory, rights: o.mask })));
-    if (widened.length > 0) {
-      const text = widened.map((w) => `${w.path} also gets ${landlockRightNames(w.extra).join('|')} from ${w.ancestor}`).join('; ');
-      const message = `Landlock grants the union of the rules on the way from /, so a rule beneath another cannot take rights away: ${text}`;
-      if (!options.bestEffort) throw new CliError(`pledge: ${message}; unveil paths that do not nest, or pass --unveil-best-effort`);
-      warnings.push(`pledge (best effort): ${message}`);
-    }
+    const plan = planUnveil(downgrade, rules, { bestEffort: options.bestEffort, what: '-v' });
+
     // The start-up domain's additions are not checked for widening: they
     // are meant to be wider, and the rules alone are stacked on top.
     const extra: { fd: number; mask: number }[] = [];
@@ -132,16 +105,16 @@ export function buildUnveilRuleset(specs: readonly UnveilSpec[], options: { best
           } catch {
             continue; // not there: nothing to read
           }
-          extra.push({ fd, mask: rights & plan.handled });
+          extra.push({ fd, mask: rights & downgrade.handled });
         }
       }
-      ruleset = native.landlockCreateRuleset(plan.handled);
-      for (const o of opened) {
+      ruleset = native.landlockCreateRuleset(downgrade.handled);
+      for (const o of plan.rules) {
         if (o.mask !== 0) native.landlockAddPathRule(ruleset, o.fd, o.mask);
       }
       if (options.startup) {
-        startup = native.landlockCreateRuleset(plan.handled);
-        for (const o of [...opened, ...extra]) {
+        startup = native.landlockCreateRuleset(downgrade.handled);
+        for (const o of [...plan.rules, ...extra]) {
           if (o.mask !== 0) native.landlockAddPathRule(startup, o.fd, o.mask);
         }
       }
@@ -152,9 +125,9 @@ export function buildUnveilRuleset(specs: readonly UnveilSpec[], options: { best
     } finally {
       closeExtra();
     }
-    return { fd: ruleset, ...(startup >= 0 ? { startupFd: startup } : {}), warnings };
+    return { fd: ruleset, ...(startup >= 0 ? { startupFd: startup } : {}), warnings: plan.warnings };
   } catch (e) {
-    if (e instanceof PledgeError) throw new CliError(`pledge: ${e.message}`);
+    if (e instanceof PledgeError) throw new CliError(`pledge: ${messageOf(e)}`);
     throw e;
   } finally {
     closeAll();

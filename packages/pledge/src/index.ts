@@ -12,3 +12,6 @@ export { nodeRuntimeRules } from './node-runtime.js';
 export { PledgeError, PROMISES, parsePromises } from '@seccomp-scopes/core';
 export { unveil, unveilStatus } from './unveil.js';
 export type { UnveilOptions, UnveilStatus, UnveilRuleStatus, UnveilThreadResult, UnveilThreadStatus } from './unveil.js';
+// The kernel side of an unveil plan (core planUnveil), shared with the `pledge` command's -v.
+export { openUnveilPath, probeLandlockAbi, unveilDowngrade } from './unveil-io.js';
+export type { LandlockAbiProbe, OpenedUnveilPath } from './unveil-io.js';

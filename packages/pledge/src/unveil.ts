@@ -20,19 +20,21 @@
  *
  * The letters map to Landlock rights as in @seccomp-scopes/core
  * `UNVEIL_PERMISSIONS`; the kernel's ABI decides which rights exist
- * (`landlockDowngrade`).
+ * (`landlockDowngrade`). The lock's plan (rights per rule, the widening
+ * check, the warnings) is core's `planUnveil`, the probe and the opening of
+ * paths ./unveil-io.ts: the same as the `pledge` command's `-v`.
  */
 import { prepareRuntime } from './runtime-prep.js';
 import {
-  PledgeError, UNVEIL_ALL_RIGHTS, landlockDowngrade, landlockRightNames, unveilRuleRights, unveilWidenedRules,
-  parseUnveilPermissions, type LandlockDowngrade, type LandlockFsRight,
+  PledgeError, UNVEIL_ALL_RIGHTS, landlockDowngrade, landlockRightNames, unveilRuleRights,
+  parseUnveilPermissions, planUnveil, type LandlockFsRight,
 } from '@seccomp-scopes/core';
 import fs from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as native from '@seccomp-scopes/native';
 import { fromNative, promisesInForce as currentPromises, withProcessLock } from './process-state.js';
 import { captureScanForPledge } from './io-uring.js';
+import { openUnveilPath, probeLandlockAbi, unveilDowngrade } from './unveil-io.js';
 
 /** Options of the locking call, `unveil(options)`. Both default to false: strict. */
 export interface UnveilOptions {
@@ -207,30 +209,6 @@ function refuseIfLocked(what: string): void {
   }
 }
 
-/** The kernel's Landlock ABI, 0 when Landlock is missing or disabled. */
-function probeAbi(): { abi: number; reason?: string } {
-  try {
-    return { abi: native.landlockAbi() };
-  } catch (e) {
-    const err = e as native.NativeError;
-    if (err.code === 'ENOSYS') return { abi: 0, reason: 'landlock_create_ruleset: ENOSYS, the kernel has no Landlock (or a seccomp filter refuses it)' };
-    if (err.code === 'EOPNOTSUPP' || err.code === 'ENOTSUP') return { abi: 0, reason: `landlock_create_ruleset: ${err.code}, Landlock is built in but not enabled at boot (lsm=)` };
-    throw new PledgeError(err.code ?? 'EIO', 'KERNEL', `unveil: ${err.message}`, { syscall: err.syscall, errno: err.errno });
-  }
-}
-
-function canonicalPath(fd: number, given: string): string {
-  try {
-    return fs.readlinkSync(`/proc/self/fd/${fd}`);
-  } catch {
-    try {
-      return fs.realpathSync(given);
-    } catch {
-      return path.resolve(given);
-    }
-  }
-}
-
 function addRule(target: string | URL, permissions: unknown): void {
   refuseIfLocked('unveil');
   if (typeof permissions !== 'string') {
@@ -241,23 +219,8 @@ function addRule(target: string | URL, permissions: unknown): void {
   if (given.includes('\0')) {
     throw new PledgeError('EINVAL', 'BAD_ARGUMENT', 'unveil: path must not contain NUL bytes', { path: given });
   }
-  let fd: number;
-  try {
-    fd = native.openPath(given);
-  } catch (e) {
-    const err = e as native.NativeError;
-    const reason = ['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG'].includes(err.code) ? 'BAD_ARGUMENT' : 'KERNEL';
-    const hint = err.code === 'EACCES' && currentPromises() !== undefined ? ' (under pledge(), opening a path needs "rpath")' : '';
-    throw new PledgeError(err.code ?? 'EIO', reason, `unveil(${JSON.stringify(given)}, ${JSON.stringify(permissions)}): ${err.message}${hint}`, { path: given, syscall: err.syscall, errno: err.errno });
-  }
-  let directory: boolean;
-  try {
-    directory = fs.fstatSync(fd).isDirectory();
-  } catch (e) {
-    fs.closeSync(fd);
-    throw e;
-  }
-  const resolved = canonicalPath(fd, given);
+  const { fd, directory, resolved } = openUnveilPath(given, `unveil(${JSON.stringify(given)}, ${JSON.stringify(permissions)})`,
+    (code) => (code === 'EACCES' && currentPromises() !== undefined ? ' (under pledge(), opening a path needs "rpath")' : ''));
   // OpenBSD replaces the permissions of a path unveiled again.
   const previous = pending.get(resolved);
   if (previous) fs.closeSync(previous.fd);
@@ -347,38 +310,25 @@ function lock(options: UnveilOptions): UnveilStatus {
   };
   try {
     const rules = [...pending.values()];
-    const { abi, reason } = probeAbi();
-    const plan: LandlockDowngrade = landlockDowngrade(UNVEIL_ALL_RIGHTS, abi, { bestEffort, ...(reason ? { unavailableReason: reason } : {}) });
-    if (plan.error) throw plan.error;
-    const statuses = rules.map((r) => ruleStatus(r, plan.handled));
+    const plan = planUnveil(unveilDowngrade(bestEffort),
+      rules.map((r) => ({ ...r, label: `unveil(${JSON.stringify(r.given)}, ${JSON.stringify(r.permissions)})` })),
+      { bestEffort, what: 'unveil()' });
+    const { downgrade } = plan;
+    const { abi } = downgrade;
+    const statuses = plan.rules.map((r) => ({
+      path: r.given, resolved: r.resolved, directory: r.directory, permissions: r.permissions, rights: landlockRightNames(r.mask), mask: r.mask,
+    }));
     const warnings = [...plan.warnings];
-
-    // Where Landlock gives more than OpenBSD would.
-    const widened = unveilWidenedRules(statuses.map((s) => ({ path: s.resolved, directory: s.directory, rights: s.mask })));
-    if (widened.length > 0 && plan.enforced) {
-      const text = widened.map((w) => `${w.path} also gets ${landlockRightNames(w.extra).join('|')} from ${w.ancestor}`).join('; ');
-      const message = `Landlock grants the union of the rules on the way from /, so a rule beneath another cannot take rights away (OpenBSD: the most specific rule wins): ${text}`;
-      if (!bestEffort) throw new PledgeError('ENOTSUP', 'UNVEIL_WIDENED', `unveil(): ${message}; unveil the paths without overlap, or pass { bestEffort: true }`, { widened });
-      warnings.push(`unveil (best effort): ${message}`);
-    }
-    // "c" on a file: OpenBSD lets that one name be removed and created again;
-    // Landlock rules on a file can only hold file rights. (READ_DIR from "r"
-    // on a file means nothing either way, so it is not worth a warning.)
-    for (const s of statuses) {
-      if (!s.directory && s.permissions.includes('c') && plan.enforced) {
-        warnings.push(`unveil(${JSON.stringify(s.path)}, ${JSON.stringify(s.permissions)}): "c" cannot apply to a non-directory under Landlock; creating or removing it needs "c" on its directory`);
-      }
-    }
 
     const base = {
       locked: true, bestEffort, allowUnrestrictedThreads, abi,
-      handled: landlockRightNames(plan.handled), dropped: landlockRightNames(plan.dropped),
+      handled: landlockRightNames(downgrade.handled), dropped: landlockRightNames(downgrade.dropped),
       rules: statuses.map(({ mask: _mask, ...s }) => s),
     };
 
     // No Landlock (best effort), or nothing unveiled: OpenBSD hides the file
     // system only once a path is unveiled; locking alone hides nothing.
-    if (!plan.enforced || rules.length === 0) {
+    if (!downgrade.enforced || rules.length === 0) {
       const status: UnveilStatus = { ...base, enforced: false, threads: { method: 'none', total: null, restricted: 0, unrestricted: [] }, warnings };
       commit(status);
       emitWarnings(warnings);
@@ -390,10 +340,9 @@ function lock(options: UnveilOptions): UnveilStatus {
     if (currentPromises() === undefined) captureScanForPledge();
     let rulesetFd: number;
     try {
-      rulesetFd = native.landlockCreateRuleset(plan.handled);
+      rulesetFd = native.landlockCreateRuleset(downgrade.handled);
     } catch (e) {
-      const err = e as native.NativeError;
-      throw new PledgeError(err.code ?? 'EIO', 'KERNEL', `unveil(): ${err.message}`, { syscall: err.syscall, errno: err.errno });
+      throw fromNative(e, undefined, 'KERNEL', (m) => `unveil(): ${m}`);
     }
     try {
       for (const s of statuses) {
@@ -401,20 +350,18 @@ function lock(options: UnveilOptions): UnveilStatus {
         try {
           native.landlockAddPathRule(rulesetFd, pending.get(s.resolved)!.fd, s.mask);
         } catch (e) {
-          const err = e as native.NativeError;
-          throw new PledgeError(err.code ?? 'EIO', 'KERNEL', `unveil(): rule for ${JSON.stringify(s.path)}: ${err.message}`, { path: s.path, syscall: err.syscall, errno: err.errno });
+          throw fromNative(e, undefined, 'KERNEL', (m) => `unveil(): rule for ${JSON.stringify(s.path)}: ${m}`, { path: s.path });
         }
       }
 
       let threads: UnveilThreadStatus;
-      if (plan.threadSync === 'tsync') {
+      if (downgrade.threadSync === 'tsync') {
         const total = taskCount();
         try {
           if (!native.getNoNewPrivs()) native.setNoNewPrivs();
-          native.landlockRestrictSelf(rulesetFd, plan.restrictFlags);
+          native.landlockRestrictSelf(rulesetFd, downgrade.restrictFlags);
         } catch (e) {
-          const err = e as native.NativeError;
-          throw new PledgeError(err.code ?? 'EIO', 'KERNEL', `unveil(): ${err.message}`, { syscall: err.syscall, errno: err.errno });
+          throw fromNative(e, undefined, 'KERNEL', (m) => `unveil(): ${m}`);
         }
         threads = { method: 'tsync', total, restricted: total, unrestricted: [] };
       } else {
@@ -428,7 +375,7 @@ function lock(options: UnveilOptions): UnveilStatus {
           }
           const hint = err.syscall === 'open(/proc/self/task)' && currentPromises() !== undefined
             ? ` (under pledge(), enumerating threads needs "rpath"; lock unveil() before pledge())` : '';
-          throw new PledgeError(err.code === 'EACCES' && hint ? 'ENOTSUP' : err.code ?? 'EIO', 'KERNEL', `unveil(): ${err.message}${hint}`, { syscall: err.syscall, errno: err.errno });
+          throw fromNative(e, err.code === 'EACCES' && hint ? 'ENOTSUP' : undefined, 'KERNEL', (m) => `unveil(): ${m}${hint}`);
         }
         if (report.aborted) {
           const blocked = report.threads.filter((t) => t.result === 'blocked');
@@ -530,7 +477,7 @@ export function unveilStatus(): UnveilStatus {
   if (locked) return locked;
   const promises = currentPromises();
   const canAsk = promises === undefined || promises.split(' ').includes('unveil');
-  const abi = canAsk ? probeAbi().abi : null;
+  const abi = canAsk ? probeLandlockAbi().abi : null;
   const plan = abi === null ? undefined : landlockDowngrade(UNVEIL_ALL_RIGHTS, abi, { bestEffort: true });
   const handled = plan?.handled ?? 0;
   return {
