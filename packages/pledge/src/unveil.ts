@@ -249,7 +249,7 @@ function ruleStatus(rule: PendingRule, handled: number): UnveilRuleStatus & { ma
  * What landlockRestrictThreads reports beyond the fields its declaration in
  * @seccomp-scopes/native names: the signal each thread got, and whether
  * glibc's SIGSETXID (33) was borrowed for the threads blocking the
- * real-time one (landlock.cc).
+ * real-time one (landlock/threads.cc).
  */
 type ThreadReport = Omit<native.ThreadRestrictReport, 'threads'> & {
   readonly setxidSignal?: number | null;
