@@ -109,8 +109,25 @@ export interface SuperviseOptions {
   readonly signals?: readonly number[];
   /** The loader's files and directories: the only paths a read-only open in the loader window may reach (opened by the supervisor and handed over with SECCOMP_IOCTL_NOTIF_ADDFD). */
   readonly loaderPaths?: readonly string[];
-  /** The madvise advice values the loader window allows (the stdio rule's). */
-  readonly loaderMadvise?: readonly number[];
+  /**
+   * What the loader window lets through: per syscall number, entries in
+   * order; the first whose conditions all hold answers (pledge-cli's
+   * LOADER_WINDOW_RULES, resolved for the arch). None: nothing is.
+   */
+  readonly loaderWindow?: readonly LoaderWindowEntry[];
+}
+
+/**
+ * One entry of the loader window's table: for syscall `nr`, when for every
+ * condition `(args[arg] & mask)` is one of `values` (none of them with
+ * `negate`), `answer`: 1 let it run, 2 perform the read-only open (only of
+ * a loader file; open or openat), 3 let the executable mmap run only of a
+ * loader file, while the process has one thread and no child process.
+ */
+export interface LoaderWindowEntry {
+  readonly nr: number;
+  readonly answer: 1 | 2 | 3;
+  readonly when: readonly { readonly arg: number; readonly mask: bigint; readonly values: readonly bigint[]; readonly negate: boolean }[];
 }
 
 /** The outcome of {@link supervise}. */

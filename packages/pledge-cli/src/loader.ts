@@ -14,12 +14,12 @@
  *   library directories, the caller's LD_LIBRARY_PATH and LD_PRELOAD, and
  *   the program's own DT_RUNPATH/DT_RPATH. Under `-v` the same list makes
  *   the start-up Landlock domain.
- * - madvise in the window gets the advice `stdio` allows: core's
- *   STDIO_MADVISE, the list stdio's madvise rule is written with.
+ *
+ * The calls the window lets through are ./loader-window.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { STDIO_MADVISE, constantOf, type ArchDescriptor } from '@seccomp-scopes/core';
+import type { ArchDescriptor } from '@seccomp-scopes/core';
 import { ARCHES } from '@seccomp-scopes/pledge';
 import type { ExecutableInfo } from './elf.js';
 
@@ -117,13 +117,4 @@ export function loaderFiles(info: ExecutableInfo, loaderPath: string, preload: s
 /** The list the supervisor checks the window's opens and executable mappings against (directories end with '/'). */
 export function supervisorLoaderPaths(files: LoaderFiles): string[] {
   return [...files.exec, ...files.files, ...files.dirs.map((d) => `${d}/`)];
-}
-
-/**
- * The madvise advice the window allows: `stdio`'s (core's STDIO_MADVISE,
- * the list its madvise rule is written with), as this arch's numbers.
- * @throws PledgeError `UNKNOWN_CONSTANT` for an advice the arch does not define.
- */
-export function loaderMadvise(arch: ArchDescriptor): number[] {
-  return [...new Set(STDIO_MADVISE.map((name) => constantOf(arch, name)))].sort((a, b) => a - b);
 }

@@ -22,7 +22,8 @@ import { PledgeError, checkExecPromises, constantOf, formatPromises, parsePromis
 import * as native from '@seccomp-scopes/native';
 import { archFor } from '@seccomp-scopes/pledge';
 import { inspectExecutable } from './elf.js';
-import { loaderFiles, loaderMadvise, supervisorLoaderPaths, systemLoader, type LoaderFiles } from './loader.js';
+import { loaderFiles, supervisorLoaderPaths, systemLoader, type LoaderFiles } from './loader.js';
+import { loaderWindowTable } from './loader-window.js';
 import { CliError, EXIT_CANNOT_EXECUTE, EXIT_CLI_ERROR, EXIT_NOT_FOUND, EXIT_SIGNAL_BASE, messageOf } from './exit.js';
 import { compileSupervisedFilter, nodeProgramRules, pathArgTable } from './filter.js';
 import { Policy } from './policy.js';
@@ -185,7 +186,7 @@ export function runCommand(command: readonly string[], options: RunOptions): num
       loader,
       loaderTimeoutMs: options.loaderTimeoutMs ?? 10_000,
       loaderPaths: loaderAccess ? supervisorLoaderPaths(loaderAccess) : [],
-      loaderMadvise: loaderMadvise(arch),
+      loaderWindow: loaderWindowTable(arch),
       // Static: the rules (and its start files); dynamic: the start-up domain, then the preload stacks the rules.
       rulesetFd: ruleset ? (loader ? ruleset.startupFd ?? -1 : ruleset.fd) : -1,
       keepFd: ruleset && loader ? ruleset.fd : -1,

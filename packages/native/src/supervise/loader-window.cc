@@ -4,27 +4,20 @@
 // and reads its libraries, looks at paths, and sets up the thread and
 // signal state first. The window lets exactly that through, for the
 // child's main thread, until the preload's marker (or an execve, or a
-// timeout: supervisor.cc); nothing that writes, creates, executes,
-// connects or signals another process. Read-only opens are never let
-// through: the supervisor performs them (OpenForChild) and hands the
+// timeout: supervisor.cc). Which calls, with which arguments, is the table
+// from TypeScript (pledge-cli's LOADER_WINDOW_RULES, resolved for this
+// arch: syscalls it lacks are simply not in it). Read-only opens are never
+// let through: the supervisor performs them (OpenForChild) and hands the
 // descriptor over with SECCOMP_IOCTL_NOTIF_ADDFD.
-//
-// The syscall-name tests (#ifdef SYS_open, SYS_stat, ...) follow each
-// architecture's table: calls it lacks (aarch64 has no open or stat) drop
-// out by themselves.
 
 #include "loader-window.h"
 
 #include "../linux/proc.h"          // ReadLink, ThreadCount, HasChildProcesses
 #include "../preload/protocol.h"    // PLEDGE_MARKER_A, PLEDGE_MARKER_B
-#include "../syscall-fallbacks.h"   // SYS_landlock_restrict_self
 
 #include <fcntl.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,57 +26,14 @@
 namespace seccomp_scopes {
 namespace {
 
-// O_TMPFILE without O_DIRECTORY, as the kernel spells it (glibc's
-// __O_TMPFILE includes O_DIRECTORY).
-constexpr uint64_t kTmpfileBit = 020000000;
-
-bool ReadOnlyOpenFlags(uint64_t flags) {
-  return (flags & (O_ACCMODE | O_CREAT | O_TRUNC | kTmpfileBit)) == O_RDONLY;
-}
-
-// What the window lets through is decided in WindowDecision: the dynamic
-// loader (and the C library's start-up, and the constructors
-// initialised before the preload's) may map and read its libraries, look at
-// paths, and set up the thread and signal state; nothing that writes,
-// creates, executes, connects or signals another process.
-//
-// Calls decided on their registers alone (CONTINUE is safe for them):
-bool LoaderAllowsByRegisters(const struct seccomp_data& d) {
-  const long nr = d.nr;
-  switch (nr) {
-    case SYS_prlimit64: return d.args[2] == 0;  // reading a limit only
-    case SYS_fcntl: {
-      const uint32_t cmd = static_cast<uint32_t>(d.args[1]);
-      return cmd == F_GETFD || cmd == F_SETFD || cmd == F_GETFL || cmd == F_DUPFD_CLOEXEC;
-    }
-    case SYS_ioctl: return static_cast<uint32_t>(d.args[1]) == TCGETS;  // isatty()
-    case SYS_getppid: return !IsMarker(d);
-    case SYS_read: case SYS_pread64: case SYS_readv: case SYS_close: case SYS_lseek:
-    case SYS_fstat: case SYS_newfstatat: case SYS_statx: case SYS_faccessat:
-    case SYS_readlinkat: case SYS_getcwd:
-#ifdef SYS_stat
-    case SYS_stat: case SYS_lstat: case SYS_access: case SYS_readlink:
-#endif
-#ifdef SYS_faccessat2
-    case SYS_faccessat2:
-#endif
-    case SYS_munmap: case SYS_brk: case SYS_mremap:
-#ifdef SYS_arch_prctl
-    case SYS_arch_prctl:
-#endif
-    case SYS_set_tid_address: case SYS_set_robust_list: case SYS_rseq: case SYS_getrandom: case SYS_futex:
-    case SYS_rt_sigaction: case SYS_rt_sigprocmask: case SYS_sigaltstack:
-    case SYS_getpid: case SYS_gettid: case SYS_getuid: case SYS_geteuid: case SYS_getgid: case SYS_getegid:
-    case SYS_uname: case SYS_sched_getaffinity: case SYS_sched_yield: case SYS_clock_gettime:
-    case SYS_gettimeofday:
-#ifdef SYS_getrlimit
-    case SYS_getrlimit:
-#endif
-    case SYS_landlock_restrict_self:  // the preload entering the unveil domain: only restricts
-      return true;
-    default:
-      return false;
+// Whether every condition of an entry holds for the call.
+bool Holds(const std::vector<WindowCondition>& when, const struct seccomp_data& d) {
+  for (const WindowCondition& c : when) {
+    const uint64_t v = d.args[c.arg] & c.mask;
+    const bool in = std::find(c.values.begin(), c.values.end(), v) != c.values.end();
+    if (in == c.negate) return false;
   }
+  return true;
 }
 
 // Whether `path` (as the kernel resolved it) is one of the loader's files,
@@ -100,6 +50,18 @@ bool UnderLoaderPaths(const std::vector<std::string>& roots, const std::string& 
   return false;
 }
 
+// An executable mmap (the table has checked its protection and flags): only
+// while the process has one thread and no child process (so that the
+// descriptor looked at is the one the call will use), and only of a
+// descriptor whose file is one of the loader's files.
+bool MapsLoaderFile(const LoaderWindow& window, const struct seccomp_data& d, pid_t tid, pid_t child) {
+  if (ThreadCount(child) != 1 || HasChildProcesses(child)) return false;
+  const int fd = static_cast<int>(d.args[4]);  // mmap(addr, length, prot, flags, fd, offset)
+  if (fd < 0) return false;
+  const std::string file = ReadLink("/proc/" + std::to_string(tid) + "/fd/" + std::to_string(fd));
+  return UnderLoaderPaths(window.paths, file);
+}
+
 }  // namespace
 
 bool IsMarker(const struct seccomp_data& d) {
@@ -107,37 +69,17 @@ bool IsMarker(const struct seccomp_data& d) {
 }
 
 WindowAnswer WindowDecision(const LoaderWindow& window, const struct seccomp_data& d, pid_t tid, pid_t child) {
-  const long nr = d.nr;
-#ifdef SYS_open
-  if (nr == SYS_open) return ReadOnlyOpenFlags(d.args[1] & 0xffffffffU) ? WindowAnswer::kEmulateOpen : WindowAnswer::kNotMine;
-#endif
-  if (nr == SYS_openat) return ReadOnlyOpenFlags(d.args[2] & 0xffffffffU) ? WindowAnswer::kEmulateOpen : WindowAnswer::kNotMine;
-  if (nr == SYS_madvise) {
-    return window.madvise.count(static_cast<uint32_t>(d.args[2])) ? WindowAnswer::kContinue : WindowAnswer::kNotMine;
-  }
-  if (nr == SYS_mmap || nr == SYS_mprotect) {
-    const uint32_t prot = static_cast<uint32_t>(d.args[2]);
-    if ((prot & PROT_EXEC) == 0) return WindowAnswer::kContinue;
-    // Executable memory only for the loader's own files: never writable at
-    // the same time, never anonymous, and only while the process has one
-    // thread and no child process (so that the descriptor we looked at is
-    // the one the call will use).
-    if ((prot & PROT_WRITE) != 0 || ThreadCount(child) != 1 || HasChildProcesses(child)) return WindowAnswer::kNotMine;
-    // mprotect(PROT_EXEC) is never let through: pages of a loader file mapped
-    // writable and private may have been rewritten since (text relocations and
-    // executable stacks are refused with it; the loader needs neither for
-    // ordinary libraries).
-    if (nr == SYS_mprotect) return WindowAnswer::kNotMine;
-    if (nr == SYS_mmap) {
-      const uint32_t flags = static_cast<uint32_t>(d.args[3]);
-      const int fd = static_cast<int>(d.args[4]);
-      if ((flags & MAP_ANONYMOUS) != 0 || fd < 0) return WindowAnswer::kNotMine;
-      const std::string file = ReadLink("/proc/" + std::to_string(tid) + "/fd/" + std::to_string(fd));
-      return UnderLoaderPaths(window.paths, file) ? WindowAnswer::kContinue : WindowAnswer::kNotMine;
+  if (d.nr < 0 || static_cast<size_t>(d.nr) >= window.rules.size()) return WindowAnswer::kNotMine;
+  for (const WindowRule& rule : window.rules[static_cast<size_t>(d.nr)]) {
+    if (!Holds(rule.when, d)) continue;
+    switch (rule.action) {
+      case WindowAction::kContinue: return WindowAnswer::kContinue;
+      case WindowAction::kEmulateOpen: return WindowAnswer::kEmulateOpen;
+      case WindowAction::kMapLoaderFile:
+        return d.nr == SYS_mmap && MapsLoaderFile(window, d, tid, child) ? WindowAnswer::kContinue : WindowAnswer::kNotMine;
     }
-    return WindowAnswer::kNotMine;
   }
-  return LoaderAllowsByRegisters(d) ? WindowAnswer::kContinue : WindowAnswer::kNotMine;
+  return WindowAnswer::kNotMine;
 }
 
 OpenCall OpenCallOf(const struct seccomp_data& d) {

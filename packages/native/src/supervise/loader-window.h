@@ -3,7 +3,12 @@
 // constructors run before the preload's) may do beyond its promises, from
 // its execve until the preload's marker. Plain C++, no N-API; the
 // supervisor (supervisor.cc) asks it about each call of the child's main
-// thread during the window. docs/cli.md lists the window in prose.
+// thread during the window. What the window allows is data from
+// TypeScript (@seccomp-scopes/pledge-cli loader-window.ts,
+// LOADER_WINDOW_RULES, each entry with its reason, resolved per syscall
+// number); this file holds only the mechanisms: matching the table, the
+// read-only open the supervisor performs, the executable-mapping check.
+// docs/cli.md lists the window in prose.
 #ifndef SECCOMP_SCOPES_SUPERVISE_LOADER_WINDOW_H_
 #define SECCOMP_SCOPES_SUPERVISE_LOADER_WINDOW_H_
 
@@ -11,25 +16,10 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <set>
 #include <string>
 #include <vector>
 
 namespace seccomp_scopes {
-
-// What the window allows that is given from TypeScript.
-struct LoaderWindow {
-  // The loader's files and directories ('/'-terminated), as realpath(3)
-  // spells them: what the window's read-only opens and PROT_EXEC mappings
-  // may reach.
-  std::vector<std::string> paths;
-  // madvise advice allowed in the window: stdio's (from the core catalog).
-  std::set<uint32_t> madvise;
-};
-
-// Whether the call is the preload's marker (preload/protocol.h), which
-// ends the window.
-bool IsMarker(const struct seccomp_data& d);
 
 // The window's answer for a call of the child's main thread `tid`
 // (process `child`).
@@ -38,6 +28,46 @@ enum class WindowAnswer {
   kContinue,     // let it run (SECCOMP_USER_NOTIF_FLAG_CONTINUE)
   kEmulateOpen,  // a read-only open: the supervisor performs it (OpenForChild)
 };
+
+// What an entry of the window's table does with a call it matches
+// (@seccomp-scopes/pledge-cli loader-window.ts WindowAnswer; the numbers
+// are its ANSWER_CODES).
+enum class WindowAction {
+  kContinue = 1,       // let it run
+  kEmulateOpen = 2,    // perform the read-only open (OpenForChild)
+  kMapLoaderFile = 3,  // let an executable mmap run only of a loader file, one thread, no child process
+};
+
+// `(args[arg] & mask)` is one of `values` (none of them when `negate`).
+struct WindowCondition {
+  int arg = 0;
+  uint64_t mask = ~uint64_t{0};
+  std::vector<uint64_t> values;
+  bool negate = false;
+};
+
+// One entry: when every condition holds, `action`.
+struct WindowRule {
+  WindowAction action = WindowAction::kContinue;
+  std::vector<WindowCondition> when;
+};
+
+// What the window allows, given from TypeScript.
+struct LoaderWindow {
+  // The loader's files and directories ('/'-terminated), as realpath(3)
+  // spells them: what the window's read-only opens and PROT_EXEC mappings
+  // may reach.
+  std::vector<std::string> paths;
+  // Per syscall number, the entries of pledge-cli's LOADER_WINDOW_RULES
+  // resolved for this arch, in order: the first whose conditions hold
+  // answers; none (or a number past the end): not the window's.
+  std::vector<std::vector<WindowRule>> rules;
+};
+
+// Whether the call is the preload's marker (preload/protocol.h), which
+// ends the window.
+bool IsMarker(const struct seccomp_data& d);
+
 WindowAnswer WindowDecision(const LoaderWindow& window, const struct seccomp_data& d, pid_t tid, pid_t child);
 
 // A read-only open's arguments (open or openat).

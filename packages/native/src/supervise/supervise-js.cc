@@ -26,6 +26,56 @@ struct Callbacks {
   Napi::Function on_filter, on_notify, on_event;
 };
 
+// The largest syscall number the loader window's table may name.
+constexpr uint32_t kMaxWindowNr = 4096;
+
+// Reads options.loaderWindow (supervise.ts: LoaderWindowEntry[]) into
+// the window's per-number table.
+void ParseLoaderWindow(Napi::Env env, Napi::Array entries, LoaderWindow* window) {
+  auto bad = [&](const std::string& what) {
+    ThrowInvalid<Napi::TypeError>(env, "supervise: options.loaderWindow: " + what);
+  };
+  auto u64 = [&](Napi::Value v, const char* what) {
+    if (!v.IsBigInt()) bad(std::string(what) + " must be a bigint");
+    bool lossless = false;
+    const uint64_t out = v.As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) bad(std::string(what) + " must fit in 64 bits");
+    return out;
+  };
+  for (uint32_t i = 0; i < entries.Length(); i++) {
+    Napi::Value e = entries.Get(i);
+    if (!e.IsObject()) bad("each entry must be an object");
+    Napi::Object entry = e.As<Napi::Object>();
+    Napi::Value nr = entry.Get("nr"), answer = entry.Get("answer"), when = entry.Get("when");
+    if (!nr.IsNumber() || nr.As<Napi::Number>().Int64Value() < 0 || nr.As<Napi::Number>().Int64Value() >= kMaxWindowNr) bad("nr must be a syscall number");
+    if (!answer.IsNumber()) bad("answer must be a number");
+    const int32_t a = answer.As<Napi::Number>().Int32Value();
+    if (a < static_cast<int32_t>(WindowAction::kContinue) || a > static_cast<int32_t>(WindowAction::kMapLoaderFile)) bad("answer must be 1, 2 or 3");
+    if (!when.IsArray()) bad("when must be an array");
+    WindowRule rule;
+    rule.action = static_cast<WindowAction>(a);
+    auto conditions = when.As<Napi::Array>();
+    for (uint32_t j = 0; j < conditions.Length(); j++) {
+      Napi::Value cv = conditions.Get(j);
+      if (!cv.IsObject()) bad("each condition must be an object");
+      Napi::Object c = cv.As<Napi::Object>();
+      Napi::Value arg = c.Get("arg"), values = c.Get("values");
+      if (!arg.IsNumber() || arg.As<Napi::Number>().Int32Value() < 0 || arg.As<Napi::Number>().Int32Value() > 5) bad("arg must be 0 to 5");
+      if (!values.IsArray()) bad("values must be an array");
+      WindowCondition cond;
+      cond.arg = arg.As<Napi::Number>().Int32Value();
+      cond.mask = u64(c.Get("mask"), "mask");
+      cond.negate = c.Get("negate").ToBoolean().Value();
+      auto vs = values.As<Napi::Array>();
+      for (uint32_t k = 0; k < vs.Length(); k++) cond.values.push_back(u64(vs.Get(k), "each value"));
+      rule.when.push_back(std::move(cond));
+    }
+    const size_t n = static_cast<size_t>(nr.As<Napi::Number>().Int64Value());
+    if (window->rules.size() <= n) window->rules.resize(n + 1);
+    window->rules[n].push_back(std::move(rule));
+  }
+}
+
 // Reads supervise()'s options (supervise.ts: SuperviseOptions) into the
 // configuration and the callbacks; throws before anything happens.
 void Parse(Napi::Env env, Napi::Object options, SuperviseConfig* config, Callbacks* callbacks) {
@@ -74,12 +124,11 @@ void Parse(Napi::Env env, Napi::Object options, SuperviseConfig* config, Callbac
   config->loader = options.Get("loader").ToBoolean().Value();
   config->loader_timeout_ms = num("loaderTimeoutMs", 10000);
   if (!options.Get("loaderPaths").IsUndefined()) config->window.paths = strings("loaderPaths");
-  Napi::Value madv = options.Get("loaderMadvise");
-  if (madv.IsArray()) {
-    auto arr = madv.As<Napi::Array>();
-    for (uint32_t i = 0; i < arr.Length(); i++) config->window.madvise.insert(arr.Get(i).As<Napi::Number>().Uint32Value());
-  } else if (!madv.IsUndefined()) {
-    ThrowInvalid<Napi::TypeError>(env, "supervise: options.loaderMadvise must be an array of numbers");
+  Napi::Value window = options.Get("loaderWindow");
+  if (window.IsArray()) {
+    ParseLoaderWindow(env, window.As<Napi::Array>(), &config->window);
+  } else if (!window.IsUndefined()) {
+    ThrowInvalid<Napi::TypeError>(env, "supervise: options.loaderWindow must be an array of entries");
   }
   Napi::Value pa = options.Get("pathArgs");
   if (pa.IsTypedArray() && pa.As<Napi::TypedArray>().TypedArrayType() == napi_int8_array) {
