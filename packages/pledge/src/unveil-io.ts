@@ -18,8 +18,10 @@ export interface LandlockAbiProbe {
 
 /**
  * The kernel's Landlock ABI (`landlock_create_ruleset(NULL, 0,
- * LANDLOCK_CREATE_RULESET_VERSION)`): 0 when Landlock is missing (ENOSYS)
- * or built in but not enabled (EOPNOTSUPP), with the reason.
+ * LANDLOCK_CREATE_RULESET_VERSION)`): 0 when Landlock is missing (ENOSYS),
+ * built in but not enabled (EOPNOTSUPP), or refused by a seccomp filter
+ * (EPERM: the kernel itself never answers the version query so; container
+ * profiles do), with the reason.
  * @throws PledgeError (reason `KERNEL`, the call's errno) for any other failure.
  */
 export function probeLandlockAbi(): LandlockAbiProbe {
@@ -29,6 +31,8 @@ export function probeLandlockAbi(): LandlockAbiProbe {
     const err = e as native.NativeError;
     if (err.code === 'ENOSYS') return { abi: 0, reason: 'landlock_create_ruleset: ENOSYS, the kernel has no Landlock (or a seccomp filter refuses it)' };
     if (err.code === 'EOPNOTSUPP' || err.code === 'ENOTSUP') return { abi: 0, reason: `landlock_create_ruleset: ${err.code}, Landlock is built in but not enabled at boot (lsm=)` };
+    // The kernel never answers the version query with EPERM; a seccomp filter does (container profiles that refuse Landlock).
+    if (err.code === 'EPERM') return { abi: 0, reason: 'landlock_create_ruleset: EPERM, a seccomp filter (a container\'s profile) refuses Landlock' };
     throw fromNative(e, undefined, 'KERNEL', (m) => `unveil: ${m}`);
   }
 }
