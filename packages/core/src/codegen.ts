@@ -6,8 +6,8 @@
  *
  * Program shape (every path is forward-only):
  *
- *     ld arch;  jeq AUDIT_ARCH_<native> ? go on : ret KILL_PROCESS
- *     ld nr;    jge <foreign ABI bit> (x32) ? ret KILL_PROCESS : go on
+ *     ld arch;  jeq AUDIT_ARCH_<native> ? go on : ret <foreignAbi>     (KILL_PROCESS by default)
+ *     ld nr;    jge <foreign ABI bit> (x32) ? ret <foreignAbi> : go on
  *     binary search over syscall-number intervals (jge #k only)      emitTree
  *       leaf: ret <action>                       (decision by number alone)
  *       leaf: argument block, then ret <default> (decision needs arguments)   emitLeaf, emitCondition
@@ -44,6 +44,15 @@ export interface CompileOptions {
   readonly unknownAction?: Action;
   /** Values only known at filter-build time (the pid for `kill` rules). */
   readonly runtime?: RuntimeValues;
+  /**
+   * Action of the prologue for a foreign ABI: another audit arch (the i386
+   * entry `int $0x80` on x86_64, AArch32 on aarch64) and numbers with the
+   * arch's foreign ABI bit (x32). Default `KILL_PROCESS`, the program is then
+   * byte-identical to one compiled without the option. No rule can allow a
+   * foreign ABI; this only chooses how the refusal is delivered (TRAP for
+   * pledge()'s reporter, USER_NOTIF for the `pledge` command's supervisor).
+   */
+  readonly foreignAbi?: Action;
 }
 
 /** A compiled filter and facts about it. */
@@ -58,6 +67,8 @@ export interface CompiledFilter {
   readonly defaultRet: number;
   /** What numbers unknown to the arch's table get. */
   readonly unknownRet: number;
+  /** What the prologue answers a foreign ABI (another audit arch, an x32 number). */
+  readonly foreignAbiRet: number;
   /** Longest run in instructions (`ret` included). */
   readonly worstCasePath: number;
 }
@@ -99,8 +110,9 @@ export function compileFilter(rules: readonly Rule[], options: CompileOptions): 
   const unknownRet = options.unknownAction ? actionValue(options.unknownAction, arch) : defaultRet;
   const segments = segmentsOf(arch, decisions, defaultRet, unknownRet);
 
+  const foreignAbiRet = options.foreignAbi ? actionValue(options.foreignAbi, arch) : SECCOMP_RET_KILL_PROCESS;
   const b = new ProgramBuilder();
-  emitPrologue(b, arch);
+  emitPrologue(b, arch, foreignAbiRet);
   emitTree({ b, endian: arch.endian, defaultRet }, segments, 0, segments.length - 1);
 
   const program = b.assemble();
@@ -115,6 +127,7 @@ export function compileFilter(rules: readonly Rule[], options: CompileOptions): 
     decisions,
     defaultRet,
     unknownRet,
+    foreignAbiRet,
     worstCasePath: worstCasePathLength(program),
   };
 }
@@ -168,18 +181,18 @@ function segmentsOf(arch: ArchDescriptor, decisions: ReadonlyMap<number, readonl
 const ld = (b: ProgramBuilder, off: number): void => b.emit(stmt(BPF_LD | BPF_W | BPF_ABS, off));
 const ret = (b: ProgramBuilder, v: number): void => b.emit(stmt(BPF_RET | BPF_K, v));
 
-/** The arch check, then the syscall number in A, with foreign-ABI numbers (x32) killed. */
-function emitPrologue(b: ProgramBuilder, arch: ArchDescriptor): void {
+/** The arch check, then the syscall number in A, with foreign-ABI numbers (x32) answered `foreignRet` too. */
+function emitPrologue(b: ProgramBuilder, arch: ArchDescriptor, foreignRet: number): void {
   ld(b, SECCOMP_DATA_ARCH);
   const archOk = b.label('arch_ok');
   b.cond(BPF_JEQ, arch.auditArch, archOk, 'next');
-  ret(b, SECCOMP_RET_KILL_PROCESS);
+  ret(b, foreignRet);
   b.bind(archOk);
   ld(b, SECCOMP_DATA_NR);
   if (arch.foreignAbiBit !== undefined) {
     const native = b.label('native');
     b.cond(BPF_JGE, arch.foreignAbiBit, 'next', native);
-    ret(b, SECCOMP_RET_KILL_PROCESS);
+    ret(b, foreignRet);
     b.bind(native);
   }
 }

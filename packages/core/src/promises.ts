@@ -148,6 +148,8 @@ export interface CompilePromisesOptions {
   readonly extra?: readonly Rule[];
   /** Overrides the penalty of {@link penaltyFor}. */
   readonly penalty?: Action;
+  /** The prologue's action for a foreign ABI (compileFilter's `foreignAbi`); default KILL_PROCESS. */
+  readonly foreignAbi?: Action;
 }
 
 /**
@@ -164,5 +166,6 @@ export function compilePromises(promises: string | ReadonlySet<string>, options:
     defaultAction: options.penalty ?? penaltyFor(set),
     unknownAction: { kind: 'errno', errno: 'ENOSYS' },
     ...(options.runtime ? { runtime: options.runtime } : {}),
+    ...(options.foreignAbi ? { foreignAbi: options.foreignAbi } : {}),
   });
 }
