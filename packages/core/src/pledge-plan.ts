@@ -17,8 +17,9 @@
  *   only if the filters in force let it (rt_sigaction and write: `stdio`);
  * - a call with the promises, penalty and reporting already in force adds
  *   no filter;
- * - a pledge without `unveil` locks unveil(); one without `stdio` cannot
- *   make the calls an ordinary exit makes.
+ * - a pledge without `unveil` locks unveil(); one that keeps it locks the
+ *   paths unveiled before it (Landlock enforces only a locked set); one
+ *   without `stdio` cannot make the calls an ordinary exit makes.
  */
 import type { ArchDescriptor } from './arch.js';
 import { PledgeError } from './errors.js';
@@ -122,7 +123,13 @@ export interface PledgePlan {
   readonly filter?: FilterSpec;
   /** The reporter update, or undefined when no handler is (or can be) in place. */
   readonly reporter?: ReporterPlan;
-  /** OpenBSD: a pledge without `unveil` locks unveil() (only when a filter is installed). */
+  /**
+   * Lock the paths unveiled so far (when a filter is installed). OpenBSD: a
+   * pledge without `unveil` locks unveil(); and from the first unveil() on
+   * the rest of the file system is hidden, which Landlock can do only by
+   * locking, so a pledge that keeps `unveil` locks what was unveiled before
+   * it too (later unveil() calls are then refused, loudly).
+   */
   readonly lockUnveil: boolean;
   /** The promises lack `stdio`: an ordinary exit would be refused, so the process must end with exit_group(2). */
   readonly directExit: boolean;
@@ -240,7 +247,7 @@ export function planPledge(state: PledgeState, request: PledgeRequest, arch: Arc
     next: next_,
     ...(filter ? { filter } : {}),
     ...(reporter ? { reporter } : {}),
-    lockUnveil: filter !== undefined && !next.has('unveil'),
+    lockUnveil: filter !== undefined,
     directExit: !next.has('stdio'),
   };
 }

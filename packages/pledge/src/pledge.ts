@@ -406,7 +406,8 @@ function pledgeLocked(promises: string | null | undefined, execpromises: string 
     throw new PledgeError('EINVAL', 'BAD_PROGRAM', `internal error: the compiled filter would be refused by the kernel: ${problems.join('; ')}`);
   }
   refuseReadImpliesExec(arch);
-  // [unveil] A pledge without "unveil" locks unveil() (OpenBSD pledge(2)): enforce the paths unveiled so far now; throws before any filter exists.
+  // [unveil] Enforce the paths unveiled so far now (a pledge without "unveil" locks unveil(), OpenBSD pledge(2); one that keeps it
+  // must not leave them unenforced, docs/unveil.md); throws before any filter exists.
   const unveilLocked = plan.lockUnveil && lockUnveilForPledge(formatPromises(plan.filter.promises));
   prepareRuntime();
   if (found) adoptRings(found.rings);

@@ -160,16 +160,33 @@ if (process.platform === 'linux') {
   }
 }
 
+/**
+ * unveil() (the lock) after pledge() locked the paths unveiled before it:
+ * OpenBSD code that unveils, pledges with "unveil", then locks, gets the
+ * status of that lock instead of EPERM.
+ */
+function lockedByPledge(): UnveilStatus | undefined {
+  if (native.sharedGet(LOCKED_BY_PLEDGE) === undefined) return undefined;
+  // Without "unveil" in force, unveil() is refused (EPERM) as OpenBSD does.
+  return currentPromises()?.split(' ').includes('unveil') ? lockedStatus() : undefined;
+}
+
 function lockedStatus(): UnveilStatus | undefined {
   const state = native.unveilState();
   if (state.state !== 'locked' || state.report === undefined) return undefined;
   return JSON.parse(state.report) as UnveilStatus;
 }
 
+/** Set when pledge() locked the paths unveiled before it (see {@link lockUnveilForPledge}). */
+const LOCKED_BY_PLEDGE = 'unveil.lockedByPledge';
+
 /** EPERM once locked, or under a pledge without `unveil` (OpenBSD pledge(2): dropping "unveil" locks it). */
 function refuseIfLocked(what: string): void {
   if (native.unveilState().state !== 'open') {
-    throw new PledgeError('EPERM', 'UNVEIL_LOCKED', `${what}: unveil() is locked; no path can be unveiled any more`, {});
+    const byPledge = native.sharedGet(LOCKED_BY_PLEDGE) !== undefined
+      ? ': pledge() locked the paths unveiled before it, because Landlock enforces only a locked set and cannot add paths to it later (OpenBSD hides the rest of the file system from the first unveil() on); unveil every path before pledge()'
+      : '';
+    throw new PledgeError('EPERM', 'UNVEIL_LOCKED', `${what}: unveil() is locked; no path can be unveiled any more${byPledge}`, {});
   }
   const promises = currentPromises();
   if (promises !== undefined && !promises.split(' ').includes('unveil')) {
@@ -193,6 +210,10 @@ function addRule(target: string | URL, permissions: unknown): void {
   }
   const { fd, directory, resolved } = openUnveilPath(given, `unveil(${JSON.stringify(given)}, ${JSON.stringify(permissions)})`,
     (code) => (code === 'EACCES' && currentPromises() !== undefined ? ' (under pledge(), opening a path needs "rpath")' : ''));
+  // After a pledge() that kept "unveil", nothing is hidden until unveil() (or a pledge() without it) locks: say so.
+  if (currentPromises() !== undefined && pending.size === 0) {
+    emitWarnings([`unveil(${JSON.stringify(given)}): paths unveiled after pledge() are enforced only once unveil() locks (or a pledge() without "unveil" does); until then the file system stays visible, where OpenBSD hides it from the first unveil(). Unveil before pledge(), or lock with unveil() next`]);
+  }
   // OpenBSD replaces the permissions of a path unveiled again.
   const previous = pending.get(resolved);
   if (previous) fs.closeSync(previous.fd);
@@ -380,10 +401,10 @@ export function unveil(first?: string | URL | UnveilOptions | null, permissions?
     if (permissions !== undefined && permissions !== null) {
       throw new PledgeError('EINVAL', 'BAD_ARGUMENT', 'unveil(path, permissions): path is missing (pass both, or neither to lock)', {});
     }
-    return withProcessLock('unveil', () => lock(options ?? {}));
+    return withProcessLock('unveil', () => lockedByPledge() ?? lock(options ?? {}));
   }
   if (typeof first === 'object' && permissions === undefined && options === undefined) {
-    return withProcessLock('unveil', () => lock(first));
+    return withProcessLock('unveil', () => lockedByPledge() ?? lock(first));
   }
   throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `unveil: expected (path, permissions), () or (options), got (${typeof first}, ${typeof permissions})`, {});
 }
@@ -412,16 +433,20 @@ export function unveilStatus(): UnveilStatus {
 }
 
 /**
- * OpenBSD pledge(2): a pledge without the `unveil` promise locks unveil().
- * pledge() calls this before it installs a filter whose promises lack
- * `unveil`: if paths were unveiled (in any JS realm) and unveil() is not
- * locked yet, it locks them now, strictly (as `unveil()` would), so that
- * they are enforced instead of silently dropped. It throws if that lock
- * fails, and pledge() then installs nothing.
+ * What pledge() does with paths unveiled and not yet locked, before it
+ * installs a filter: it locks them now, strictly (as `unveil()` would), so
+ * they are enforced instead of silently dropped or left open.
  *
- * Nothing to lock (no path unveiled): does nothing; unveil() is refused
- * from then on by the promise check alone. The caller holds the process
- * lock (process-state.ts).
+ * - Without the `unveil` promise this is OpenBSD's rule (pledge(2): dropping
+ *   "unveil" locks unveil()).
+ * - With it, OpenBSD would already hide the rest of the file system (from
+ *   the first unveil() on) and still accept more unveil() calls. Landlock
+ *   enforces only a locked set and cannot add paths to it, so the safe form
+ *   is to lock here; a later unveil(path) is refused with EPERM saying why,
+ *   and a later unveil() returns this lock's status (docs/unveil.md).
+ *
+ * Nothing to lock (no path unveiled): does nothing. The caller holds the
+ * process lock (process-state.ts).
  *
  * @param promises the promises being pledged, for the message.
  * @returns true when this call locked (and so enforced) unveiled paths.
@@ -430,6 +455,7 @@ export function unveilStatus(): UnveilStatus {
  */
 export function lockUnveilForPledge(promises?: string): boolean {
   if (pending.size === 0) return false;
+  const keeps = promises !== undefined && promises.split(' ').includes('unveil');
   if (native.unveilState().state !== 'open') {
     const paths = [...pending.values()].map((r) => r.given);
     closePending();
@@ -438,11 +464,15 @@ export function lockUnveilForPledge(promises?: string): boolean {
   }
   try {
     lock({});
+    native.sharedSet(LOCKED_BY_PLEDGE, '1');
     return true;
   } catch (e) {
     if (!(e instanceof PledgeError)) throw e;
+    const why = keeps
+      ? 'keeps "unveil", yet locks the paths unveiled before it (Landlock enforces only a locked set; OpenBSD hides the rest from the first unveil() on)'
+      : 'without "unveil" locks unveil() first, as on OpenBSD';
     throw new PledgeError(e.code, e.reason,
-      `pledge(${JSON.stringify(promises ?? null)}) without "unveil" locks unveil() first, as on OpenBSD, and that lock failed, so no filter was installed: ${e.message}. `
+      `pledge(${JSON.stringify(promises ?? null)}) ${why}, and that lock failed, so no filter was installed: ${e.message}. `
       + 'Lock explicitly with unveil(options) before pledge() to choose the options',
       { ...e.details, pledge: promises ?? null });
   }

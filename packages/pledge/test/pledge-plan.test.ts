@@ -103,9 +103,10 @@ describe('planPledge: the penalty and the reporter', () => {
 });
 
 describe('planPledge: what the call must do besides the filter', () => {
-  it('a pledge without unveil locks unveil(); with unveil it does not', () => {
+  it('a pledge locks the paths unveiled before it, with or without the unveil promise; one that installs nothing does not', () => {
     expect(planOf(sequence([{ promises: 'stdio rpath' }])[0]!).lockUnveil).toBe(true);
-    expect(planOf(sequence([{ promises: 'stdio rpath unveil' }])[0]!).lockUnveil).toBe(false);
+    expect(planOf(sequence([{ promises: 'stdio rpath unveil' }])[0]!).lockUnveil).toBe(true);
+    expect(planOf(sequence([{ promises: 'stdio rpath unveil' }, { promises: 'stdio rpath unveil' }])[1]!).lockUnveil).toBe(false);
   });
   it('promises without stdio end the process directly', () => {
     expect(planOf(sequence([{ promises: '' }])[0]!).directExit).toBe(true);

@@ -491,7 +491,7 @@ describe.runIf(process.platform === 'linux')('unveil() errors', () => {
     expect(json['pledged']).toMatchObject({ promises: 'stdio rpath', filters: 1 });
   });
 
-  it.runIf(onLandlock)('pledge() stays all-or-nothing: when its unveil lock fails it throws and installs no filter; with "unveil" kept it does not lock', () => {
+  it.runIf(onLandlock)('pledge() stays all-or-nothing: when its unveil lock fails it throws and installs no filter, with "unveil" kept too', () => {
     const { out, json, r } = unveilChild(`
       fs.mkdirSync(dir + '/home/secret', { recursive: true });
       unveil(dir + '/home', 'rw');
@@ -499,12 +499,12 @@ describe.runIf(process.platform === 'linux')('unveil() errors', () => {
       const failed = errorOf(() => pledge('stdio rpath'));
       const after = { status: pledge(), seccomp: native.getSeccompMode(), unveil: unveilStatus().locked };
       await attempt('read outside after the failed pledge', () => fs.readFileSync('/etc/hostname'));
-      pledge('stdio rpath unveil');                        // keeps "unveil": nothing locked yet
+      const keptFailed = errorOf(() => pledge('stdio rpath unveil')); // keeps "unveil", yet locks what was unveiled: fails the same way
       const kept = unveilStatus().locked;
       unveil({ bestEffort: true });                        // the caller's choice of options
       pledge('stdio rpath');
       await attempt('read outside at the end', () => fs.readFileSync('/etc/hostname'));
-      report({ failed, after, kept });
+      report({ failed, after, kept, keptFailed });
     `);
     expect(out, describeEnd(r)).toEqual(['read outside after the failed pledge ok', 'read outside at the end EACCES']);
     expect(json['failed']).toMatchObject({ name: 'PledgeError', code: 'ENOTSUP', reason: 'UNVEIL_WIDENED', details: { pledge: 'stdio rpath' } });
@@ -512,6 +512,8 @@ describe.runIf(process.platform === 'linux')('unveil() errors', () => {
     expect(json['after']).toEqual({ status: expect.objectContaining({ filters: 0 }), seccomp: 0, unveil: false });
     expect(json['after'].status.promises).toBeUndefined();
     expect(json['kept']).toBe(false);
+    expect(json['keptFailed']).toMatchObject({ name: 'PledgeError', code: 'ENOTSUP', reason: 'UNVEIL_WIDENED', details: { pledge: 'stdio rpath unveil' } });
+    expect(json['keptFailed'].message).toMatch(/^pledge\("stdio rpath unveil"\) keeps "unveil", yet locks the paths unveiled before it.*no filter was installed/);
   });
 
   it.runIf(onLandlock)('the documented order: unveil, lock, then pledge without "unveil"', () => {
