@@ -1,5 +1,9 @@
 // @ts-check
 /**
+ * (Size: one purpose, about 700 lines, because the part of C's preprocessor
+ * and constant-expression grammar listed below is that large; splitting it
+ * would separate the expander from the evaluator that must agree with it.)
+ *
  * Macro expansion and a strict evaluator for C integer constant expressions, as
  * far as `tools/gen-arch` needs them to turn header definitions into numbers.
  *
