@@ -20,6 +20,7 @@ import { ARCHES } from '@seccomp-scopes/pledge';
 import { dump } from './dump.js';
 import { CliError, EXIT_CLI_ERROR } from './exit.js';
 import { explain } from './explain.js';
+import { registerGenC } from './gen-c.js';
 import { writeAll, writeText } from './output.js';
 import { runCommand, type RunOptions } from './run.js';
 
@@ -173,6 +174,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
       else writeAll(1, out);
       setExit(0);
     });
+
+  registerGenC(program, setExit);
 
   return program;
 }
