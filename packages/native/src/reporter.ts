@@ -34,6 +34,13 @@ export interface ViolationInput {
   comm?: string;
   /** The string behind the call's path argument, when the caller could read it; shown quoted. */
   path?: string;
+  /**
+   * `seccomp_data.arch` of the call (default: the tables' arch). Another
+   * audit arch (i386 on x86_64, AArch32 on aarch64), or an x32 number on
+   * x86_64, gives the foreign-ABI line:
+   * `<comm>[<pid>]: pledge "<promises>" blocked i386 syscall 20 (getpid); no promise allows a foreign ABI`.
+   */
+  auditArch?: number;
 }
 
 /**

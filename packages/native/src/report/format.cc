@@ -6,6 +6,8 @@
 
 #include <cstring>
 
+#include "foreign-abi-names.h"
+
 namespace seccomp_scopes {
 
 using namespace report;  // the layout's names: spec_field::, kind::, ... (this file only)
@@ -267,12 +269,123 @@ void PromiseSet(const Tables& t, uint32_t bits, bool json, Out* out) {
   }
 }
 
-// One report line, newline included, into buf (cap bytes). `scratch` holds
-// the call text while the line is assembled. Returns the length written.
+// The text after "blocked " for a foreign-ABI call: "<abi> syscall <nr> (<name>)".
+void ForeignCall(const Tables& t, const Violation& v, const char* abi, Out* out) {
+  out->Puts(abi);
+  out->Puts(" syscall ");
+  if (std::strcmp(abi, "x32") == 0) out->Hex(v.nr); else out->Unsigned(v.nr, 10);
+  if (std::strcmp(abi, "foreign") == 0) {
+    out->Puts(" (audit arch ");
+    out->Hex(v.audit_arch);
+    out->Put(')');
+  }
+  const char* name = ForeignSyscallName(t, v.audit_arch, v.nr);
+  if (name) {
+    out->Puts(" (");
+    out->Puts(name);
+    out->Put(')');
+  }
+}
+
+template <size_t N>
+const char* FindName(const foreign_abi::Name (&names)[N], uint32_t nr) {
+  size_t lo = 0, hi = N;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (names[mid].nr == nr) return names[mid].name;
+    if (names[mid].nr < nr) lo = mid + 1; else hi = mid;
+  }
+  return nullptr;
+}
+
+constexpr uint32_t kAuditArchX86_64 = 0xc000003e, kAuditArchI386 = 0x40000003;
+constexpr uint32_t kAuditArchAarch64 = 0xc00000b7, kAuditArchArm = 0x40000028;
+constexpr uint32_t kX32SyscallBit = 0x40000000;
+
+}  // namespace
+
+const char* ForeignAbiName(const Tables& t, uint32_t audit_arch, uint32_t nr) {
+  const uint32_t arch = audit_arch == 0 ? t.audit_arch : audit_arch;
+  if (arch == t.audit_arch) return t.audit_arch == kAuditArchX86_64 && (nr & kX32SyscallBit) ? "x32" : nullptr;
+  if (t.audit_arch == kAuditArchX86_64 && arch == kAuditArchI386) return "i386";
+  if (t.audit_arch == kAuditArchAarch64 && arch == kAuditArchArm) return "AArch32";
+  return "foreign";
+}
+
+const char* ForeignSyscallName(const Tables& t, uint32_t audit_arch, uint32_t nr) {
+  const char* abi = ForeignAbiName(t, audit_arch, nr);
+  if (abi == nullptr) return nullptr;
+  if (std::strcmp(abi, "i386") == 0) return FindName(foreign_abi::kI386Names, nr);
+  if (std::strcmp(abi, "x32") == 0) return FindName(foreign_abi::kX32Names, nr & ~kX32SyscallBit);
+  if (std::strcmp(abi, "AArch32") == 0) return FindName(foreign_abi::kArmEabiNames, nr);
+  return nullptr;
+}
+
+namespace {
+
+size_t FormatForeign(const Tables& t, const Violation& v, const char* abi, bool json, char* buf, size_t cap,
+                     char* scratch, size_t scratch_cap) {
+  Out call{scratch, scratch_cap};
+  ForeignCall(t, v, abi, &call);
+  const char* comm = v.comm ? v.comm : t.Str(t.comm);
+  const size_t comm_len = v.comm ? v.comm_len : Strlen(comm);
+  Out out{buf, cap > 0 ? cap - 1 : 0};
+  if (!json) {
+    for (size_t i = 0; i < comm_len; i++) {
+      const unsigned char c = static_cast<unsigned char>(comm[i]);
+      out.Put(c < 0x20 || c == 0x7f ? '?' : static_cast<char>(c));
+    }
+    out.Put('[');
+    out.Signed(v.pid);
+    out.Puts("]: pledge \"");
+    out.Puts(t.Str(t.promises));
+    out.Puts("\" blocked ");
+    out.PutN(call.buf, call.len);
+    out.Puts("; no promise allows a foreign ABI");
+  } else {
+    const char* name = ForeignSyscallName(t, v.audit_arch, v.nr);
+    out.Puts("{\"process\":\"");
+    out.Json(comm, comm_len);
+    out.Puts("\",\"pid\":");
+    out.Signed(v.pid);
+    out.Puts(",\"tid\":");
+    out.Signed(v.tid);
+    out.Puts(",\"syscall\":");
+    if (name) {
+      out.Put('"');
+      out.Json(name);
+      out.Put('"');
+    } else {
+      out.Puts("null");
+    }
+    out.Puts(",\"nr\":");
+    out.Unsigned(v.nr, 10);
+    out.Puts(",\"arch\":\"");
+    out.Json(t.Str(t.arch));
+    out.Puts("\",\"abi\":\"");
+    out.Json(abi);
+    out.Puts("\",\"args\":[],\"raw\":[");
+    for (int i = 0; i < 6; i++) {
+      if (i > 0) out.Put(',');
+      out.Put('"');
+      out.Hex(v.args[i]);
+      out.Put('"');
+    }
+    out.Puts("],\"call\":\"");
+    out.Json(call.buf, call.len);
+    out.Puts("\",\"promises\":\"");
+    out.Json(t.Str(t.promises));
+    out.Puts("\",\"needs\":[],\"penalty\":\"kill\"}");
+  }
+  buf[out.len++] = '\n';
+  return out.len;
+}
+
 }  // namespace
 
 size_t FormatReport(const Tables& t, const Violation& v, bool json, const Penalty& penalty,
                     char* buf, size_t cap, char* scratch, size_t scratch_cap) {
+  if (const char* abi = ForeignAbiName(t, v.audit_arch, v.nr)) return FormatForeign(t, v, abi, json, buf, cap, scratch, scratch_cap);
   Out call{scratch, scratch_cap};
   size_t spans[6][2];
   const int shown = FormatCall(t, v, &call, spans);

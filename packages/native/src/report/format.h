@@ -21,7 +21,20 @@ struct Violation {
   size_t comm_len = 0;
   const char* path = nullptr;  // null: unknown
   size_t path_len = 0;
+  // seccomp_data.arch of the call; 0: the tables' arch. Another audit arch
+  // (i386 on x86_64, AArch32 on aarch64), or an x32 number on x86_64, makes
+  // the report a foreign-ABI line (ForeignAbiName).
+  uint32_t audit_arch = 0;
 };
+
+// The foreign ABI a call came through ("i386", "x32", "AArch32", "foreign"
+// for another audit arch), or nullptr for the tables' own ABI.
+const char* ForeignAbiName(const Tables& t, uint32_t audit_arch, uint32_t nr);
+
+// The name of syscall `nr` of that foreign ABI (the number as seccomp_data
+// has it, x32 bit included), or nullptr when the tables of
+// foreign-abi-names.h do not know it.
+const char* ForeignSyscallName(const Tables& t, uint32_t audit_arch, uint32_t nr);
 
 // What the JSON report says the penalty is.
 struct Penalty {
@@ -35,6 +48,11 @@ struct Penalty {
 //   <comm>[<pid>]: pledge "<promises>" blocked <call>; it needs "<set>" or "<set>"
 // (or "; no promise allows this"); the JSON object has process, pid, tid,
 // syscall, nr, arch, args, raw, call, promises, needs, penalty and errno.
+// A call through a foreign ABI (ForeignAbiName) reads
+//   <comm>[<pid>]: pledge "<promises>" blocked <abi> syscall <nr> (<name>); no promise allows a foreign ABI
+// (<nr> in hex for x32, "(<name>)" only when known), whatever the penalty: no
+// promise allows it and the handler kills. Its JSON object adds "abi", has
+// empty args and needs, and "penalty":"kill" (docs/reports.md).
 // Attribution ("needs") follows violationNeeds in core: the matching rules'
 // promise sets in order, without duplicates and supersets.
 size_t FormatReport(const Tables& t, const Violation& v, bool json, const Penalty& penalty,

@@ -88,7 +88,7 @@ bool OptionalString(Napi::Env env, const Napi::Object& o, const char* key, std::
   return true;
 }
 
-// formatViolation(tables, { nr, args, pid, tid, comm?, path? }, format): string
+// formatViolation(tables, { nr, args, pid, tid, comm?, path?, auditArch? }, format): string
 Napi::Value FormatViolationJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Tables t;
@@ -113,6 +113,7 @@ Napi::Value FormatViolationJs(const Napi::CallbackInfo& info) {
     v.path = path.c_str();
     v.path_len = path.size();
   }
+  v.audit_arch = static_cast<uint32_t>(ToInt(env, o, "auditArch", false, 0, 0, 0xffffffff));
   const bool json = FormatIsJson(env, info[2], "formatViolation");
   const Penalty penalty{t.Str(t.penalty), t.errno_name == report::kNone ? "" : t.Str(t.errno_name)};
   const size_t extra = 6 * (path.size() + comm.size());

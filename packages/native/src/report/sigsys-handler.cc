@@ -15,6 +15,11 @@
 //      errno mode: stores -errno in the return register and returns, so the
 //      syscall appears to fail; each syscall is reported once.
 //
+// A call through a foreign ABI (the i386 entry or an x32 number on x86_64,
+// AArch32 on aarch64) traps too when pledge() reports (the filter's
+// `foreignAbi` action): the handler writes the foreign-ABI line (format.h)
+// and kills, whatever the penalty, as the filter alone would.
+//
 // rt_sigaction(SIGSYS, act != NULL) is trapped too (reporterRules): the
 // handler answers it with success, fills `oact` with its own action and stays
 // in place. A SIGSYS that does not come from seccomp (kill -SYS) ends the
@@ -65,6 +70,20 @@ KernelSigaction g_kernel_action;  // what an emulated rt_sigaction(SIGSYS) query
   for (;;) RawSyscall(SYS_exit_group, r ? static_cast<long>(static_cast<int32_t>(r->magic)) : 128 + SIGSYS);
 }
 
+// The argument registers of a call through the compat entry: on x86_64 the
+// i386 ones (ebx, ecx, edx, esi, edi, ebp); AArch32's r0-r5 are x0-x5, as
+// ReadArgs already has them.
+void ReadCompatArgs(const ucontext_t* uc, uint64_t* args) {
+#if defined(__x86_64__)
+  const greg_t* g = uc->uc_mcontext.gregs;
+  const int regs[6] = {REG_RBX, REG_RCX, REG_RDX, REG_RSI, REG_RDI, REG_RBP};
+  for (int i = 0; i < 6; i++) args[i] = static_cast<uint64_t>(g[regs[i]]) & 0xffffffffu;
+#else
+  (void)uc;
+  (void)args;
+#endif
+}
+
 void WriteAll(int fd, const char* p, size_t n) {
   while (n > 0) {
     const long w = RawSyscall(SYS_write, fd, reinterpret_cast<long>(p), static_cast<long>(n));
@@ -75,9 +94,10 @@ void WriteAll(int fd, const char* p, size_t n) {
   }
 }
 
-void Report(const Reporter* r, uint32_t nr, const uint64_t* args) {
+void Report(const Reporter* r, uint32_t nr, const uint64_t* args, uint32_t audit_arch = 0) {
   Violation v;
   v.nr = nr;
+  v.audit_arch = audit_arch;
   for (int i = 0; i < 6; i++) v.args[i] = args[i];
   v.pid = RawSyscall(SYS_getpid);
   v.tid = RawSyscall(SYS_gettid);
@@ -94,12 +114,20 @@ void SigsysHandler(int sig, siginfo_t* info, void* context) {
   const int saved_errno = errno;
   Reporter* r = g_reporter.load(std::memory_order_acquire);
   auto* uc = static_cast<ucontext_t*>(context);
-  if (r == nullptr || info->si_code != SYS_SECCOMP || static_cast<uint32_t>(info->si_arch) != r->tables.audit_arch) {
+  if (r == nullptr || info->si_code != SYS_SECCOMP) {
     Die(r);  // not a seccomp trap: SIGSYS's default action ends the process too
   }
   uint64_t args[6];
   ReadArgs(uc, args);
   const uint32_t nr = static_cast<uint32_t>(info->si_syscall);
+  const uint32_t audit_arch = static_cast<uint32_t>(info->si_arch);
+
+  // A foreign ABI (another audit arch, an x32 number): no promise allows it. Report, then kill.
+  if (ForeignAbiName(r->tables, audit_arch, nr) != nullptr) {
+    if (audit_arch != r->tables.audit_arch) ReadCompatArgs(uc, args);
+    if (!g_dying.exchange(true) && !r->quiet) Report(r, nr, args, audit_arch);
+    Die(r);
+  }
 
   // rt_sigaction(SIGSYS, act != NULL): keep the handler, answer success.
   if (nr == SYS_rt_sigaction && static_cast<int32_t>(args[0]) == SIGSYS && args[1] != 0) {
