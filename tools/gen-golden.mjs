@@ -37,8 +37,8 @@ export const SETS = [
   { name: 'stdio-inet-dns', promises: 'stdio inet dns' },
   { name: 'stdio-proc-exec-prot_exec', promises: 'stdio proc exec prot_exec' },
   { name: 'all', promises: PROMISES.map((p) => p.name).join(' ') },
-  // As pledge() builds it when violations are reported: the reporter's rules first, TRAP as the penalty.
-  { name: 'stdio-reporter-trap', promises: 'stdio', prefix: 'reporterRules({ reportFd: 2 })', options: { prefix: reporterRules({ reportFd: 2 }), penalty: { kind: 'trap' } } },
+  // As pledge() builds it when violations are reported: the reporter's rules first, TRAP as the penalty and for a foreign ABI.
+  { name: 'stdio-reporter-trap', promises: 'stdio', prefix: 'reporterRules({ reportFd: 2 })', options: { prefix: reporterRules({ reportFd: 2 }), penalty: { kind: 'trap' }, foreignAbi: { kind: 'trap' } } },
 ];
 
 const relFile = (arch, set) => path.join(arch.name, `${set.name}.asm`);
@@ -46,7 +46,9 @@ const relFile = (arch, set) => path.join(arch.name, `${set.name}.asm`);
 /** The text of one golden file. */
 export function render(arch, set) {
   const f = compilePromises(set.promises, { arch, runtime: RUNTIME, ...(set.options ?? {}) });
-  const extra = set.options ? `, prefix: ${set.prefix}, penalty: ${JSON.stringify(set.options.penalty)}` : '';
+  const extra = set.options
+    ? `, prefix: ${set.prefix}, penalty: ${JSON.stringify(set.options.penalty)}${set.options.foreignAbi ? `, foreignAbi: ${JSON.stringify(set.options.foreignAbi)}` : ''}`
+    : '';
   return [
     `; compilePromises(${JSON.stringify(set.promises)}, { arch: ${arch.name}, runtime: ${JSON.stringify(RUNTIME)}${extra} })`,
     `; ${f.program.length} instructions, worst-case path ${f.worstCasePath}; tables from ${arch.source}`,

@@ -119,6 +119,7 @@ function compileSpec(spec: FilterSpec, arch: ArchDescriptor, ids: { pid: number;
     ],
     extra: nodeRuntimeRules({ jit, eventFds: spec.eventFds }),
     penalty: spec.trap ? { kind: 'trap' } : penaltyAction(spec.penalty),
+    ...(spec.trap ? { foreignAbi: { kind: 'trap' } as const } : {}), // the handler reports a foreign ABI, then kills
     runtime: ids,
   });
 }

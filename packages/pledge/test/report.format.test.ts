@@ -283,3 +283,43 @@ describe('the filter pledge() compiles (simulated)', () => {
     expect(() => compilePledge('stdio', { reportFd: -1 })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
   });
 });
+
+describe('the foreign-ABI line (docs/reports.md "Foreign ABIs")', () => {
+  const I386 = 0x40000003;
+  const ARM = 0x40000028;
+  const foreign = (arch: ArchDescriptor, v: { nr: number; auditArch?: number }, format: 'text' | 'json' = 'text'): string =>
+    formatViolation(tables(arch, ['stdio'], { penalty: 'errno' }), { ...v, args: [1n, 2n], pid: PID, tid: PID + 1 }, format);
+
+  it('names the ABI, the number and its name, whatever the penalty', () => {
+    expect(foreign(x86_64, { nr: 20, auditArch: I386 })).toBe('node[4242]: pledge "stdio" blocked i386 syscall 20 (getpid); no promise allows a foreign ABI');
+    expect(foreign(x86_64, { nr: 11, auditArch: I386 })).toBe('node[4242]: pledge "stdio" blocked i386 syscall 11 (execve); no promise allows a foreign ABI');
+    expect(foreign(x86_64, { nr: 0x40000000 | 39 })).toBe('node[4242]: pledge "stdio" blocked x32 syscall 0x40000027 (getpid); no promise allows a foreign ABI');
+    expect(foreign(x86_64, { nr: 0x40000000 | 520 })).toBe('node[4242]: pledge "stdio" blocked x32 syscall 0x40000208 (execve); no promise allows a foreign ABI');
+    expect(foreign(x86_64, { nr: 9999, auditArch: I386 })).toBe('node[4242]: pledge "stdio" blocked i386 syscall 9999; no promise allows a foreign ABI');
+    expect(foreign(aarch64, { nr: 20, auditArch: ARM })).toBe('node[4242]: pledge "stdio" blocked AArch32 syscall 20 (getpid); no promise allows a foreign ABI');
+    expect(foreign(aarch64, { nr: 5, auditArch: 0x1234 })).toBe('node[4242]: pledge "stdio" blocked foreign syscall 5 (audit arch 0x1234); no promise allows a foreign ABI');
+  });
+
+  it('the native ABI is unchanged: auditArch equal to the tables\' is an ordinary report', () => {
+    expect(foreign(x86_64, { nr: nr('getpid'), auditArch: x86_64.auditArch })).toBe(foreign(x86_64, { nr: nr('getpid') }));
+    expect(foreign(aarch64, { nr: 0x40000000 | 20 })).not.toContain('foreign ABI'); // aarch64 has no x32-like bit
+  });
+
+  it('JSON: abi, syscall, nr, empty args and needs, penalty kill, no errno', () => {
+    expect(JSON.parse(foreign(x86_64, { nr: 20, auditArch: I386 }, 'json'))).toEqual({
+      process: 'node', pid: PID, tid: PID + 1, syscall: 'getpid', nr: 20, arch: 'x86_64', abi: 'i386', args: [],
+      raw: ['0x1', '0x2', '0x0', '0x0', '0x0', '0x0'], call: 'i386 syscall 20 (getpid)', promises: 'stdio', needs: [], penalty: 'kill',
+    });
+    expect(JSON.parse(foreign(x86_64, { nr: 0x40000000 | 4000 }, 'json'))).toMatchObject({ syscall: null, nr: 0x40000000 + 4000, abi: 'x32' });
+  });
+
+  it('compilePledge traps a foreign ABI when it reports, and kills it when quiet', () => {
+    const getpid32 = { nr: 20, arch: I386 };
+    const x32 = { nr: 0x40000000 | nr('getpid'), arch: x86_64.auditArch };
+    for (const d of [getpid32, x32]) {
+      expect(run(compilePledge('stdio', { arch: 'x64', pid: PID }).program, d).ret).toBe(SECCOMP_RET_TRAP);
+      expect(run(compilePledge('stdio', { arch: 'x64', pid: PID, penalty: 'errno' }).program, d).ret).toBe(SECCOMP_RET_TRAP);
+      expect(run(compilePledge('stdio', { arch: 'x64', pid: PID, quiet: true }).program, d).ret).toBe(SECCOMP_RET_KILL_PROCESS);
+    }
+  });
+});
