@@ -53,6 +53,13 @@ export interface SupervisedCall {
   readonly phase: 'exec' | 'loader' | 'running';
   /** True when the caller is the supervised child itself (not a descendant). */
   readonly main: boolean;
+  /**
+   * True for a call through another ABI than the program's: another audit
+   * arch (i386's `int $0x80` on x86_64) or an x32 number (`nr` has
+   * `__X32_SYSCALL_BIT`). `nr` is then that ABI's number. The caller is
+   * killed whatever {@link SuperviseOptions.onNotify} answers.
+   */
+  readonly foreign?: boolean;
 }
 
 /** Something the supervisor tells as it goes ({@link SuperviseOptions.onEvent}). */
@@ -90,8 +97,9 @@ export interface SuperviseOptions {
    * Decides each notified call outside the launcher's own and the loader
    * window's: `0` lets it run (SECCOMP_USER_NOTIF_FLAG_CONTINUE), a
    * positive errno makes it fail with that errno, a negative number kills
-   * the caller (SIGSYS; SIGKILL after ENOSYS when SIGSYS would not end it).
-   * Called synchronously while the caller waits.
+   * the caller (SIGKILL, sent before the call is answered: the call never
+   * returns). A {@link SupervisedCall.foreign} call is killed whatever the
+   * answer. Called synchronously while the caller waits.
    */
   readonly onNotify: (call: SupervisedCall) => number;
   readonly onEvent?: (event: SuperviseEvent) => void;
@@ -99,6 +107,14 @@ export interface SuperviseOptions {
   readonly rulesetFd?: number;
   /** A descriptor kept open across execve (the ruleset the preload enters), or -1. */
   readonly keepFd?: number;
+  /**
+   * Landlock rules whose path names the program's own /proc entries
+   * (`/proc/self/...`, `/proc/thread-self/...`): the launcher opens each
+   * path itself (its pid, and its tid, are the program's) and adds it with
+   * `mask` (LANDLOCK_ACCESS_FS_* rights) to `rulesetFd` and `keepFd`
+   * before either is entered.
+   */
+  readonly selfRules?: readonly { readonly path: string; readonly mask: number }[];
   /** True for a dynamic program: the loader window lasts until the preload's marker. */
   readonly loader: boolean;
   /** How long the loader window may last without the marker (default 10000 ms). */

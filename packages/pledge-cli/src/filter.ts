@@ -66,6 +66,9 @@ export function compileSupervisedFilter(promises: ReadonlySet<string>, arch: Arc
     arch,
     defaultAction: NOTIFY,
     unknownAction: { kind: 'errno', errno: 'ENOSYS' },
+    // Another audit arch (int 0x80) or an x32 number: to the supervisor,
+    // which reports it and kills the caller (no promise allows one).
+    foreignAbi: NOTIFY,
     runtime,
   });
   const problems = verify(compiled.program);

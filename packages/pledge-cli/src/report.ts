@@ -22,6 +22,8 @@ export interface ViolationCall {
   readonly tid: number;
   readonly comm?: string;
   readonly path?: string;
+  /** `seccomp_data.arch`: another audit arch, or an x32 number, makes the line a foreign-ABI report. */
+  readonly arch?: number;
 }
 
 /** What every report of one run shares. */
@@ -63,6 +65,7 @@ export class Reporter {
       if (this.tables.size >= REPORT_TABLES_KEPT) this.tables.delete(this.tables.keys().next().value!);
     }
     this.tables.set(key, tables);
-    return formatViolation(tables, { ...call, comm: call.comm ?? '?' }, this.context.format);
+    const violation = { ...call, comm: call.comm ?? '?', ...(call.arch !== undefined ? { auditArch: call.arch } : {}) };
+    return formatViolation(tables, violation, this.context.format);
   }
 }

@@ -9,7 +9,8 @@
 
 #include "launcher.h"
 
-#include "../syscall-fallbacks.h"  // SYS_landlock_restrict_self
+#include "../linux/kernel-structs.h"  // LandlockPathBeneathAttr
+#include "../syscall-fallbacks.h"  // SYS_landlock_add_rule, SYS_landlock_restrict_self
 
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -109,6 +110,8 @@ int DropPtraceCapability() {
 const char* LaunchStageCall(int32_t stage) {
   return stage == 'N' ? "prctl(PR_SET_NO_NEW_PRIVS)"
          : stage == 'R' ? "landlock_restrict_self"
+         : stage == 'O' ? "open (a -v path under /proc/self, in the program)"
+         : stage == 'A' ? "landlock_add_rule (a -v path under /proc/self, in the program)"
          : stage == 'K' ? "fcntl(F_SETFD)"
          : stage == 'C' ? "dropping CAP_SYS_PTRACE (prctl(PR_CAPBSET_DROP), capset)"
          : stage == 'P' ? "open(\"/\", O_PATH)"
@@ -151,6 +154,19 @@ const char* LaunchStageCall(int32_t stage) {
 
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ChildFail(p, 'N', errno);
   if (const int err = DropPtraceCapability()) ChildFail(p, 'C', err);
+  // -v rules on /proc/self or /proc/thread-self: this process' entries are
+  // the program's (same pid, and its main thread's tid, after execve).
+  for (size_t i = 0; i < p.self_rule_count; i++) {
+    const int fd = open(p.self_rules[i].path, O_PATH | O_CLOEXEC);
+    if (fd < 0) ChildFail(p, 'O', errno);
+    LandlockPathBeneathAttr attr = {};
+    attr.allowed_access = p.self_rules[i].mask;
+    attr.parent_fd = fd;
+    for (const int ruleset : {p.ruleset_fd, p.keep_fd}) {
+      if (ruleset >= 0 && syscall(SYS_landlock_add_rule, ruleset, kLandlockRulePathBeneath, &attr, 0) != 0) ChildFail(p, 'A', errno);
+    }
+    close(fd);
+  }
   if (p.ruleset_fd >= 0) {
     if (syscall(SYS_landlock_restrict_self, p.ruleset_fd, 0) != 0) ChildFail(p, 'R', errno);
     close(p.ruleset_fd);

@@ -25,6 +25,14 @@ struct LaunchMsg {
 // What a failed set-up step 'E' called, for the supervisor's error.
 const char* LaunchStageCall(int32_t stage);
 
+// A Landlock rule the launcher adds itself, because its path names the
+// program's own /proc entries (/proc/self, /proc/thread-self): opened in
+// the launcher, whose pid (and main thread's tid) the program keeps.
+struct SelfRule {
+  const char* path;
+  uint64_t mask;  // LANDLOCK_ACCESS_FS_* rights
+};
+
 // Everything the child needs, prepared before fork: after fork in a
 // multi-threaded process only async-signal-safe calls are allowed, so no
 // allocation happens in the child.
@@ -38,6 +46,8 @@ struct ChildPlan {
   int status_w;   // messages to the parent
   int ruleset_fd;  // Landlock ruleset to enter before execve, or -1
   int keep_fd;     // descriptor to keep open across execve (the preload's ruleset), or -1
+  const SelfRule* self_rules;  // added to ruleset_fd and keep_fd (those >= 0) before either is entered
+  size_t self_rule_count;
   pid_t parent;
   struct sock_filter* filter_buf;  // BPF_MAXINSNS entries
 };

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 
 namespace seccomp_scopes {
@@ -20,26 +21,20 @@ class Kills {
   // The supervised child, for ChildSigkilled().
   void SetChild(pid_t child) { child_ = child; }
 
-  // SIGSYS to thread `tid` of process `tgid`, as seccomp's own KILL would.
-  // Returns whether SIGSYS will end the process; when it will not (caught,
-  // ignored or blocked), the caller fails the call with ENOSYS and calls
-  // SigKill(tgid). When it does not die within the grace period, Enforce()
-  // sends SIGKILL.
-  bool Penalize(pid_t tgid, pid_t tid);
+  // SIGKILL to process `tgid` at once, before its refused call is answered,
+  // so that nothing of it runs after the call (no SIGSYS handler, no
+  // return from the call). `still_same` is asked after the pidfd is opened
+  // and must tell whether the refused call is still pending (then `tgid`
+  // still names the process that made it); when it is not, nothing is sent.
+  // Returns whether SIGKILL was sent.
+  bool Penalize(pid_t tgid, const std::function<bool()>& still_same);
 
   // Whether `tgid` is a process being killed (and not a new process that
   // got the same id); forgets it when it has ended.
   bool BeingKilled(pid_t tgid);
 
-  // SIGKILL to a process being killed, once, through its pidfd.
-  void SigKill(pid_t tgid);
-
-  // SIGKILL for the processes whose SIGSYS grace is over (all of them when
-  // `all`: the supervisor is about to stop answering); forgets the dead.
-  void Enforce(bool all);
-
-  // The earliest grace deadline still running (MonotonicMs), or 0.
-  double NextDeadline() const;
+  // Forgets the processes that have ended.
+  void Forget();
 
   bool Empty() const { return killed_.empty(); }
 
@@ -47,14 +42,7 @@ class Kills {
   bool ChildSigkilled() const { return child_sigkilled_; }
 
  private:
-  struct Killing {
-    int pidfd;         // -1: pidfd_open failed (the process was already gone)
-    double deadline;   // when SIGSYS has not ended it by then: SIGKILL (0: none set)
-    bool sigkilled;
-  };
-  void SigKill(pid_t tgid, Killing* k);
-
-  std::map<pid_t, Killing> killed_;
+  std::map<pid_t, int> killed_;  // tgid -> pidfd
   pid_t child_ = -1;
   bool child_sigkilled_ = false;
 };

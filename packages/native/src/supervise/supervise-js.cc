@@ -121,6 +121,21 @@ void Parse(Napi::Env env, Napi::Object options, SuperviseConfig* config, Callbac
   callbacks->on_event = fn("onEvent", false);
   config->ruleset_fd = static_cast<int>(num("rulesetFd", -1));
   config->keep_fd = static_cast<int>(num("keepFd", -1));
+  Napi::Value self_rules = options.Get("selfRules");
+  if (self_rules.IsArray()) {
+    auto arr = self_rules.As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+      Napi::Value e = arr.Get(i);
+      if (!e.IsObject()) ThrowInvalid<Napi::TypeError>(env, "supervise: options.selfRules: each entry must be { path, mask }");
+      Napi::Value path = e.As<Napi::Object>().Get("path"), mask = e.As<Napi::Object>().Get("mask");
+      if (!path.IsString() || !mask.IsNumber()) ThrowInvalid<Napi::TypeError>(env, "supervise: options.selfRules: each entry must be { path: string, mask: number }");
+      const std::string p = path.As<Napi::String>().Utf8Value();
+      if (p.find('\0') != std::string::npos) ThrowInvalid<Napi::TypeError>(env, "supervise: options.selfRules: a path contains a NUL byte");
+      config->self_rules.push_back({p, static_cast<uint64_t>(mask.As<Napi::Number>().Int64Value())});
+    }
+  } else if (!self_rules.IsUndefined()) {
+    ThrowInvalid<Napi::TypeError>(env, "supervise: options.selfRules must be an array");
+  }
   config->loader = options.Get("loader").ToBoolean().Value();
   config->loader_timeout_ms = num("loaderTimeoutMs", 10000);
   if (!options.Get("loaderPaths").IsUndefined()) config->window.paths = strings("loaderPaths");
@@ -178,6 +193,7 @@ class JsClient : public SupervisorClient {
     if (c.start_time != 0) n.Set("startTime", Napi::Number::New(env_, static_cast<double>(c.start_time)));
     n.Set("phase", Napi::String::New(env_, PhaseName(c.phase)));
     n.Set("main", Napi::Boolean::New(env_, c.main));
+    n.Set("foreign", Napi::Boolean::New(env_, c.foreign));
     Napi::Value verdict = callbacks_.on_notify.Call({n});
     return verdict.IsNumber() ? verdict.As<Napi::Number>().DoubleValue() : -1;
   }

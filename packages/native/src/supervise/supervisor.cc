@@ -32,9 +32,13 @@
 //   see loader-window.cc), except read-only opens, which the supervisor
 //   performs itself for the loader's files only (SECCOMP_IOCTL_NOTIF_ADDFD);
 // - everything else is handed to the client (the policy in JavaScript),
-//   which reports it and answers: continue, an errno, or kill (SIGSYS;
-//   SIGKILL when SIGSYS would not end the process, or has not within a
-//   grace period: penalty.cc).
+//   which reports it and answers: continue, an errno, or kill (SIGKILL at
+//   once, before the call is answered: penalty.cc);
+// - a call through a foreign ABI (another audit arch, i386's int 0x80 on
+//   x86_64, or an x32 number: the filter notifies them instead of killing)
+//   is never let through nor given the window: it goes to the client to be
+//   reported (SupervisedCall.foreign), and the caller is killed whatever
+//   the client answers.
 //
 // Each process whose calls reach the client is named by a number that is
 // never reused (SupervisedCall.process, process-names.cc), kept with a
@@ -71,6 +75,7 @@
 #include "process-names.h"
 
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -107,6 +112,24 @@ const char* EventName(SupervisorEvent::Kind kind) {
 
 namespace {
 
+// The audit arch of this build's own system call entry, and whether its
+// numbers have a foreign range (x32's bit on x86_64).
+#if defined(__x86_64__)
+constexpr uint32_t kNativeAuditArch = AUDIT_ARCH_X86_64;
+constexpr uint64_t kForeignNrBit = 0x40000000;  // __X32_SYSCALL_BIT
+#elif defined(__aarch64__)
+constexpr uint32_t kNativeAuditArch = AUDIT_ARCH_AARCH64;
+constexpr uint64_t kForeignNrBit = 0;
+#else
+#error "the supervisor knows the audit arch of x86_64 and aarch64 only (docs/adding-an-architecture.md)"
+#endif
+
+// A call through another ABI than the program's: the filter sends those
+// here (foreignAbi: notify) so that they are reported; none is allowed.
+bool IsForeignAbi(const struct seccomp_data& d) {
+  return d.arch != kNativeAuditArch || (kForeignNrBit != 0 && (static_cast<uint32_t>(d.nr) & kForeignNrBit) != 0);
+}
+
 struct Fds {
   int cmd_r = -1, cmd_w = -1, status_r = -1, status_w = -1, pidfd = -1;
   void Close(int* fd) {
@@ -135,7 +158,7 @@ class Supervisor {
   void DrainStatus();
   void HandleNotification();
   void EmulateOpen(uint64_t id, const struct seccomp_data& d, pid_t tid);
-  void Penalize(uint64_t id, pid_t tgid, pid_t tid);
+  void Penalize(uint64_t id, pid_t tgid);
   void Event(const SupervisorEvent& event) { client_->Event(event); }
   void EnterRunning(const char* how);
   void ForgetEnded();
@@ -267,14 +290,13 @@ void Supervisor::EnterRunning(const char* how) {
   loader_end_ = how;
 }
 
-// The kill penalty (penalty.cc): further calls of this process fail with
-// ENOSYS, unreported, and SIGKILL it.
-void Supervisor::Penalize(uint64_t id, pid_t tgid, pid_t tid) {
+// The kill penalty (penalty.cc): SIGKILL before the call is answered, so
+// the call never returns; further calls of its other threads fail with
+// ENOSYS, unreported.
+void Supervisor::Penalize(uint64_t id, pid_t tgid) {
   if (tgid == child_) child_penalized_ = true;
-  if (!kills_.Penalize(tgid, tid)) {
-    listener_.Deny(id, ENOSYS);
-    kills_.SigKill(tgid);
-  }
+  kills_.Penalize(tgid, [&] { return listener_.StillPending(id); });
+  listener_.Deny(id, ENOSYS);  // the call is gone with the process (ENOENT, ignored)
 }
 
 // A read-only open in the window is never let through: the path is read
@@ -301,16 +323,19 @@ void Supervisor::HandleNotification() {
   const struct seccomp_data& d = req->data;
   const pid_t tid = static_cast<pid_t>(req->pid);
   const uint64_t id = req->id;
+  // Numbers of another ABI mean other calls: nothing below that decides on
+  // a number (the launcher's, the window's, the path table) applies.
+  const bool foreign = IsForeignAbi(d);
 
   if (phase_ == Phase::kExec) DrainStatus();
   if (phase_ == Phase::kExec) {
     // Only the launcher runs: its execve, and its report of a failed one.
-    const bool launcher = tid == child_;
+    const bool launcher = tid == child_ && !foreign;
     if (launcher && d.nr == SYS_execve) return listener_.Continue(id);
     if (launcher && d.nr == SYS_write && static_cast<int>(d.args[0]) == launcher_status_fd_) return listener_.Continue(id);
     return listener_.Deny(id, EPERM);
   }
-  if (phase_ == Phase::kLoader && tid == child_) {
+  if (phase_ == Phase::kLoader && tid == child_ && !foreign) {
     if (IsMarker(d)) {
       // The marker's argument is the preload's account of its
       // landlock_restrict_self: it is only believed when it reports a
@@ -343,10 +368,7 @@ void Supervisor::HandleNotification() {
 
   // Everything else is for the policy in JavaScript.
   const pid_t tgid = TgidOf(tid);
-  if (kills_.BeingKilled(tgid)) {
-    kills_.SigKill(tgid);
-    return listener_.Deny(id, ENOSYS);
-  }
+  if (kills_.BeingKilled(tgid)) return listener_.Deny(id, ENOSYS);
   ForgetEnded();
   SupervisedCall call;
   call.process = names_.Identify(tgid);
@@ -354,7 +376,7 @@ void Supervisor::HandleNotification() {
   // Read while the caller waits (checked below with ID_VALID): the process
   // `tgid` names cannot end meanwhile, so this is its start time.
   call.start_time = StartTimeOf(tgid);
-  if (d.nr >= 0 && static_cast<size_t>(d.nr) < config_.path_args.size()) {
+  if (!foreign && d.nr >= 0 && static_cast<size_t>(d.nr) < config_.path_args.size()) {
     const int8_t a = config_.path_args[static_cast<size_t>(d.nr)];
     if (a >= 0 && a < 6) call.has_path = ReadRemoteString(tid, d.args[a], &call.path);
   }
@@ -369,10 +391,12 @@ void Supervisor::HandleNotification() {
   call.ip = static_cast<uint64_t>(d.instruction_pointer);
   call.phase = phase_;
   call.main = tgid == child_;
+  call.foreign = foreign;
 
   // 0: let it run; > 0: fail with that errno; < 0: kill.
+  // A foreign ABI is killed whatever the answer: no promise allows one.
   const double v = client_->Decide(call);
-  if (v == 0) {
+  if (v == 0 && !foreign) {
     if ((d.nr == SYS_execve || d.nr == SYS_execveat) && tgid == child_ && phase_ == Phase::kLoader) {
       // The program executes another before the marker: the window was for
       // this program's loader, not the next one's. It ends now. Under -v
@@ -387,8 +411,8 @@ void Supervisor::HandleNotification() {
     return listener_.Continue(id);
   }
   violations_++;
-  if (v > 0) return listener_.Deny(id, static_cast<int>(v));
-  Penalize(id, tgid, tid);
+  if (v > 0 && !foreign) return listener_.Deny(id, static_cast<int>(v));
+  Penalize(id, tgid);
 }
 
 // The window's deadline passed without the marker. Under -v the unveil
@@ -424,8 +448,10 @@ SuperviseOutcome Supervisor::Run() {
   fds_.status_r = status[0];
   fds_.status_w = status[1];
 
+  std::vector<SelfRule> self_rules;
+  for (const auto& r : config_.self_rules) self_rules.push_back({r.path.c_str(), r.mask});
   ChildPlan plan = {config_.file.c_str(), argv.data(), envp.data(), fds_.cmd_r, fds_.cmd_w, fds_.status_r, fds_.status_w,
-                    config_.ruleset_fd, config_.keep_fd, getpid(), filter_buf.data()};
+                    config_.ruleset_fd, config_.keep_fd, self_rules.data(), self_rules.size(), getpid(), filter_buf.data()};
 
   // The program must not ptrace this process nor open its /proc/PID/mem
   // (see DropPtraceCapability for root). Not undone: descendants of the
@@ -492,12 +518,11 @@ SuperviseOutcome Supervisor::Run() {
         }
         timeout = std::min(timeout, static_cast<int>(left) + 1);
       }
-      if (const double next = kills_.NextDeadline()) timeout = std::max(0, std::min(timeout, static_cast<int>(next - MonotonicMs()) + 1));
       struct pollfd p[3] = {{listener_.fd(), POLLIN, 0}, {fds_.pidfd, POLLIN, 0}, {fds_.status_r, POLLIN, 0}};
       const int n = poll(p, 3, timeout);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) Fail(errno, "poll");
-      if (!kills_.Empty()) kills_.Enforce(false);
+      if (!kills_.Empty()) kills_.Forget();
       if (p[2].revents) DrainStatus();
       if (p[0].revents & POLLIN) {
         HandleNotification();
@@ -515,8 +540,6 @@ SuperviseOutcome Supervisor::Run() {
     KillAndReap();
     throw;
   }
-  // Processes still being killed will not be answered any more.
-  kills_.Enforce(true);
   while (waitpid(child_, &wait_status_, 0) < 0) {
     if (errno != EINTR) Fail(errno, "waitpid");
   }
@@ -528,8 +551,8 @@ SuperviseOutcome Supervisor::Run() {
   out.pid = child_;
   out.wait_status = wait_status_;
   out.exec_errno = exec_errno_;
-  // A violation kill only when the child died of the penalty: SIGSYS, or
-  // the SIGKILL we sent after it.
+  // A violation kill only when the child died of the penalty: the SIGKILL
+  // we sent (or a SIGSYS, should the kernel's own filter have killed it).
   out.violation_kill = child_penalized_ && WIFSIGNALED(wait_status_) &&
                        (WTERMSIG(wait_status_) == SIGSYS || (WTERMSIG(wait_status_) == SIGKILL && kills_.ChildSigkilled()));
   out.violations = violations_;

@@ -22,6 +22,11 @@ struct SuperviseConfig {
   std::vector<std::string> argv, envp;  // argv non-empty
   int ruleset_fd = -1;                  // Landlock ruleset the launcher enters, or -1
   int keep_fd = -1;                     // kept open across execve (the preload's ruleset), or -1
+  struct ProcSelfRule {
+    std::string path;                   // /proc/self/..., /proc/thread-self/...: opened by the launcher
+    uint64_t mask = 0;
+  };
+  std::vector<ProcSelfRule> self_rules;  // added by the launcher to ruleset_fd and keep_fd
   bool loader = false;                  // a dynamic program: the loader window lasts until the marker
   double loader_timeout_ms = 10000;
   LoaderWindow window;
@@ -48,6 +53,7 @@ struct SupervisedCall {
   uint64_t start_time = 0;  // 0 when unknown
   Phase phase = Phase::kExec;
   bool main = false;       // the caller is the child itself
+  bool foreign = false;    // a call through another ABI (audit arch, or x32's number bit): it is killed
 };
 
 // Something the supervisor tells as it goes (supervise.ts: SuperviseEvent).
@@ -68,7 +74,8 @@ class SupervisorClient {
   // instructions), called once right after fork.
   virtual std::vector<uint8_t> Filter(pid_t pid) = 0;
   // The verdict on a call: 0 lets it run, > 0 fails it with that errno,
-  // < 0 kills the caller (the penalty).
+  // < 0 kills the caller (the penalty). A foreign-ABI call is killed
+  // whatever the verdict.
   virtual double Decide(const SupervisedCall& call) = 0;
   virtual void Event(const SupervisorEvent& event) = 0;
 };
