@@ -18,7 +18,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { PledgeError } from '@seccomp-scopes/core';
 import { ARCHES } from '@seccomp-scopes/pledge';
 import { dump } from './dump.js';
-import { CliError, EXIT_CLI_ERROR } from './exit.js';
+import { CliError, EXIT_CLI_ERROR, messageOf } from './exit.js';
 import { explain } from './explain.js';
 import { registerGenC } from './gen-c.js';
 import { writeAll, writeText } from './output.js';
@@ -107,6 +107,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--report-format <format>', 'report lines as text or JSON').choices(['text', 'json']).default('text'))
     .addOption(new Option('--loader-timeout <ms>', 'longest start-up window of a dynamic program without its end signal').default(10_000).argParser(integer('--loader-timeout', 1, 3_600_000)))
     .option('--no-window', 'no start-up window even for a dynamic program: its loader runs under the promises (it then needs rpath prot_exec)')
+    .option('--no-unveil-warning', 'no warning that wpath, cpath, dpath or tmppath without -v reach the whole file system')
     .argument('<command...>', 'the program and its arguments')
     .passThroughOptions()
     .addHelpText('after', RUN_EXAMPLES)
@@ -123,6 +124,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
         reportFormat: opts['reportFormat'] as 'text' | 'json',
         loaderTimeoutMs: opts['loaderTimeout'] as number,
         window: opts['window'] !== false,
+        unveilWarning: opts['unveilWarning'] !== false,
       };
       setExit(runCommand(command, options));
     });
@@ -194,11 +196,21 @@ export function main(argv: readonly string[]): number {
       writeText(2, `${e.message}\n`);
       return e.exitCode;
     }
+    // Never a stack trace for an expected condition: the library's errors,
+    // and a system call's (a NativeError or Node's, with an errno code),
+    // are one `pledge:` line.
     if (e instanceof PledgeError) {
-      writeText(2, `pledge: ${e.message}\n`);
+      writeText(2, `pledge: ${messageOf(e)}\n`);
       return EXIT_CLI_ERROR;
     }
-    writeText(2, `pledge: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    const err = e instanceof Error ? e as Error & { code?: unknown } : undefined;
+    if (err && typeof err.code === 'string' && /^E[A-Z0-9]+$/.test(err.code)) {
+      writeText(2, `pledge: ${err.message}\n`);
+      return EXIT_CLI_ERROR;
+    }
+    // A bug: the stack only on request.
+    const where = process.env['SECCOMP_SCOPES_DEBUG'] ? `\n${err?.stack ?? ''}` : ' (set SECCOMP_SCOPES_DEBUG=1 to see where)';
+    writeText(2, `pledge: internal error: ${err?.message ?? String(e)}${where}\n`);
     return EXIT_CLI_ERROR;
   }
   return code;

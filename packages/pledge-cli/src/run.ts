@@ -29,7 +29,7 @@ import { compileSupervisedFilter, nodeProgramRules, pathArgTable } from './filte
 import { Policy } from './policy.js';
 import { Reporter } from './report.js';
 import { resolveCommand } from './resolve.js';
-import { buildUnveilRuleset, parseUnveilSpec } from './unveil.js';
+import { buildUnveilRuleset, parseUnveilSpec, type UnveilRuleset } from './unveil.js';
 import { writeText } from './output.js';
 
 /** Options of {@link runCommand} (the command line's). */
@@ -48,7 +48,12 @@ export interface RunOptions {
   readonly loaderTimeoutMs?: number;
   /** False: no loader window even for a dynamic program (`--no-window`). */
   readonly window?: boolean;
+  /** False: no warning for wpath/cpath/dpath/tmppath without -v (`--no-unveil-warning`). */
+  readonly unveilWarning?: boolean;
 }
+
+/** Promises that write, create or remove files: without -v, anywhere in the file system (seccomp cannot see paths). */
+const WRITING_PROMISES = ['wpath', 'cpath', 'dpath', 'tmppath'] as const;
 
 
 /** Signals passed on to the program (the terminal's own go to both already). */
@@ -158,16 +163,23 @@ export function runCommand(command: readonly string[], options: RunOptions): num
     env['LD_PRELOAD'] = env['LD_PRELOAD'] ? `${preload}:${env['LD_PRELOAD']}` : preload;
   }
 
-  let ruleset: { fd: number; startupFd?: number; warnings: readonly string[] } | undefined;
+  let ruleset: UnveilRuleset | undefined;
   if (specs.length > 0) {
-    ruleset = buildUnveilRuleset(specs, {
+    const built = buildUnveilRuleset(specs, {
       bestEffort: options.unveilBestEffort ?? false,
       startFiles,
       ...(loaderAccess ? { startup: { exec: loaderAccess.exec, read: [...loaderAccess.files, ...loaderAccess.dirs] } } : {}),
     });
-    for (const w of ruleset?.warnings ?? []) say(w.startsWith('pledge') ? w : `pledge: ${w}`);
+    // Every warning of the plan, loudly: best effort without Landlock means no file restriction at all.
+    for (const w of built.warnings) say(w.startsWith('pledge') ? w : `pledge: warning: ${w}`);
+    if (built.fd !== undefined) ruleset = built;
     // The variable the preload reads the unveil ruleset's descriptor from (src/preload/protocol.h).
     if (ruleset && loader) env[native.preloadProtocol().envLandlockFd] = String(ruleset.fd);
+  } else if (options.unveilWarning !== false) {
+    const writing = WRITING_PROMISES.filter((p) => promises.has(p));
+    for (const p of writing) {
+      say(`pledge: warning: "${p}" without -v: seccomp cannot see paths, so the whole file system is open to it (as far as file permissions allow); confine it with -v (e.g. -v rwc:/tmp/out -v r:/usr), or pass --no-unveil-warning if that is intended`);
+    }
   }
 
   const uid = process.getuid?.() ?? 0;
@@ -176,6 +188,16 @@ export function runCommand(command: readonly string[], options: RunOptions): num
   let policy: Policy | undefined;
   const inKernel = execpromises ?? promises;
   const extra = (set: ReadonlySet<string>): Rule[] => (options.node ? nodeProgramRules(set) : []);
+
+  // What the errno penalty has reported: process, promises, syscall number.
+  const reported = new Set<string>();
+  const reportLine = (call: native.SupervisedCall, promisesThere: ReadonlySet<string>): string => {
+    try {
+      return reporter.format(call, promisesThere);
+    } catch (e) {
+      return `${call.comm ?? '?'}[${call.pid}]: pledge ${JSON.stringify(formatPromises(promisesThere))} blocked syscall ${call.nr} (no report: ${(e as Error).message})`;
+    }
+  };
 
   let result: native.SuperviseResult;
   try {
@@ -188,8 +210,9 @@ export function runCommand(command: readonly string[], options: RunOptions): num
       loaderPaths: loaderAccess ? supervisorLoaderPaths(loaderAccess) : [],
       loaderWindow: loaderWindowTable(arch),
       // Static: the rules (and its start files); dynamic: the start-up domain, then the preload stacks the rules.
-      rulesetFd: ruleset ? (loader ? ruleset.startupFd ?? -1 : ruleset.fd) : -1,
-      keepFd: ruleset && loader ? ruleset.fd : -1,
+      rulesetFd: ruleset ? (loader ? ruleset.startupFd ?? -1 : ruleset.fd!) : -1,
+      keepFd: ruleset && loader ? ruleset.fd! : -1,
+      selfRules: ruleset?.selfRules ?? [],
       pathArgs: pathArgTable(arch),
       signals: FORWARDED.map((s) => os.constants.signals[s]),
       onFilter: (pid) => {
@@ -198,24 +221,32 @@ export function runCommand(command: readonly string[], options: RunOptions): num
         return compileSupervisedFilter(inKernel, arch, runtime, extra(inKernel)).bytes;
       },
       onNotify: (call) => {
+        // Another ABI (int 0x80, x32): no promise allows one; reported, and killed whatever the penalty.
+        if (call.foreign) {
+          if (!options.quiet) writeText(2, `${reportLine(call, policy!.promisesOf(call))}\n`);
+          return -1;
+        }
         const verdict = policy!.judge(call);
         if (verdict.kind === 'allow') return 0;
         if (verdict.kind === 'errno') return verdict.errno;
         if (ownExeLookup(call)) return os.constants.errno.ENOENT;
         if (!options.quiet) {
           const promisesThere = policy!.promisesOf(call);
-          let line: string;
-          try {
-            line = reporter.format(call, promisesThere);
-          } catch (e) {
-            line = `${call.comm ?? '?'}[${call.pid}]: pledge ${JSON.stringify(formatPromises(promisesThere))} blocked syscall ${call.nr} (no report: ${(e as Error).message})`;
+          // Errno penalty: each syscall once per process (and promise set), as
+          // the in-process reporter does (docs/reports.md); every call still fails.
+          const key = `${call.process ?? `pid ${call.pid}`}\0${formatPromises(promisesThere)}\0${call.nr}`;
+          if (penalty === 'kill' || !reported.has(key)) {
+            reported.add(key);
+            writeText(2, `${reportLine(call, promisesThere)}\n`);
           }
-          writeText(2, `${line}\n`);
         }
         return penalty === 'kill' ? -1 : errnoValue;
       },
       onEvent: (event) => {
-        if (event.event === 'process-exit' && event.pid !== undefined && event.process !== undefined) policy?.forget(event.pid, event.process);
+        if (event.event === 'process-exit' && event.pid !== undefined && event.process !== undefined) {
+          policy?.forget(event.pid, event.process);
+          for (const key of reported) if (key.startsWith(`${event.process}\0`)) reported.delete(key);
+        }
         if (event.event === 'loader-timeout') {
           say(`pledge: warning: ${file} did not signal the end of its start-up within ${event.timeoutMs} ms; its start-up allowance ends now`);
         }
@@ -228,7 +259,7 @@ export function runCommand(command: readonly string[], options: RunOptions): num
     const hint = err.code === 'EBUSY' ? ' (this process already runs under a seccomp filter with a listener, e.g. inside another `pledge run`; only one is allowed)' : '';
     throw new CliError(`pledge: cannot run ${command[0]}: ${err.message}${hint}`);
   } finally {
-    if (ruleset) fs.closeSync(ruleset.fd);
+    if (ruleset?.fd !== undefined) fs.closeSync(ruleset.fd);
     if (ruleset?.startupFd !== undefined) fs.closeSync(ruleset.startupFd);
   }
 

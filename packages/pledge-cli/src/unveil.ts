@@ -18,6 +18,7 @@
  *   domain.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { LANDLOCK_ACCESS_FS, PledgeError, parseUnveilPermissions, planUnveil } from '@seccomp-scopes/core';
 import * as native from '@seccomp-scopes/native';
 import { openUnveilPath, unveilDowngrade } from '@seccomp-scopes/pledge';
@@ -43,13 +44,37 @@ export function parseUnveilSpec(spec: string): UnveilSpec {
   }
 }
 
+/** A rule on the program's own /proc entries, added by the launcher (supervise()'s `selfRules`). */
+export interface SelfRule {
+  /** `/proc/self/...` or `/proc/thread-self/...`, absolute. */
+  readonly path: string;
+  /** LANDLOCK_ACCESS_FS_* rights. */
+  readonly mask: number;
+}
+
 /** The ruleset, ready to be entered. */
 export interface UnveilRuleset {
-  /** The ruleset descriptor (close-on-exec); the caller closes it. */
-  readonly fd: number;
+  /** The ruleset descriptor (close-on-exec); the caller closes it. Absent: nothing can be enforced (best effort without Landlock). */
+  readonly fd?: number;
   /** With `startup`: the start-up domain's ruleset (close-on-exec); the caller closes it. */
   readonly startupFd?: number;
+  /**
+   * Rules naming /proc/self or /proc/thread-self: those are the program's
+   * entries, which exist only once it is forked, so the launcher opens and
+   * adds them (to both rulesets) itself; here they were only planned.
+   */
+  readonly selfRules: readonly SelfRule[];
+  /** The plan's warnings (best effort, ABI gaps, "c" on a file): the caller prints them. */
   readonly warnings: readonly string[];
+}
+
+/** `/proc/self`, `/proc/thread-self` and what is beneath them, as the program will resolve them. */
+const PROC_SELF = /^\/proc\/(self|thread-self)(\/|$)/;
+
+/** Whether a resolved path is the pledge process' own /proc entry (or beneath it). */
+function ownProcEntry(resolved: string): boolean {
+  const own = `/proc/${process.pid}`;
+  return resolved === own || resolved.startsWith(`${own}/`);
 }
 
 /** What the start-up domain adds to the rules (see the module's comment). */
@@ -64,22 +89,30 @@ export interface StartupAccess {
  * Builds the Landlock ruleset for `specs`.
  * @param startFiles files the kernel opens to start a static program (they get read and execute).
  * @param startup for a dynamic program: also build the start-up domain's ruleset.
- * @returns undefined when nothing can be enforced (best effort without Landlock).
+ * @returns without `fd` when nothing can be enforced (best effort without Landlock), with the warning that says so.
  * @throws CliError for a path that cannot be opened, a kernel that cannot
  *   enforce it (strict), or rules Landlock would widen (strict).
  */
-export function buildUnveilRuleset(specs: readonly UnveilSpec[], options: { bestEffort: boolean; startFiles: readonly string[]; startup?: StartupAccess }): UnveilRuleset | undefined {
+export function buildUnveilRuleset(specs: readonly UnveilSpec[], options: { bestEffort: boolean; startFiles: readonly string[]; startup?: StartupAccess }): UnveilRuleset {
   const opened: { readonly fd: number }[] = [];
   const closeAll = (): void => { for (const o of opened) fs.closeSync(o.fd); };
   try {
     const downgrade = unveilDowngrade(options.bestEffort);
-    if (!downgrade.enforced) return undefined;
-    const rules = [];
+    // Nothing enforced (best effort without Landlock): the warnings say so.
+    if (!downgrade.enforced) return { selfRules: [], warnings: downgrade.warnings };
+    const rules: { fd: number; directory: boolean; resolved: string; label: string; permissions: string; self?: string }[] = [];
     for (const spec of specs) {
       const label = `-v ${spec.permissions}:${spec.path}`;
+      // Opened here, /proc/self would be this process' entry: planned here,
+      // opened by the launcher, whose entries are the program's.
+      const absolute = path.resolve(spec.path);
+      const self = PROC_SELF.test(absolute) ? absolute : undefined;
       const target = openUnveilPath(spec.path, label);
       opened.push(target);
-      rules.push({ ...target, label, permissions: spec.permissions });
+      if (!self && ownProcEntry(target.resolved)) {
+        throw new CliError(`pledge: ${label}: names the pledge command's own /proc entry (${target.resolved}), which the program must not reach; the program's own is /proc/self`);
+      }
+      rules.push({ ...target, label, permissions: spec.permissions, ...(self ? { self } : {}) });
     }
     // The files the kernel opens to start the program: read and execute
     // (`rx` on a file), checked for widening with the rules.
@@ -108,13 +141,14 @@ export function buildUnveilRuleset(specs: readonly UnveilSpec[], options: { best
           extra.push({ fd, mask: rights & downgrade.handled });
         }
       }
+      const here = plan.rules.filter((o) => o.self === undefined);
       ruleset = native.landlockCreateRuleset(downgrade.handled);
-      for (const o of plan.rules) {
+      for (const o of here) {
         if (o.mask !== 0) native.landlockAddPathRule(ruleset, o.fd, o.mask);
       }
       if (options.startup) {
         startup = native.landlockCreateRuleset(downgrade.handled);
-        for (const o of [...plan.rules, ...extra]) {
+        for (const o of [...here, ...extra]) {
           if (o.mask !== 0) native.landlockAddPathRule(startup, o.fd, o.mask);
         }
       }
@@ -125,7 +159,8 @@ export function buildUnveilRuleset(specs: readonly UnveilSpec[], options: { best
     } finally {
       closeExtra();
     }
-    return { fd: ruleset, ...(startup >= 0 ? { startupFd: startup } : {}), warnings: plan.warnings };
+    const selfRules = plan.rules.flatMap((o) => (o.self !== undefined && o.mask !== 0 ? [{ path: o.self, mask: o.mask }] : []));
+    return { fd: ruleset, ...(startup >= 0 ? { startupFd: startup } : {}), selfRules, warnings: plan.warnings };
   } catch (e) {
     if (e instanceof PledgeError) throw new CliError(`pledge: ${messageOf(e)}`);
     throw e;
