@@ -19,6 +19,8 @@ PACKAGES=(
   zlib1g           # libz.so.1: the pledge tests dlopen it to map code under --jitless
   jq               # the `pledge` command tests run real programs under promises: jq, sqlite3,
   sqlite3          #   python3, and coreutils/gzip (Essential, always there)
+  pkgconf          # pkg-config: the libpledge tests build C programs with `pkg-config --cflags --libs pledge`
+  libpng-dev       # libpng: packages/libpledge/examples/png-gray, the C media example (decodes a PNG after pledge("stdio"))
   # aarch64 (packages/arch-aarch64, tools/conformance/aarch64-vm.test.ts):
   linux-libc-dev-arm64-cross  # arm64 UAPI headers: gen-arch's aarch64 table
   libc6-dev-arm64-cross       # arm64 glibc headers (libc-only constants) and static libc for the VM probe

@@ -21,7 +21,7 @@
 import {
   INITIAL_PLEDGE_STATE, PROMISES, PledgeError, REPORT_EXIT_MAGIC, UNSUPPORTED_PROMISES, compilePromises, constantOf,
   formatPromises, parsePromises, penaltyAction, planPledge, reporterRules, ringReplayRules,
-  type ArchDescriptor, type CompiledFilter, type ConstantName, type Insn, type PenaltyOptions, type PledgeState,
+  type ArchDescriptor, type CompiledFilter, type ConstantName, type Insn, type PenaltyOptions, type PledgeState, type Rule,
 } from '@seccomp-scopes/core';
 import { ARCHES } from '@seccomp-scopes/pledge';
 import { Option, type Command } from 'commander';
@@ -55,19 +55,28 @@ function killInForce(): PledgeState {
  * planPledge, then compilePromises with the reporter's rules first and no
  * runtime allowance. `penalty` as pledge_penalty() sets it.
  */
-export function planForC(promises: string, arch: ArchDescriptor, ids: CIdentity, penalty?: PenaltyOptions['penalty'], state: PledgeState = INITIAL_PLEDGE_STATE) {
+export function planForC(promises: string, arch: ArchDescriptor, ids: CIdentity, penalty?: PenaltyOptions['penalty'], state: PledgeState = INITIAL_PLEDGE_STATE, extra: readonly Rule[] = []) {
   const facts = { ...ids, comm: COMM_PLACEHOLDER };
   const plan = planPledge(state, { promises, options: { ...(penalty ? { penalty } : {}), quiet: false, reportFd: 2 } }, arch, facts);
   if (!plan.filter || !plan.reporter) throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `pledge gen c: no filter planned for ${JSON.stringify(promises)}`);
-  return { plan, filter: compileForC(plan.filter.promises, arch, ids, plan.filter) };
+  return { plan, filter: compileForC(plan.filter.promises, arch, ids, plan.filter, extra) };
 }
 
-/** The filter libpledge installs: core's compilePromises with the reporter's rules first, the planned penalty, no extra rules. */
-export function compileForC(promises: ReadonlySet<string>, arch: ArchDescriptor, ids: CIdentity, spec: { trap: boolean; reporterRules: boolean; reportFd: number; ringFds: readonly number[]; penalty: { kind: 'kill' | 'errno'; errno?: string } }): CompiledFilter {
+/**
+ * The filter libpledge installs: core's compilePromises composed as
+ * pledge()'s compileSpec (packages/pledge/src/pledge.ts) composes it: the
+ * reporter's rules first, the planned penalty, a foreign ABI trapped into the
+ * handler when it reports; `extra` empty (a C program gets the promises
+ * only). The tests hold this equal to `pledge dump` with `extra` set to the
+ * Node runtime allowance, so the two cannot drift apart.
+ */
+export function compileForC(promises: ReadonlySet<string>, arch: ArchDescriptor, ids: CIdentity, spec: { trap: boolean; reporterRules: boolean; reportFd: number; ringFds: readonly number[]; penalty: { kind: 'kill' | 'errno'; errno?: string } }, extra: readonly Rule[] = []): CompiledFilter {
   return compilePromises(promises, {
     arch,
     prefix: [...(spec.reporterRules ? reporterRules({ reportFd: spec.reportFd }) : []), ...ringReplayRules(spec.ringFds)],
+    extra,
     penalty: spec.trap ? { kind: 'trap' } : penaltyAction(spec.penalty),
+    ...(spec.trap ? { foreignAbi: { kind: 'trap' } as const } : {}),
     runtime: ids,
   });
 }
