@@ -38,6 +38,8 @@ export const CASES: readonly Case[] = [
   // Always allowed, even under "".
   { promises: '', syscall: 'exit_group', args: [0], expect: 'allow' },
   { promises: '', syscall: 'getpid', expect: 'kill' },
+  { promises: '', syscall: 'getppid', expect: 'kill', note: "the pledge command's start-up marker; its number is checked against the C library's" },
+  { promises: 'stdio', syscall: 'getppid', expect: 'allow' },
   { promises: '', syscall: 'write', args: [-1], expect: 'kill' },
   { promises: '', syscall: 'clone3', expect: { errno: 'ENOSYS' }, note: 'glibc falls back to clone' },
   { promises: 'stdio', syscall: 'clone3', expect: { errno: 'ENOSYS' } },

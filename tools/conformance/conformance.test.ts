@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { x86_64 } from '@seccomp-scopes/arch-x86_64';
 import { isConstAllow, verify } from '@seccomp-scopes/core';
 import { CASES, caseName } from './cases.js';
+import { checkedSyscalls } from './probe-protocol.js';
 import { buildProbe, expected, filterFor, runOnKernel, simulate } from './run.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -17,13 +18,13 @@ describe('conformance table, BPF simulator, x86_64', () => {
   }
 });
 
-describe('conformance table, this kernel (x86_64), each case in a forked child', () => {
+describe('conformance table, this kernel (x86_64), each case in a forked child, with the C library\'s syscall numbers', () => {
   const isX64 = process.arch === 'x64' && process.platform === 'linux';
   it('runs on x86_64 Linux', () => {
     // This suite is the kernel check; on another machine it must say so, not pass quietly.
     expect(isX64, `kernel conformance needs x86_64 Linux, this is ${process.platform}/${process.arch}`).toBe(true);
   });
-  const results = isX64 ? runOnKernel(buildProbe(), CASES, x86_64) : [];
+  const results = isX64 ? runOnKernel(buildProbe(checkedSyscalls(CASES)), CASES, x86_64) : [];
   CASES.forEach((c, i) => {
     it(caseName(c), () => {
       expect(results[i]).toEqual(expected(c, x86_64));

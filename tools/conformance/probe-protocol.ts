@@ -2,12 +2,14 @@
  * The probe's request and result lines (protocol in ./probe.c), for any
  * place the probe runs: here, or as a VM's /init child (./aarch64-vm.ts).
  *
- * Unlike the local x86_64 run of ./run.ts, requests made here name each
- * syscall, and the probe is built with its C library's numbers for those
- * names (see {@link syscallNamesHeader}): it makes every call by the number
- * a real program would use and reports a table that disagrees. Without that,
- * a wrong number in a generated table would go unnoticed, because the filter
- * and the call would both use it.
+ * Requests made here name each syscall, and the probe is built with its C
+ * library's numbers for those names (see {@link syscallNamesHeader}), both
+ * for the VM and for the local x86_64 run of ./run.ts: it makes every call
+ * by the number a real program would use and reports a table that
+ * disagrees. Without that, a wrong number in a generated table would go
+ * unnoticed, because the filter and the call would both use it. Syscalls no
+ * case makes are checked by ./syscall-numbers.test.ts (every catalog name
+ * against the C library's SYS_<name>, on both arches).
  */
 import type { ArchDescriptor } from '@seccomp-scopes/core';
 import type { Case } from './cases.js';

@@ -3,6 +3,7 @@
  * kernel through ./probe.c, and classifies the outcomes the same way.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import {
   compilePromises, evalValue, run, type ArchDescriptor, type CompiledFilter, type SeccompData,
 } from '@seccomp-scopes/core';
 import type { Case } from './cases.js';
+import { caseOutcomes, probeRequest, readProbeLines, syscallNamesHeader } from './probe-protocol.js';
 
 /** What happened to a call: allowed to run, killed, or answered with an errno by the filter. */
 export type Outcome = 'allow' | 'kill' | { readonly errno: number } | { readonly error: string };
@@ -84,43 +86,42 @@ export function kernelOutcome(line: string, want: Outcome): Outcome {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** Compiles probe.c for this machine with the system C compiler; returns the binary's path. */
-export function buildProbe(): string {
+/**
+ * Compiles probe.c for this machine with the system C compiler, with the C
+ * library's numbers of `names` built in (`-DPROBE_SYSCALL_NAMES`, as the VM's
+ * probe is): a case naming one of them is made with the C library's number,
+ * and a table that disagrees is reported (probe-protocol.ts). Returns the
+ * binary's path.
+ */
+export function buildProbe(names: Iterable<string>): string {
   const out = path.join(os.tmpdir(), `seccomp-scopes-probe-${process.getuid?.() ?? 0}`);
   fs.mkdirSync(out, { recursive: true });
-  const bin = path.join(out, 'probe');
-  execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', bin, path.join(here, 'probe.c')], { stdio: 'pipe' });
+  const source = path.join(here, 'probe.c');
+  const table = syscallNamesHeader(names);
+  const hash = crypto.createHash('sha256').update(fs.readFileSync(source)).update('\0').update(table).digest('hex').slice(0, 16);
+  const bin = path.join(out, `probe-${hash}`);
+  if (fs.existsSync(bin)) return bin;
+  const tmp = `${bin}.${process.pid}.tmp`;
+  const header = `${tmp}.h`;
+  fs.writeFileSync(header, table);
+  try {
+    execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', `-DPROBE_SYSCALL_NAMES="${header}"`, '-o', tmp, source], { stdio: 'pipe' });
+    fs.renameSync(tmp, bin);
+  } finally {
+    fs.rmSync(header, { force: true });
+  }
   return bin;
 }
 
-/** Runs cases on this machine's kernel; `arch` must be the running arch. Results in case order. */
+/**
+ * Runs cases on this machine's kernel; `arch` must be the running arch.
+ * Results in case order. Calls named by a case are made with the probe's C
+ * library numbers (see {@link buildProbe}); a case whose table number
+ * differs is an error saying so.
+ */
 export function runOnKernel(probe: string, cases: readonly Case[], arch: ArchDescriptor): (Outcome | undefined)[] {
-  const lines: string[] = [];
-  const index: number[] = [];
-  let lastFilter = '';
-  cases.forEach((c, i) => {
-    const data = caseData(c, arch);
-    if (!data) return;
-    const hex = Buffer.from(filterFor(c.promises, arch).bytes).toString('hex');
-    if (hex !== lastFilter) {
-      lines.push(`F ${hex}`);
-      lastFilter = hex;
-    }
-    const mode = c.compat ? 'c' : 'n';
-    lines.push(`C ${i} ${mode} ${data.nr} ${(data.args ?? []).map((a) => `0x${BigInt(a).toString(16)}`).join(' ')}`);
-    index.push(i);
-  });
-  lines.push('Q');
-  const r = spawnSync(probe, [], { input: lines.join('\n') + '\n', encoding: 'utf8', timeout: 120_000 });
+  const { text, index } = probeRequest(cases, arch);
+  const r = spawnSync(probe, [], { input: text, encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`probe failed: ${r.error?.message ?? `status ${r.status} signal ${r.signal}`}\n${r.stderr}`);
-  const byId = new Map<number, string>();
-  for (const l of r.stdout.split('\n')) {
-    if (l.startsWith('E ')) throw new Error(`probe: ${l}`);
-    if (l.startsWith('R ')) byId.set(Number(l.split(' ')[1]), l);
-  }
-  return cases.map((c, i) => {
-    if (!index.includes(i)) return undefined;
-    const line = byId.get(i);
-    return line ? kernelOutcome(line, expected(c, arch)) : { error: 'no result from the probe' };
-  });
+  return caseOutcomes(readProbeLines(r.stdout.split('\n'), arch.name), cases, arch, index);
 }
