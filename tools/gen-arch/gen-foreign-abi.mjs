@@ -29,17 +29,25 @@ export const SOURCES = [
   { table: 'kArmEabiNames', abi: 'AArch32 (ARM EABI)', header: '/usr/arm-linux-gnueabihf/include/asm/unistd-eabi.h', form: /^#define __NR_([a-z0-9_]+) \(__NR_SYSCALL_BASE \+ (\d+)\)$/ },
 ];
 
-/** The name table of one header: [number, name] sorted by number. */
+/**
+ * The name table of one header, sorted by number.
+ * @param {string} header
+ * @param {RegExp} form
+ * @returns {[number, string][]}
+ */
 export function readTable(header, form) {
   if (!fs.existsSync(header)) throw new Error(`${header} is missing: install linux-libc-dev and linux-libc-dev-armhf-cross (.ci/install-system-deps.sh)`);
+  /** @type {[number, string][]} */
   const rows = [];
   for (const line of fs.readFileSync(header, 'utf8').split('\n')) {
     const m = form.exec(line.trim());
-    if (m) rows.push([Number(m[2]), m[1]]);
+    if (m) rows.push([Number(m[2]), String(m[1])]);
   }
   if (rows.length < 300) throw new Error(`${header}: only ${rows.length} syscalls read, the header's form changed`);
   rows.sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < rows.length; i++) if (rows[i][0] === rows[i - 1][0]) throw new Error(`${header}: ${rows[i][0]} twice`);
+  rows.forEach(([nr], i) => {
+    if (i > 0 && nr === rows[i - 1]?.[0]) throw new Error(`${header}: ${nr} twice`);
+  });
   return rows;
 }
 
