@@ -354,10 +354,15 @@ function refuseReadImpliesExec(arch: ArchDescriptor): void {
  * must be a subset of `promises` (`EINVAL` otherwise); the new program runs
  * under every filter installed so far, i.e. with at most `promises`.
  *
+ * The state is the process': a pledge() in a Worker binds the main thread
+ * and the other way round, and every realm's status says the same.
+ *
  * Calls are all-or-nothing as far as Linux allows: bad input throws before
  * anything changes, and the filter is checked with the kernel verifier's
  * rules before the first syscall. Then paths unveiled and not yet locked
- * are locked (without the `unveil` promise, as on OpenBSD), no_new_privs is
+ * are locked (docs/unveil.md "With pledge"), the first call adopts the
+ * process' io_uring instances (libuv's, Node 22+: docs/node-runtime.md),
+ * no_new_privs is
  * set (Linux requires it), and the filter is installed in one seccomp(2)
  * call with TSYNC. If that last call fails no filter was installed, but the
  * unveil lock and no_new_privs cannot be undone: the error says so
@@ -372,8 +377,10 @@ function refuseReadImpliesExec(arch: ArchDescriptor): void {
  *   reports whether pledging is available here and what is in force.
  * @throws PledgeError `EINVAL` (unknown promise, listing the valid ones;
  *   execpromises not a subset of promises), `ENOTSUP` (an OpenBSD device
- *   promise, an unsupported arch, io_uring in use), `EPERM` (asking for more
- *   than is in force), `E2BIG` (filter too large), or the errno of the
+ *   promise, an unsupported arch, an io_uring instance with a kernel
+ *   submission thread), `EPERM` (asking for more than is in force),
+ *   `EBUSY` (another realm's pledge() or unveil() held the process lock for
+ *   10 s), `E2BIG` (filter too large), or the errno of the
  *   failing prctl(2)/seccomp(2) call with reason `KERNEL` (`EBUSY` when a
  *   thread installed a filter of its own, so TSYNC could not synchronise it).
  * Source: OpenBSD pledge(2); Linux seccomp(2), prctl(2) PR_SET_NO_NEW_PRIVS.
