@@ -270,6 +270,16 @@ void PromiseSet(const Tables& t, uint32_t bits, bool json, Out* out) {
 }
 
 // The text after "blocked " for a foreign-ABI call: "<abi> syscall <nr> (<name>)".
+// The JSON "raw" array's contents: the six argument registers in hex.
+void RawArgs(const Violation& v, Out* out) {
+  for (int i = 0; i < 6; i++) {
+    if (i > 0) out->Put(',');
+    out->Put('"');
+    out->Hex(v.args[i]);
+    out->Put('"');
+  }
+}
+
 void ForeignCall(const Tables& t, const Violation& v, const char* abi, Out* out) {
   out->Puts(abi);
   out->Puts(" syscall ");
@@ -365,12 +375,7 @@ size_t FormatForeign(const Tables& t, const Violation& v, const char* abi, bool 
     out.Puts("\",\"abi\":\"");
     out.Json(abi);
     out.Puts("\",\"args\":[],\"raw\":[");
-    for (int i = 0; i < 6; i++) {
-      if (i > 0) out.Put(',');
-      out.Put('"');
-      out.Hex(v.args[i]);
-      out.Put('"');
-    }
+    RawArgs(v, &out);
     out.Puts("],\"call\":\"");
     out.Json(call.buf, call.len);
     out.Puts("\",\"promises\":\"");
@@ -447,12 +452,7 @@ size_t FormatReport(const Tables& t, const Violation& v, bool json, const Penalt
       out.Put('"');
     }
     out.Puts("],\"raw\":[");
-    for (int i = 0; i < 6; i++) {
-      if (i > 0) out.Put(',');
-      out.Put('"');
-      out.Hex(v.args[i]);
-      out.Put('"');
-    }
+    RawArgs(v, &out);
     out.Puts("],\"call\":\"");
     out.Json(call.buf, call.len);
     out.Puts("\",\"promises\":\"");
