@@ -11,7 +11,7 @@
 extern "C" {
 #endif
 
-#define PLEDGE_FILTERS_VERSION 1
+#define PLEDGE_FILTERS_VERSION 2
 
 /* One BPF instruction, laid out as struct sock_filter. */
 struct pledge_insn {
@@ -48,6 +48,31 @@ struct pledge_filter_set {
   struct pledge_report_tables kill, errno_;
 };
 
+/* unveil(): what core's landlockDowngrade(UNVEIL_ALL_RIGHTS, abi) decides
+ * for one Landlock ABI, strict (unveil() in C is strict only). */
+struct pledge_unveil_abi {
+  uint64_t handled;        /* the rights the ruleset handles */
+  uint32_t restrict_flags; /* landlock_restrict_self() flags (TSYNC from ABI 8) */
+  int tsync;               /* 1: restrict_flags put every thread in the domain */
+  const char *error;       /* the lock is refused (ENOTSUP) with this message; NULL: it is not */
+  const char *error_tail;  /* ... ABI 0: the reason goes between error and error_tail */
+  const char *warnings;    /* "" or lines, each ending in "\n" */
+};
+
+/* unveil(): core's letter → rights table and its messages. */
+struct pledge_unveil_tables {
+  const char *letters;              /* "rwxc" */
+  const uint64_t *letter_rights;    /* per letter: the Landlock rights it grants */
+  uint64_t file_rights;             /* what a rule on a non-directory can hold */
+  uint64_t all_rights;              /* every right a letter maps to */
+  const char *const *right_names;   /* bit i: LANDLOCK_ACCESS_FS_<name> */
+  uint32_t right_count;
+  const struct pledge_unveil_abi *abis; /* index: ABI 0 .. max_abi (newer kernels: max_abi) */
+  uint32_t max_abi;
+  const char *widened, *widened_tail;   /* UNVEIL_WIDENED message around "P also gets R from A; ..." */
+  const char *c_on_file, *c_on_file_tail; /* the warning for "c" on a non-directory around the rule's label */
+};
+
 struct pledge_generated {
   uint32_t version;
   uint32_t audit_arch;
@@ -61,6 +86,7 @@ struct pledge_generated {
   uint32_t set_count;
   const char *command; /* the generator command that made the file */
   int eperm, enosys;
+  const struct pledge_unveil_tables *unveil;
 };
 
 /* Defined by the generated pledge_filters.c. */

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ARCHES } from '@seccomp-scopes/pledge';
-import { fillProgram, generateSet, planForC } from '../../pledge-cli/src/gen-c.js';
+import { LANDLOCK_FILE_RIGHTS, LANDLOCK_MAX_KNOWN_ABI, UNVEIL_ALL_RIGHTS, UNVEIL_PERMISSIONS, landlockDowngrade, landlockMask } from '@seccomp-scopes/core';
+import { fillProgram, generateSet, planForC, unveilTablesForC } from '../../pledge-cli/src/gen-c.js';
 import { LIBPLEDGE, PLEDGE_BIN, workDir } from './build.js';
 
 const arches = Object.values(ARCHES);
@@ -69,5 +70,26 @@ describe('pledge gen c', () => {
     const r = spawnSync('cc', ['-c', `-I${path.join(LIBPLEDGE, 'include')}`, out, '-o', path.join(dir, 'x.o')], { encoding: 'utf8' });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain(`pledge_filters.c has filters for ${other} only: add this machine's arch to the generator's --arch`);
+  });
+});
+
+describe("unveil()'s tables: core's, computed by the generator", () => {
+  it('letters, file rights and the strict downgrade of every ABI are what core says', () => {
+    const t = unveilTablesForC();
+    expect(t.letters).toBe('rwxc');
+    expect(t.letterRights).toEqual([...'rwxc'].map((l) => landlockMask(UNVEIL_PERMISSIONS.find((p) => p.letter === l)!.rights)));
+    expect(t.fileRights).toBe(LANDLOCK_FILE_RIGHTS);
+    expect(t.abis).toHaveLength(LANDLOCK_MAX_KNOWN_ABI + 1);
+    t.abis.forEach((a, abi) => {
+      const d = landlockDowngrade(UNVEIL_ALL_RIGHTS, abi);
+      expect(a.handled).toBe(d.handled);
+      expect(a.restrictFlags).toBe(d.restrictFlags);
+      expect(a.tsync).toBe(d.threadSync === 'tsync');
+      expect(a.error !== undefined).toBe(d.error !== undefined);
+    });
+    expect(t.abis[0]!.error![0]).toContain('Landlock is not available on this kernel (');
+    expect(t.abis[LANDLOCK_MAX_KNOWN_ABI]!.error).toBeUndefined();
+    expect(t.widened[0]).toContain('a rule beneath another cannot take rights away');
+    expect(t.cOnFile[1]).toContain('"c" cannot apply to a non-directory');
   });
 });

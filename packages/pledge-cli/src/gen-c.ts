@@ -17,10 +17,16 @@
  * them in gives exactly the program compiled for that identity. The report
  * tables are diffed the same way (the pid/uid/gid words), and the process
  * name is a placeholder string of TASK_COMM_LEN-1 bytes, written at run time.
+ *
+ * For unveil() the file also holds core's Landlock tables (unveilTablesForC:
+ * the rights of each letter, LANDLOCK_FILE_RIGHTS, landlockDowngrade for
+ * every ABI, planUnveil's messages), so that libpledge has no copy of them.
  */
 import {
   INITIAL_PLEDGE_STATE, PROMISES, PledgeError, REPORT_EXIT_MAGIC, UNSUPPORTED_PROMISES, compilePromises, constantOf,
   formatPromises, parsePromises, penaltyAction, planPledge, reporterRules, ringReplayRules,
+  LANDLOCK_ACCESS_FS, LANDLOCK_FILE_RIGHTS, LANDLOCK_MAX_KNOWN_ABI, UNVEIL_ALL_RIGHTS, UNVEIL_LETTERS, UNVEIL_PERMISSIONS,
+  landlockDowngrade, landlockMask, planUnveil,
   type ArchDescriptor, type CompiledFilter, type ConstantName, type Insn, type PenaltyOptions, type PledgeState, type Rule,
 } from '@seccomp-scopes/core';
 import { ARCHES } from '@seccomp-scopes/pledge';
@@ -185,6 +191,93 @@ function tablesInit(name: string, t: GenTables | undefined): string {
   return `{ ${name}, ${t.bytes.length}, ${cString(t.penalty)}, ${t.errnoValue ?? 0}, ${t.errnoName ? cString(t.errnoName) : 'NULL'}, ${t.patches.comm}, ${COMM_PLACEHOLDER.length}, ${patch('pid')}, ${patch('uid')}, ${patch('gid')} }`;
 }
 
+/** How libpledge's messages name the `bestEffort` option: its unveil() is strict only. */
+export const C_OPTION_SPELLING = { penalty: 'pledge_penalty()', errno: 'pledge_penalty("errno")', bestEffort: '{ bestEffort: true } (Node\'s unveil(); libpledge\'s unveil() is strict only)' } as const;
+
+const REASON_PLACEHOLDER = '@pledge-reason@';
+const LABEL_PLACEHOLDER = '@pledge-label@';
+
+/** Splits `text` at the one occurrence of `needle`. */
+function splitAt(text: string, needle: string, what: string): [string, string] {
+  const at = text.indexOf(needle);
+  if (at < 0 || text.indexOf(needle, at + 1) >= 0) throw new PledgeError('EINVAL', 'INTERNAL', `pledge gen c: ${what}: the placeholder is not in core's message exactly once`);
+  return [text.slice(0, at), text.slice(at + needle.length)];
+}
+
+/** What unveil() in C needs from core's Landlock tables (landlock.ts, unveil-plan.ts), computed here so that C has no copy of them. */
+export interface UnveilTablesForC {
+  readonly letters: string;
+  readonly letterRights: readonly number[];
+  readonly fileRights: number;
+  readonly allRights: number;
+  readonly rightNames: readonly string[];
+  /** Per ABI 0..max: core's landlockDowngrade(UNVEIL_ALL_RIGHTS, abi) (strict), its error split around the reason (ABI 0). */
+  readonly abis: readonly { handled: number; restrictFlags: number; tsync: boolean; error?: [string, string]; warnings: readonly string[] }[];
+  /** core planUnveil's UNVEIL_WIDENED message around the list of widened rules. */
+  readonly widened: [string, string];
+  /** core planUnveil's warning for "c" on a non-directory, around the rule's label. */
+  readonly cOnFile: [string, string];
+}
+
+export function unveilTablesForC(): UnveilTablesForC {
+  const names = Object.keys(LANDLOCK_ACCESS_FS) as (keyof typeof LANDLOCK_ACCESS_FS)[];
+  names.forEach((n, i) => { if (LANDLOCK_ACCESS_FS[n] !== 1 << i) throw new PledgeError('EINVAL', 'INTERNAL', `pledge gen c: LANDLOCK_ACCESS_FS.${n} is not bit ${i}`); });
+  const abis = [];
+  for (let abi = 0; abi <= LANDLOCK_MAX_KNOWN_ABI; abi++) {
+    const d = landlockDowngrade(UNVEIL_ALL_RIGHTS, abi, { unavailableReason: REASON_PLACEHOLDER });
+    const message = d.error?.messageWith(C_OPTION_SPELLING);
+    const error: [string, string] | undefined = message === undefined ? undefined : abi === 0 ? splitAt(message, REASON_PLACEHOLDER, 'LANDLOCK_UNAVAILABLE') : [message, ''];
+    abis.push({ handled: d.handled, restrictFlags: d.restrictFlags, tsync: d.threadSync === 'tsync', ...(error ? { error } : {}), warnings: d.warnings });
+  }
+  const enforced = landlockDowngrade(UNVEIL_ALL_RIGHTS, LANDLOCK_MAX_KNOWN_ABI);
+  // A rule beneath a wider one: the message core writes, around the one widened rule of this sample.
+  let widened: [string, string] | undefined;
+  try {
+    planUnveil(enforced, [
+      { label: 'outer', resolved: '/outer', directory: true, permissions: 'r' },
+      { label: 'inner', resolved: '/outer/inner', directory: true, permissions: '' },
+    ], { bestEffort: false, what: 'unveil()' });
+  } catch (e) {
+    if (!(e instanceof PledgeError) || e.reason !== 'UNVEIL_WIDENED') throw e;
+    widened = splitAt(e.messageWith(C_OPTION_SPELLING), '/outer/inner also gets READ_FILE|READ_DIR from /outer', 'UNVEIL_WIDENED');
+  }
+  if (!widened) throw new PledgeError('EINVAL', 'INTERNAL', 'pledge gen c: core planUnveil did not refuse a widened rule');
+  const cWarning = planUnveil(enforced, [{ label: LABEL_PLACEHOLDER, resolved: '/file', directory: false, permissions: 'c' }], { bestEffort: false, what: 'unveil()' }).warnings;
+  if (cWarning.length !== 1) throw new PledgeError('EINVAL', 'INTERNAL', 'pledge gen c: core planUnveil gave no one warning for "c" on a file');
+  return {
+    letters: UNVEIL_LETTERS,
+    letterRights: [...UNVEIL_LETTERS].map((l) => landlockMask(UNVEIL_PERMISSIONS.find((p) => p.letter === l)!.rights)),
+    fileRights: LANDLOCK_FILE_RIGHTS,
+    allRights: UNVEIL_ALL_RIGHTS,
+    rightNames: names,
+    abis,
+    widened,
+    cOnFile: splitAt(cWarning[0]!, LABEL_PLACEHOLDER, '"c" on a file'),
+  };
+}
+
+function emitUnveilTables(): string[] {
+  const t = unveilTablesForC();
+  const u64 = (n: number): string => `0x${n.toString(16)}ULL`;
+  const out = [
+    '/* unveil(): core\'s Landlock tables (landlock.ts: UNVEIL_PERMISSIONS, LANDLOCK_FILE_RIGHTS, landlockDowngrade per ABI; unveil-plan.ts: messages). */',
+    `static const uint64_t unveil_letter_rights[] = { ${t.letterRights.map(u64).join(', ')} };`,
+    `static const char *const unveil_right_names[] = { ${t.rightNames.map(cString).join(', ')} };`,
+    'static const struct pledge_unveil_abi unveil_abis[] = {',
+  ];
+  t.abis.forEach((a, abi) => {
+    out.push(`  /* ABI ${abi} */ { ${u64(a.handled)}, ${hex32(a.restrictFlags)}, ${a.tsync ? 1 : 0}, ${a.error ? cString(a.error[0]) : 'NULL'}, ${a.error ? cString(a.error[1]) : 'NULL'}, ${cString(a.warnings.map((w) => `${w}\n`).join(''))} },`);
+  });
+  out.push('};');
+  out.push('static const struct pledge_unveil_tables unveil_tables = {');
+  out.push(`  ${cString(t.letters)}, unveil_letter_rights, ${u64(t.fileRights)}, ${u64(t.allRights)}, unveil_right_names, ${t.rightNames.length},`);
+  out.push(`  unveil_abis, ${t.abis.length - 1},`);
+  out.push(`  ${cString(t.widened[0])}, ${cString(t.widened[1])},`);
+  out.push(`  ${cString(t.cOnFile[0])}, ${cString(t.cOnFile[1])},`);
+  out.push('};', '');
+  return out;
+}
+
 /** The C file for `sets` on `arches` (each arch's data behind its #if). */
 export function generateC(sets: readonly string[], arches: readonly ArchDescriptor[], command: string): string {
   if (sets.length === 0) throw new CliError('pledge gen c: name at least one promise set');
@@ -202,6 +295,7 @@ export function generateC(sets: readonly string[], arches: readonly ArchDescript
   out.push(`static const char *const promise_names[] = { ${bits.map(cString).join(', ')} };`);
   out.push(`static const char *const unsupported_names[] = { ${Object.keys(UNSUPPORTED_PROMISES).map(cString).join(', ')} };`);
   out.push('');
+  out.push(...emitUnveilTables());
   arches.forEach((arch, ai) => {
     const macro = arch.name === 'x86_64' ? '__x86_64__' : arch.name === 'aarch64' ? '__aarch64__' : undefined;
     if (!macro) throw new CliError(`pledge gen c: no C predefined macro is known for ${arch.name}`);
@@ -231,6 +325,7 @@ export function generateC(sets: readonly string[], arches: readonly ArchDescript
     out.push(`  promise_names, ${bits.length}, unsupported_names, ${Object.keys(UNSUPPORTED_PROMISES).length},`);
     out.push(`  sets, ${seen.size}, ${cString(command)},`);
     out.push(`  ${constantOf(arch, 'EPERM' as ConstantName)}, ${constantOf(arch, 'ENOSYS' as ConstantName)},`);
+    out.push('  &unveil_tables,');
     out.push('};');
   });
   out.push('#else');
