@@ -1,4 +1,4 @@
-/* OpenBSD's pledge(2) for C programs on Linux (libpledge, seccomp-scopes).
+/* OpenBSD's pledge(2) and unveil(2) for C programs on Linux (libpledge, seccomp-scopes).
  *
  *   int fd = open(path, O_RDONLY);          // open what you need first
  *   if (pledge("stdio", NULL) == -1) err(1, "pledge");
@@ -36,6 +36,32 @@ int pledge(const char *promises, const char *execpromises);
  * call fails with EPERM; ENOSYS under the "error" promise). Once a kill
  * pledge is in force the penalty stays kill. Returns 0, or -1/EINVAL. */
 int pledge_penalty(const char *penalty);
+
+/* OpenBSD unveil(2), on Landlock, with the rules and limits of unveil() in
+ * Node (docs/unveil.md): unveil(path, permissions) records that `path` (a
+ * file or directory, symlinks followed, bound to what it names now through an
+ * O_PATH descriptor) may be used with `permissions`, any of "r" (read, list),
+ * "w" (write, truncate, device ioctls), "x" (execute), "c" (create, remove,
+ * move between directories); "" hides it; again for the same path replaces
+ * its permissions. Nothing is enforced until unveil(NULL, NULL) locks: then
+ * one Landlock ruleset hides every other path from every thread (EACCES).
+ * A pledge() (with or without "unveil") locks the paths unveiled before it,
+ * before its filter, and installs nothing if that lock fails.
+ * Returns 0, or -1 with errno:
+ *   EINVAL  a letter outside "rwxc"; only one of path and permissions NULL;
+ *   ENOENT  (ENOTDIR, ELOOP, ENAMETOOLONG, EACCES) the path cannot be opened;
+ *   EPERM   after the lock, or under a pledge without "unveil";
+ *   ENOTSUP the lock is strict: the kernel has no Landlock, its Landlock ABI
+ *           leaves an access unrestricted (truncate before Linux 6.2, device
+ *           ioctls before 6.10), a rule lies beneath a wider one (Landlock
+ *           grants the union of the rules from / down: unveil("/home", "rw")
+ *           then unveil("/home/me/.ssh", "") cannot hide .ssh), or a thread
+ *           cannot be reached (nothing changed in these cases);
+ *   ETIMEDOUT, or a thread's errno: a thread was not restricted after the
+ *           others were (unveil is locked by then);
+ *   EBUSY, EAGAIN, or a Landlock call's errno.
+ * stderr says why. */
+int unveil(const char *path, const char *permissions);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,7 @@
 // seccomp(SET_MODE_FILTER, TSYNC) so every thread of the process is bound.
 #include "pledge.h"
 #include "pledge-filters.h"
+#include "internal.h"
 
 #include "../../native/src/report/sigsys-handler.h"
 #include "../../native/src/report/tables-view.h"
@@ -33,11 +34,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+namespace libpledge {
+pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+}  // namespace libpledge
+
 namespace {
 
+using libpledge::g_lock;
 using seccomp_scopes::Reporter;
-
-pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct State {
   bool pledged;
@@ -50,7 +54,9 @@ struct State {
   char comm[16];
 } g_state;
 
-void Message(const char* text) {
+}  // namespace
+
+void libpledge::Message(const char* text) {
   size_t n = strlen(text);
   const char* p = text;
   while (n > 0) {
@@ -61,6 +67,10 @@ void Message(const char* text) {
     n -= static_cast<size_t>(w);
   }
 }
+
+namespace {
+
+using libpledge::Message;
 
 int Fail(int err) {
   errno = err;
@@ -205,6 +215,13 @@ int Install(const pledge_filter_set& set, const pledge_report_tables& tables) {
   return 0;
 }
 
+uint64_t UnveilBit() {
+  for (uint32_t i = 0; i < Gen().promise_count; i++) {
+    if (strcmp(Gen().promise_names[i], "unveil") == 0) return 1ull << i;
+  }
+  return 0;
+}
+
 int PledgeLocked(const char* promises, const char* execpromises) {
   if (Gen().version != PLEDGE_FILTERS_VERSION) {
     Message("pledge: pledge_filters.c was generated for another libpledge version: regenerate it\n");
@@ -288,6 +305,12 @@ int PledgeLocked(const char* promises, const char* execpromises) {
     Message("pledge: pledge_filters.c lacks the report tables of this penalty: regenerate it\n");
     return EINVAL;
   }
+  // Paths unveiled and not locked yet are locked now, before the filter (docs/unveil.md "With pledge").
+  if (libpledge::UnveilPending()) {
+    Format(next, a, sizeof a);
+    const int uerr = libpledge::UnveilLockForPledge(promises ? promises : a, (next & UnveilBit()) != 0);
+    if (uerr) return uerr;
+  }
   const int err = Install(*set, tables);
   if (err) return err;
   g_state.pledged = true;
@@ -300,6 +323,9 @@ int PledgeLocked(const char* promises, const char* execpromises) {
 }
 
 }  // namespace
+
+bool libpledge::Pledged() { return g_state.pledged; }
+bool libpledge::PledgeKeepsUnveil() { return g_state.pledged && (g_state.promises & UnveilBit()) != 0; }
 
 extern "C" __attribute__((visibility("default"))) int pledge(const char* promises, const char* execpromises) {
   if (promises == nullptr && execpromises == nullptr) return 0;
