@@ -4,6 +4,7 @@
  * (`int $0x80`) and x32 numbers. pledge() traps them when it reports, and
  * the SIGSYS handler writes one line naming the ABI, the number and its name,
  * then kills, whatever the penalty (docs/reports.md "Foreign ABIs").
+ * Named *.node.test.ts, so it runs on every tested Node version.
  */
 import { describe, expect, it } from 'vitest';
 import { buildFixture } from './build-fixture.js';
