@@ -11,7 +11,7 @@
  */
 import type { ValueExpr } from '@seccomp-scopes/core';
 
-export type Expect = 'allow' | 'kill' | { readonly errno: 'ENOSYS' | 'EPERM' | 'EACCES' };
+export type Expect = 'allow' | 'kill' | { readonly errno: 'ENOSYS' | 'EPERM' | 'EACCES' | 'EOPNOTSUPP' };
 
 export interface Case {
   readonly promises: string;
@@ -257,20 +257,38 @@ export const CASES: readonly Case[] = [
   { promises: 'stdio dns', syscall: 'openat', args: ['AT_FDCWD', 0, ['O_RDONLY', 'O_CLOEXEC']], expect: 'allow' },
   { promises: 'stdio dns', syscall: 'openat', args: ['AT_FDCWD', 0, 'O_WRONLY'], expect: 'kill' },
   { promises: 'stdio dns', syscall: 'listen', args: [-1, 1], expect: 'kill' },
+  { promises: 'stdio dns', syscall: 'socket', args: ['AF_UNIX', junk(['SOCK_STREAM', 'SOCK_CLOEXEC', 'SOCK_NONBLOCK']), 0], expect: { errno: 'EACCES' }, note: "getaddrinfo's nscd probe; glibc falls back to the files" },
+  { promises: 'stdio dns', syscall: 'socket', args: ['AF_UNIX', 'SOCK_STREAM', 0], expect: 'kill', note: 'any other local socket needs unix' },
+  { promises: 'stdio dns', syscall: 'socket', args: ['AF_UNIX', ['SOCK_DGRAM', 'SOCK_CLOEXEC'], 0], expect: 'kill', note: 'syslog(3) is not the nscd probe' },
+  { promises: 'stdio dns', syscall: 'socket', args: ['AF_NETLINK', ['SOCK_RAW', 'SOCK_CLOEXEC'], 'NETLINK_ROUTE'], expect: 'allow', note: 'AI_ADDRCONFIG (check_pf.c)' },
+  { promises: 'stdio inet', syscall: 'socket', args: ['AF_NETLINK', ['SOCK_RAW', 'SOCK_CLOEXEC'], 'NETLINK_ROUTE'], expect: 'allow', note: 'the interface list under inet' },
+  { promises: 'stdio dns', syscall: 'socket', args: ['AF_NETLINK', 'SOCK_RAW', 16], expect: 'kill', note: 'NETLINK_GENERIC' },
 
   // route
   { promises: 'stdio route', syscall: 'socket', args: ['AF_NETLINK', ['SOCK_RAW', 'SOCK_CLOEXEC'], 'NETLINK_ROUTE'], expect: 'allow' },
   { promises: 'stdio route', syscall: 'socket', args: ['AF_NETLINK', 'SOCK_RAW', 16], expect: 'kill', note: 'NETLINK_GENERIC' },
   { promises: 'stdio route', syscall: 'ioctl', args: [-1, 'SIOCGIFCONF', 0], expect: 'allow' },
   { promises: 'stdio', syscall: 'socket', args: ['AF_NETLINK', 'SOCK_RAW', 'NETLINK_ROUTE'], expect: 'kill' },
+  { promises: 'stdio route', syscall: 'sendto', args: [-1, 0, 0, 0, 1, junk(12)], expect: 'allow', note: 'getifaddrs: the request to the kernel, a sockaddr_nl' },
+  { promises: 'stdio route', syscall: 'sendto', args: [-1, 0, 0, 0, 1, 16], expect: 'kill', note: 'a sockaddr_in' },
 
   // getpw
   { promises: 'stdio getpw', syscall: 'openat', args: ['AT_FDCWD', 0, ['O_RDONLY', 'O_CLOEXEC']], expect: 'allow' },
   { promises: 'stdio getpw', syscall: 'socket', args: ['AF_UNIX', ['SOCK_STREAM', 'SOCK_CLOEXEC', 'SOCK_NONBLOCK'], 0], expect: { errno: 'EACCES' }, note: 'nscd probe; glibc falls back' },
   { promises: 'stdio getpw unix', syscall: 'socket', args: ['AF_UNIX', 'SOCK_STREAM', 0], expect: 'allow' },
+  { promises: 'stdio getpw', syscall: 'socket', args: ['AF_UNIX', 'SOCK_DGRAM', 0], expect: 'kill', note: 'only the nscd probe is answered' },
+
+  // probes programs handle, under every promise set
+  { promises: 'stdio', syscall: 'ioctl', args: [-1, junk('FICLONE'), 0], expect: { errno: 'EOPNOTSUPP' }, note: "cp's reflink; it copies instead" },
+  { promises: ALL, syscall: 'ioctl', args: [-1, 'FICLONERANGE', 0], expect: { errno: 'EOPNOTSUPP' } },
+  { promises: 'stdio', syscall: 'get_mempolicy', args: [0, 0, 0, 0, 0], expect: { errno: 'ENOSYS' }, note: "libnuma's constructor" },
+  { promises: ALL, syscall: 'ioctl', args: [-1, 'FIFREEZE', 0], expect: 'kill' },
 
   // tty
   { promises: 'stdio tty', syscall: 'ioctl', args: [-1, 'TIOCGWINSZ', 0], expect: 'allow' },
+  { promises: 'stdio tty', syscall: 'ioctl', args: [-1, junk('TIOCMBIS'), 0], expect: 'allow', note: 'TIOCSDTR' },
+  { promises: 'stdio tty', syscall: 'ioctl', args: [-1, 'TIOCMBIC', 0], expect: 'allow', note: 'TIOCCDTR' },
+  { promises: 'stdio', syscall: 'ioctl', args: [-1, 'TIOCMBIS', 0], expect: 'kill' },
   { promises: 'stdio tty', syscall: 'ioctl', args: [-1, 'TCSETSW', 0], expect: 'allow' },
   { promises: 'stdio tty', syscall: 'ioctl', args: [-1, junk('TIOCSWINSZ'), 0], expect: 'allow' },
   { promises: 'stdio tty', syscall: 'ioctl', args: [-1, 'TIOCSTI', 0], expect: 'kill', note: 'never' },

@@ -60,6 +60,8 @@ export const LP64 = Object.freeze({
     long: 8, 'unsigned long': 8, 'long long': 8, 'unsigned long long': 8,
     __u8: 1, __s8: 1, __u16: 2, __s16: 2, __u32: 4, __s32: 4, __u64: 8, __s64: 8,
     size_t: 8, __kernel_size_t: 8,
+    // linux/fs.h ioctl arguments (the same on every LP64 arch: only __u64/__s64/__u16/__u32 fields)
+    'struct file_clone_range': 32, 'struct file_dedupe_range': 24, 'struct fstrim_range': 24,
   }),
 });
 

@@ -163,7 +163,7 @@ export const UAPI_HEADERS = Object.freeze([
   'linux/sched.h', 'linux/prctl.h', 'linux/seccomp.h',
   'asm/signal.h', 'asm/errno.h',
   'asm/socket.h', 'linux/socket.h', 'linux/in.h', 'linux/in6.h', 'linux/netlink.h', 'linux/tcp.h', 'linux/sockios.h',
-  'linux/personality.h', 'asm/prctl.h?',
+  'linux/personality.h', 'asm/prctl.h?', 'linux/fs.h',
   'asm/resource.h', 'linux/random.h', 'linux/futex.h', 'linux/eventpoll.h',
   'linux/audit.h', 'linux/elf-em.h',
   'asm/unistd.h',

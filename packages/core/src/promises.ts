@@ -3,7 +3,7 @@
  * in force and into a filter.
  */
 import type { ArchDescriptor } from './arch.js';
-import { ALWAYS_RULES, FALLBACK_RULES } from './catalog/always.js';
+import { ALWAYS_RULES, FALLBACK_RULES, PROBE_RULES } from './catalog/always.js';
 import { NET_RULES } from './catalog/net.js';
 import { PATH_RULES } from './catalog/paths.js';
 import { PROCESS_RULES } from './catalog/process.js';
@@ -26,7 +26,7 @@ export const UNSUPPORTED_PROMISES: Readonly<Record<string, string>> = {
 };
 
 /** Every rule of every promise, plus the always-in-force rules. The one source of truth. */
-export const CATALOG: readonly Rule[] = [...FALLBACK_RULES, ...ALWAYS_RULES, ...STDIO_RULES, ...PATH_RULES, ...NET_RULES, ...PROCESS_RULES];
+export const CATALOG: readonly Rule[] = [...FALLBACK_RULES, ...ALWAYS_RULES, ...PROBE_RULES, ...STDIO_RULES, ...PATH_RULES, ...NET_RULES, ...PROCESS_RULES];
 
 const NAMES = new Set<string>(PROMISES.map((p) => p.name));
 

@@ -45,3 +45,23 @@ export const ALWAYS_RULES: readonly Rule[] = [
     arg.in(0, 32, 'option', ['PR_SET_NO_NEW_PRIVS', 'PR_GET_NO_NEW_PRIVS', 'PR_GET_SECCOMP']),
   ]),
 ];
+
+/**
+ * Calls programs make to probe an optional feature and handle when the
+ * kernel says "not supported": answered with that errno under every promise
+ * set instead of killing (no promise grants them). Soft refusals: a promise
+ * that allowed the call would win (none does).
+ */
+export const PROBE_RULES: readonly Rule[] = [
+  {
+    syscall: 'ioctl', requires: [], action: { kind: 'errno', errno: 'EOPNOTSUPP' },
+    when: [arg.in(1, 32, 'request', ['FICLONE', 'FICLONERANGE', 'FIDEDUPERANGE'])],
+    why: "reflinks (cp's default --reflink=auto in coreutils 9, mv across directories): on any failure cp copies the data itself (read/write, copy_file_range, both stdio), and EOPNOTSUPP is what a file system without reflinks answers; sharing extents into another file through the file system's ioctl code is not part of any promise",
+    source: 'coreutils src/copy.c (reflink_mode REFLINK_AUTO falls back on any clone_file error); ioctl_ficlone(2)',
+  },
+  {
+    syscall: 'get_mempolicy', requires: [], action: { kind: 'errno', errno: 'ENOSYS' },
+    why: "libnuma's constructor (ffmpeg, ffprobe, anything linked with libnuma) probes the NUMA policy; ENOSYS is what a kernel without CONFIG_NUMA answers and libnuma takes it as 'no NUMA' (numa_available() == -1); the call only reads the caller's own policy, but node numbers of pages are not part of any promise",
+    source: 'numactl libnuma.c (numa_init, set_nodemask_size, numa_available); get_mempolicy(2) ENOSYS',
+  },
+];

@@ -34,7 +34,7 @@ export const DENIED: readonly Denial[] = [
     why: 'the kernel keyring, shared beyond the process' },
   { syscalls: ['personality'],
     why: 'READ_IMPLIES_EXEC would make every readable mapping executable' },
-  { syscalls: ['remap_file_pages', 'memfd_secret', 'set_mempolicy', 'get_mempolicy', 'mbind', 'migrate_pages', 'move_pages', 'set_mempolicy_home_node'],
+  { syscalls: ['remap_file_pages', 'memfd_secret', 'set_mempolicy', 'mbind', 'migrate_pages', 'move_pages', 'set_mempolicy_home_node'],
     why: 'memory interfaces outside the stdio contract' },
   { syscalls: ['mlock', 'mlock2', 'mlockall', 'munlockall'],
     why: 'locking memory: as root RLIMIT_MEMLOCK does not apply, so it can exhaust memory for the whole system' },

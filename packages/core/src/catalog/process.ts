@@ -5,6 +5,7 @@
 import type { ConstantName } from '../constants.js';
 import { ALLOW, arg, type Rule } from '../rules.js';
 import { readOnlyOpenRules } from './open.js';
+import { nscdProbe } from './net.js';
 import { allowEach, allowWhen } from './helpers.js';
 
 const OB = 'OpenBSD pledge(2)';
@@ -22,6 +23,9 @@ export const PROCESS_RULES: readonly Rule[] = [
   allowWhen(['flock'], 'fcntl', [arg.in(1, 32, 'cmd', ['F_GETLK', 'F_SETLK', 'F_SETLKW', 'F_OFD_GETLK', 'F_OFD_SETLK', 'F_OFD_SETLKW'])], 'POSIX and open-file-description locks', `${OB} "flock"`),
   // tty. TIOCSTI (typing into the terminal) and TIOCLINUX are in no promise.
   allowWhen(['tty'], 'ioctl', [arg.in(1, 32, 'request', TTY_IOCTLS)], 'terminal attributes, window size, breaks, flushing; never TIOCSTI or TIOCLINUX', `${OB} "tty"`),
+  allowWhen(['tty'], 'ioctl', [arg.in(1, 32, 'request', ['TIOCMBIS', 'TIOCMBIC'])],
+    "raising and dropping a terminal's modem lines: Linux's form of OpenBSD's TIOCSDTR/TIOCCDTR is TIOCMBIS/TIOCMBIC with TIOCM_DTR; the bits are behind a pointer seccomp cannot read, so RTS and the other lines of that terminal pass too",
+    `${OB} "tty" (TIOCSDTR, TIOCCDTR); tty_ioctl(4)`),
   allowWhen(['tty', 'proc'], 'ioctl', [arg.in(1, 32, 'request', ['TIOCSPGRP'])], 'handing the terminal to a process group (job control)', `${OB} "tty" (TIOCSPGRP also needs proc)`),
   allowWhen(['tty', 'rpath', 'wpath'], 'ioctl', [arg.in(1, 32, 'request', ['TIOCGPTN', 'TIOCSPTLCK', 'TIOCGPTPEER'])], 'pseudo-terminals (posix_openpt, grantpt, unlockpt)', `${OB} "tty" (PTMGET with rpath and wpath)`),
   // proc
@@ -54,9 +58,5 @@ export const PROCESS_RULES: readonly Rule[] = [
   // getpw: the C library reads /etc/passwd and /etc/group; seccomp cannot check the path.
   ...readOnlyOpenRules(['getpw'], ALLOW, 'reading /etc/passwd, /etc/group, /etc/nsswitch.conf; seccomp cannot check the path, unveil can', `${OB} "getpw"`),
   ...allowEach(['getpw'], ['newfstatat', 'statx', 'stat'], 'the C library checks the databases before reading them', `${OB} "getpw"`),
-  {
-    syscall: 'socket', requires: ['getpw'], action: { kind: 'errno', errno: 'EACCES' },
-    when: [arg.in(0, 32, 'domain', ['AF_UNIX'])],
-    why: 'glibc first asks nscd over a local socket and falls back to the files when that fails', source: 'glibc nss/nscd/nscd_helper.c',
-  },
+  nscdProbe(['getpw'], 'getpwnam(), getgrgid() and initgroups() ask nscd first'),
 ];
