@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Prints facts about compiled filters: size, worst-case path length in
-// instructions, and how many syscalls the kernel's action cache can serve
-// without running the filter (README.md, "How it is built").
+// instructions, how many syscalls are allowed whatever their arguments and
+// how many of those the kernel's action cache serves without running the
+// filter (all of them, or the compiler has a defect: it names them and exits
+// 1; README.md, "How it is built"); and how many need argument checks.
 //
 //   node tools/filter-stats.mjs ["PROMISES" ...] [--arch x64]
 //
@@ -9,7 +11,7 @@
 // filters are shown: the promises alone (what a C program would get) and
 // the filter pledge() installs in a Node process (promises + the Node
 // runtime allowance).
-import { isConstAllow, compilePromises, SECCOMP_RET_ALLOW } from '@seccomp-scopes/core';
+import { cacheFacts, compilePromises } from '@seccomp-scopes/core';
 import { archFor, compilePledge } from '@seccomp-scopes/pledge';
 
 const argv = process.argv.slice(2);
@@ -25,24 +27,24 @@ const arch = archFor(nodeArch);
 
 /** @param {import('@seccomp-scopes/core').CompiledFilter} f */
 function stats(f) {
-  let cached = 0;
-  let argChecked = 0;
-  let allowedByNr = 0;
-  for (const [nr, rules] of f.decisions) {
-    const byNumber = rules.length === 1 && rules[0].when.length === 0;
-    if (byNumber && rules[0].ret === SECCOMP_RET_ALLOW) allowedByNr++;
-    if (!byNumber) argChecked++;
-    if (isConstAllow(f.program, nr, arch.auditArch)) cached++;
-  }
-  return { instructions: f.program.length, worstCasePath: f.worstCasePath, allowedByNr, cached, argChecked };
+  const c = cacheFacts(f);
+  const names = new Map(Object.entries(arch.syscalls).map(([k, v]) => [v, k]));
+  return {
+    instructions: f.program.length, worstCasePath: f.worstCasePath, argumentFree: c.allowedArgumentFree.length, cached: c.cached.length,
+    missed: c.missed.map((nr) => names.get(nr)), argChecked: c.argumentDependent.length,
+  };
 }
 
+let missedAny = false;
 for (const p of sets) {
   const plain = compilePromises(p, { arch, runtime: { pid: process.pid, uid: 0, gid: 0 } });
   const node = compilePledge(p, { arch: nodeArch });
   for (const [label, f] of [['promises only', plain], ['Node process', node]]) {
     const s = stats(f);
     console.log(`${arch.name} "${p}" (${label}): ${s.instructions} instructions, worst-case path ${s.worstCasePath} instructions; ` +
-      `${s.allowedByNr} syscalls allowed by number, ${s.cached} of them served by the action cache; ${s.argChecked} syscalls need argument checks`);
+      `${s.argumentFree} syscalls allowed for any arguments, ${s.cached} of them served by the action cache` +
+      (s.missed.length > 0 ? ` (NOT cached: ${s.missed.join(', ')})` : '') + `; ${s.argChecked} syscalls need argument checks`);
+    if (s.missed.length > 0) missedAny = true;
   }
 }
+if (missedAny) process.exitCode = 1;

@@ -11,6 +11,7 @@ export { LIBRARY_OPTION_SPELLING, PledgeError } from './errors.js';
 export type { PledgeErrorHint, PledgeErrorReason, PledgeOption } from './errors.js';
 export * from './bpf.js';
 export * from './simulate.js';
+export * from './cache.js';
 export * from './rules.js';
 export { SYSCALL_NAMES } from './vocabulary.js';
 export * from './compile.js';
