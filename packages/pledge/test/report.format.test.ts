@@ -58,6 +58,23 @@ describe('the text line', () => {
     expect(text('stdio', 'unlink', [0], { path: 'a"b\\c\nd\x01' })).toBe('node[4242]: pledge "stdio" blocked unlink("a\\"b\\\\c\\nd\\x01"); it needs "cpath" or "tmppath"');
   });
 
+  it('names only the promises that are missing, and the nscd probe needs getpw or dns, not unix', () => {
+    expect(text('stdio rpath', 'openat', [x.AT_FDCWD!, 0, x.O_WRONLY! | x.O_CREAT! | x.O_TRUNC!, 0o644]))
+      .toContain('; it needs "wpath cpath"');
+    expect(text('stdio rpath', 'openat', [x.AT_FDCWD!, 0, x.O_RDWR! | x.O_CREAT!, 0o644])).toMatch(/; it needs "wpath cpath"$/);
+    // A call a promise in force allows (a stricter filter refused it) keeps the full sets: nothing is missing.
+    expect(text('stdio', 'mprotect', [0, 0, 0])).toMatch(/; it needs "stdio"$/);
+    expect(text('stdio wpath', 'openat', [x.AT_FDCWD!, 0, x.O_RDWR!])).toMatch(/; it needs "rpath"$/);
+    const nscd = [x.AF_UNIX!, x.SOCK_STREAM! | x.SOCK_CLOEXEC! | x.SOCK_NONBLOCK!, 0];
+    expect(text('stdio rpath', 'socket', nscd)).toMatch(/blocked socket\(AF_UNIX, SOCK_STREAM\|SOCK_NONBLOCK\|SOCK_CLOEXEC\); it needs "getpw" or "dns"$/);
+    expect(text('stdio', 'socket', [x.AF_UNIX!, x.SOCK_STREAM!, 0])).toMatch(/; it needs "unix"$/);
+    for (const promises of ['stdio rpath', 'stdio inet']) {
+      const t = tables(x86_64, promises.split(' '));
+      const json = JSON.parse(formatViolation(t, { nr: x86_64.syscalls.socket!, args: nscd.map(BigInt), pid: PID, tid: PID }, 'json')) as { needs: string[][] };
+      expect(json.needs).toEqual(violationNeeds(x86_64, x86_64.syscalls.socket!, nscd.map(BigInt), RUNTIME, promises.split(' ')));
+    }
+  });
+
   it('decodes flags, enums, signals and descriptors', () => {
     expect(text('stdio', 'openat', [7, 0, x.O_RDWR! | x.O_CREAT! | x.O_EXCL!, 0o600])).toContain('openat(7, flags=O_RDWR|O_CREAT|O_EXCL); it needs "rpath wpath cpath" or "tmppath"');
     expect(text('stdio', 'openat', [x.AT_FDCWD!, 0, x.O_WRONLY! | x.O_TMPFILE!, 0o600])).toContain('flags=O_WRONLY|O_TMPFILE)');
@@ -228,7 +245,7 @@ describe('the report names the missing promise for every rule of the catalog', (
         const json = JSON.parse(formatViolation(t, violation, 'json')) as { needs: string[][]; promises: string; syscall: string };
         // The native attribution names the rule's promises, and agrees with the TypeScript twin.
         if (!json.needs.some((s) => s.join(' ') === requires.join(' '))) failures.push(`${rule.rule.syscall} [${requires.join(' ')}]: needs ${JSON.stringify(json.needs)}`);
-        expect(json.needs).toEqual(violationNeeds(arch, rule.nr, args, RUNTIME));
+        expect(json.needs).toEqual(violationNeeds(arch, rule.nr, args, RUNTIME, inForce));
         expect(json.promises).toBe(inForce.join(' '));
         expect(json.syscall).toBe(rule.rule.syscall);
         const line = formatViolation(t, violation, 'text');

@@ -81,7 +81,6 @@ export const NET_RULES: readonly Rule[] = [
   ...allowEach(['dns'], ['connect', 'bind', 'sendto'], 'talking to the name servers; seccomp cannot check that the address is one', `${OB} "dns"`),
   sockopt(['dns'], 'IPPROTO_IPV6', ['IPV6_RECVPKTINFO', 'IPV6_V6ONLY'], 'resolver socket options'),
   sockopt(['dns'], 'IPPROTO_IP', ['IP_RECVERR'], 'resolver socket options'),
-  nscdProbe(['dns'], "getaddrinfo() and gethostbyname() ask nscd first"),
   socketRule(['dns'], ['AF_NETLINK'], ['SOCK_RAW', 'SOCK_DGRAM'], ['NETLINK_ROUTE'],
     "getaddrinfo() with AI_ADDRCONFIG (Node's dns.lookup, curl) asks the kernel which address families have addresses (glibc sysdeps/unix/sysv/linux/check_pf.c: an RTM_GETADDR dump over NETLINK_ROUTE, then bind, getsockname, sendto with a sockaddr_nl, recvmsg); OpenBSD allows the interface list under dns. A write request needs CAP_NET_ADMIN"),
   ...readOnlyOpenRules(['dns'], ALLOW, 'reading /etc/resolv.conf, /etc/hosts, /etc/nsswitch.conf, /etc/services; seccomp cannot check the path, unveil can', `${OB} "dns"`),

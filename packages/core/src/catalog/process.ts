@@ -59,4 +59,6 @@ export const PROCESS_RULES: readonly Rule[] = [
   ...readOnlyOpenRules(['getpw'], ALLOW, 'reading /etc/passwd, /etc/group, /etc/nsswitch.conf; seccomp cannot check the path, unveil can', `${OB} "getpw"`),
   ...allowEach(['getpw'], ['newfstatat', 'statx', 'stat'], 'the C library checks the databases before reading them', `${OB} "getpw"`),
   nscdProbe(['getpw'], 'getpwnam(), getgrgid() and initgroups() ask nscd first'),
+  // dns's answer to the same probe (getaddrinfo, gethostbyname), after getpw's so that a report of the probe names getpw first (OpenBSD's ls -l pledges it).
+  nscdProbe(['dns'], 'getaddrinfo() and gethostbyname() ask nscd first'),
 ];

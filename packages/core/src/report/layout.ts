@@ -17,7 +17,7 @@
  *   a u64 is two words, low first; offsets are in bytes from the start; a
  *   string is a byte offset into the string pool, `none` for no string;
  * - the header, `headerWords` words, at the word indices of `header`: single
- *   fields, and for each section (syscalls, specs, constants, rules,
+ *   fields (`inForce`: the promises in force as a bit set, like a rule's), and for each section (syscalls, specs, constants, rules,
  *   conditions, values, promiseNames, strings) its byte offset at that word
  *   and its count at the next (for the string pool: its size in bytes); the
  *   `reservedHeaderWords` are 0;
@@ -35,7 +35,9 @@
  *   - constants: value and name; a flag family's constants sorted by their
  *     number of bits, most first, so composite names win;
  *   - rules: the promise bit set (bit i = promise name i, at most
- *     `maxPromises`) and a range of conditions;
+ *     `maxPromises`), a range of conditions, and `handled`: 1 for a rule
+ *     that answers the call with an errno the program handles (the nscd
+ *     probe under `getpw`/`dns`), which the attribution prefers;
  *   - conditions: `(args[arg] & mask)`, on `width` bits, is one of a range
  *     of values (none of them when `negate` is 1);
  *   - values: one u64 each; promise names: one string each;
@@ -46,7 +48,7 @@
 export const REPORT_TABLES_LAYOUT = {
   /** 'SSRT' read as a little-endian u32 (the tables are in the arch's byte order, so a mismatch shows here). */
   magic: 0x54525353,
-  version: 1,
+  version: 2,
   headerWords: 28,
   /** A string reference to nothing. */
   none: 0xffffffff,
@@ -58,9 +60,9 @@ export const REPORT_TABLES_LAYOUT = {
   header: {
     magic: 0, version: 1, size: 2, auditArch: 3, pid: 4,
     strings: 6, syscalls: 8, specs: 10, constants: 12, rules: 14, conditions: 16, values: 18, promiseNames: 20,
-    promises: 22, comm: 23, arch: 24, penalty: 25, errnoName: 26,
+    promises: 22, comm: 23, arch: 24, penalty: 25, errnoName: 26, inForce: 27,
   },
-  reservedHeaderWords: [5, 27],
+  reservedHeaderWords: [5],
   /** Size of one record of each section, in bytes. */
   recordBytes: { syscall: 24, spec: 56, constant: 16, rule: 16, condition: 32, value: 8, promiseName: 4 },
   /** Byte offset of each field in its record. */
@@ -68,7 +70,7 @@ export const REPORT_TABLES_LAYOUT = {
     syscall: { nr: 0, name: 4, specStart: 8, specCount: 12, ruleStart: 16, ruleCount: 20 },
     spec: { packed: 0, label: 4, enumStart: 8, enumCount: 12, flagStart: 16, flagCount: 20, enumMask: 24, guardArg: 32, fallback: 36, guardMask: 40, guardValue: 48 },
     constant: { value: 0, name: 8 },
-    rule: { promises: 0, condStart: 4, condCount: 8 },
+    rule: { promises: 0, condStart: 4, condCount: 8, handled: 12 },
     condition: { arg: 0, width: 4, negate: 8, valueStart: 12, valueCount: 16, mask: 20 },
     value: { value: 0 },
     promiseName: { name: 0 },

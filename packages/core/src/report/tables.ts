@@ -236,7 +236,7 @@ export function buildReportTables(arch: ArchDescriptor, options: ReportTablesOpt
         conditions.push({ arg: c.arg, width: c.width, negate: c.negate ? 1 : 0, valueStart: values.length, valueCount: c.oneOf.length, mask: c.mask });
         values.push(...c.oneOf.map((v) => ({ value: v })));
       }
-      rules.push({ promises: r.rule.requires.reduce((acc, p) => acc | bit(p), 0) >>> 0, condStart, condCount: conditions.length - condStart });
+      rules.push({ promises: r.rule.requires.reduce((acc, p) => acc | bit(p), 0) >>> 0, condStart, condCount: conditions.length - condStart, handled: r.rule.action.kind === 'allow' ? 0 : 1 });
     }
     return { nr, name: pool.ref(name), specStart: sr.start, specCount: sr.count, ruleStart, ruleCount: rules.length - ruleStart };
   });
@@ -248,6 +248,7 @@ export function buildReportTables(arch: ArchDescriptor, options: ReportTablesOpt
     arch: pool.ref(arch.name),
     penalty: pool.ref(options.penalty ?? 'kill'),
     errnoName: options.penalty === 'errno' ? pool.ref(options.errno ?? 'EPERM') : L.none,
+    inForce: PROMISE_ORDER.reduce((acc, p) => (options.promises.has(p) ? acc | bit(p) : acc), 0) >>> 0,
   };
   const strings = pool.bytes();
 

@@ -219,26 +219,47 @@ int FormatCall(const Tables& t, const Violation& v, Out* out, size_t spans[][2])
 }
 
 // The promise sets that would have allowed the call (see violationNeeds in
-// core): matching rules' sets in order, without duplicates and supersets.
+// core): the matching rules' sets in order, only the `handled` ones when any
+// handled rule matches (the nscd probe points to getpw/dns, not to unix),
+// each without the promises already in force (unless one set is wholly in
+// force), without duplicates and supersets.
+bool RuleMatches(const Tables& t, size_t r, const Violation& v) {
+  const uint32_t cstart = t.W(r + rule_field::condStart), ccount = t.W(r + rule_field::condCount);
+  for (uint32_t k = 0; k < ccount; k++) {
+    const size_t c = t.Cond(cstart + k);
+    const uint64_t x = Fit(v.args[t.W(c + condition_field::arg)], t.W(c + condition_field::width)) & t.Q(c + condition_field::mask);
+    bool hit = false;
+    const uint32_t vstart = t.W(c + condition_field::valueStart), vcount = t.W(c + condition_field::valueCount);
+    for (uint32_t j = 0; j < vcount && !hit; j++) hit = t.Q(t.Val(vstart + j) + value_field::value) == x;
+    if (t.W(c + condition_field::negate) ? hit : !hit) return false;
+  }
+  return true;
+}
+
 int Needs(const Tables& t, const Violation& v, uint32_t* sets, int max) {
   size_t rec = 0;
   if (!FindSyscall(t, v.nr, &rec)) return 0;
   const uint32_t start = t.W(rec + syscall_field::ruleStart), count = t.W(rec + syscall_field::ruleCount);
+  bool handled_only = false;
+  for (uint32_t i = 0; i < count && !handled_only; i++) {
+    const size_t r = t.Rule(start + i);
+    handled_only = t.W(r + rule_field::handled) != 0 && RuleMatches(t, r, v);
+  }
+  // A matching set wholly in force (another, stricter filter refused the
+  // call): nothing is missing, so the full sets are shown.
+  uint32_t in_force = t.in_force;
+  for (uint32_t i = 0; i < count && in_force != 0; i++) {
+    const size_t r = t.Rule(start + i);
+    if (handled_only && t.W(r + rule_field::handled) == 0) continue;
+    if ((t.W(r + rule_field::promises) & ~t.in_force) == 0 && RuleMatches(t, r, v)) in_force = 0;
+  }
   int n = 0;
   for (uint32_t i = 0; i < count; i++) {
     const size_t r = t.Rule(start + i);
-    bool match = true;
-    const uint32_t cstart = t.W(r + rule_field::condStart), ccount = t.W(r + rule_field::condCount);
-    for (uint32_t k = 0; k < ccount && match; k++) {
-      const size_t c = t.Cond(cstart + k);
-      const uint64_t x = Fit(v.args[t.W(c + condition_field::arg)], t.W(c + condition_field::width)) & t.Q(c + condition_field::mask);
-      bool hit = false;
-      const uint32_t vstart = t.W(c + condition_field::valueStart), vcount = t.W(c + condition_field::valueCount);
-      for (uint32_t j = 0; j < vcount && !hit; j++) hit = t.Q(t.Val(vstart + j) + value_field::value) == x;
-      match = t.W(c + condition_field::negate) ? !hit : hit;
-    }
-    if (!match) continue;
-    const uint32_t bits = t.W(r + rule_field::promises);
+    if (handled_only && t.W(r + rule_field::handled) == 0) continue;
+    if (!RuleMatches(t, r, v)) continue;
+    const uint32_t bits = t.W(r + rule_field::promises) & ~in_force;
+    if (bits == 0) continue;
     bool dup = false;
     for (int j = 0; j < n && !dup; j++) dup = sets[j] == bits;
     if (!dup && n < max) sets[n++] = bits;

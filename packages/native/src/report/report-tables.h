@@ -19,7 +19,7 @@
 #define SECCOMP_SCOPES_REPORT_TABLES_H_
 
 #define REPORT_TABLES_MAGIC 0x54525353u   /* 'SSRT' read as a little-endian u32 */
-#define REPORT_TABLES_VERSION 1u
+#define REPORT_TABLES_VERSION 2u
 #define REPORT_TABLES_HEADER_WORDS 28u    /* the header's length in words */
 #define REPORT_TABLES_NONE 0xffffffffu    /* a string reference to nothing */
 #define REPORT_TABLES_MAX_PROMISES 32u    /* a rule's promise set is one word, bit i = promise name i */
@@ -28,8 +28,8 @@
 /*
  * Header words (word index). A section's word holds its byte offset and the
  * next word its record count (for the string pool: its length in bytes,
- * NUL-terminated strings padded to a multiple of 4). Words 5 and 27 are
- * reserved and written 0.
+ * NUL-terminated strings padded to a multiple of 4). Word 5 is reserved
+ * and written 0.
  */
 #define REPORT_TABLES_HEADER(X) \
   X(magic, 0)                   \
@@ -49,9 +49,10 @@
   X(comm, 23)        /* string: the process name */ \
   X(arch, 24)        /* string: the arch name */ \
   X(penalty, 25)     /* string: "kill" or "errno" */ \
-  X(errnoName, 26)   /* string or NONE: with penalty errno, its name */
+  X(errnoName, 26)   /* string or NONE: with penalty errno, its name */ \
+  X(inForce, 27)     /* promise bit set: the promises in force (a report names only what is missing) */
 
-#define REPORT_TABLES_RESERVED_HEADER_WORDS(X) X(5) X(27)
+#define REPORT_TABLES_RESERVED_HEADER_WORDS(X) X(5)
 
 /* Record sizes in bytes, one per section (the string pool has none). */
 #define REPORT_TABLES_RECORD_BYTES(X) \
@@ -96,7 +97,8 @@
 #define REPORT_TABLES_RULE_FIELDS(X) \
   X(promises, 0)     /* promise bit set */ \
   X(condStart, 4)    /* first condition */ \
-  X(condCount, 8)
+  X(condCount, 8)                       \
+  X(handled, 12)     /* 1: answers with an errno the program handles; preferred by the attribution */
 /* conditions of a rule: (arg & mask) in values, or not in them when negated */
 #define REPORT_TABLES_CONDITION_FIELDS(X) \
   X(arg, 0)                             \

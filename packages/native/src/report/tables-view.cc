@@ -38,6 +38,7 @@ const char* ParseTables(const uint8_t* data, size_t size, Tables* t) {
   t->prom_off = Header(*t, header::promiseNames); t->prom_count = Header(*t, header::promiseNames + 1);
   t->promises = Header(*t, header::promises); t->comm = Header(*t, header::comm); t->arch = Header(*t, header::arch);
   t->penalty = Header(*t, header::penalty); t->errno_name = Header(*t, header::errnoName);
+  t->in_force = Header(*t, header::inForce);
   if (!InRange(t->str_off, t->str_len, 1, size) || t->str_len == 0) return "report tables: bad string pool";
   if (t->base[t->str_off + t->str_len - 1] != 0) return "report tables: the string pool is not terminated";
   if (!InRange(t->sys_off, t->sys_count, record_bytes::syscall, size) ||

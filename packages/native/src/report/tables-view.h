@@ -58,6 +58,7 @@ struct Tables {
   uint32_t prom_off = 0, prom_count = 0;
   uint32_t promises = report::kNone, comm = report::kNone, arch = report::kNone, penalty = report::kNone,
            errno_name = report::kNone;
+  uint32_t in_force = 0;  // the promises in force, as a rule's promise bit set
 
   // The word (u32) and the u64 at byte offset `off`.
   uint32_t W(size_t off) const {
