@@ -19,6 +19,8 @@ export * from './promises.js';
 export { FLAGS_ARG, openRequires, readOnlyOpenRules } from './catalog/open.js';
 export { FALLBACK_RULES } from './catalog/always.js';
 export { STDIO_MADVISE } from './catalog/stdio.js';
+export { PATH_EXCEPTIONS, pathExceptionOf, pathExceptionsFor } from './catalog/path-exceptions.js';
+export type { PathException } from './catalog/path-exceptions.js';
 export * from './decide.js';
 export * from './describe.js';
 export { DENIED, NOT_IN_TABLES } from './catalog/denied.js';

@@ -7,8 +7,7 @@
  * Semantics: seccomp(2), seccomp_unotify(2), pidfd_open(2), pidfd_getfd(2).
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { binding } from './addon.js';
+import { binding, nativeBuildDir } from './addon.js';
 
 declare module './addon.js' {
   interface Addon {
@@ -99,9 +98,11 @@ export interface SuperviseOptions {
    * positive errno makes it fail with that errno, a negative number kills
    * the caller (SIGKILL, sent before the call is answered: the call never
    * returns). A {@link SupervisedCall.foreign} call is killed whatever the
-   * answer. Called synchronously while the caller waits.
+   * answer. Called synchronously while the caller waits. An
+   * {@link EmulateOpenVerdict} (for open or openat only) makes the
+   * supervisor perform the open itself.
    */
-  readonly onNotify: (call: SupervisedCall) => number;
+  readonly onNotify: (call: SupervisedCall) => number | EmulateOpenVerdict;
   readonly onEvent?: (event: SuperviseEvent) => void;
   /** A Landlock ruleset the launcher enters before execve (static programs), or -1. */
   readonly rulesetFd?: number;
@@ -131,6 +132,25 @@ export interface SuperviseOptions {
    * LOADER_WINDOW_RULES, resolved for the arch). None: nothing is.
    */
   readonly loaderWindow?: readonly LoaderWindowEntry[];
+  /**
+   * Descriptors (3 and up) the program gets: the launcher clears their
+   * close-on-exec flag (Node sets it on every descriptor it inherited).
+   */
+  readonly inheritFds?: readonly number[];
+}
+
+/**
+ * {@link SuperviseOptions.onNotify}'s answer for an open or openat the
+ * supervisor performs itself (the `pledge` command's path exceptions): it
+ * reads the path again from the caller, opens it with O_PATH, and only
+ * when the file, as the kernel resolved it, is one of `openPaths` (or
+ * beneath one ending in '/') opens it for real, read-only (a character
+ * device named one by one: with the call's access mode), and hands the
+ * descriptor over (SECCOMP_IOCTL_NOTIF_ADDFD). Never a file of /proc or
+ * /sys. Anything else fails with the errno of the check (EACCES).
+ */
+export interface EmulateOpenVerdict {
+  readonly openPaths: readonly string[];
 }
 
 /**
@@ -214,10 +234,7 @@ export function preloadProtocol(): PreloadProtocol {
  * built.
  */
 export function preloadLibraryPath(): string | undefined {
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  for (const dir of ['build/Release', 'build/Debug']) {
-    const candidate = `${root}${dir}/pledge_preload.so`;
-    if (existsSync(candidate)) return candidate;
-  }
-  return undefined;
+  const dir = nativeBuildDir();
+  const candidate = dir && `${dir}/pledge_preload.so`;
+  return candidate && existsSync(candidate) ? candidate : undefined;
 }

@@ -24,6 +24,7 @@ import {
 } from '@seccomp-scopes/core';
 import { preloadProtocol } from '@seccomp-scopes/native';
 import { nodeRuntimeRules } from '@seccomp-scopes/pledge';
+import { PATH_PRECISE_PROMISES } from './path-exceptions.js';
 
 /** SECCOMP_RET_USER_NOTIF: the supervisor decides. */
 const NOTIFY: Action = { kind: 'notify' };
@@ -48,6 +49,30 @@ export function supervisorRules(): Rule[] {
   ];
 }
 
+/**
+ * The promises' rules as the kernel applies them under the command, which
+ * differ from pledge()'s in what must reach the supervisor:
+ *
+ * - `dns` and `getpw` are path-precise (./path-exceptions.ts): their
+ *   read-only open rules are left out, so those opens reach the supervisor,
+ *   which allows their files only;
+ * - a rule answering open or openat with an errno (the Node runtime
+ *   allowance's EACCES) is left out, so that the loader window sees the
+ *   loader's opens and the path exceptions are found (the supervisor's
+ *   judge answers the same errno for the others);
+ * - so is an errno rule of `extra` on a syscall the loader window answers
+ *   (`windowSyscalls`: the allowance's EACCES on path lookups), for the
+ *   same reason.
+ */
+export function commandKernelRules(promises: ReadonlySet<string>, extra: readonly Rule[], windowSyscalls: ReadonlySet<string> = new Set()): Rule[] {
+  return rulesFor(promises, extra).filter((r) => {
+    const open = r.syscall === 'open' || r.syscall === 'openat';
+    if (open && r.action.kind === 'allow' && r.requires.length > 0 && r.requires.every((p) => PATH_PRECISE_PROMISES.has(p))) return false;
+    if (r.action.kind === 'errno' && (open || (extra.includes(r) && windowSyscalls.has(r.syscall)))) return false;
+    return true;
+  });
+}
+
 /** The supervised filter, compiled. */
 export interface SupervisedFilter {
   readonly program: readonly Insn[];
@@ -61,8 +86,11 @@ export interface SupervisedFilter {
  * @param promises the promises whose calls the kernel allows by itself.
  * @throws PledgeError as compileFilter, or `BAD_PROGRAM` if the result would be refused.
  */
-export function compileSupervisedFilter(promises: ReadonlySet<string>, arch: ArchDescriptor, runtime: RuntimeValues, extra: readonly Rule[] = []): SupervisedFilter {
-  const compiled = compileFilter([...supervisorRules(), ...rulesFor(promises, extra)], {
+export function compileSupervisedFilter(
+  promises: ReadonlySet<string>, arch: ArchDescriptor, runtime: RuntimeValues, extra: readonly Rule[] = [],
+  windowSyscalls: ReadonlySet<string> = new Set(),
+): SupervisedFilter {
+  const compiled = compileFilter([...supervisorRules(), ...commandKernelRules(promises, extra, windowSyscalls)], {
     arch,
     defaultAction: NOTIFY,
     unknownAction: { kind: 'errno', errno: 'ENOSYS' },

@@ -23,7 +23,8 @@ import * as native from '@seccomp-scopes/native';
 import { archFor } from '@seccomp-scopes/pledge';
 import { inspectExecutable } from './elf.js';
 import { loaderFiles, supervisorLoaderPaths, systemLoader, type LoaderFiles } from './loader.js';
-import { loaderWindowTable } from './loader-window.js';
+import { LOADER_WINDOW_RULES, loaderWindowTable } from './loader-window.js';
+import { decideOpen, openCallOf, openNeeds, withNeeds } from './path-exceptions.js';
 import { CliError, EXIT_CANNOT_EXECUTE, EXIT_CLI_ERROR, EXIT_NOT_FOUND, EXIT_SIGNAL_BASE, messageOf } from './exit.js';
 import { compileSupervisedFilter, nodeProgramRules, pathArgTable } from './filter.js';
 import { Policy } from './policy.js';
@@ -79,6 +80,56 @@ function checkKernel(): void {
   }
 }
 
+/**
+ * The descriptors (3 and up) this process was given, to pass to the
+ * program as env(1) would. Node marks every inherited descriptor
+ * close-on-exec, so they cannot be told by that flag; its own are told by
+ * what they are: event loop objects (anon_inode: epoll, eventfd,
+ * signalfd, io_uring) and the pipes (and socket pairs) whose both ends it
+ * holds (libuv's wake-up and signal pipes). Those are never passed: the
+ * program could wake or confuse the supervisor through them.
+ * Read before the command opens anything of its own (the unveil ruleset,
+ * the supervisor's pipes and listener are close-on-exec and not listed).
+ */
+export function inheritedDescriptors(): number[] {
+  const links = new Map<number, string>();
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync('/proc/self/fd');
+  } catch {
+    return [];
+  }
+  for (const name of names) {
+    const fd = Number(name);
+    if (!Number.isInteger(fd) || fd < 3) continue;
+    try {
+      links.set(fd, fs.readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      // the directory's own descriptor, closed by now
+    }
+  }
+  const count = new Map<string, number>();
+  for (const l of links.values()) count.set(l, (count.get(l) ?? 0) + 1);
+  const out: number[] = [];
+  for (const [fd, link] of links) {
+    if (link.startsWith('anon_inode:')) continue;
+    if (/^(pipe|socket):\[/.test(link) && (count.get(link) ?? 0) > 1) continue;
+    out.push(fd);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** Whether `file` looks like Node.js (its real name is node, nodejs, node20, ...). */
+function looksLikeNode(file: string): boolean {
+  let real = file;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    // as given
+  }
+  return /^node(js)?[-.\d]*$/.test(real.slice(real.lastIndexOf('/') + 1));
+}
+
 let readlinkNrs: ReadonlySet<number> | undefined;
 
 /**
@@ -128,6 +179,8 @@ export function runCommand(command: readonly string[], options: RunOptions): num
   const specs = (options.unveil ?? []).map(parseUnveilSpec);
   if (command.length === 0) throw new CliError('pledge: no command given (usage: pledge -p PROMISES [options] -- COMMAND [ARGS...])');
   checkKernel();
+  // Before this process opens anything of its own.
+  const inheritFds = inheritedDescriptors();
 
   const file = resolveCommand(command[0]!);
   const info = inspectExecutable(file);
@@ -188,6 +241,10 @@ export function runCommand(command: readonly string[], options: RunOptions): num
   let policy: Policy | undefined;
   const inKernel = execpromises ?? promises;
   const extra = (set: ReadonlySet<string>): Rule[] => (options.node ? nodeProgramRules(set) : []);
+  // Errno rules of the allowance on these reach the supervisor, so that the loader window sees them.
+  const windowSyscalls: ReadonlySet<string> = new Set(loader ? LOADER_WINDOW_RULES.map((r) => r.syscall) : []);
+  const nodeHint = !options.node && looksLikeNode(file);
+  const capgetNr = arch.syscalls['capget'];
 
   // What the errno penalty has reported: process, promises, syscall number.
   const reported = new Set<string>();
@@ -215,10 +272,11 @@ export function runCommand(command: readonly string[], options: RunOptions): num
       selfRules: ruleset?.selfRules ?? [],
       pathArgs: pathArgTable(arch),
       signals: FORWARDED.map((s) => os.constants.signals[s]),
+      inheritFds,
       onFilter: (pid) => {
         const runtime = { pid, uid, gid };
         policy = new Policy(arch, promises, execpromises, pid, runtime, extra);
-        return compileSupervisedFilter(inKernel, arch, runtime, extra(inKernel)).bytes;
+        return compileSupervisedFilter(inKernel, arch, runtime, extra(inKernel), windowSyscalls).bytes;
       },
       onNotify: (call) => {
         // Another ABI (int 0x80, x32): no promise allows one; reported, and killed whatever the penalty.
@@ -226,18 +284,38 @@ export function runCommand(command: readonly string[], options: RunOptions): num
           if (!options.quiet) writeText(2, `${reportLine(call, policy!.promisesOf(call))}\n`);
           return -1;
         }
-        const verdict = policy!.judge(call);
+        // Opens: the path exceptions, and dns/getpw reaching their files only.
+        const open = openCallOf(call, arch);
+        let openRefused = false;
+        if (open) {
+          const decision = decideOpen(call, open, policy!.promisesOf(call), options.node === true);
+          if (decision.kind === 'emulate') return decision.verdict;
+          openRefused = decision.kind === 'refuse';
+          // The Node runtime allowance answers a read-only open it does not allow with EACCES.
+          if (openRefused && options.node) return os.constants.errno.EACCES;
+        }
+        const verdict = openRefused ? { kind: 'violation' as const } : policy!.judge(call);
         if (verdict.kind === 'allow') return 0;
         if (verdict.kind === 'errno') return verdict.errno;
         if (ownExeLookup(call)) return os.constants.errno.ENOENT;
         if (!options.quiet) {
           const promisesThere = policy!.promisesOf(call);
+          let line = reportLine(call, promisesThere);
+          // A refused read-only open: what allows that path in the command (its exception group, else rpath).
+          const needs = open?.readOnly ? openNeeds(call.path) : undefined;
+          if (needs) line = withNeeds(line, needs.filter((s) => !s.every((p) => promisesThere.has(p))), options.reportFormat ?? 'text');
+          // Node.js run without --node: its runtime's first refused call is capget.
+          if (nodeHint && call.nr === capgetNr) {
+            line = (options.reportFormat ?? 'text') === 'json'
+              ? line.replace(/}$/, ',"hint":"the program is Node.js: run it with pledge --node"}')
+              : `${line} (the program is Node.js: run it with pledge --node)`;
+          }
           // Errno penalty: each syscall once per process (and promise set), as
           // the in-process reporter does (docs/reports.md); every call still fails.
           const key = `${call.process ?? `pid ${call.pid}`}\0${formatPromises(promisesThere)}\0${call.nr}`;
           if (penalty === 'kill' || !reported.has(key)) {
             reported.add(key);
-            writeText(2, `${reportLine(call, promisesThere)}\n`);
+            writeText(2, `${line}\n`);
           }
         }
         return penalty === 'kill' ? -1 : errnoValue;

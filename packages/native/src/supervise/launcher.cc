@@ -142,6 +142,14 @@ const char* LaunchStageCall(int32_t stage) {
     const int flags = fcntl(fd, F_GETFD);
     if (flags >= 0 && (flags & FD_CLOEXEC)) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
   }
+  // So does Node with every descriptor it inherited (3 and up): those the
+  // command was given pass to the program, as env(1) passes them.
+  for (size_t i = 0; i < p.inherit_count; i++) {
+    const int fd = p.inherit_fds[i];
+    if (fd <= 2 || fd == p.cmd_r || fd == p.status_w) continue;
+    const int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && (flags & FD_CLOEXEC)) fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+  }
 
   uint32_t len = 0;
   if (!ReadFull(p.cmd_r, &len, sizeof len) || len == 0 || len > BPF_MAXINSNS) _exit(125);

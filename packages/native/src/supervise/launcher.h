@@ -48,12 +48,14 @@ struct ChildPlan {
   int keep_fd;     // descriptor to keep open across execve (the preload's ruleset), or -1
   const SelfRule* self_rules;  // added to ruleset_fd and keep_fd (those >= 0) before either is entered
   size_t self_rule_count;
+  const int* inherit_fds;      // descriptors whose close-on-exec flag is cleared (passed to the program)
+  size_t inherit_count;
   pid_t parent;
   struct sock_filter* filter_buf;  // BPF_MAXINSNS entries
 };
 
 // The child after fork: default signals, death with the parent, the filter
-// read from cmd_r, no_new_privs, CAP_SYS_PTRACE dropped, Landlock, then
+// read from cmd_r, the inherited descriptors kept open, no_new_privs, CAP_SYS_PTRACE dropped, Landlock, then
 // seccomp(NEW_LISTENER) and execve. Never returns.
 [[noreturn]] void ChildMain(const ChildPlan& p);
 

@@ -101,7 +101,15 @@ OpenCall OpenCallOf(const struct seccomp_data& d) {
 // file among the loader's files (as the kernel resolved it: /proc/self/fd),
 // and then opened read-only. Whatever the child changes in its memory
 // afterwards, it gets this file or nothing.
-int OpenForChild(const LoaderWindow& window, pid_t tid, const OpenCall& call, const std::string& path) {
+bool IsOpenCall(const struct seccomp_data& d) {
+#ifdef SYS_open
+  if (d.nr == SYS_open) return true;
+#endif
+  return d.nr == SYS_openat;
+}
+
+int OpenForChild(const OpenRules& rules, pid_t tid, const OpenCall& call, const std::string& path) {
+  const std::vector<std::string>& paths = rules.paths;
   int base = -1;
   if (path[0] != '/') {
     // Relative to the child's working directory or directory descriptor.
@@ -117,24 +125,32 @@ int OpenForChild(const LoaderWindow& window, pid_t tid, const OpenCall& call, co
   int err = 0;
   if (fstat(pfd, &st) != 0) err = errno;
   else if (S_ISLNK(st.st_mode)) err = ELOOP;
-  else if (!S_ISREG(st.st_mode)) err = EACCES;
+  else if (!S_ISREG(st.st_mode) && !(rules.devices && S_ISCHR(st.st_mode))) err = EACCES;
+  const bool device = err == 0 && S_ISCHR(st.st_mode);
+  // Only a device may be opened for writing (O_CREAT and O_TRUNC, no-ops on
+  // an existing device, are not passed on: a shell's >/dev/null works).
+  if (err == 0 && !device && (call.flags & (O_ACCMODE | O_CREAT | O_TRUNC)) != O_RDONLY) err = EACCES;
+  if (err == 0 && device && (call.flags & O_ACCMODE) == O_ACCMODE) err = EACCES;
   std::string resolved;
   if (err == 0) {
     resolved = ReadLink("/proc/self/fd/" + std::to_string(pfd));
     // Never a file of /proc or /sys (they would name this supervisor, or the
     // system), whatever the lists say.
     if (resolved.compare(0, 6, "/proc/") == 0 || resolved.compare(0, 5, "/sys/") == 0) err = EACCES;
-    else if (!UnderLoaderPaths(window.paths, resolved)) err = EACCES;
+    else if (!UnderLoaderPaths(paths, resolved)) err = EACCES;
+    // A device only when named one by one.
+    else if (device && std::find(paths.begin(), paths.end(), resolved) == paths.end()) err = EACCES;
   }
   int fd = -1;
   if (err == 0) {
-    fd = open(("/proc/self/fd/" + std::to_string(pfd)).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    const int mode = device ? static_cast<int>(call.flags & O_ACCMODE) : O_RDONLY;
+    fd = open(("/proc/self/fd/" + std::to_string(pfd)).c_str(), mode | O_CLOEXEC | O_NOCTTY | (device ? (O_NONBLOCK | O_APPEND) & static_cast<int>(call.flags) : 0));
     if (fd < 0) err = errno;
   }
   // A file allowed through a directory (not named one by one: ld.so.cache,
   // ld.so.preload, the preload, LD_PRELOAD's) must be an ELF object: the
   // loader reads nothing else there.
-  if (err == 0 && std::find(window.paths.begin(), window.paths.end(), resolved) == window.paths.end()) {
+  if (err == 0 && rules.elf_in_dirs && std::find(paths.begin(), paths.end(), resolved) == paths.end()) {
     unsigned char magic[4] = {0, 0, 0, 0};
     if (pread(fd, magic, sizeof magic, 0) != static_cast<ssize_t>(sizeof magic) ||
         magic[0] != 0x7f || magic[1] != 'E' || magic[2] != 'L' || magic[3] != 'F') {

@@ -79,11 +79,21 @@ struct OpenCall {
 OpenCall OpenCallOf(const struct seccomp_data& d);
 
 // Opens `path` (read once from the child) for the child's open `call`,
+// over `rules` (the loader window's: its paths, ELF objects in directories;
+// the command's path exceptions: no ELF check, devices named one by one),
 // relative to the child's working directory or directory descriptor:
 // only a regular file among the window's paths, never under /proc or
 // /sys, and an ELF object unless named one by one. Returns a read-only
 // descriptor (close-on-exec) to hand over, or -errno.
-int OpenForChild(const LoaderWindow& window, pid_t tid, const OpenCall& call, const std::string& path);
+struct OpenRules {
+  const std::vector<std::string>& paths;  // files, or directories ending in '/'
+  bool elf_in_dirs;  // a file reached through a directory must be an ELF object (the loader's)
+  bool devices;      // a character device named one by one (/dev/null, /dev/tty) may be opened, with the call's access mode
+};
+int OpenForChild(const OpenRules& rules, pid_t tid, const OpenCall& call, const std::string& path);
+
+// Whether the call is open or openat (of this arch).
+bool IsOpenCall(const struct seccomp_data& d);
 
 }  // namespace seccomp_scopes
 

@@ -150,6 +150,17 @@ void Parse(Napi::Env env, Napi::Object options, SuperviseConfig* config, Callbac
     auto arr = pa.As<Napi::Int8Array>();
     config->path_args.assign(arr.Data(), arr.Data() + arr.ElementLength());
   }
+  Napi::Value inherit = options.Get("inheritFds");
+  if (inherit.IsArray()) {
+    auto arr = inherit.As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+      Napi::Value e = arr.Get(i);
+      if (!e.IsNumber() || e.As<Napi::Number>().Int32Value() < 3) ThrowInvalid<Napi::TypeError>(env, "supervise: options.inheritFds must be descriptors from 3 up");
+      config->inherit_fds.push_back(e.As<Napi::Number>().Int32Value());
+    }
+  } else if (!inherit.IsUndefined()) {
+    ThrowInvalid<Napi::TypeError>(env, "supervise: options.inheritFds must be an array");
+  }
   Napi::Value sigs = options.Get("signals");
   if (sigs.IsArray()) {
     auto arr = sigs.As<Napi::Array>();
@@ -177,7 +188,7 @@ class JsClient : public SupervisorClient {
     return std::vector<uint8_t>(program.Data(), program.Data() + size);
   }
 
-  double Decide(const SupervisedCall& c) override {
+  Verdict Decide(const SupervisedCall& c) override {
     Napi::Object n = Napi::Object::New(env_);
     n.Set("pid", Napi::Number::New(env_, c.pid));
     n.Set("tid", Napi::Number::New(env_, c.tid));
@@ -195,7 +206,22 @@ class JsClient : public SupervisorClient {
     n.Set("main", Napi::Boolean::New(env_, c.main));
     n.Set("foreign", Napi::Boolean::New(env_, c.foreign));
     Napi::Value verdict = callbacks_.on_notify.Call({n});
-    return verdict.IsNumber() ? verdict.As<Napi::Number>().DoubleValue() : -1;
+    Verdict out;
+    out.value = -1;
+    if (verdict.IsNumber()) {
+      out.value = verdict.As<Napi::Number>().DoubleValue();
+    } else if (verdict.IsObject() && verdict.As<Napi::Object>().Get("openPaths").IsArray()) {
+      // { openPaths }: the supervisor performs the open itself over these paths.
+      auto arr = verdict.As<Napi::Object>().Get("openPaths").As<Napi::Array>();
+      out.emulate_open = true;
+      out.value = 0;
+      for (uint32_t i = 0; i < arr.Length(); i++) {
+        Napi::Value e = arr.Get(i);
+        if (!e.IsString()) ThrowInvalid<Napi::TypeError>(env_, "supervise: onNotify's openPaths must be strings");
+        out.open_paths.push_back(e.As<Napi::String>().Utf8Value());
+      }
+    }
+    return out;
   }
 
   void Event(const SupervisorEvent& e) override {

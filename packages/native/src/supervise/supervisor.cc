@@ -157,7 +157,7 @@ class Supervisor {
   void FetchListener(int target_fd);
   void DrainStatus();
   void HandleNotification();
-  void EmulateOpen(uint64_t id, const struct seccomp_data& d, pid_t tid);
+  void EmulateOpen(uint64_t id, const struct seccomp_data& d, pid_t tid, const OpenRules& rules);
   void Penalize(uint64_t id, pid_t tgid);
   void Event(const SupervisorEvent& event) { client_->Event(event); }
   void EnterRunning(const char* how);
@@ -304,14 +304,14 @@ void Supervisor::Penalize(uint64_t id, pid_t tgid) {
 // the loader window opens the file (OpenForChild) and it is put in the
 // child with SECCOMP_IOCTL_NOTIF_ADDFD as the call's result. Whatever the
 // child changes in its memory afterwards, it gets this file or nothing.
-void Supervisor::EmulateOpen(uint64_t id, const struct seccomp_data& d, pid_t tid) {
+void Supervisor::EmulateOpen(uint64_t id, const struct seccomp_data& d, pid_t tid, const OpenRules& rules) {
   const OpenCall call = OpenCallOf(d);
   std::string path;
   if (!ReadRemoteString(tid, call.path_addr, &path)) return listener_.Deny(id, EFAULT);
   if (path.size() >= 4096) return listener_.Deny(id, ENAMETOOLONG);
   if (path.empty()) return listener_.Deny(id, ENOENT);
   if (!listener_.StillPending(id)) return;
-  const int fd = OpenForChild(config_.window, tid, call, path);
+  const int fd = OpenForChild(rules, tid, call, path);
   if (fd < 0) return listener_.Deny(id, -fd);
   Fd file(fd);
   listener_.HandOver(id, file.get(), call.flags & O_CLOEXEC);
@@ -361,7 +361,7 @@ void Supervisor::HandleNotification() {
     }
     switch (WindowDecision(config_.window, d, tid, child_)) {
       case WindowAnswer::kContinue: return listener_.Continue(id);
-      case WindowAnswer::kEmulateOpen: return EmulateOpen(id, d, tid);
+      case WindowAnswer::kEmulateOpen: return EmulateOpen(id, d, tid, OpenRules{config_.window.paths, true, false});
       case WindowAnswer::kNotMine: break;
     }
   }
@@ -395,7 +395,14 @@ void Supervisor::HandleNotification() {
 
   // 0: let it run; > 0: fail with that errno; < 0: kill.
   // A foreign ABI is killed whatever the answer: no promise allows one.
-  const double v = client_->Decide(call);
+  const SupervisorClient::Verdict verdict = client_->Decide(call);
+  const double v = verdict.value;
+  if (verdict.emulate_open && !foreign && IsOpenCall(d)) {
+    // A path exception: the supervisor opens the file itself (the path read
+    // again, checked as the kernel resolves it), so the program cannot swap
+    // the path after the check.
+    return EmulateOpen(id, d, tid, OpenRules{verdict.open_paths, false, true});
+  }
   if (v == 0 && !foreign) {
     if ((d.nr == SYS_execve || d.nr == SYS_execveat) && tgid == child_ && phase_ == Phase::kLoader) {
       // The program executes another before the marker: the window was for
@@ -451,7 +458,8 @@ SuperviseOutcome Supervisor::Run() {
   std::vector<SelfRule> self_rules;
   for (const auto& r : config_.self_rules) self_rules.push_back({r.path.c_str(), r.mask});
   ChildPlan plan = {config_.file.c_str(), argv.data(), envp.data(), fds_.cmd_r, fds_.cmd_w, fds_.status_r, fds_.status_w,
-                    config_.ruleset_fd, config_.keep_fd, self_rules.data(), self_rules.size(), getpid(), filter_buf.data()};
+                    config_.ruleset_fd, config_.keep_fd, self_rules.data(), self_rules.size(),
+                    config_.inherit_fds.data(), config_.inherit_fds.size(), getpid(), filter_buf.data()};
 
   // The program must not ptrace this process nor open its /proc/PID/mem
   // (see DropPtraceCapability for root). Not undone: descendants of the

@@ -32,6 +32,7 @@ struct SuperviseConfig {
   LoaderWindow window;
   std::vector<int8_t> path_args;        // per syscall number: its path argument, or -1
   std::vector<int> signals;             // forwarded to the child
+  std::vector<int> inherit_fds;         // descriptors (3 and up) the program gets: close-on-exec cleared in the launcher
 };
 
 // Where the child is: before the program runs, in its loader window, or past it.
@@ -76,7 +77,16 @@ class SupervisorClient {
   // The verdict on a call: 0 lets it run, > 0 fails it with that errno,
   // < 0 kills the caller (the penalty). A foreign-ABI call is killed
   // whatever the verdict.
-  virtual double Decide(const SupervisedCall& call) = 0;
+  // A verdict with `open_paths` set asks the supervisor to perform the
+  // call (an open or openat) itself: OpenForChild over those paths
+  // (files, or directories ending in '/'), the descriptor handed over with
+  // SECCOMP_IOCTL_NOTIF_ADDFD (the command's path exceptions).
+  struct Verdict {
+    double value = 0;
+    bool emulate_open = false;
+    std::vector<std::string> open_paths;
+  };
+  virtual Verdict Decide(const SupervisedCall& call) = 0;
   virtual void Event(const SupervisorEvent& event) = 0;
 };
 
