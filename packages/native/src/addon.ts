@@ -22,7 +22,9 @@
  * package on a non-Linux platform is harmless; calling any function there
  * throws a {@link NativeError} with code `'ENOTSUP'`.
  */
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -38,6 +40,8 @@ import { fileURLToPath } from 'node:url';
  * - TSYNC failure: `code: 'TSYNC_FAILED'`, `syscall`, and `tid` = the thread
  *   the kernel could not synchronise; no `errno`.
  * - Unsupported platform: `code: 'ENOTSUP'`.
+ * - No binary fits, or it does not load: `ERR_SECCOMP_SCOPES_NO_BINARY`,
+ *   `ERR_SECCOMP_SCOPES_BAD_BINARY` (see {@link binding}).
  */
 export interface NativeError extends Error {
   code: string;
@@ -50,19 +54,75 @@ export interface NativeError extends Error {
 export interface Addon {}
 
 let addon: Addon | undefined;
+let addonDir: string | undefined;
 
-/** The addon, loaded on first use. @throws {NativeError} `ENOTSUP` off Linux. */
+/** The package's directory (the one with package.json, prebuilds/, build/). */
+const packageDir = (): string => fileURLToPath(new URL('..', import.meta.url));
+
+function nativeError(code: string, message: string): NativeError {
+  const error = new Error(message) as NativeError;
+  error.code = code;
+  return error;
+}
+
+/**
+ * The addon, loaded on first use, through node-gyp-build: a workspace or
+ * source build (build/Release) first, else the prebuilt binary of this
+ * platform-arch (prebuilds/linux-x64, prebuilds/linux-arm64; glibc).
+ * @throws {NativeError} `ENOTSUP` off Linux; `ERR_SECCOMP_SCOPES_NO_BINARY`
+ *   when no binary fits (another arch or libc, with install scripts
+ *   skipped); `ERR_SECCOMP_SCOPES_BAD_BINARY` when the binary found does not
+ *   load (its dlopen error is the `cause`).
+ */
 export function binding(): Addon {
   if (addon) return addon;
   if (process.platform !== 'linux') {
-    const error = new Error(
-      `@seccomp-scopes/native: seccomp is only available on Linux, not on process.platform '${process.platform}'`,
-    ) as NativeError;
-    error.code = 'ENOTSUP';
-    throw error;
+    throw nativeError('ENOTSUP',
+      `@seccomp-scopes/native: pledge needs Linux (seccomp-bpf, Landlock); this is process.platform '${process.platform}'. ` +
+      'Installing works everywhere, so cross-platform projects can depend on it; call pledge() only on Linux (pledge() with no arguments says whether it is available).');
   }
   const require = createRequire(import.meta.url);
-  const load = require('node-gyp-build') as (dir: string) => unknown;
-  addon = load(fileURLToPath(new URL('..', import.meta.url))) as Addon;
+  const load = require('node-gyp-build') as { resolve(dir: string): string };
+  let file: string;
+  try {
+    file = load.resolve(packageDir());
+  } catch (e) {
+    // Only "nothing fits" is explained here; anything else is a bug and is rethrown as it is.
+    if (!/No native build was found/.test((e as Error).message)) throw e;
+    const libc = fs.existsSync('/etc/alpine-release') ? 'musl' : 'glibc';
+    const error = nativeError('ERR_SECCOMP_SCOPES_NO_BINARY',
+      `@seccomp-scopes/native: no native binary for linux-${process.arch} (${libc}) in ${packageDir()}. ` +
+      'Prebuilt binaries ship for linux-x64 and linux-arm64 with glibc; anything else is compiled by the install script, ' +
+      'which did not run (installed with --ignore-scripts?) or failed. Reinstall with scripts enabled and a C++ compiler, make and python3 ' +
+      `(or run \`npm rebuild @seccomp-scopes/native\`).`);
+    error.cause = e;
+    throw error;
+  }
+  try {
+    addon = require(file) as Addon;
+  } catch (e) {
+    const error = nativeError('ERR_SECCOMP_SCOPES_BAD_BINARY',
+      `@seccomp-scopes/native: ${file} does not load here: ${(e as Error).message}. ` +
+      'The prebuilt binaries need glibc 2.28 or later; elsewhere reinstall with scripts enabled so it is compiled from source.');
+    error.cause = e;
+    throw error;
+  }
+  addonDir = path.dirname(file);
   return addon;
+}
+
+/**
+ * The directory of the addon that {@link binding} loads (build/Release, or
+ * prebuilds/<platform>-<arch>): the `pledge` command's preload object
+ * (pledge_preload.so) is taken from the same build. Undefined when no
+ * addon fits.
+ */
+export function nativeBuildDir(): string | undefined {
+  if (addonDir) return addonDir;
+  try {
+    binding();
+  } catch {
+    return undefined;
+  }
+  return addonDir;
 }

@@ -26,6 +26,7 @@
  * {@link NativeError} with code `'ENOTSUP'`.
  */
 export type { NativeError } from './addon.js';
+export { binding as loadAddon, nativeBuildDir } from './addon.js';
 export * from './seccomp.js';
 export * from './landlock.js';
 export * from './unveil-state.js';

@@ -23,6 +23,7 @@ import { explain } from './explain.js';
 import { registerGenC } from './gen-c.js';
 import { writeAll, writeText } from './output.js';
 import { runCommand, type RunOptions } from './run.js';
+import { finishProgram, refuseUnknownSubcommand } from './unix.js';
 
 const RUN_EXAMPLES = `
 Examples:
@@ -91,7 +92,6 @@ export function buildProgram(setExit: (code: number) => void): Command {
       writeOut: (s) => writeText(1, s),
       writeErr: (s) => writeText(2, s),
     })
-    .showHelpAfterError('(pledge --help, pledge run --help)');
 
   program.command('run', { isDefault: true })
     .description('run COMMAND under the promises (the default command)')
@@ -178,6 +178,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   registerGenC(program, setExit);
+  finishProgram(program, setExit); // last: --version, completion, man, hints over every subcommand above
 
   return program;
 }
@@ -186,7 +187,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
 export function main(argv: readonly string[]): number {
   let code = 0;
   try {
-    buildProgram((c) => { code = c; }).parse([...argv], { from: 'user' });
+    const program = buildProgram((c) => { code = c; });
+    refuseUnknownSubcommand(program, argv);
+    program.parse([...argv], { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version exit 0; every usage error is the command's own failure.
