@@ -20,6 +20,7 @@ import { ARCHES } from '@seccomp-scopes/pledge';
 import { dump } from './dump.js';
 import { CliError, EXIT_CLI_ERROR, messageOf } from './exit.js';
 import { explain } from './explain.js';
+import { registerExport } from './export.js';
 import { registerGenC } from './gen-c.js';
 import { writeAll, writeText } from './output.js';
 import { runCommand, type RunOptions } from './run.js';
@@ -178,6 +179,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   registerGenC(program, setExit);
+  registerExport(program, setExit);
   finishProgram(program, setExit); // last: --version, completion, man, hints over every subcommand above
 
   return program;
