@@ -19,8 +19,26 @@ PACKAGES=(
   zlib1g           # libz.so.1: the pledge tests dlopen it to map code under --jitless
   jq               # the `pledge` command tests run real programs under promises: jq, sqlite3,
   sqlite3          #   python3, and coreutils/gzip (Essential, always there)
+  # the acceptance table (packages/pledge-cli/test/cli.programs40.test.ts) runs these through the command:
+  busybox          #   busybox sort
+  libxml2-utils    #   xmllint
+  gawk             #   gawk (mawk is Essential's awk)
+  zstd             #   zstd (gzip, xz-utils, bzip2 are in most images; listed for minimal ones)
+  xz-utils         #   xz
+  bzip2            #   bzip2
+  imagemagick      #   convert-im6.q16 (about 10 MB with its libraries, no recommends)
+  ffmpeg           #   ffmpeg (about 90 MB with its libraries; the table's one video tool)
+  pandoc           #   pandoc (about 180 MB unpacked: the largest; kept because the issue names it)
+  curl             #   curl against a server on 127.0.0.1
+  openssl          #   openssl dgst
+  file             #   file(1) and its magic database
+  git              #   git --version
+  perl             #   perl -ne
   pkgconf          # pkg-config: the libpledge tests build C programs with `pkg-config --cflags --libs pledge`
   libpng-dev       # libpng: packages/libpledge/examples/png-gray, the C media example (decodes a PNG after pledge("stdio"))
+  runc             # pledge export's proof (packages/pledge-cli/test/export.runtime.test.ts): runs the static conformance
+                   #   probe as a container under exported OCI policies (Debian's crun refuses this machine's cgroup layout)
+  bubblewrap       # bwrap --seccomp FD: the same proof for `pledge export --format bpf`
   # aarch64 (packages/arch-aarch64, tools/conformance/aarch64-vm.test.ts):
   linux-libc-dev-arm64-cross  # arm64 UAPI headers: gen-arch's aarch64 table
   libc6-dev-arm64-cross       # arm64 glibc headers (libc-only constants) and static libc for the VM probe
