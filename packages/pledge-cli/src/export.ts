@@ -65,6 +65,12 @@ export interface ExportOptions {
   readonly name?: string;
   readonly namespace?: string;
   /**
+   * The engine whose own last steps run under the policy: `runc` (default;
+   * the OCI formats) or `none` (bwrap, which installs the program right
+   * before execve; systemd, which does so too).
+   */
+  readonly engine?: 'runc' | 'none';
+  /**
    * Rules added as they are, before everything else (tests: what the
    * conformance probe itself needs to run in the container). Not a CLI option.
    */
@@ -322,7 +328,7 @@ export function planExport(promises: string, options: ExportOptions = {}): Expor
   }
   // The engine's own last steps: listed, in force for the whole run (no OCI policy can end them at execve).
   const engine: Rule[] = [];
-  for (const r of RUNC_START) {
+  for (const r of (options.engine ?? 'runc') === 'runc' ? RUNC_START : []) {
     engine.push(r);
     differences.push({ kind: 'granted', syscall: r.syscall, rule: r, formats: ['oci', 'docker', 'k8s'], text: `${r.syscall}${r.when ? ` (${r.when.map((c) => c.name).join(', ')} as runc passes them)` : ''} allowed for the whole run: ${r.why}` });
   }
@@ -513,7 +519,7 @@ export function systemdDropIn(plan: ExportPlan, command: string): { text: string
 
 /** The output of `pledge export` and the lines for stderr. */
 export function exportPolicy(promises: string, format: ExportFormat, options: ExportOptions = {}): { output: string | Uint8Array; notes: string[]; plan: ExportPlan } {
-  const plan = planExport(promises, options);
+  const plan = planExport(promises, { ...options, engine: format === 'bpf' || format === 'systemd' ? 'none' : 'runc' });
   const command = `pledge export '${plan.promises}' --format ${format}${options.node ? ' --node' : ''}${options.entrypoint === 'static' ? ' --entrypoint static' : ''}`;
   const notes = plan.differences.filter((d) => d.formats.includes(format)).map((d) => `${d.kind}: ${d.text}`);
   const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;

@@ -119,3 +119,30 @@ describe.skipIf(!onX64 || !isRoot || !have('runc'))('pledge export --format oci 
     });
   }
 });
+
+function bwrapProbe(plan: ExportPlan, probe: string): Map<number, Outcome | string> {
+  const { text, index } = probeInput(CASES, arch);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pledge-export-bwrap-'));
+  try {
+    const bpf = path.join(dir, 'filter.bpf');
+    fs.writeFileSync(bpf, plan.compiled.bytes);
+    // bwrap reads the program from descriptor 9 and installs it right before it execs the probe.
+    const r = spawnSync('sh', ['-c', 'exec bwrap --ro-bind / / --dev /dev --seccomp 9 "$1" 9<"$2"', 'sh', probe, bpf], { input: text, encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`bwrap: status ${r.status} signal ${r.signal}\n${r.stderr}`);
+    return probeOutcomes(r.stdout, CASES, arch, index, (c) => ourOutcome(plan.promises, caseData(c, arch)!, arch));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe.skipIf(!onX64 || !have('bwrap'))('pledge export --format bpf under bwrap --seccomp', () => {
+  for (const promises of ['stdio rpath', 'stdio', 'stdio inet']) {
+    it(`'${promises}': bwrap's verdicts are our filter's but for exactly the listed differences`, () => {
+      const probe = buildStaticProbe(CASES);
+      const plan = planExport(promises, { arch: 'x64', entrypoint: 'static', engine: 'none', harness: HARNESS_RULES });
+      const r = compare({ ...plan, differences: plan.differences.filter((d) => d.formats.includes('bpf')) }, bwrapProbe(plan, probe));
+      expect(r.problems).toEqual([]);
+      expect(strip(r.differing)).toEqual(strip(r.predictedDiff));
+    });
+  }
+});
