@@ -50,6 +50,23 @@ Napi::Value GetSeccompMode(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), rc);
 }
 
+// seccompActionAvail(action: number): boolean
+// seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action): true when the kernel
+// supports the filter return action, false on EOPNOTSUPP; any other errno
+// (ENOSYS: no seccomp() at all; EINVAL: no such operation; EPERM/EACCES: a
+// sandbox refusing seccomp itself) is thrown. Changes nothing.
+Napi::Value SeccompActionAvail(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    ThrowInvalid<Napi::TypeError>(env, "seccompActionAvail(action): action must be a number");
+  }
+  uint32_t action = info[0].As<Napi::Number>().Uint32Value();
+  if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0) return Napi::Boolean::New(env, true);
+  if (errno == EOPNOTSUPP) return Napi::Boolean::New(env, false);
+  ThrowErrno(env, errno, "seccomp(SECCOMP_GET_ACTION_AVAIL)");
+  return env.Undefined();
+}
+
 // installFilter(program: Uint8Array, flags: number): void
 //
 // `program` is the raw array of struct sock_filter (8 bytes per instruction,
@@ -130,6 +147,7 @@ void InitSeccomp(Napi::Env env, Napi::Object exports) {
   exports.Set("setNoNewPrivs", Napi::Function::New(env, SetNoNewPrivs, "setNoNewPrivs"));
   exports.Set("getNoNewPrivs", Napi::Function::New(env, GetNoNewPrivs, "getNoNewPrivs"));
   exports.Set("getSeccompMode", Napi::Function::New(env, GetSeccompMode, "getSeccompMode"));
+  exports.Set("seccompActionAvail", Napi::Function::New(env, SeccompActionAvail, "seccompActionAvail"));
   exports.Set("installFilter", Napi::Function::New(env, InstallFilter, "installFilter"));
   exports.Set("gettid", Napi::Function::New(env, GetTid, "gettid"));
   exports.Set("exitGroup", Napi::Function::New(env, ExitGroup, "exitGroup"));

@@ -15,6 +15,7 @@ declare module './addon.js' {
     getNoNewPrivs(): boolean;
     getSeccompMode(): number;
     installFilter(program: Uint8Array, flags: number): void;
+    seccompActionAvail(action: number): boolean;
     gettid(): number;
     exitGroup(status: number): never;
   }
@@ -43,6 +44,20 @@ export function setNoNewPrivs(): void {
  */
 export function getNoNewPrivs(): boolean {
   return binding().getNoNewPrivs();
+}
+
+/**
+ * Whether the kernel's seccomp() supports a filter return action:
+ * `seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action)` (Linux 4.14), the probe
+ * that asks seccomp() itself rather than /proc. Changes nothing.
+ *
+ * @param action a SECCOMP_RET_* value (e.g. SECCOMP_RET_KILL_PROCESS, 0x80000000).
+ * @returns `false` when the kernel answers EOPNOTSUPP.
+ * @throws {NativeError} `syscall: 'seccomp(SECCOMP_GET_ACTION_AVAIL)'` for any
+ *   other errno (`ENOSYS`: no seccomp(); `EPERM`/`EACCES`: a sandbox refuses it).
+ */
+export function seccompActionAvail(action: number): boolean {
+  return binding().seccompActionAvail(action);
 }
 
 /**

@@ -209,14 +209,15 @@ function checkAvailability(): { available: boolean; reason?: string; arch?: stri
   } catch (e) {
     return { available: false, reason: `the native addon does not work here: ${(e as Error).message}`, arch: archName };
   }
-  let actions = '';
-  try {
-    actions = fs.readFileSync('/proc/sys/kernel/seccomp/actions_avail', 'utf8');
-  } catch {
-    return { available: false, reason: 'this kernel has no seccomp filters (/proc/sys/kernel/seccomp/actions_avail is missing)', arch: archName };
-  }
-  for (const needed of ['kill_process', 'errno', 'allow']) {
-    if (!actions.split(/\s+/).includes(needed)) return { available: false, reason: `this kernel lacks the seccomp action ${needed}`, arch: archName };
+  // Ask seccomp() itself (SECCOMP_GET_ACTION_AVAIL, changes nothing): a kernel without seccomp filters, or a sandbox
+  // that refuses seccomp() (ENOSYS, EPERM, EACCES), says so here, not only when the filter is installed.
+  const ACTIONS = { kill_process: 0x80000000, errno: 0x00050000, allow: 0x7fff0000 } as const;
+  for (const [needed, action] of Object.entries(ACTIONS)) {
+    try {
+      if (!native.seccompActionAvail(action)) return { available: false, reason: `this kernel lacks the seccomp action ${needed}`, arch: archName };
+    } catch (e) {
+      return { available: false, reason: `seccomp() does not work here: ${(e as Error).message}`, arch: archName };
+    }
   }
   return { available: true, arch: archName };
 }
@@ -388,8 +389,23 @@ function refuseReadImpliesExec(arch: ArchDescriptor): void {
 export function pledge(promises?: string | null, execpromises?: string | null, options: PledgeOptions = {}): PledgeStatus {
   if (promises == null && execpromises == null) return status();
   availability();
+  refuseWithoutAddon();
   // One pledge() at a time in the whole process, each planned from the state every realm shares.
   return withProcessLock('pledge', () => pledgeLocked(promises, execpromises, options));
+}
+
+/**
+ * Off Linux, or with no native binary that fits (another arch or libc
+ * installed with --ignore-scripts): a PledgeError ENOTSUP saying which,
+ * before anything is planned.
+ */
+function refuseWithoutAddon(): void {
+  try {
+    native.loadAddon();
+  } catch (e) {
+    const err = e as native.NativeError;
+    throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME', `pledge(): ${err.message}`, { nativeCode: err.code, platform: process.platform, arch: process.arch });
+  }
 }
 
 function pledgeLocked(promises: string | null | undefined, execpromises: string | null | undefined, options: PledgeOptions): PledgeStatus {
@@ -422,8 +438,9 @@ function pledgeLocked(promises: string | null | undefined, execpromises: string 
   if (plan.directExit) installDirectExit();
   // The handler before the filter that traps into it.
   if (plan.reporter) native.installReporter(plan.reporter.tables, plan.reporter.options);
+  const hadNoNewPrivs = native.getNoNewPrivs();
   try {
-    if (!native.getNoNewPrivs()) native.setNoNewPrivs();
+    if (!hadNoNewPrivs) native.setNoNewPrivs();
     native.installFilter(filter.bytes, constantOf(arch, 'SECCOMP_FILTER_FLAG_TSYNC'));
   } catch (e) {
     // Nothing was installed: put the reporter back as it was.
@@ -432,8 +449,20 @@ function pledgeLocked(promises: string | null | undefined, execpromises: string 
     // TSYNC_FAILED is not an errno: a thread's filter chain diverged (it installed a filter of its own), which EBUSY names best.
     const code = err.code === 'TSYNC_FAILED' ? 'EBUSY' : err.code ?? 'EIO';
     const locked = unveilLocked ? ' The paths unveiled before this call were locked and stay enforced (Landlock cannot be undone).' : '';
-    throw new PledgeError(code, 'KERNEL', `pledge(${JSON.stringify(promises)}): ${err.message}; no filter was installed.${locked}`,
-      { syscall: err.syscall, errno: err.errno, tid: err.tid, nativeCode: err.code, unveilLocked });
+    // no_new_privs cannot be cleared: say that it stays, when this call set it.
+    const noNewPrivsSet = !hadNoNewPrivs && native.getNoNewPrivs();
+    const nnp = noNewPrivsSet ? ' no_new_privs was set for the filter and stays set (it cannot be cleared): setuid programs this process runs get no privileges.' : '';
+    if (code === 'ENOMEM' && state.filters > 0) {
+      // The kernel caps the total length of a process' filters (MAX_INSNS_PER_PATH, 32768 instructions, each filter counting 4 more).
+      throw new PledgeError('ENOMEM', 'KERNEL',
+        `pledge(${JSON.stringify(promises)}): the kernel refused another filter: the ${state.filters} filters pledge() stacked on this process ` +
+        `(one per narrowing call) and this one of ${filter.program.length} instructions exceed its total size limit (32768 instructions). ` +
+        `The promises in force are unchanged (${state.promises ? JSON.stringify(formatPromises(new Set(state.promises))) : 'none'}); narrow in fewer steps ` +
+        `(a pledge() with the same promises adds no filter), or pledge the final promises directly.${nnp}${locked}`,
+        { syscall: err.syscall, errno: err.errno, nativeCode: err.code, filters: state.filters, instructions: filter.program.length, noNewPrivsSet, unveilLocked });
+    }
+    throw new PledgeError(code, 'KERNEL', `pledge(${JSON.stringify(promises)}): ${err.message}; no filter was installed.${nnp}${locked}`,
+      { syscall: err.syscall, errno: err.errno, tid: err.tid, nativeCode: err.code, unveilLocked, noNewPrivsSet });
   }
   writeState(plan.next);
   return status();
