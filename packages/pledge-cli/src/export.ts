@@ -460,7 +460,8 @@ export function k8sArtefacts(plan: ExportPlan, options: { name?: string; namespa
     spec: {
       defaultAction: plan.seccomp.defaultAction,
       architectures: plan.seccomp.architectures,
-      syscalls: stripComments(plan.seccomp.syscalls).map((s) => ({ ...s, names: s.names })),
+      // The operator's CRD (v1beta1) types errnoRet as a string and has no defaultErrnoRet.
+      syscalls: stripComments(plan.seccomp.syscalls).map((s) => ({ ...s, ...(s.errnoRet !== undefined ? { errnoRet: String(s.errnoRet) } : {}) })),
     },
   };
   // The operator writes the profile under the kubelet's seccomp directory as operator/<namespace>/<name>.json.
@@ -522,13 +523,17 @@ export function exportPolicy(promises: string, format: ExportFormat, options: Ex
   const plan = planExport(promises, { ...options, engine: format === 'bpf' || format === 'systemd' ? 'none' : 'runc' });
   const command = `pledge export '${plan.promises}' --format ${format}${options.node ? ' --node' : ''}${options.entrypoint === 'static' ? ' --entrypoint static' : ''}`;
   const notes = plan.differences.filter((d) => d.formats.includes(format)).map((d) => `${d.kind}: ${d.text}`);
-  const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
+  // uint64 values above 2^53 are kept exact as strings in memory and written as JSON integers.
+  const json = (v: unknown): string => `${JSON.stringify(v, null, 2).replace(/"(value|valueTwo)": "(\d+)"/g, '"$1": $2')}\n`;
   switch (format) {
     case 'oci':
       return { output: json({ ...plan.seccomp, syscalls: stripComments(plan.seccomp.syscalls) }), notes, plan };
     case 'docker':
       return { output: json(dockerProfile(plan)), notes, plan };
     case 'k8s': {
+      if (plan.seccomp.defaultErrnoRet !== undefined && plan.seccomp.defaultErrnoRet !== 1) {
+        notes.push(`lost: the SeccompProfile resource has no defaultErrnoRet: refused calls fail with the runtime's default errno (EPERM), not ${plan.seccomp.defaultErrnoRet}`);
+      }
       const k = k8sArtefacts(plan, { ...(options.name ? { name: options.name } : {}), ...(options.namespace ? { namespace: options.namespace } : {}) });
       const text = [
         `# ${command}`,
