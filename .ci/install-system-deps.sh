@@ -43,6 +43,7 @@ PACKAGES=(
   linux-libc-dev-arm64-cross  # arm64 UAPI headers: gen-arch's aarch64 table
   libc6-dev-arm64-cross       # arm64 glibc headers (libc-only constants) and static libc for the VM probe
   gcc-aarch64-linux-gnu       # aarch64-linux-gnu-cpp for gen-arch, -gcc for the static probe that runs as the VM's /init
+  g++-aarch64-linux-gnu       # the arm64 prebuilt addon (packages/native/scripts/prebuild.mjs, run by npm pack)
   gcc-arm-linux-gnueabihf     # the static AArch32 helper: proves the filter kills compat (AUDIT_ARCH_ARM) calls
   libc6-dev-armhf-cross       # its static libc
   qemu-system-arm             # qemu-system-aarch64: boots Debian's arm64 kernel (TCG, no KVM needed)
