@@ -53,7 +53,7 @@ const CASES: readonly Case[] = [
   { name: 'jq', needs: 'jq', command: () => ['jq', '-c', '.fruit', path.join(dir, 'data.json')], promises: 'stdio rpath',
     fewer: 'stdio', blocked: /blocked (getcwd|openat)\(/ },
   { name: 'sqlite3', needs: 'sqlite3', command: () => ['sqlite3', path.join(dir, 'db.sqlite'), 'select x from t order by x;'], promises: 'stdio rpath wpath cpath flock fattr getpw',
-    fewer: 'stdio rpath getpw', blocked: /blocked openat\(.*db\.sqlite.*it needs "rpath wpath cpath"/ },
+    fewer: 'stdio rpath getpw', blocked: /blocked openat\(.*db\.sqlite.*it needs "wpath cpath"/ },
   { name: 'python3 -c', needs: python, command: () => [python, '-c', 'import sys; print(sorted(sys.argv[1:]))', 'b', 'a'], promises: 'stdio rpath',
     fewer: 'stdio', blocked: /blocked (openat|newfstatat|stat|getcwd|readlink)\(/ },
   { name: 'node -e', needs: NODE, command: () => [NODE, '-e', 'console.log([3, 1, 2].sort().join(","))'], promises: 'stdio rpath prot_exec', extra: ['--node'],
