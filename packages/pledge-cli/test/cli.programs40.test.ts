@@ -62,7 +62,10 @@ const FILTER_SETS: Readonly<Record<string, string>> = {
   jq: 'stdio rpath',             // getcwd() (its module search path)
 };
 
-/** Programs whose run does not converge yet; listed as todo, with the reason. */
+/**
+ * Programs whose run does not converge yet (issue 12 stays open for them):
+ * not run here, and not counted among the 40; the reason says what is left.
+ */
 const TODO: Readonly<Record<string, string>> = {
   rev: 'killed under stdio with no report leading on (investigate)',
   'xmllint -': 'newfstatat("-") then exits 1 under the set its reports lead to',
@@ -118,15 +121,12 @@ const ORDER = ['stdio', 'rpath', 'wpath', 'cpath', 'dpath', 'tmppath', 'inet', '
 const norm = (s: Iterable<string>): string => [...new Set(s)].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b)).join(' ');
 
 describe('40+ Debian programs under their minimal promises (LANG=C.UTF-8, default penalty)', () => {
-  it('has at least 40 programs', () => {
-    expect(PROGRAMS.length).toBeGreaterThanOrEqual(40);
+  const converging = PROGRAMS.filter((p) => TODO[p.name] === undefined);
+  it('has at least 40 programs that converge', () => {
+    expect(converging.length).toBeGreaterThanOrEqual(40);
   });
 
-  for (const p of PROGRAMS) {
-    if (TODO[p.name]) {
-      it.todo(`${p.name}: ${TODO[p.name]}`);
-      continue;
-    }
+  for (const p of converging) {
     it(`${p.name}: "${p.promises}" reached from "stdio" by the reports, output byte-identical`, () => {
       const program = p.command()[0]!;
       expect(program.startsWith('/') ? fs.existsSync(program) : which(program) !== undefined, `${program} is not installed: run .ci/install-system-deps.sh`).toBe(true);
