@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildAarch64Programs, cacheRoot, fetchArm64Kernel, qemuArgs } from './aarch64-vm.ts';
+import { buildAarch64Programs, cacheRoot, fetchArm64Kernel, qemuArgs } from './aarch64-vm.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const PACKAGES = ['core', 'arch-x86_64', 'arch-aarch64', 'native', 'pledge'];
