@@ -11,7 +11,7 @@
 // workspace build's (build/Release); the other arch is built in a staging
 // directory (.build-<arch>/) so build/ is untouched. Both are stripped.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, CROSS } from './build.mjs';
@@ -19,6 +19,23 @@ import { build, CROSS } from './build.mjs';
 export const ADDON_FILE = 'seccomp_scopes_native.napi.glibc.node';
 const pkg = fileURLToPath(new URL('..', import.meta.url));
 const arches = process.argv.slice(2).length ? process.argv.slice(2) : ['x64', 'arm64'];
+
+// One prebuild at a time (tests pack in parallel): a lock directory, taken over when older than 5 minutes.
+const lock = path.join(pkg, '.prebuild.lock');
+for (const start = Date.now(); ;) {
+  try {
+    mkdirSync(lock);
+    break;
+  } catch (e) {
+    if (e.code !== 'EEXIST') throw e;
+    try {
+      if (Date.now() - statSync(lock).mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true });
+    } catch {}
+    if (Date.now() - start > 600_000) throw new Error(`${lock} is held for more than 10 minutes`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+  }
+}
+process.on('exit', () => rmSync(lock, { recursive: true, force: true }));
 
 for (const arch of arches) {
   const release = build(arch, arch === process.arch ? pkg : path.join(pkg, `.build-${arch}`));
