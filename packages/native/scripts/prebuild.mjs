@@ -11,7 +11,7 @@
 // workspace build's (build/Release); the other arch is built in a staging
 // directory (.build-<arch>/) so build/ is untouched. Both are stripped.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, CROSS } from './build.mjs';
@@ -40,12 +40,14 @@ process.on('exit', () => rmSync(lock, { recursive: true, force: true }));
 for (const arch of arches) {
   const release = build(arch, arch === process.arch ? pkg : path.join(pkg, `.build-${arch}`));
   const out = path.join(pkg, 'prebuilds', `linux-${arch}`);
-  rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const strip = arch === process.arch ? 'strip' : `${CROSS[arch].prefix}strip`;
   for (const [from, to] of [['seccomp_scopes_native.node', ADDON_FILE], ['pledge_preload.so', 'pledge_preload.so']]) {
-    copyFileSync(path.join(release, from), path.join(out, to));
-    execFileSync(strip, ['--strip-unneeded', path.join(out, to)]);
+    // Replaced by a rename, so an `npm pack` reading the directory meanwhile sees a whole file.
+    const tmp = path.join(out, `.${to}.${process.pid}`);
+    copyFileSync(path.join(release, from), tmp);
+    execFileSync(strip, ['--strip-unneeded', tmp]);
+    renameSync(tmp, path.join(out, to));
   }
   console.error(`prebuilds/linux-${arch}: ${ADDON_FILE}, pledge_preload.so`);
 }
