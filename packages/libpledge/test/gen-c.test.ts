@@ -18,8 +18,11 @@ describe('run-time values in the generated programs', () => {
     for (const promises of ['stdio', 'stdio fattr', 'stdio rpath wpath cpath fattr chown proc', '']) {
       it(`${arch.name} ${JSON.stringify(promises)}: filling in an identity gives the program compiled for it`, () => {
         const g = generateSet(promises, arch);
-        if (promises.includes('stdio')) expect(g.patches.pid.length).toBeGreaterThan(0);
-        if (promises.includes('fattr')) {
+        // Values a wider promise makes moot are not in the program: proc allows kill & co.
+        // for any pid, chown allows chown for any owner (the compiler drops the shadowed rules).
+        const has = (p: string): boolean => promises.split(' ').includes(p);
+        if (has('stdio') && !has('proc')) expect(g.patches.pid.length).toBeGreaterThan(0);
+        if (has('fattr') && !has('chown')) {
           expect(g.patches.uid.length).toBeGreaterThan(0);
           expect(g.patches.gid.length).toBeGreaterThan(0);
         }
