@@ -452,11 +452,12 @@ function pledgeLocked(promises: string | null | undefined, execpromises: string 
     // no_new_privs cannot be cleared: say that it stays, when this call set it.
     const noNewPrivsSet = !hadNoNewPrivs && native.getNoNewPrivs();
     const nnp = noNewPrivsSet ? ' no_new_privs was set for the filter and stays set (it cannot be cleared): setuid programs this process runs get no privileges.' : '';
-    if (code === 'ENOMEM' && state.filters > 0) {
+    if (code === 'ENOMEM') {
       // The kernel caps the total length of a process' filters (MAX_INSNS_PER_PATH, 32768 instructions, each filter counting 4 more).
       throw new PledgeError('ENOMEM', 'KERNEL',
-        `pledge(${JSON.stringify(promises)}): the kernel refused another filter: the ${state.filters} filters pledge() stacked on this process ` +
-        `(one per narrowing call) and this one of ${filter.program.length} instructions exceed its total size limit (32768 instructions). ` +
+        `pledge(${JSON.stringify(promises)}): the kernel refused another filter: with the ${state.filters} filters pledge() stacked on this process ` +
+        `(one per narrowing call) and any installed before it, this one of ${filter.program.length} instructions would exceed the kernel's total of ` +
+        `32768 instructions per process (each filter counts 4 more). ` +
         `The promises in force are unchanged (${state.promises ? JSON.stringify(formatPromises(new Set(state.promises))) : 'none'}); narrow in fewer steps ` +
         `(a pledge() with the same promises adds no filter), or pledge the final promises directly.${nnp}${locked}`,
         { syscall: err.syscall, errno: err.errno, nativeCode: err.code, filters: state.filters, instructions: filter.program.length, noNewPrivsSet, unveilLocked });
