@@ -140,6 +140,12 @@ describe('install from the packed tarballs with no compiler', () => {
     expect(error).toMatchObject({ name: 'PledgeError', code: 'ENOTSUP', details: { nativeCode: 'ERR_SECCOMP_SCOPES_NO_BINARY' } });
     expect(error.message).toMatch(/no native binary for linux-x64 .*--ignore-scripts/);
     expect(error.message).not.toMatch(/^Error: No native build was found/);
+    // The install script, when no prebuild fits: says so, tries the source build, and with no compiler fails with a short clear message.
+    const script = sh(process.execPath, ['node_modules/@seccomp-scopes/native/scripts/install.cjs'], dir);
+    expect(script.status).toBe(1);
+    expect(script.stderr).toMatch(/^@seccomp-scopes\/native: no prebuilt binary for linux-x64 \(prebuilt: linux-x64, linux-arm64 with glibc\); building from source with node-gyp/);
+    expect(script.stderr).toMatch(/the source build failed .*Install g\+\+, make and python3 and reinstall; or install with --ignore-scripts/);
+    expect(script.stderr.split('\n').length).toBeLessThan(25);
   });
 
   it('installs for another platform (--os=darwin --cpu=arm64); there pledge() throws ENOTSUP and status says why', () => {
