@@ -61,7 +61,7 @@ export interface ExportOptions {
    * The bpf format for bwrap needs the same.
    */
   readonly entrypoint?: 'static' | 'dynamic';
-  /** k8s: the SeccompProfile's name and namespace. */
+  /** k8s: the SeccompProfile's name (it is cluster-scoped) and the example Pod's namespace. */
   readonly name?: string;
   readonly namespace?: string;
   /**
@@ -447,11 +447,14 @@ export function k8sArtefacts(plan: ExportPlan, options: { name?: string; namespa
   const name = options.name ?? profileName(plan.promises);
   const namespace = options.namespace ?? 'default';
   const notes = plan.differences.filter((d) => d.formats.includes('k8s')).map((d) => `${d.kind}: ${d.text}`);
+  // The operator's CRD (v1.0.0: v1 stored, v1beta1 served with the same schema)
+  // makes SeccompProfile cluster-scoped (no namespace), types errnoRet as an
+  // integer (int32, minimum 0) and has no defaultErrnoRet.
   const resource = {
-    apiVersion: 'security-profiles-operator.x-k8s.io/v1beta1',
+    apiVersion: 'security-profiles-operator.x-k8s.io/v1',
     kind: 'SeccompProfile',
     metadata: {
-      name, namespace,
+      name,
       annotations: {
         'seccomp-scopes/promises': plan.promises,
         'seccomp-scopes/differences': notes.join('\n'),
@@ -460,16 +463,16 @@ export function k8sArtefacts(plan: ExportPlan, options: { name?: string; namespa
     spec: {
       defaultAction: plan.seccomp.defaultAction,
       architectures: plan.seccomp.architectures,
-      // The operator's CRD (v1beta1) types errnoRet as a string and has no defaultErrnoRet.
-      syscalls: stripComments(plan.seccomp.syscalls).map((s) => ({ ...s, ...(s.errnoRet !== undefined ? { errnoRet: String(s.errnoRet) } : {}) })),
+      syscalls: stripComments(plan.seccomp.syscalls),
     },
   };
-  // The operator writes the profile under the kubelet's seccomp directory as operator/<namespace>/<name>.json.
+  // The operator writes a cluster-scoped profile under the kubelet's seccomp directory as operator/<name>.json
+  // (its status.localhostProfile); the Pod may live in any namespace.
   const pod = {
     apiVersion: 'v1', kind: 'Pod',
     metadata: { name: `${name}-example`, namespace },
     spec: {
-      securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: `operator/${namespace}/${name}.json` } },
+      securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: `operator/${name}.json` } },
       containers: [{ name: 'app', image: 'IMAGE', securityContext: { allowPrivilegeEscalation: false } }],
     },
   };
@@ -572,7 +575,7 @@ export function registerExport(program: Command, setExit: (code: number) => void
     .option('-e, --execpromises <promises>', 'checked, and listed as not enforced by an outer policy')
     .addOption(new Option('--entrypoint <kind>', "dynamic: allow what the entrypoint's dynamic loader needs; static: execve only").choices(['dynamic', 'static']).default('dynamic'))
     .option('--name <name>', 'k8s: the SeccompProfile name')
-    .option('--namespace <ns>', 'k8s: its namespace (default "default")')
+    .option('--namespace <ns>', 'k8s: the example Pod\'s namespace (default "default"; the SeccompProfile is cluster-scoped)')
     .option('-o, --output <file>', 'write the policy to FILE instead of stdout')
     .option('-q, --quiet', 'do not list the differences on stderr')
     .addHelpText('after', `
