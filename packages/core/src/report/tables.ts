@@ -8,10 +8,10 @@
  */
 import type { ArchDescriptor } from '../arch.js';
 import type { ConstantName } from '../constants.js';
-import { evalValue, type ResolvedRule, type RuntimeValues } from '../compile.js';
+import { evalValue, resolveRules, type ResolvedRule, type RuntimeValues } from '../compile.js';
 import { PledgeError } from '../errors.js';
-import { formatPromises, type PromiseInfo } from '../promises.js';
-import type { ValueExpr } from '../rules.js';
+import { CATALOG, formatPromises, type PromiseInfo } from '../promises.js';
+import type { Rule, ValueExpr } from '../rules.js';
 import { PROMISE_ORDER, attributionRules } from './attribution.js';
 import { REPORT_DECODE, type DecodeKind } from './decode.js';
 import { REPORT_FAMILIES, type ReportFamily } from './families.js';
@@ -92,9 +92,17 @@ class TablesWriter {
 }
 
 class StringPool {
-  private readonly offsets = new Map<string, number>();
-  private readonly chunks: Uint8Array[] = [];
+  private offsets = new Map<string, number>();
+  private chunks: Uint8Array[] = [];
   private size = 0;
+  /** A copy to add to (the template's pool stays as it is). */
+  clone(): StringPool {
+    const p = new StringPool();
+    p.offsets = new Map(this.offsets);
+    p.chunks = [...this.chunks];
+    p.size = this.size;
+    return p;
+  }
   ref(s: string): number {
     let off = this.offsets.get(s);
     if (off === undefined) {
@@ -118,7 +126,245 @@ class StringPool {
 
 const popcount = (v: bigint): number => { let n = 0; for (let x = v; x > 0n; x &= x - 1n) n++; return n; };
 
+
+/** A catalog rule's value that is known only per process (pid, uid, gid). */
+const usesRuntime = (v: ValueExpr | undefined): boolean =>
+  v !== undefined && (Array.isArray(v) ? (v as readonly ValueExpr[]).some(usesRuntime) : typeof v === 'object' && v !== null && 'runtime' in v);
+
+/** An attribution rule resolved once (it needs no runtime value). */
+interface TemplateRule {
+  readonly promises: number;
+  readonly handled: number;
+  readonly when: ResolvedRule['when'];
+}
+
 /**
+ * What the report tables of one arch hold whatever the process: the string
+ * pool up to the per-call strings, the constants, the argument specs, the
+ * syscalls and the attribution rules that need no runtime value (those that
+ * do are kept as catalog rules and resolved per call). Compiled output of
+ * the catalog, never a second policy.
+ */
+interface ReportTablesTemplate {
+  readonly pool: StringPool;
+  readonly consts: readonly RecordOf<'constant'>[];
+  readonly specs: readonly RecordOf<'spec'>[];
+  readonly promiseNames: readonly RecordOf<'promiseName'>[];
+  /** By nr: the syscall record less its rules, and its attribution rules in catalog order. */
+  readonly syscalls: readonly { readonly nr: number; readonly name: number; readonly specStart: number; readonly specCount: number; readonly rules: readonly (TemplateRule | Rule)[] }[];
+}
+
+/**
+ * Templates by arch descriptor: built on an arch's first call, then reused.
+ * The key is the descriptor itself; the catalog, decode table and families
+ * are this module's constants, so a new version or catalog is a new module.
+ */
+const templates = new WeakMap<ArchDescriptor, ReportTablesTemplate>();
+
+const bitOf = (p: PromiseInfo['name']): number => 1 << PROMISE_ORDER.indexOf(p);
+const promiseBits = (requires: readonly PromiseInfo['name'][]): number => requires.reduce((acc, p) => acc | bitOf(p), 0) >>> 0;
+
+function reportTablesTemplate(arch: ArchDescriptor): ReportTablesTemplate {
+  const cached = templates.get(arch);
+  if (cached) return cached;
+  if (PROMISE_ORDER.length > L.maxPromises) throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `report tables: more than ${L.maxPromises} promises cannot be encoded`);
+  const pool = new StringPool();
+  // The argument specs use constants only (a runtime value in the decode table would throw here).
+  const { consts, specs, specRange } = encodeSpecs(arch, pool, {});
+  // Attribution rules in catalog order (as attributionRules), grouped by nr; those with a runtime value resolved per call.
+  const byNr = new Map<number, (TemplateRule | Rule)[]>();
+  for (const rule of CATALOG) {
+    if (!((rule.action.kind === 'allow' || rule.action.kind === 'errno') && rule.requires.length > 0)) continue;
+    const nr = arch.syscalls[rule.syscall];
+    if (nr === undefined) continue;
+    const list = byNr.get(nr) ?? [];
+    if ((rule.when ?? []).some((c) => usesRuntime(c.mask) || c.oneOf.some(usesRuntime))) list.push(rule);
+    else {
+      const r = resolveRules([rule], arch, {}).rules[0]!;
+      list.push({ promises: promiseBits(rule.requires), handled: rule.action.kind === 'allow' ? 0 : 1, when: r.when });
+    }
+    byNr.set(nr, list);
+  }
+  const nameByNr = new Map<number, string>();
+  for (const [name, nr] of Object.entries(arch.syscalls).sort(([a], [b]) => (a < b ? -1 : 1))) if (!nameByNr.has(nr)) nameByNr.set(nr, name);
+  const syscalls = [...nameByNr.entries()].sort((a, b) => a[0] - b[0]).map(([nr, name]) => {
+    const sr = specRange.get(name) ?? { start: 0, count: 0 };
+    return { nr, name: pool.ref(name), specStart: sr.start, specCount: sr.count, rules: byNr.get(nr) ?? [] };
+  });
+  const promiseNames = PROMISE_ORDER.map((p) => ({ name: pool.ref(p) }));
+  const template: ReportTablesTemplate = { pool, consts, specs, promiseNames, syscalls };
+  templates.set(arch, template);
+  return template;
+}
+
+/**
+ * Builds the tables the native reporter and `formatViolation` read, for
+ * `arch` and the promises in force, laid out as {@link REPORT_TABLES_LAYOUT}
+ * says: the syscalls of the arch by number, with their argument specs
+ * (from {@link REPORT_DECODE}, constant families resolved for the arch) and
+ * attribution rules (every ALLOW rule of the catalog that needs a promise,
+ * resolved for the arch and `options`' pid, uid and gid), the promise names,
+ * and the strings the report quotes (promises in force, comm, arch, penalty,
+ * errno).
+ *
+ * What does not depend on the process is built once per arch (a template);
+ * each call resolves only the rules that name the pid, uid or gid, and
+ * fills the header. The bytes equal {@link buildReportTablesDirect}'s.
+ *
+ * @throws PledgeError `EINVAL` for a promise set or option that cannot be encoded.
+ */
+export function buildReportTables(arch: ArchDescriptor, options: ReportTablesOptions): Uint8Array {
+  if (!Number.isInteger(options.pid) || options.pid < 0 || options.pid > 0x7fffffff) {
+    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `report tables: pid ${options.pid} is not a pid`);
+  }
+  const t = reportTablesTemplate(arch);
+  const pool = t.pool.clone();
+  const runtime: RuntimeValues = { pid: options.pid, uid: options.uid ?? -1, gid: options.gid ?? -1 };
+  const rules: RecordOf<'rule'>[] = [];
+  const conditions: RecordOf<'condition'>[] = [];
+  const values: RecordOf<'value'>[] = [];
+  const syscalls: RecordOf<'syscall'>[] = t.syscalls.map((s) => {
+    const ruleStart = rules.length;
+    for (const entry of s.rules) {
+      const r: TemplateRule = 'syscall' in entry
+        ? { promises: promiseBits(entry.requires), handled: entry.action.kind === 'allow' ? 0 : 1, when: resolveRules([entry], arch, runtime).rules[0]!.when }
+        : entry;
+      const condStart = conditions.length;
+      for (const c of r.when) {
+        conditions.push({ arg: c.arg, width: c.width, negate: c.negate ? 1 : 0, valueStart: values.length, valueCount: c.oneOf.length, mask: c.mask });
+        for (const v of c.oneOf) values.push({ value: v });
+      }
+      rules.push({ promises: r.promises, condStart, condCount: conditions.length - condStart, handled: r.handled });
+    }
+    return { nr: s.nr, name: s.name, specStart: s.specStart, specCount: s.specCount, ruleStart, ruleCount: rules.length - ruleStart };
+  });
+  return encodeTables(arch, options, pool, { syscall: syscalls, spec: t.specs, constant: t.consts, rule: rules, condition: conditions, value: values, promiseName: t.promiseNames });
+}
+
+/** The constants and argument specs of `arch` ({@link REPORT_DECODE}), their strings added to `pool`. */
+function encodeSpecs(arch: ArchDescriptor, pool: StringPool, runtime: RuntimeValues) {
+  const value = (v: ValueExpr, width: 32 | 64): bigint => BigInt.asUintN(width, evalValue(v, arch, runtime));
+  const consts: RecordOf<'constant'>[] = [];
+  const ranges = new Map<string, { start: number; count: number }>();
+  const familyRange = (family: ReportFamily, width: 32 | 64, asFlags: boolean): { start: number; count: number } => {
+    const key = `${family}:${width}:${asFlags}`;
+    let r = ranges.get(key);
+    if (!r) {
+      let members = (REPORT_FAMILIES[family] as readonly ConstantName[])
+        .filter((n) => arch.constants[n] !== undefined)
+        .map((n) => ({ name: n, value: BigInt.asUintN(width, BigInt(arch.constants[n]!)) }));
+      if (asFlags) members = [...members].sort((a, b) => popcount(b.value) - popcount(a.value) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+      r = { start: consts.length, count: members.length };
+      for (const m of members) consts.push({ value: m.value, name: pool.ref(m.name) });
+      ranges.set(key, r);
+    }
+    return r;
+  };
+  const specs: RecordOf<'spec'>[] = [];
+  const specRange = new Map<string, { start: number; count: number }>();
+  for (const [syscall, decode] of Object.entries(REPORT_DECODE)) {
+    if (arch.syscalls[syscall] === undefined) continue;
+    const start = specs.length;
+    for (const d of decode) {
+      const width = d.width;
+      const full = width === 32 ? 0xffffffffn : (1n << 64n) - 1n;
+      let en = { start: 0, count: 0 };
+      let fl = { start: 0, count: 0 };
+      let enumMask = 0n;
+      switch (d.kind) {
+        case 'fd': case 'int': case 'long': case 'hex': case 'octal': case 'ptr': case 'path': break;
+        case 'dirfd': {
+          en = { start: consts.length, count: 1 };
+          consts.push({ value: value('AT_FDCWD', width), name: pool.ref('AT_FDCWD') });
+          enumMask = full;
+          break;
+        }
+        case 'signal': en = familyRange('signal', width, false); enumMask = full; break;
+        case 'openflags':
+          en = familyRange('openAccess', width, false); enumMask = value('O_ACCMODE', width); fl = familyRange('openFlags', width, true);
+          break;
+        case 'flags':
+          if (!d.family) throw new PledgeError('EINVAL', 'BAD_RULE', `report decode ${syscall}: flags need a family`);
+          fl = familyRange(d.family, width, true);
+          break;
+        case 'enum':
+          if (!d.family) throw new PledgeError('EINVAL', 'BAD_RULE', `report decode ${syscall}: enum needs a family`);
+          en = familyRange(d.family, width, false);
+          enumMask = d.mask === undefined ? full : value(d.mask, width);
+          if (d.flags) fl = familyRange(d.flags, width, true);
+          break;
+      }
+      if (fl.count > L.maxFamilyFlags) throw new PledgeError('EINVAL', 'BAD_RULE', `report decode ${syscall}: more than ${L.maxFamilyFlags} flags`);
+      let op: number = L.guardOps.none;
+      let guardMask = 0n;
+      let guardValue = 0n;
+      if (d.when) {
+        guardMask = d.when.mask === undefined ? 0xffffffffn : value(d.when.mask, 32);
+        if (d.when.equals !== undefined) { op = L.guardOps.equals; guardValue = value(d.when.equals, 32) & guardMask; } else op = L.guardOps.anyBit;
+      }
+      specs.push({
+        packed: (d.arg << L.specPacking.arg | L.kinds[KIND[d.kind]] << L.specPacking.kind | width << L.specPacking.width | op << L.specPacking.guardOp) >>> 0,
+        label: d.label ? pool.ref(d.label) : L.none,
+        enumStart: en.start, enumCount: en.count, flagStart: fl.start, flagCount: fl.count, enumMask,
+        guardArg: d.when?.arg ?? 0,
+        fallback: d.hexFallback ? L.fallbacks.hex : L.fallbacks.number,
+        guardMask, guardValue,
+      });
+    }
+    specRange.set(syscall, { start, count: specs.length - start });
+  }
+  return { consts, specs, specRange };
+}
+
+type AllRecords = { readonly [R in ReportTablesRecord]: readonly RecordOf<R>[] };
+
+/** The header's per-call strings added to `pool`, then every section written in layout order. */
+function encodeTables(arch: ArchDescriptor, options: ReportTablesOptions, pool: StringPool, records: AllRecords): Uint8Array {
+  const header = {
+    promises: pool.ref(formatPromises(options.promises)),
+    comm: pool.ref(options.comm),
+    arch: pool.ref(arch.name),
+    penalty: pool.ref(options.penalty ?? 'kill'),
+    errnoName: options.penalty === 'errno' ? pool.ref(options.errno ?? 'EPERM') : L.none,
+    inForce: PROMISE_ORDER.reduce((acc, p) => (options.promises.has(p) ? acc | bitOf(p) : acc), 0) >>> 0,
+  };
+  const strings = pool.bytes();
+  const offsets = {} as Record<ReportTablesRecord, number>;
+  let size = L.headerWords * 4;
+  for (const [, record] of SECTIONS) {
+    offsets[record] = size;
+    size += records[record].length * L.recordBytes[record];
+  }
+  const stringsAt = size;
+  size += strings.length;
+
+  const w = new TablesWriter(new Uint8Array(size), arch.endian === 'little');
+  w.word(L.header.magic, L.magic);
+  w.word(L.header.version, L.version);
+  w.word(L.header.size, size);
+  w.word(L.header.auditArch, arch.auditArch);
+  w.word(L.header.pid, options.pid);
+  for (const [field, ref] of Object.entries(header) as [keyof typeof header, number][]) w.word(L.header[field], ref);
+  for (const [word, record] of SECTIONS) {
+    w.word(L.header[word], offsets[record]);
+    w.word(L.header[word] + 1, records[record].length);
+  }
+  w.word(L.header.strings, stringsAt);
+  w.word(L.header.strings + 1, strings.length);
+  w.records('syscall', offsets.syscall, records.syscall);
+  w.records('spec', offsets.spec, records.spec);
+  w.records('constant', offsets.constant, records.constant);
+  w.records('rule', offsets.rule, records.rule);
+  w.records('condition', offsets.condition, records.condition);
+  w.records('value', offsets.value, records.value);
+  w.records('promiseName', offsets.promiseName, records.promiseName);
+  w.bytes.set(strings, stringsAt);
+  return w.bytes;
+}
+
+/**
+ * The reference encoder (every part rebuilt from the catalog on every call):
+ * {@link buildReportTables} must give the same bytes (a test checks it).
  * Builds the tables the native reporter and `formatViolation` read, for
  * `arch` and the promises in force, laid out as {@link REPORT_TABLES_LAYOUT}
  * says: the syscalls of the arch by number, with their argument specs
@@ -130,7 +376,7 @@ const popcount = (v: bigint): number => { let n = 0; for (let x = v; x > 0n; x &
  *
  * @throws PledgeError `EINVAL` for a promise set or option that cannot be encoded.
  */
-export function buildReportTables(arch: ArchDescriptor, options: ReportTablesOptions): Uint8Array {
+export function buildReportTablesDirect(arch: ArchDescriptor, options: ReportTablesOptions): Uint8Array {
   if (!Number.isInteger(options.pid) || options.pid < 0 || options.pid > 0x7fffffff) {
     throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `report tables: pid ${options.pid} is not a pid`);
   }
