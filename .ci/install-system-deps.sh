@@ -34,6 +34,8 @@ PACKAGES=(
   file             #   file(1) and its magic database
   git              #   git --version
   perl             #   perl -ne
+  libseccomp-dev   # seccomp.h/libseccomp.so: tools/bench/lsc-load.c times libseccomp's end-to-end compile-and-load (seccomp_init,
+                   #   seccomp_rule_add, seccomp_load), the C side of the first-pledge() comparison (issue 18)
   pkgconf          # pkg-config: the libpledge tests build C programs with `pkg-config --cflags --libs pledge`
   libpng-dev       # libpng: packages/libpledge/examples/png-gray, the C media example (decodes a PNG after pledge("stdio"))
   runc             # pledge export's proof (packages/pledge-cli/test/export.runtime.test.ts): runs the static conformance
