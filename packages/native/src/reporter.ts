@@ -73,6 +73,11 @@ export interface ReporterOptions {
   readonly format?: 'text' | 'json';
   /** Handle traps (penalty) but write nothing. */
   readonly quiet?: boolean;
+  /**
+   * Read-only opens the Node runtime allowance traps (and the handler answers
+   * with EACCES) that are never reported: exact paths, or prefixes ending in `*`.
+   */
+  readonly quietPaths?: readonly string[];
 }
 
 /** What {@link reporterState} tells. */

@@ -25,26 +25,56 @@ export interface NodeRuntimeOptions {
    * Node's threads make on the way to exit also under `pledge("")`.
    */
   readonly eventFds?: readonly number[];
+  /**
+   * Reports are on (the SIGSYS handler is in place and not quiet): read-only
+   * opens trap instead of failing in the kernel, and the handler answers them
+   * with the same EACCES after reporting the path once (docs/reports.md),
+   * except Node's own probes ({@link nodeQuietOpenPaths}).
+   */
+  readonly reportOpens?: boolean;
 }
 
 const rule = (syscall: SyscallName, action: Action, why: string, when?: Rule['when'], source: string = MEASURED): Rule =>
   ({ syscall, action, requires: [], why, source, ...(when ? { when } : {}) });
 
 /**
- * Path probes Node makes at moments the program does not choose, all of
- * which it handles when they fail: libuv's spare descriptor (`/dev/null`,
+ * PROBES: path probes Node makes at moments the program does not choose,
+ * all of which it handles when they fail: libuv's spare descriptor (`/dev/null`,
  * `/`), the tty re-open (`readlink /proc/self/fd/N`), a Worker's start
  * (`/proc/self/maps`, the node binary, `/proc/self/cgroup`,
  * `/proc/meminfo`, `readlink /proc/self/exe`), glibc's malloc
  * (`/sys/devices/system/cpu/online`). Without a promise allowing them they
  * fail with EACCES instead of killing the process. Only reading calls are
- * answered so; an open for writing or creating still kills.
+ * answered so; an open for writing or creating still kills. With
+ * `reportOpens` the read-only opens trap instead: the SIGSYS handler reports
+ * the path once and answers the same EACCES.
  */
-const PROBES: readonly Rule[] = [
-  ...readOnlyOpenRules([], EACCES, 'a read-only open Node makes on its own (see PROBES) fails with EACCES instead of killing', MEASURED),
-  ...(['readlink', 'readlinkat', 'newfstatat', 'statx', 'stat', 'lstat', 'access', 'faccessat', 'faccessat2'] as const).map((syscall) =>
-    rule(syscall, EACCES, 'a path lookup Node makes on its own (see PROBES) fails with EACCES instead of killing')),
-];
+function probes(reportOpens: boolean): Rule[] {
+  return [
+    ...(reportOpens
+      ? readOnlyOpenRules([], { kind: 'trap' }, "a read-only open fails with EACCES instead of killing; trapped so that the SIGSYS handler reports its path once (Node's own probes, nodeQuietOpenPaths, stay quiet) and answers EACCES", `${MEASURED}; docs/reports.md`)
+      : readOnlyOpenRules([], EACCES, 'a read-only open Node makes on its own (see PROBES) fails with EACCES instead of killing', MEASURED)),
+    ...(['readlink', 'readlinkat', 'newfstatat', 'statx', 'stat', 'lstat', 'access', 'faccessat', 'faccessat2'] as const).map((syscall) =>
+      rule(syscall, EACCES, 'a path lookup Node makes on its own (see PROBES) fails with EACCES instead of killing')),
+  ];
+}
+
+/**
+ * The read-only opens of the probes above that Node makes on its own and that are not
+ * reported when reports are on: exact paths, or prefixes ending in `*`
+ * (native installReporter `quietPaths`). Measured on Node 20-26 (a Worker's
+ * start, libuv's spare descriptor, a tty's name, glibc's malloc, libuv's cgroup
+ * memory limit).
+ */
+export function nodeQuietOpenPaths(execPath: string = process.execPath): string[] {
+  return [
+    '/dev/null', '/', execPath,
+    '/dev/', '/dev/pts/', // glibc's ttyname() scans them when libuv opens a tty (uv_tty_init)
+    '/proc/self/maps', '/proc/self/cgroup', '/proc/meminfo', '/proc/sys/vm/overcommit_memory',
+    '/proc/stat', // Node 26 reads it at moments the program does not choose (uv_cpu_info)
+    '/sys/devices/system/cpu/*', '/sys/fs/cgroup/*',
+  ];
+}
 
 /** The stdio calls a Node runtime cannot do without, whatever the promises. */
 const RUNTIME_MEMORY = new Set(['futex', 'mmap', 'munmap', 'mprotect', 'madvise', 'brk', 'rt_sigprocmask', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2']);
@@ -118,7 +148,7 @@ export function nodeRuntimeRules(options: NodeRuntimeOptions): Rule[] {
       [arg.in(1, 32, 'request', ['TIOCGPTN'])]),
     rule('ioctl', EPERM, 'at exit Node restores the terminal attributes it saved (TCSETS) and accepts EPERM; the terminal stays unchanged',
       [arg.in(1, 32, 'request', ['TCSETS'])]),
-    ...PROBES,
+    ...probes(options.reportOpens === true),
   );
   return rules;
 }

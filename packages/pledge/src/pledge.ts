@@ -19,7 +19,7 @@ import * as native from '@seccomp-scopes/native';
 import { archFor } from './arch.js';
 import { planRings, scanOrCaptured, type RingInfo } from './io-uring.js';
 import { fromNative, readState, withProcessLock, writeState } from './process-state.js';
-import { nodeRuntimeRules } from './node-runtime.js';
+import { nodeQuietOpenPaths, nodeRuntimeRules } from './node-runtime.js';
 import { prepareRuntime } from './runtime-prep.js';
 import { lockUnveilForPledge } from './unveil.js'; // [unveil] OpenBSD: pledge without "unveil" locks unveil()
 
@@ -117,7 +117,7 @@ function compileSpec(spec: FilterSpec, arch: ArchDescriptor, ids: { pid: number;
       ...(spec.reporterRules ? reporterRules({ reportFd: spec.reportFd }) : []),
       ...ringReplayRules(spec.ringFds),
     ],
-    extra: nodeRuntimeRules({ jit, eventFds: spec.eventFds }),
+    extra: nodeRuntimeRules({ jit, eventFds: spec.eventFds, reportOpens: spec.trap }),
     penalty: spec.trap ? { kind: 'trap' } : penaltyAction(spec.penalty),
     ...(spec.trap ? { foreignAbi: { kind: 'trap' } as const } : {}), // the handler reports a foreign ABI, then kills
     runtime: ids,
@@ -420,7 +420,7 @@ function pledgeLocked(promises: string | null | undefined, execpromises: string 
   };
   const plan = planPledge(state, { promises, execpromises, options }, arch, facts);
   if (!plan.filter) {
-    if (plan.reporter) native.installReporter(plan.reporter.tables, plan.reporter.options); // format or quiet changed
+    if (plan.reporter) native.installReporter(plan.reporter.tables, { ...plan.reporter.options, quietPaths: nodeQuietOpenPaths() }); // format or quiet changed
     writeState(plan.next);
     return status();
   }
@@ -437,7 +437,7 @@ function pledgeLocked(promises: string | null | undefined, execpromises: string 
   if (found) adoptRings(found.rings);
   if (plan.directExit) installDirectExit();
   // The handler before the filter that traps into it.
-  if (plan.reporter) native.installReporter(plan.reporter.tables, plan.reporter.options);
+  if (plan.reporter) native.installReporter(plan.reporter.tables, { ...plan.reporter.options, quietPaths: nodeQuietOpenPaths() });
   const hadNoNewPrivs = native.getNoNewPrivs();
   try {
     if (!hadNoNewPrivs) native.setNoNewPrivs();

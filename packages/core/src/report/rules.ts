@@ -43,6 +43,11 @@ export interface ReporterRulesOptions {
  * - `write` to the report descriptor, `getpid` and `gettid` (to name the
  *   process and thread) are allowed, also under promises without stdio.
  *   `rt_sigreturn` is always allowed.
+ * - `process_vm_readv` on the process' own pid (the pid when the filter was
+ *   built) is allowed: the handler copies the path of a read-only open the
+ *   Node runtime allowance traps (it answers EACCES) without dereferencing
+ *   the caller's pointer, so a bad address fails the copy instead of faulting
+ *   in the handler. Reading one's own memory reveals nothing new.
  */
 export function reporterRules(options: ReporterRulesOptions): Rule[] {
   if (!Number.isInteger(options.reportFd) || options.reportFd < 0 || options.reportFd > 0x7fffffff) {
@@ -57,6 +62,8 @@ export function reporterRules(options: ReporterRulesOptions): Rule[] {
     allow('write', 'reports go to this descriptor, whatever was promised', source, [arg.in(0, 32, 'fd', [options.reportFd])]),
     allow('getpid', 'the report names the process', source),
     allow('gettid', 'the report names the thread', source),
+    allow('process_vm_readv', "the report of a refused read-only open copies its path from the process' own memory without faulting (process_vm_readv(2) returns EFAULT for a bad address); only the own pid",
+      `${source}; process_vm_readv(2)`, [arg.in(0, 32, 'pid', [{ runtime: 'pid' }])]),
   ];
 }
 

@@ -430,9 +430,13 @@ size_t FormatReport(const Tables& t, const Violation& v, bool json, const Penalt
     out.Signed(v.pid);
     out.Puts("]: pledge \"");
     out.Puts(t.Str(t.promises));
-    out.Puts("\" blocked ");
+    out.Puts(v.refused_errno ? "\" refused " : "\" blocked ");
     out.PutN(call.buf, call.len);
     if (call.overflow) out.Puts("...");
+    if (v.refused_errno) {
+      out.Puts(" with ");
+      out.Puts(v.refused_errno);
+    }
     if (nsets == 0) {
       out.Puts("; no promise allows this");
     } else {

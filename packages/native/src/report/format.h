@@ -25,6 +25,10 @@ struct Violation {
   // (i386 on x86_64, AArch32 on aarch64), or an x32 number on x86_64, makes
   // the report a foreign-ABI line (ForeignAbiName).
   uint32_t audit_arch = 0;
+  // Not null: the call was not blocked by the penalty but answered with this
+  // errno by a rule (the Node runtime's read-only opens, EACCES); the text
+  // line says `refused <call> with <errno>` instead of `blocked <call>`.
+  const char* refused_errno = nullptr;
 };
 
 // The foreign ABI a call came through ("i386", "x32", "AArch32", "foreign"

@@ -122,7 +122,7 @@ Napi::Value FormatViolationJs(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, line.data(), n > 0 ? n - 1 : 0);  // without the newline
 }
 
-// installReporter(tables, { fd, penalty, errno, errnoName, format, quiet, magic }): void
+// installReporter(tables, { fd, penalty, errno, errnoName, format, quiet, magic, quietPaths }): void
 void InstallReporterJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!kReporterSupported) ThrowCode(env, "ENOTSUP", "installReporter: the SIGSYS reporter supports x86_64 and aarch64 only");
@@ -143,6 +143,16 @@ void InstallReporterJs(const Napi::CallbackInfo& info) {
     Napi::Value q = o.Get("quiet");
     r->quiet = q.IsBoolean() && q.As<Napi::Boolean>().Value();
     r->magic = static_cast<uint32_t>(ToInt(env, o, "magic", true, 0, 0, 0xffffffff));
+    Napi::Value qp = o.Get("quietPaths");
+    if (!qp.IsUndefined()) {
+      if (!qp.IsArray()) ThrowInvalid<Napi::TypeError>(env, "installReporter: quietPaths must be an array of strings");
+      Napi::Array a = qp.As<Napi::Array>();
+      for (uint32_t i = 0; i < a.Length(); i++) {
+        Napi::Value e = a.Get(i);
+        if (!e.IsString()) ThrowInvalid<Napi::TypeError>(env, "installReporter: quietPaths must be an array of strings");
+        r->quiet_paths.push_back(e.As<Napi::String>().Utf8Value());
+      }
+    }
   } catch (...) {
     delete r;
     throw;

@@ -20,6 +20,18 @@
 // `foreignAbi` action): the handler writes the foreign-ABI line (format.h)
 // and kills, whatever the penalty, as the filter alone would.
 //
+// A read-only open (open/openat, access mode O_RDONLY, none of O_CREAT,
+// O_TRUNC, O_TMPFILE: core's readOnlyOpenRules) traps only through the Node
+// runtime allowance, which traps it instead of answering EACCES in the kernel
+// while reports are on (node-runtime.ts). The handler answers EACCES, as the
+// kernel would have, whatever the penalty, after reporting the path once
+// (`refused openat(...) with EACCES`): the path is copied from the caller
+// with process_vm_readv on the process' own pid (reporterRules allows exactly
+// that), page by page, so an unreadable address ends the copy with an error
+// instead of faulting in the handler. Paths are remembered as 64-bit hashes in
+// a fixed lock-free set; Node's own probes (Reporter::quiet_paths) are never
+// reported.
+//
 // rt_sigaction(SIGSYS, act != NULL) is trapped too (reporterRules): the
 // handler answers it with success, fills `oact` with its own action and stays
 // in place. A SIGSYS that does not come from seccomp (kill -SYS) ends the
@@ -39,6 +51,7 @@
 
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -109,6 +122,132 @@ void Report(const Reporter* r, uint32_t nr, const uint64_t* args, uint32_t audit
   g_reports.fetch_add(1, std::memory_order_relaxed);
 }
 
+// Flags of open(2) the read-only open rule tests (same values on x86_64 and aarch64).
+constexpr uint32_t kOpenAccMode = 03, kOpenCreat = 0100, kOpenTrunc = 01000, kOpenTmpfile = 020000000;
+
+// The path argument's index when `nr` is a read-only open, else -1.
+int ReadOnlyOpenPathArg(uint32_t nr, const uint64_t* args) {
+  int path_arg = -1, flags_arg = -1;
+  if (nr == SYS_openat) { path_arg = 1; flags_arg = 2; }
+#ifdef SYS_open
+  if (nr == SYS_open) { path_arg = 0; flags_arg = 1; }
+#endif
+  if (path_arg < 0) return -1;
+  const uint32_t flags = static_cast<uint32_t>(args[flags_arg]);
+  return (flags & (kOpenAccMode | kOpenCreat | kOpenTrunc | kOpenTmpfile)) == 0 ? path_arg : -1;
+}
+
+// process_vm_readv(pid, local, 1, remote, 1, 0) without the C library
+// (RawSyscall has four arguments; this call needs six).
+long RawProcessVmReadv(long pid, const struct iovec* local, const struct iovec* remote) {
+#if defined(__x86_64__)
+  long ret;
+  register long r10 __asm__("r10") = reinterpret_cast<long>(remote);
+  register long r8 __asm__("r8") = 1;
+  register long r9 __asm__("r9") = 0;
+  __asm__ volatile("syscall"
+                   : "=a"(ret)
+                   : "a"(static_cast<long>(SYS_process_vm_readv)), "D"(pid), "S"(local), "d"(1L), "r"(r10), "r"(r8), "r"(r9)
+                   : "rcx", "r11", "memory");
+  return ret;
+#elif defined(__aarch64__)
+  register long x8 __asm__("x8") = SYS_process_vm_readv;
+  register long x0 __asm__("x0") = pid;
+  register long x1 __asm__("x1") = reinterpret_cast<long>(local);
+  register long x2 __asm__("x2") = 1;
+  register long x3 __asm__("x3") = reinterpret_cast<long>(remote);
+  register long x4 __asm__("x4") = 1;
+  register long x5 __asm__("x5") = 0;
+  __asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory");
+  return x0;
+#else
+  return syscall(SYS_process_vm_readv, pid, local, 1, remote, 1, 0);
+#endif
+}
+
+// Copies the NUL-terminated string at `addr` of this process into `buf`
+// (at most cap - 1 bytes) without touching it directly: process_vm_readv on
+// the own pid, one remote piece per 4 KiB page, so an unmapped page ends the
+// copy. Returns the string's length, or -1 when unreadable or not
+// terminated within cap - 1 bytes.
+long CopyOwnString(int64_t pid, uint64_t addr, char* buf, size_t cap) {
+  if (addr == 0 || cap < 2) return -1;
+  size_t got = 0;
+  while (got < cap - 1) {
+    const uint64_t at = addr + got;
+    size_t n = 4096 - (at & 4095);
+    if (n > cap - 1 - got) n = cap - 1 - got;
+    struct iovec local = {buf + got, n};
+    struct iovec remote = {reinterpret_cast<void*>(at), n};
+    const long r = RawProcessVmReadv(static_cast<long>(pid), &local, &remote);
+    if (r == -EINTR) continue;
+    if (r <= 0) return -1;
+    for (size_t i = got; i < got + static_cast<size_t>(r); i++) {
+      if (buf[i] == '\0') return static_cast<long>(i);
+    }
+    got += static_cast<size_t>(r);
+  }
+  return -1;
+}
+
+bool IsQuietPath(const Reporter* r, const char* p, size_t n) {
+  for (const std::string& q : r->quiet_paths) {
+    const size_t qn = q.size();
+    if (qn > 0 && q[qn - 1] == '*') {
+      if (n >= qn - 1 && std::memcmp(p, q.data(), qn - 1) == 0) return true;
+    } else if (qn == n && std::memcmp(p, q.data(), n) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Paths reported once: FNV-1a hashes in an open-addressed set (0 = empty).
+// When it is full, a new path is reported every time.
+constexpr size_t kPathSlots = 1024;
+std::atomic<uint64_t> g_paths[kPathSlots];
+
+bool FirstTimePath(const char* p, size_t n) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < n; i++) h = (h ^ static_cast<unsigned char>(p[i])) * 1099511628211ull;
+  if (h == 0) h = 1;
+  for (size_t i = 0; i < kPathSlots; i++) {
+    std::atomic<uint64_t>& slot = g_paths[(h + i) % kPathSlots];
+    uint64_t seen = slot.load(std::memory_order_relaxed);
+    if (seen == 0 && slot.compare_exchange_strong(seen, h)) return true;
+    if (seen == h) return false;
+  }
+  return true;
+}
+
+// A read-only open trapped by the runtime allowance: report once, answer EACCES.
+void RefuseReadOnlyOpen(const Reporter* r, uint32_t nr, const uint64_t* args, int path_arg) {
+  if (r->quiet) return;
+  const int64_t pid = RawSyscall(SYS_getpid);
+  // After fork() the filter allows process_vm_readv on the parent's pid only: no read, no report.
+  if (static_cast<uint32_t>(pid) != r->tables.pid) return;
+  char path[4096];
+  const long n = CopyOwnString(pid, args[path_arg], path, sizeof path);
+  if (n >= 0 && IsQuietPath(r, path, static_cast<size_t>(n))) return;
+  if (n >= 0 && !FirstTimePath(path, static_cast<size_t>(n))) return;
+  Violation v;
+  v.nr = nr;
+  for (int i = 0; i < 6; i++) v.args[i] = args[i];
+  v.pid = pid;
+  v.tid = RawSyscall(SYS_gettid);
+  if (n >= 0) {
+    v.path = path;
+    v.path_len = static_cast<size_t>(n);
+  }
+  v.refused_errno = "EACCES";
+  char line[4096];
+  char scratch[2048];
+  const Penalty penalty{"errno", "EACCES"};
+  const size_t len = FormatReport(r->tables, v, r->json, penalty, line, sizeof line, scratch, sizeof scratch);
+  WriteAll(r->fd, line, len);
+  g_reports.fetch_add(1, std::memory_order_relaxed);
+}
+
 void SigsysHandler(int sig, siginfo_t* info, void* context) {
   (void)sig;
   const int saved_errno = errno;
@@ -145,6 +284,14 @@ void SigsysHandler(int sig, siginfo_t* info, void* context) {
   long replayed = 0;
   if (nr == SYS_io_uring_enter && ReplayRingEnter(args, &replayed)) {
     SetReturn(uc, replayed);
+    errno = saved_errno;
+    return;
+  }
+
+  // A read-only open: only the Node runtime allowance traps it (see above).
+  if (const int path_arg = ReadOnlyOpenPathArg(nr, args); path_arg >= 0 && audit_arch == r->tables.audit_arch) {
+    RefuseReadOnlyOpen(r, nr, args, path_arg);
+    SetReturn(uc, -EACCES);
     errno = saved_errno;
     return;
   }

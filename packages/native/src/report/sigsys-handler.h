@@ -29,6 +29,10 @@ struct Reporter {
   bool json = false;
   bool quiet = false;
   uint32_t magic = 0;             // REPORT_EXIT_MAGIC: exit_group() status the filter turns into KILL_PROCESS
+  // Read-only opens the Node runtime allowance answers with EACCES that stay
+  // unreported: Node's own start-up probes (node-runtime.ts PROBES). An
+  // entry ending in '*' is a prefix. Read-only once installed.
+  std::vector<std::string> quiet_paths;
 };
 
 // Publishes `r` (taking ownership) and installs the handler on the first
