@@ -26,9 +26,10 @@ describe('tty on a real pseudo-terminal (a C program under script(1))', () => {
     expect(r.out).not.toContain('TIOCSTI');
     expect(r.status).toBe(128 + 31);
   });
-  it('under stdio alone the window size is already refused', () => {
+  it('under stdio alone the window size is refused softly (ENOTTY, as for a non-terminal), and TIOCSTI kills', () => {
     const r = run('stdio');
-    expect(r.out).not.toContain('TIOCGWINSZ');
+    expect(r.out).toContain('TIOCGWINSZ -1\n');
+    expect(r.out).not.toContain('TIOCSTI');
     expect(r.status).toBe(128 + 31);
   });
 });

@@ -60,6 +60,12 @@ export const PROBE_RULES: readonly Rule[] = [
     source: 'coreutils src/copy.c (reflink_mode REFLINK_AUTO falls back on any clone_file error); ioctl_ficlone(2)',
   },
   {
+    syscall: 'ioctl', requires: [], action: { kind: 'errno', errno: 'ENOTTY' },
+    when: [arg.in(1, 32, 'request', ['TIOCGWINSZ'])],
+    why: "the terminal's width (curl's progress meter, ls, column, less ask it of stdin, stdout or stderr); ENOTTY is what a descriptor that is not a terminal answers, and programs then use $COLUMNS or 80 columns; the size itself stays tty's, as on OpenBSD, whose pledge_ioctl allows TIOCGWINSZ only under tty (and answers ENOTTY there for a non-tty)",
+    source: 'OpenBSD sys/kern/kern_pledge.c pledge_ioctl (TIOCGWINSZ under tty, "ENOTTY return for non-tty"); curl src/terminal.c get_terminal_columns; tty_ioctl(4)',
+  },
+  {
     syscall: 'get_mempolicy', requires: [], action: { kind: 'errno', errno: 'ENOSYS' },
     why: "libnuma's constructor (ffmpeg, ffprobe, anything linked with libnuma) probes the NUMA policy; ENOSYS is what a kernel without CONFIG_NUMA answers and libnuma takes it as 'no NUMA' (numa_available() == -1); the call only reads the caller's own policy, but node numbers of pages are not part of any promise",
     source: 'numactl libnuma.c (numa_init, set_nodemask_size, numa_available); get_mempolicy(2) ENOSYS',
