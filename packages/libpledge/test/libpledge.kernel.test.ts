@@ -150,7 +150,7 @@ describe('the same compiler as pledge() in Node', () => {
       expect(m.get('bytes')).toBe(Buffer.from(c.bytes).toString('hex'));
       // pledge() in Node (pledge dump is compilePledge): the same composition with the Node runtime allowance as `extra`.
       const node = execFileSync(process.execPath, [PLEDGE_BIN, 'dump', promises, '--format', 'bpf', '--pid', String(ids.pid)]);
-      const same = planForC(promises, arch, ids, undefined, undefined, nodeRuntimeRules({ jit: true, eventFds: [] })).filter;
+      const same = planForC(promises, arch, ids, undefined, undefined, nodeRuntimeRules({ jit: true, eventFds: [], reportOpens: true })).filter;
       expect(Buffer.from(node).toString('hex')).toBe(Buffer.from(same.bytes).toString('hex'));
       expect(Buffer.from(node).equals(Buffer.from(c.bytes))).toBe(false);
     });

@@ -74,6 +74,12 @@ export interface ReporterOptions {
   /** Handle traps (penalty) but write nothing. */
   readonly quiet?: boolean;
   /**
+   * The filter's runtime allowance traps read-only opens for the handler to
+   * refuse with EACCES (reporting each path once): the Node facade's filters.
+   * Without it a trapped read-only open is a violation like any other.
+   */
+  readonly refuseReadOnlyOpens?: boolean;
+  /**
    * Read-only opens the Node runtime allowance traps (and the handler answers
    * with EACCES) that are never reported: exact paths, or prefixes ending in `*`.
    */

@@ -420,7 +420,7 @@ function pledgeLocked(promises: string | null | undefined, execpromises: string 
   };
   const plan = planPledge(state, { promises, execpromises, options }, arch, facts);
   if (!plan.filter) {
-    if (plan.reporter) native.installReporter(plan.reporter.tables, { ...plan.reporter.options, quietPaths: nodeQuietOpenPaths() }); // format or quiet changed
+    if (plan.reporter) native.installReporter(plan.reporter.tables, { ...plan.reporter.options, refuseReadOnlyOpens: true, quietPaths: nodeQuietOpenPaths() }); // format or quiet changed
     writeState(plan.next);
     return status();
   }
@@ -437,7 +437,7 @@ function pledgeLocked(promises: string | null | undefined, execpromises: string 
   if (found) adoptRings(found.rings);
   if (plan.directExit) installDirectExit();
   // The handler before the filter that traps into it.
-  if (plan.reporter) native.installReporter(plan.reporter.tables, { ...plan.reporter.options, quietPaths: nodeQuietOpenPaths() });
+  if (plan.reporter) native.installReporter(plan.reporter.tables, { ...plan.reporter.options, refuseReadOnlyOpens: true, quietPaths: nodeQuietOpenPaths() });
   const hadNoNewPrivs = native.getNoNewPrivs();
   try {
     if (!hadNoNewPrivs) native.setNoNewPrivs();

@@ -122,7 +122,7 @@ Napi::Value FormatViolationJs(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, line.data(), n > 0 ? n - 1 : 0);  // without the newline
 }
 
-// installReporter(tables, { fd, penalty, errno, errnoName, format, quiet, magic, quietPaths }): void
+// installReporter(tables, { fd, penalty, errno, errnoName, format, quiet, magic, refuseReadOnlyOpens, quietPaths }): void
 void InstallReporterJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!kReporterSupported) ThrowCode(env, "ENOTSUP", "installReporter: the SIGSYS reporter supports x86_64 and aarch64 only");
@@ -143,6 +143,8 @@ void InstallReporterJs(const Napi::CallbackInfo& info) {
     Napi::Value q = o.Get("quiet");
     r->quiet = q.IsBoolean() && q.As<Napi::Boolean>().Value();
     r->magic = static_cast<uint32_t>(ToInt(env, o, "magic", true, 0, 0, 0xffffffff));
+    Napi::Value ro = o.Get("refuseReadOnlyOpens");
+    r->refuse_read_only_opens = ro.IsBoolean() && ro.As<Napi::Boolean>().Value();
     Napi::Value qp = o.Get("quietPaths");
     if (!qp.IsUndefined()) {
       if (!qp.IsArray()) ThrowInvalid<Napi::TypeError>(env, "installReporter: quietPaths must be an array of strings");

@@ -21,9 +21,10 @@
 // and kills, whatever the penalty, as the filter alone would.
 //
 // A read-only open (open/openat, access mode O_RDONLY, none of O_CREAT,
-// O_TRUNC, O_TMPFILE: core's readOnlyOpenRules) traps only through the Node
-// runtime allowance, which traps it instead of answering EACCES in the kernel
-// while reports are on (node-runtime.ts). The handler answers EACCES, as the
+// O_TRUNC, O_TMPFILE: core's readOnlyOpenRules) that the Node runtime
+// allowance traps instead of answering EACCES in the kernel while reports are
+// on (node-runtime.ts; the facade says so with `refuseReadOnlyOpens`, and
+// without it such an open is a violation like any other). The handler answers EACCES, as the
 // kernel would have, whatever the penalty, after reporting the path once
 // (`refused openat(...) with EACCES`): the path is copied from the caller
 // with process_vm_readv on the process' own pid (reporterRules allows exactly
@@ -288,8 +289,10 @@ void SigsysHandler(int sig, siginfo_t* info, void* context) {
     return;
   }
 
-  // A read-only open: only the Node runtime allowance traps it (see above).
-  if (const int path_arg = ReadOnlyOpenPathArg(nr, args); path_arg >= 0 && audit_arch == r->tables.audit_arch) {
+  // A read-only open the Node runtime allowance traps (see above): only where
+  // the filter was built with that allowance; elsewhere (the C library) it is
+  // a violation like any other.
+  if (const int path_arg = ReadOnlyOpenPathArg(nr, args); r->refuse_read_only_opens && path_arg >= 0 && audit_arch == r->tables.audit_arch) {
     RefuseReadOnlyOpen(r, nr, args, path_arg);
     SetReturn(uc, -EACCES);
     errno = saved_errno;

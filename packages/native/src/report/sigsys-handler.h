@@ -29,6 +29,10 @@ struct Reporter {
   bool json = false;
   bool quiet = false;
   uint32_t magic = 0;             // REPORT_EXIT_MAGIC: exit_group() status the filter turns into KILL_PROCESS
+  // The filter's runtime allowance traps read-only opens for the handler to
+  // refuse with EACCES (the Node facade's filters only): without this, a
+  // trapped read-only open is a violation like any other (the C library).
+  bool refuse_read_only_opens = false;
   // Read-only opens the Node runtime allowance answers with EACCES that stay
   // unreported: Node's own start-up probes (node-runtime.ts PROBES). An
   // entry ending in '*' is a prefix. Read-only once installed.
