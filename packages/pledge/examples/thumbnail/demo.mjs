@@ -47,8 +47,8 @@ for (const [name, what] of Object.entries(attacks)) {
     allStopped = false;
   }
   console.log(`after pledge("stdio"), ${what}: ${verdict}`);
-  // The line the process printed about the blocked call (stderr), if any.
-  const report = r.stderr.split('\n').find((l) => l.includes(' blocked '));
+  // The line the process printed about the blocked call (stderr): "blocked" (killed), or "refused … with EACCES" (a read).
+  const report = r.stderr.split('\n').find((l) => / blocked | refused /.test(l) && l.includes(': pledge "'));
   if (report) console.log(`    ${report}`);
 }
 process.exit(allStopped ? 0 : 1);
