@@ -65,6 +65,11 @@ export const PROBE_RULES: readonly Rule[] = [
     why: "the terminal's width (curl's progress meter, ls, column, less ask it of stdin, stdout or stderr); ENOTTY is what a descriptor that is not a terminal answers, and programs then use $COLUMNS or 80 columns; the size itself stays tty's, as on OpenBSD, whose pledge_ioctl allows TIOCGWINSZ only under tty (and answers ENOTTY there for a non-tty)",
     source: 'OpenBSD sys/kern/kern_pledge.c pledge_ioctl (TIOCGWINSZ under tty, "ENOTTY return for non-tty"); curl src/terminal.c get_terminal_columns; tty_ioctl(4)',
   },
+  ...(['mlock', 'mlock2'] as const).map((syscall): Rule => ({
+    syscall, requires: [], action: { kind: 'errno', errno: 'EPERM' },
+    why: "locking pages in memory (libgcrypt's secure memory pool, which ffmpeg and gnutls users initialise): EPERM is what an unprivileged process with RLIMIT_MEMLOCK 0 gets, and libgcrypt takes EPERM, ENOMEM, EAGAIN and ENOSYS as 'not locked' and goes on; never allowed, because as root RLIMIT_MEMLOCK does not apply and locking can exhaust the system's memory (denied.ts)",
+    source: 'libgcrypt src/secmem.c lock_pool_pages; mlock(2) EPERM',
+  })),
   {
     syscall: 'get_mempolicy', requires: [], action: { kind: 'errno', errno: 'ENOSYS' },
     why: "libnuma's constructor (ffmpeg, ffprobe, anything linked with libnuma) probes the NUMA policy; ENOSYS is what a kernel without CONFIG_NUMA answers and libnuma takes it as 'no NUMA' (numa_available() == -1); the call only reads the caller's own policy, but node numbers of pages are not part of any promise",

@@ -439,7 +439,7 @@
  435: ret ERRNO(38)
  436: ret ALLOW
  437: jge #0xe5, 439, 438
- 438: ret ERRNO(38)
+ 438: ret ERRNO(1)
  439: jge #0xe6, 441, 440
  440: ret ALLOW
  441: ret ERRNO(38)
@@ -513,7 +513,7 @@
  509: ret ALLOW
  510: jge #0x125, 516, 511
  511: jge #0x11d, 513, 512
- 512: ret ERRNO(38)
+ 512: ret ERRNO(1)
  513: jge #0x124, 515, 514
  514: ret ALLOW
  515: ret ERRNO(38)

@@ -351,7 +351,7 @@
  347: ret KILL_PROCESS
  348: ret ALLOW
  349: jge #0xe5, 351, 350
- 350: ret KILL_PROCESS
+ 350: ret ERRNO(1)
  351: ret ALLOW
  352: jge #0xec, 383, 353
  353: jge #0xe9, 357, 354
@@ -428,7 +428,7 @@
  424: ret KILL_PROCESS
  425: jge #0x11c, 427, 426
  426: ret ALLOW
- 427: ret KILL_PROCESS
+ 427: ret ERRNO(1)
  428: jge #0x121, 435, 429
  429: jge #0x120, 431, 430
  430: ret ALLOW

@@ -223,7 +223,7 @@
  219: jge #0xe5, 223, 220
  220: jge #0xe4, 222, 221
  221: ret ALLOW
- 222: ret KILL_PROCESS
+ 222: ret ERRNO(1)
  223: jge #0xe6, 225, 224
  224: ret ALLOW
  225: ret KILL_PROCESS
@@ -299,7 +299,7 @@
  295: ret ALLOW
  296: jge #0x124, 308, 297
  297: jge #0x11d, 299, 298
- 298: ret KILL_PROCESS
+ 298: ret ERRNO(1)
  299: jge #0x123, 301, 300
  300: ret ALLOW
  301: ld args[0]@0

@@ -282,7 +282,7 @@
  278: ret TRAP(0)
  279: ret ALLOW
  280: jge #0xe5, 282, 281
- 281: ret TRAP(0)
+ 281: ret ERRNO(1)
  282: ret ALLOW
  283: jge #0xec, 314, 284
  284: jge #0xe9, 288, 285
@@ -364,7 +364,7 @@
  360: ret TRAP(0)
  361: jge #0x11c, 363, 362
  362: ret ALLOW
- 363: ret TRAP(0)
+ 363: ret ERRNO(1)
  364: jge #0x121, 371, 365
  365: jge #0x120, 367, 366
  366: ret ALLOW

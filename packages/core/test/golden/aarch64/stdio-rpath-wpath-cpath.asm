@@ -292,7 +292,7 @@
  288: jge #0xe5, 292, 289
  289: jge #0xe4, 291, 290
  290: ret ALLOW
- 291: ret KILL_PROCESS
+ 291: ret ERRNO(1)
  292: jge #0xe6, 294, 293
  293: ret ALLOW
  294: ret KILL_PROCESS
@@ -372,7 +372,7 @@
  368: ret KILL_PROCESS
  369: ret ALLOW
  370: jge #0x11d, 372, 371
- 371: ret KILL_PROCESS
+ 371: ret ERRNO(1)
  372: ret ALLOW
  373: jge #0x124, 380, 374
  374: jge #0x121, 379, 375

@@ -262,7 +262,7 @@
  258: ret KILL_PROCESS
  259: ret ALLOW
  260: jge #0xe5, 262, 261
- 261: ret KILL_PROCESS
+ 261: ret ERRNO(1)
  262: ret ALLOW
  263: jge #0xec, 294, 264
  264: jge #0xe9, 268, 265
@@ -340,7 +340,7 @@
  336: ret KILL_PROCESS
  337: ret ALLOW
  338: jge #0x11d, 340, 339
- 339: ret KILL_PROCESS
+ 339: ret ERRNO(1)
  340: ret ALLOW
  341: jge #0x123, 348, 342
  342: jge #0x121, 347, 343

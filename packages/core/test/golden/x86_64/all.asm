@@ -389,7 +389,7 @@
  385: ret ALLOW
  386: jge #0x9d, 392, 387
  387: jge #0x96, 389, 388
- 388: ret ERRNO(38)
+ 388: ret ERRNO(1)
  389: jge #0x97, 391, 390
  390: ret ALLOW
  391: ret ERRNO(38)
@@ -597,7 +597,7 @@
  593: ret ERRNO(38)
  594: jge #0x145, 596, 595
  595: ret ALLOW
- 596: ret ERRNO(38)
+ 596: ret ERRNO(1)
  597: jge #0x14e, 601, 598
  598: jge #0x14d, 600, 599
  599: ret ALLOW

@@ -198,7 +198,7 @@
  194: ret KILL_PROCESS
  195: ret ALLOW
  196: jge #0x96, 198, 197
- 197: ret KILL_PROCESS
+ 197: ret ERRNO(1)
  198: ret ALLOW
  199: jge #0xa0, 240, 200
  200: jge #0x9e, 229, 201
@@ -360,7 +360,7 @@
  356: ret KILL_PROCESS
  357: ret ALLOW
  358: jge #0x146, 360, 359
- 359: ret KILL_PROCESS
+ 359: ret ERRNO(1)
  360: ret ALLOW
  361: jge #0x1b3, 383, 362
  362: jge #0x1a8, 376, 363
