@@ -60,6 +60,7 @@ const FILTER_SETS: Readonly<Record<string, string>> = {
   tac: 'stdio rpath wpath cpath',  // a temporary file for a non-seekable stdin (legitimately: tmppath on OpenBSD)
   'zstd -c': 'stdio rpath',      // newfstatat("/*stdin*\\")
   jq: 'stdio rpath',             // getcwd() (its module search path)
+  'xmllint -': 'stdio rpath',    // newfstatat("-"), then libxml2 reads its XML catalog /etc/xml/catalog (a real read: rpath)
 };
 
 /**
@@ -68,7 +69,6 @@ const FILTER_SETS: Readonly<Record<string, string>> = {
  */
 const TODO: Readonly<Record<string, string>> = {
   rev: 'exits 1 under stdio with no report: "stdin: 3: Invalid or incomplete multibyte or wide character" (a locale or conversion lookup answered softly; investigate)',
-  'xmllint -': 'newfstatat("-") then exits 1 under the set its reports lead to',
   'tar c | tar t (bash pipeline)': 'the reports lead to "stdio rpath wpath tty proc exec prot_exec" and then to getpw via the nscd probe; wpath/tty/prot_exec come from bash',
 };
 
@@ -80,7 +80,8 @@ const FILTERS: Program[] = [
   ['rev', ['rev']], ['tac', ['tac']], ['nl', ['nl']], ['fold', ['fold', '-w3']], ['fmt', ['fmt']], ['paste', ['paste', '-', '-']], ['expand', ['expand']],
   ['gzip -c', ['gzip', '-cn']], ['xz -c', ['xz', '-c']], ['bzip2 -c', ['bzip2', '-c']], ['zstd -c', ['zstd', '-cq']], ['busybox sort', ['busybox', 'sort']],
   ['jq', ['jq', '-R', '.']], ['xmllint -', ['xmllint', '--format', '-']],
-].map(([name, command]) => ({ name: name as string, command: () => command as string[], promises: FILTER_SETS[name as string] ?? 'stdio', input: stdin }));
+].map(([name, command]) => ({ name: name as string, command: () => command as string[], promises: FILTER_SETS[name as string] ?? 'stdio',
+  input: name === 'xmllint -' ? (): string => '<a><b x="1">t</b></a>\n' : stdin }));
 
 const PROGRAMS: Program[] = [
   ...FILTERS,
