@@ -291,6 +291,20 @@ void PromiseSet(const Tables& t, uint32_t bits, bool json, Out* out) {
 }
 
 // The text after "blocked " for a foreign-ABI call: "<abi> syscall <nr> (<name>)".
+// The text line's start: `comm[pid]: pledge "promises` (the caller adds the verb).
+void LinePrefix(const Tables& t, const Violation& v, Out* out) {
+  const char* comm = v.comm ? v.comm : t.Str(t.comm);
+  const size_t comm_len = v.comm ? v.comm_len : Strlen(comm);
+  for (size_t i = 0; i < comm_len; i++) {
+    const unsigned char c = static_cast<unsigned char>(comm[i]);
+    out->Put(c < 0x20 || c == 0x7f ? '?' : static_cast<char>(c));
+  }
+  out->Put('[');
+  out->Signed(v.pid);
+  out->Puts("]: pledge \"");
+  out->Puts(t.Str(t.promises));
+}
+
 // The JSON "raw" array's contents: the six argument registers in hex.
 void RawArgs(const Violation& v, Out* out) {
   for (int i = 0; i < 6; i++) {
@@ -362,14 +376,7 @@ size_t FormatForeign(const Tables& t, const Violation& v, const char* abi, bool 
   const size_t comm_len = v.comm ? v.comm_len : Strlen(comm);
   Out out{buf, cap > 0 ? cap - 1 : 0};
   if (!json) {
-    for (size_t i = 0; i < comm_len; i++) {
-      const unsigned char c = static_cast<unsigned char>(comm[i]);
-      out.Put(c < 0x20 || c == 0x7f ? '?' : static_cast<char>(c));
-    }
-    out.Put('[');
-    out.Signed(v.pid);
-    out.Puts("]: pledge \"");
-    out.Puts(t.Str(t.promises));
+    LinePrefix(t, v, &out);
     out.Puts("\" blocked ");
     out.PutN(call.buf, call.len);
     out.Puts("; no promise allows a foreign ABI");
@@ -422,14 +429,7 @@ size_t FormatReport(const Tables& t, const Violation& v, bool json, const Penalt
 
   Out out{buf, cap > 0 ? cap - 1 : 0};  // one byte kept for the newline
   if (!json) {
-    for (size_t i = 0; i < comm_len; i++) {
-      const unsigned char c = static_cast<unsigned char>(comm[i]);
-      out.Put(c < 0x20 || c == 0x7f ? '?' : static_cast<char>(c));
-    }
-    out.Put('[');
-    out.Signed(v.pid);
-    out.Puts("]: pledge \"");
-    out.Puts(t.Str(t.promises));
+    LinePrefix(t, v, &out);
     out.Puts(v.refused_errno ? "\" refused " : "\" blocked ");
     out.PutN(call.buf, call.len);
     if (call.overflow) out.Puts("...");
