@@ -363,8 +363,9 @@ function encodeTables(arch: ArchDescriptor, options: ReportTablesOptions, pool: 
 }
 
 /**
- * The reference encoder (every part rebuilt from the catalog on every call):
- * {@link buildReportTables} must give the same bytes (a test checks it).
+ * The reference encoder (the attribution rules resolved whole from the
+ * catalog on every call, no template): {@link buildReportTables} must give
+ * the same bytes (a test checks it).
  * Builds the tables the native reporter and `formatViolation` read, for
  * `arch` and the promises in force, laid out as {@link REPORT_TABLES_LAYOUT}
  * says: the syscalls of the arch by number, with their argument specs
@@ -383,80 +384,9 @@ export function buildReportTablesDirect(arch: ArchDescriptor, options: ReportTab
   if (PROMISE_ORDER.length > L.maxPromises) throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `report tables: more than ${L.maxPromises} promises cannot be encoded`);
   const pool = new StringPool();
   const runtime: RuntimeValues = { pid: options.pid, uid: options.uid ?? -1, gid: options.gid ?? -1 };
-  const value = (v: ValueExpr, width: 32 | 64): bigint => BigInt.asUintN(width, evalValue(v, arch, runtime));
-
-  // Constants, one range per (family, order).
-  const consts: RecordOf<'constant'>[] = [];
-  const ranges = new Map<string, { start: number; count: number }>();
-  const familyRange = (family: ReportFamily, width: 32 | 64, asFlags: boolean): { start: number; count: number } => {
-    const key = `${family}:${width}:${asFlags}`;
-    let r = ranges.get(key);
-    if (!r) {
-      let members = (REPORT_FAMILIES[family] as readonly ConstantName[])
-        .filter((n) => arch.constants[n] !== undefined)
-        .map((n) => ({ name: n, value: BigInt.asUintN(width, BigInt(arch.constants[n]!)) }));
-      if (asFlags) members = [...members].sort((a, b) => popcount(b.value) - popcount(a.value) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-      r = { start: consts.length, count: members.length };
-      for (const m of members) consts.push({ value: m.value, name: pool.ref(m.name) });
-      ranges.set(key, r);
-    }
-    return r;
-  };
-
-  // Argument specs per syscall.
-  const specs: RecordOf<'spec'>[] = [];
-  const specRange = new Map<string, { start: number; count: number }>();
-  for (const [syscall, decode] of Object.entries(REPORT_DECODE)) {
-    if (arch.syscalls[syscall] === undefined) continue;
-    const start = specs.length;
-    for (const d of decode) {
-      const width = d.width;
-      const full = width === 32 ? 0xffffffffn : (1n << 64n) - 1n;
-      let en = { start: 0, count: 0 };
-      let fl = { start: 0, count: 0 };
-      let enumMask = 0n;
-      switch (d.kind) {
-        case 'fd': case 'int': case 'long': case 'hex': case 'octal': case 'ptr': case 'path': break;
-        case 'dirfd': {
-          en = { start: consts.length, count: 1 };
-          consts.push({ value: value('AT_FDCWD', width), name: pool.ref('AT_FDCWD') });
-          enumMask = full;
-          break;
-        }
-        case 'signal': en = familyRange('signal', width, false); enumMask = full; break;
-        case 'openflags':
-          en = familyRange('openAccess', width, false); enumMask = value('O_ACCMODE', width); fl = familyRange('openFlags', width, true);
-          break;
-        case 'flags':
-          if (!d.family) throw new PledgeError('EINVAL', 'BAD_RULE', `report decode ${syscall}: flags need a family`);
-          fl = familyRange(d.family, width, true);
-          break;
-        case 'enum':
-          if (!d.family) throw new PledgeError('EINVAL', 'BAD_RULE', `report decode ${syscall}: enum needs a family`);
-          en = familyRange(d.family, width, false);
-          enumMask = d.mask === undefined ? full : value(d.mask, width);
-          if (d.flags) fl = familyRange(d.flags, width, true);
-          break;
-      }
-      if (fl.count > L.maxFamilyFlags) throw new PledgeError('EINVAL', 'BAD_RULE', `report decode ${syscall}: more than ${L.maxFamilyFlags} flags`);
-      let op: number = L.guardOps.none;
-      let guardMask = 0n;
-      let guardValue = 0n;
-      if (d.when) {
-        guardMask = d.when.mask === undefined ? 0xffffffffn : value(d.when.mask, 32);
-        if (d.when.equals !== undefined) { op = L.guardOps.equals; guardValue = value(d.when.equals, 32) & guardMask; } else op = L.guardOps.anyBit;
-      }
-      specs.push({
-        packed: (d.arg << L.specPacking.arg | L.kinds[KIND[d.kind]] << L.specPacking.kind | width << L.specPacking.width | op << L.specPacking.guardOp) >>> 0,
-        label: d.label ? pool.ref(d.label) : L.none,
-        enumStart: en.start, enumCount: en.count, flagStart: fl.start, flagCount: fl.count, enumMask,
-        guardArg: d.when?.arg ?? 0,
-        fallback: d.hexFallback ? L.fallbacks.hex : L.fallbacks.number,
-        guardMask, guardValue,
-      });
-    }
-    specRange.set(syscall, { start, count: specs.length - start });
-  }
+  // The argument specs are encoded as the template does (they hold constants only); what this
+  // reference checks is the part the template splits: the attribution rules, resolved here whole.
+  const { consts, specs, specRange } = encodeSpecs(arch, pool, runtime);
 
   // Attribution rules, grouped by nr.
   const bit = (p: PromiseInfo['name']): number => 1 << PROMISE_ORDER.indexOf(p);
