@@ -418,47 +418,5 @@ export function buildReportTablesDirect(arch: ArchDescriptor, options: ReportTab
   });
 
   const promiseNames: RecordOf<'promiseName'>[] = PROMISE_ORDER.map((p) => ({ name: pool.ref(p) }));
-  const header = {
-    promises: pool.ref(formatPromises(options.promises)),
-    comm: pool.ref(options.comm),
-    arch: pool.ref(arch.name),
-    penalty: pool.ref(options.penalty ?? 'kill'),
-    errnoName: options.penalty === 'errno' ? pool.ref(options.errno ?? 'EPERM') : L.none,
-    inForce: PROMISE_ORDER.reduce((acc, p) => (options.promises.has(p) ? acc | bit(p) : acc), 0) >>> 0,
-  };
-  const strings = pool.bytes();
-
-  // The sections in layout order after the header, the string pool last.
-  const records = { syscall: syscalls, spec: specs, constant: consts, rule: rules, condition: conditions, value: values, promiseName: promiseNames };
-  const offsets = {} as Record<ReportTablesRecord, number>;
-  let size = L.headerWords * 4;
-  for (const [, record] of SECTIONS) {
-    offsets[record] = size;
-    size += records[record].length * L.recordBytes[record];
-  }
-  const stringsAt = size;
-  size += strings.length;
-
-  const w = new TablesWriter(new Uint8Array(size), arch.endian === 'little');
-  w.word(L.header.magic, L.magic);
-  w.word(L.header.version, L.version);
-  w.word(L.header.size, size);
-  w.word(L.header.auditArch, arch.auditArch);
-  w.word(L.header.pid, options.pid);
-  for (const [field, ref] of Object.entries(header) as [keyof typeof header, number][]) w.word(L.header[field], ref);
-  for (const [word, record] of SECTIONS) {
-    w.word(L.header[word], offsets[record]);
-    w.word(L.header[word] + 1, records[record].length);
-  }
-  w.word(L.header.strings, stringsAt);
-  w.word(L.header.strings + 1, strings.length);
-  w.records('syscall', offsets.syscall, syscalls);
-  w.records('spec', offsets.spec, specs);
-  w.records('constant', offsets.constant, consts);
-  w.records('rule', offsets.rule, rules);
-  w.records('condition', offsets.condition, conditions);
-  w.records('value', offsets.value, values);
-  w.records('promiseName', offsets.promiseName, promiseNames);
-  w.bytes.set(strings, stringsAt);
-  return w.bytes;
+  return encodeTables(arch, options, pool, { syscall: syscalls, spec: specs, constant: consts, rule: rules, condition: conditions, value: values, promiseName: promiseNames });
 }
