@@ -11,7 +11,8 @@
         "src/supervise/listener.cc", "src/supervise/loader-window.cc", "src/supervise/penalty.cc", "src/supervise/process-names.cc",
         "src/report/reporter-js.cc", "src/report/tables-view.cc", "src/report/format.cc", "src/report/sigsys-handler.cc",
         "src/ring-replay.cc",
-        "src/process-state.cc"
+        "src/process-state.cc",
+        "src/learn.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

@@ -16,6 +16,7 @@ void InitSupervise(Napi::Env env, Napi::Object exports);      // supervise/super
 void InitReporter(Napi::Env env, Napi::Object exports);       // report/reporter-js.cc → reporter.ts
 void InitRingReplay(Napi::Env env, Napi::Object exports);     // ring-replay.cc → ring.ts
 void InitProcessState(Napi::Env env, Napi::Object exports);   // process-state.cc → process-state.ts
+void InitLearn(Napi::Env env, Napi::Object exports);          // learn.cc → learn.ts
 
 }  // namespace seccomp_scopes
 

@@ -25,6 +25,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   seccomp_scopes::InitReporter(env, exports);
   seccomp_scopes::InitRingReplay(env, exports);
   seccomp_scopes::InitProcessState(env, exports);
+  seccomp_scopes::InitLearn(env, exports);
   return exports;
 }
 

@@ -16,6 +16,7 @@
  * | reporter.ts | formatViolation, installReporter, uninstallReporter, rollbackReporter, reporterState, reportTablesLayout | report/reporter-js.cc |
  * | ring.ts | ringAdopt, ringState | ring-replay.cc |
  * | process-state.ts | processLock, processUnlock, sharedGet, sharedSet | process-state.cc |
+ * | learn.ts | learnProtocol, learnMark | learn.cc |
  *
  * So every export is typed once, where it is used, and no caller needs a
  * cast. The addon is loaded lazily on the first call, so importing this

@@ -12,7 +12,9 @@
  * - reporter.ts: the SIGSYS handler that reports a blocked call and applies
  *   the penalty, its formatter, and the report tables' layout;
  * - ring.ts: io_uring rings adopted before pledge(), replayed by that handler;
- * - supervise.ts: the `pledge` command's launcher and supervisor.
+ * - supervise.ts: the `pledge` command's launcher and supervisor;
+ * - learn.ts: the marker by which pledge()/unveil() tell `pledge learn`
+ *   about themselves.
  *
  * The policy (which promises allow what, the filter's contents, the order
  * of operations) is decided in TypeScript by the callers; the supervisor
@@ -34,3 +36,4 @@ export * from './process-state.js';
 export * from './reporter.js';
 export * from './ring.js';
 export * from './supervise.js';
+export * from './learn.js';
