@@ -59,6 +59,12 @@ export interface SupervisedCall {
    * killed whatever {@link SuperviseOptions.onNotify} answers.
    */
   readonly foreign?: boolean;
+  /**
+   * Learn mode ({@link SuperviseOptions.learn}): the learn marker's record
+   * (UTF-8 JSON, src/preload/protocol.h), read from the caller; the call is
+   * answered LEARN_ACK. Absent for every other call.
+   */
+  readonly record?: string;
 }
 
 /** Something the supervisor tells as it goes ({@link SuperviseOptions.onEvent}). */
@@ -137,6 +143,24 @@ export interface SuperviseOptions {
    * close-on-exec flag (Node sets it on every descriptor it inherited).
    */
   readonly inheritFds?: readonly number[];
+  /**
+   * Learn mode (`pledge learn` only): nothing is enforced. Every call
+   * {@link onNotify} is given is answered SECCOMP_USER_NOTIF_FLAG_CONTINUE
+   * whatever it returns (CONTINUE is safe only because nothing is decided
+   * on the call: the kernel re-reads its pointers afterwards), except the
+   * learn marker (src/preload/protocol.h), answered LEARN_ACK once its
+   * record ({@link SupervisedCall.record}) is read. The loader window is
+   * kept: calls it would allow are let through unrecorded.
+   */
+  readonly learn?: boolean;
+  /**
+   * Learn mode: per syscall number, which parts of a call tell it apart
+   * from those already recorded in the same process image (bits 0-5:
+   * argument i, bit 6: the path string, bit 7: always recorded). A call
+   * equal on them to one recorded is let through without {@link onNotify}.
+   * Absent, or a number past the end: every call is recorded.
+   */
+  readonly learnKeys?: Uint8Array;
 }
 
 /**

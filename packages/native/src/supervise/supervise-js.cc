@@ -150,6 +150,14 @@ void Parse(Napi::Env env, Napi::Object options, SuperviseConfig* config, Callbac
     auto arr = pa.As<Napi::Int8Array>();
     config->path_args.assign(arr.Data(), arr.Data() + arr.ElementLength());
   }
+  config->learn = options.Get("learn").ToBoolean().Value();
+  Napi::Value keys = options.Get("learnKeys");
+  if (keys.IsTypedArray() && keys.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+    auto arr = keys.As<Napi::Uint8Array>();
+    config->learn_keys.assign(arr.Data(), arr.Data() + arr.ElementLength());
+  } else if (!keys.IsUndefined()) {
+    ThrowInvalid<Napi::TypeError>(env, "supervise: options.learnKeys must be a Uint8Array");
+  }
   Napi::Value inherit = options.Get("inheritFds");
   if (inherit.IsArray()) {
     auto arr = inherit.As<Napi::Array>();
@@ -205,6 +213,7 @@ class JsClient : public SupervisorClient {
     n.Set("phase", Napi::String::New(env_, PhaseName(c.phase)));
     n.Set("main", Napi::Boolean::New(env_, c.main));
     n.Set("foreign", Napi::Boolean::New(env_, c.foreign));
+    if (c.has_record) n.Set("record", Napi::String::New(env_, c.record));
     Napi::Value verdict = callbacks_.on_notify.Call({n});
     Verdict out;
     out.value = -1;

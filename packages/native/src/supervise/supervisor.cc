@@ -85,9 +85,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/uio.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace seccomp_scopes {
 
@@ -130,6 +134,26 @@ bool IsForeignAbi(const struct seccomp_data& d) {
   return d.arch != kNativeAuditArch || (kForeignNrBit != 0 && (static_cast<uint32_t>(d.nr) & kForeignNrBit) != 0);
 }
 
+// Learn mode: whether the call is the learn marker (preload/protocol.h).
+bool IsLearnMarker(const struct seccomp_data& d) {
+  return d.nr == SYS_getppid && d.args[0] == LEARN_MARKER_A && d.args[1] == LEARN_MARKER_B;
+}
+
+// Learn mode: `len` bytes at `addr` in task `tid` (process_vm_readv), all
+// of them or nothing.
+bool ReadRemoteBytes(pid_t tid, uint64_t addr, size_t len, std::string* out) {
+  out->assign(len, '\0');
+  size_t got = 0;
+  while (got < len) {
+    struct iovec local = {out->data() + got, len - got};
+    struct iovec remote = {reinterpret_cast<void*>(static_cast<uintptr_t>(addr + got)), len - got};
+    const ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+    if (n <= 0) return false;
+    got += static_cast<size_t>(n);
+  }
+  return true;
+}
+
 struct Fds {
   int cmd_r = -1, cmd_w = -1, status_r = -1, status_w = -1, pidfd = -1;
   void Close(int* fd) {
@@ -163,6 +187,8 @@ class Supervisor {
   void EnterRunning(const char* how);
   void ForgetEnded();
   void LoaderTimeout();
+  void LearnCall(uint64_t id, const struct seccomp_data& d, pid_t tid, bool foreign);
+  bool WindowWouldOpen(const struct seccomp_data& d, pid_t tid);
 
   const SuperviseConfig& config_;
   SupervisorClient* client_;
@@ -183,6 +209,17 @@ class Supervisor {
   std::string unveil_error_;
   Kills kills_;          // processes being killed
   ProcessNames names_;   // processes whose calls the client has been given
+  // Learn mode: per thread, its process and that process' number (dropped
+  // when the process ends); per process number, how many execve or learn
+  // markers it made (a new image, or a new call site: calls are recorded
+  // anew); the calls recorded (learn_keys).
+  struct LearnThread {
+    pid_t tgid;
+    double process;
+  };
+  std::unordered_map<pid_t, LearnThread> learn_threads_;
+  std::unordered_map<double, uint32_t> learn_generation_;
+  std::unordered_set<std::string> learn_seen_;
 };
 
 void Supervisor::KillAndReap() {
@@ -278,6 +315,12 @@ void Supervisor::DrainStatus() {
 // of their pids.
 void Supervisor::ForgetEnded() {
   for (const auto& e : names_.ForgetEnded()) {
+    if (config_.learn) {
+      for (auto it = learn_threads_.begin(); it != learn_threads_.end();) {
+        it = it->second.process == e.second ? learn_threads_.erase(it) : std::next(it);
+      }
+      learn_generation_.erase(e.second);
+    }
     SupervisorEvent event{SupervisorEvent::kProcessExit};
     event.pid = e.first;
     event.process = e.second;
@@ -361,10 +404,16 @@ void Supervisor::HandleNotification() {
     }
     switch (WindowDecision(config_.window, d, tid, child_)) {
       case WindowAnswer::kContinue: return listener_.Continue(id);
-      case WindowAnswer::kEmulateOpen: return EmulateOpen(id, d, tid, OpenRules{config_.window.paths, true, false});
+      case WindowAnswer::kEmulateOpen:
+        if (!config_.learn) return EmulateOpen(id, d, tid, OpenRules{config_.window.paths, true, false});
+        // Learn mode: an open the window would have performed needs no
+        // promise; any other is recorded (the window would refuse it).
+        if (WindowWouldOpen(d, tid)) return listener_.Continue(id);
+        break;
       case WindowAnswer::kNotMine: break;
     }
   }
+  if (config_.learn) return LearnCall(id, d, tid, foreign);
 
   // Everything else is for the policy in JavaScript.
   const pid_t tgid = TgidOf(tid);
@@ -420,6 +469,83 @@ void Supervisor::HandleNotification() {
   violations_++;
   if (v > 0 && !foreign) return listener_.Deny(id, static_cast<int>(v));
   Penalize(id, tgid);
+}
+
+// Learn mode: whether the window would have performed this read-only open
+// (the file is one of the loader's): opened the window's way, then closed.
+bool Supervisor::WindowWouldOpen(const struct seccomp_data& d, pid_t tid) {
+  const OpenCall call = OpenCallOf(d);
+  std::string path;
+  if (!ReadRemoteString(tid, call.path_addr, &path) || path.empty() || path.size() >= 4096) return false;
+  const int fd = OpenForChild(OpenRules{config_.window.paths, true, false}, tid, call, path);
+  if (fd < 0) return false;
+  close(fd);
+  return true;
+}
+
+// Learn mode: nothing is enforced. The call is recorded (given to the
+// client) unless one equal to it on the parts learn_keys names was
+// recorded in the same process image, and always let through
+// (SECCOMP_USER_NOTIF_FLAG_CONTINUE, safe here only because nothing is
+// decided on it); the learn marker is answered LEARN_ACK once its record
+// is read. The client's verdict is not used.
+void Supervisor::LearnCall(uint64_t id, const struct seccomp_data& d, pid_t tid, bool foreign) {
+  ForgetEnded();
+  auto known = learn_threads_.find(tid);
+  LearnThread thread;
+  if (known != learn_threads_.end()) {
+    thread = known->second;
+  } else {
+    thread.tgid = TgidOf(tid);
+    thread.process = names_.Identify(thread.tgid);
+    if (thread.process != 0) learn_threads_[tid] = thread;
+  }
+  const bool marker = !foreign && IsLearnMarker(d);
+  const bool exec = !foreign && (d.nr == SYS_execve || d.nr == SYS_execveat);
+  SupervisedCall call;
+  const int8_t path_arg = !foreign && d.nr >= 0 && static_cast<size_t>(d.nr) < config_.path_args.size() ? config_.path_args[static_cast<size_t>(d.nr)] : -1;
+  if (path_arg >= 0 && path_arg < 6) call.has_path = ReadRemoteString(tid, d.args[path_arg], &call.path);
+  const uint8_t key_bits = !foreign && d.nr >= 0 && static_cast<size_t>(d.nr) < config_.learn_keys.size() ? config_.learn_keys[static_cast<size_t>(d.nr)] : 0x80;
+  // A relative path means another file in another directory: recorded each time.
+  const bool keyed = thread.process != 0 && !marker && !exec && (key_bits & 0x80) == 0 &&
+                     !((key_bits & 0x40) && call.has_path && (call.path.empty() || call.path[0] != '/'));
+  if (keyed) {
+    std::string key;
+    const uint32_t generation = learn_generation_[thread.process];
+    key.append(reinterpret_cast<const char*>(&thread.process), sizeof thread.process);
+    key.append(reinterpret_cast<const char*>(&generation), sizeof generation);
+    key.append(reinterpret_cast<const char*>(&d.nr), sizeof d.nr);
+    for (int i = 0; i < 6; i++) {
+      if (key_bits & (1U << i)) key.append(reinterpret_cast<const char*>(&d.args[i]), sizeof d.args[i]);
+    }
+    if (key_bits & 0x40) key.append(call.has_path ? call.path : std::string("\0", 1));
+    if (!learn_seen_.insert(std::move(key)).second) return listener_.Continue(id);
+  }
+  if (marker) {
+    const uint64_t len = d.args[3];
+    call.has_record = len <= LEARN_RECORD_MAX && ReadRemoteBytes(tid, d.args[2], static_cast<size_t>(len), &call.record);
+  }
+  call.process = thread.process;
+  call.comm = CommOf(thread.tgid);
+  call.start_time = StartTimeOf(thread.tgid);
+  if (!listener_.StillPending(id)) return;
+  call.pid = thread.tgid;
+  call.tid = tid;
+  call.nr = d.nr;
+  call.arch = d.arch;
+  for (int i = 0; i < 6; i++) call.args[i] = static_cast<uint64_t>(d.args[i]);
+  call.ip = static_cast<uint64_t>(d.instruction_pointer);
+  call.phase = phase_;
+  call.main = thread.tgid == child_;
+  call.foreign = foreign;
+  client_->Decide(call);
+  // A new image (even an execve that fails: the enforcer counts it as done),
+  // or a new call site: what follows is recorded anew.
+  if (exec || call.has_record) learn_generation_[thread.process]++;
+  if (exec && call.main && phase_ == Phase::kLoader) EnterRunning("exec");
+  // An unreadable record is not acknowledged: the facade then enforces.
+  if (call.has_record) return listener_.Return(id, LEARN_ACK);
+  listener_.Continue(id);
 }
 
 // The window's deadline passed without the marker. Under -v the unveil

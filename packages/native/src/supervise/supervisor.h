@@ -33,6 +33,19 @@ struct SuperviseConfig {
   std::vector<int8_t> path_args;        // per syscall number: its path argument, or -1
   std::vector<int> signals;             // forwarded to the child
   std::vector<int> inherit_fds;         // descriptors (3 and up) the program gets: close-on-exec cleared in the launcher
+  // Learn mode (`pledge learn`): nothing is enforced. Every notified call is
+  // recorded through the client and answered SECCOMP_USER_NOTIF_FLAG_CONTINUE
+  // whatever the client says; the learn marker (preload/protocol.h) is
+  // answered LEARN_ACK with its record given to the client. Only the learner
+  // sets this: CONTINUE re-reads pointers after the decision (TOCTOU), so
+  // it is never an enforcing answer to a call decided on memory.
+  bool learn = false;
+  // Learn mode: per syscall number, which parts of a call tell it apart
+  // from the ones already recorded in the same process image (bits 0-5:
+  // argument i; bit 6: the path string; bit 7: never the same, always
+  // recorded). A call equal on those to one recorded is let through without
+  // calling the client. Empty, or a number past the end: always recorded.
+  std::vector<uint8_t> learn_keys;
 };
 
 // Where the child is: before the program runs, in its loader window, or past it.
@@ -55,6 +68,8 @@ struct SupervisedCall {
   Phase phase = Phase::kExec;
   bool main = false;       // the caller is the child itself
   bool foreign = false;    // a call through another ABI (audit arch, or x32's number bit): it is killed
+  bool has_record = false;  // learn mode: the learn marker's record (UTF-8 JSON), read from the caller
+  std::string record;
 };
 
 // Something the supervisor tells as it goes (supervise.ts: SuperviseEvent).
