@@ -133,6 +133,31 @@ export function compileFilter(rules: readonly Rule[], options: CompileOptions): 
 }
 
 /**
+ * The same decisions as `f` laid out as a linear chain instead of a binary
+ * search: the prologue, then one `jge` per syscall-number interval in
+ * ascending order, each followed by that interval's leaf (the same `ret` or
+ * argument block as in `f`). Every verdict is the same as `f`'s and every
+ * by-number verdict stays cacheable; only the path lengths differ. For the
+ * benchmark (tools/bench/bench.mjs), which runs it next to `f` as the
+ * "linear chain" a hand-written or naive filter would be.
+ */
+export function chainProgram(f: CompiledFilter): Insn[] {
+  const segments = segmentsOf(f.arch, f.decisions, f.defaultRet, f.unknownRet);
+  const b = new ProgramBuilder();
+  emitPrologue(b, f.arch, f.foreignAbiRet);
+  const e: Emitter = { b, endian: f.arch.endian, defaultRet: f.defaultRet };
+  segments.forEach((s, i) => {
+    const after = segments[i + 1];
+    if (!after) { emitLeaf(e, s.leaf); return; }
+    const next = b.label('seg');
+    b.cond(BPF_JGE, after.start, next, 'next');
+    emitLeaf(e, s.leaf);
+    b.bind(next);
+  });
+  return b.assemble();
+}
+
+/**
  * The resolved rules per syscall number, in rule order.
  * @throws PledgeError `BAD_RULE` for a number in the arch's foreign ABI range.
  */

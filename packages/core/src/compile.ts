@@ -14,4 +14,4 @@ export {
   actionValue, constantOf, evalValue, resolveRules,
   type Resolution, type ResolvedCondition, type ResolvedRule, type RuntimeValues,
 } from './resolve.js';
-export { compileFilter, type CompileOptions, type CompiledFilter } from './codegen.js';
+export { chainProgram, compileFilter, type CompileOptions, type CompiledFilter } from './codegen.js';
