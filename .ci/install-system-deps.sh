@@ -11,7 +11,7 @@ set -euo pipefail
 PACKAGES=(
   linux-libc-dev   # kernel UAPI headers: tools/gen-arch generates the syscall/constant tables from them
   seccomp          # scmp_sys_resolver: packages/arch-x86_64 cross-checks its table against libseccomp
-  build-essential  # gcc, cpp, make: the native addon (node-gyp), tools/conformance/probe.c, and the preprocessor gen-arch runs
+  build-essential  # gcc, cpp, make: the native addon (node-gyp), tools/conformance/probe.c, and the compiler gen-arch evaluates constants with
   g++              # the native addon is C++
   python3          # node-gyp
   bsdutils         # script(1): the pledge tests give a child a pseudo-terminal
@@ -44,7 +44,7 @@ PACKAGES=(
   # aarch64 (packages/arch-aarch64, tools/conformance/aarch64-vm.test.ts):
   linux-libc-dev-arm64-cross  # arm64 UAPI headers: gen-arch's aarch64 table
   libc6-dev-arm64-cross       # arm64 glibc headers (libc-only constants) and static libc for the VM probe
-  gcc-aarch64-linux-gnu       # aarch64-linux-gnu-cpp for gen-arch, -gcc for the static probe that runs as the VM's /init
+  gcc-aarch64-linux-gnu       # aarch64-linux-gnu-gcc: gen-arch's arm64 constants, and the static probe that runs as the VM's /init
   g++-aarch64-linux-gnu       # the arm64 prebuilt addon (packages/native/scripts/prebuild.mjs, run by npm pack)
   gcc-arm-linux-gnueabihf     # the static AArch32 helper: proves the filter kills compat (AUDIT_ARCH_ARM) calls
   libc6-dev-armhf-cross       # its static libc

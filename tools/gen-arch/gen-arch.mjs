@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * (Size: about 650 lines, one purpose: the three preprocessor passes, the
- * per-arch header lists and the emitters they feed; the C evaluation itself
- * lives in ./cexpr.mjs.)
+ * (Size: about 640 lines, one purpose: the three header passes, the per-arch
+ * header lists and the emitters they feed; asking the compiler lives in
+ * ./cc-values.mjs.)
  *
  * gen-arch: generates each architecture's syscall table, ABI constants and
  * audit arch from the kernel UAPI headers that Debian ships in linux-libc-dev
@@ -18,18 +18,17 @@
  * `SyscallName`), so a catalog rule naming a syscall no table has fails the
  * type checker. That file needs every arch, so `--arch` leaves it alone.
  *
- * Method. The C preprocessor does the header work (include paths, #ifdef
- * selection by the target's predefined macros); this script never parses a
- * header itself. It asks `cpp` for
- *  - the final macro table (`cpp -dM`), and
- *  - the preprocessed text (`cpp -E -P`), from which only `enum { ... }` bodies
- *    are read (some constants are enumerators behind `#define X X`),
- * then resolves names with the strict evaluator in ./cexpr.mjs, which expands
- * macros (function-like ones included, e.g. _IOR for TIOCGPTN) and evaluates
- * C integer constant expressions with the arch's data model. Anything it cannot
- * evaluate is an error, never a guess.
+ * Method. The target's own C compiler (`gcc`, `aarch64-linux-gnu-gcc`) does
+ * all the header work; this script never parses a header or a C expression.
+ * It asks the compiler which names the headers define (`cc -dM -E` for
+ * macros, the enum members of `cc -E -P`), then compiles those names into an
+ * object file and reads their values back from it (./cc-values.mjs explains
+ * how). So macros of every kind (function-like ones such as _IOR for
+ * TIOCGPTN), sizeof() and enumerators are evaluated by the compiler, with the
+ * target's data model. A defined name that is not an integer constant fails
+ * the compilation: an error, never a guess.
  *
- * Three preprocessor passes per arch:
+ * Three passes per arch, each a set of headers given to the compiler:
  *  1. syscalls: only the arch's syscall header(s) (asm/unistd_64.h on x86_64),
  *     every `__NR_<name>` macro. x86_64's unistd_64.h holds the native ABI only;
  *     the x32 (unistd_x32.h) and i386 (unistd_32.h) tables are not read.
@@ -60,9 +59,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CEvaluator, CExprError, LP64, parseDefines, parseEnums } from './cexpr.mjs';
+import { GenArchError, compileValues, definedNames, includeLines, runCc } from './cc-values.mjs';
 
-export { CEvaluator, CExprError, LP64, evaluateCExpression, parseDefines, parseEnums, tokenize } from './cexpr.mjs';
+export { GenArchError, compileValues, definedNames, enumeratorNames, readElfSection } from './cc-values.mjs';
 
 /** The repository root (this file lives in tools/gen-arch/). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -79,8 +78,9 @@ export const SYSCALL_NAMES_OUTPUT = 'packages/core/src/generated/syscall-names.t
  * @property {string} nodeArch          Node's process.arch for it
  * @property {string} debianPackage     the Debian package that ships the headers (its version goes into SOURCE)
  * @property {string} debianArch        Debian's name for the arch (amd64, arm64), shown in SOURCE
- * @property {string[]} cpp             the preprocessor command for this target (argv prefix)
- * @property {string[]} cppTargetMacros macros the preprocessor must predefine, proving it targets this arch
+ * @property {string[]} cc              the C compiler for this target (argv prefix)
+ * @property {string} compilerPackage   the Debian package that provides it (named when it is missing)
+ * @property {string[]} cppTargetMacros macros the compiler must predefine, proving it targets this arch
  * @property {string[]} cppForbiddenMacros macros it must not predefine (another ABI on the same machine)
  * @property {Readonly<Record<string, string>>} uapiIncludeDirs UAPI include root, as `<subdir>: <directory>`
  * @property {string[]} libcIncludeDirs  the C library's include directories, most specific first
@@ -90,7 +90,6 @@ export const SYSCALL_NAMES_OUTPUT = 'packages/core/src/generated/syscall-names.t
  * @property {string | null} compatAuditArchMacro AUDIT_ARCH_* of the 32-bit compat ABI a process can also enter, or null
  * @property {'little' | 'big'} endian  byte order
  * @property {string | null} foreignAbiBitMacro macro for the bit that selects another ABI (x32) or null
- * @property {import('./cexpr.mjs').DataModel} dataModel integer type widths and sizeof() table
  * @property {string} output            generated file, relative to the repository root
  */
 
@@ -104,7 +103,8 @@ export const ARCHES = Object.freeze([
     nodeArch: 'x64',
     debianPackage: 'linux-libc-dev',
     debianArch: 'amd64',
-    cpp: ['cpp'],
+    cc: ['gcc'],
+    compilerPackage: 'gcc',
     cppTargetMacros: ['__x86_64__', '__LP64__'],
     cppForbiddenMacros: ['__ILP32__', '__i386__'],
     uapiIncludeDirs: {
@@ -119,7 +119,6 @@ export const ARCHES = Object.freeze([
     compatAuditArchMacro: 'AUDIT_ARCH_I386',
     endian: 'little',
     foreignAbiBitMacro: '__X32_SYSCALL_BIT',
-    dataModel: LP64,
     output: 'packages/arch-x86_64/src/generated/x86_64.ts',
   },
   {
@@ -130,7 +129,8 @@ export const ARCHES = Object.freeze([
     nodeArch: 'arm64',
     debianPackage: 'linux-libc-dev-arm64-cross',
     debianArch: 'arm64',
-    cpp: ['aarch64-linux-gnu-cpp'],
+    cc: ['aarch64-linux-gnu-gcc'],
+    compilerPackage: 'gcc-aarch64-linux-gnu',
     cppTargetMacros: ['__aarch64__', '__LP64__'],
     cppForbiddenMacros: ['__ILP32__', '__arm__'],
     uapiIncludeDirs: {
@@ -147,7 +147,6 @@ export const ARCHES = Object.freeze([
     compatAuditArchMacro: 'AUDIT_ARCH_ARM',
     endian: 'little',
     foreignAbiBitMacro: null,
-    dataModel: LP64,
     output: 'packages/arch-aarch64/src/generated/aarch64.ts',
   },
 ]);
@@ -226,45 +225,20 @@ export function debianVersion(pkg) {
 }
 
 /**
- * Runs the arch's preprocessor on a translation unit made of #include lines.
- * @param {ArchConfig} arch
- * @param {string[]} args include options etc.
- * @param {readonly string[]} headers
- * @param {'macros' | 'text'} mode
- */
-function runCpp(arch, args, headers, mode) {
-  const [cmd, ...pre] = arch.cpp;
-  // A header ending in '?' is arch-specific (asm/prctl.h exists on x86 only): included when present.
-  const input = headers.map((h) => (h.endsWith('?') ? `#if __has_include(<${h.slice(0, -1)}>)\n#include <${h.slice(0, -1)}>\n#endif\n` : `#include <${h}>\n`)).join('');
-  const modeArgs = mode === 'macros' ? ['-dM', '-E'] : ['-E', '-P'];
-  try {
-    return execFileSync(/** @type {string} */ (cmd), [...pre, ...modeArgs, ...args, '-x', 'c', '-'], {
-      input,
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-  } catch (err) {
-    const e = /** @type {Error & { stderr?: string, code?: string }} */ (err);
-    if (e.code === 'ENOENT') throw new Error(`gen-arch: preprocessor ${cmd} not found (install build-essential / cpp; see .ci/install-system-deps.sh)`);
-    throw new Error(`gen-arch: ${[cmd, ...pre, ...modeArgs, ...args].join(' ')} failed on ${headers.join(', ')}:\n${e.stderr ?? e.message}`);
-  }
-}
-
-/**
- * Builds an evaluator over the macros and enums a set of headers defines.
+ * What a set of headers defines for the arch, checking on the way that its
+ * compiler targets that arch (cppTargetMacros, cppForbiddenMacros).
  * @param {ArchConfig} arch @param {string[]} args @param {readonly string[]} headers
+ * @param {boolean} enumerators also collect enum member names (the syscall pass needs macros only)
  */
-function preprocess(arch, args, headers) {
-  const macros = parseDefines(runCpp(arch, args, headers, 'macros'));
+function defined(arch, args, headers, enumerators) {
+  const d = definedNames(arch, args, headers, { enumerators });
   for (const m of arch.cppTargetMacros) {
-    if (!macros.has(m)) throw new Error(`gen-arch: ${arch.cpp.join(' ')} does not define ${m}: it does not target ${arch.name}`);
+    if (!d.macros.has(m)) throw new Error(`gen-arch: ${arch.cc.join(' ')} does not define ${m}: it does not target ${arch.name}`);
   }
   for (const m of arch.cppForbiddenMacros) {
-    if (macros.has(m)) throw new Error(`gen-arch: ${arch.cpp.join(' ')} defines ${m}: wrong ABI for ${arch.name}`);
+    if (d.macros.has(m)) throw new Error(`gen-arch: ${arch.cc.join(' ')} defines ${m}: wrong ABI for ${arch.name}`);
   }
-  const enums = parseEnums(runCpp(arch, args, headers, 'text'));
-  return new CEvaluator({ macros, enums, dataModel: arch.dataModel });
+  return { ...d, has: (/** @type {string} */ name) => d.macros.has(name) || d.enumerators.has(name) };
 }
 
 /**
@@ -286,9 +260,8 @@ function makeUapiRoot(arch) {
 
 /** The compiler's own include directory (stddef.h etc.), which glibc headers need. @param {ArchConfig} arch */
 function compilerIncludeDir(arch) {
-  const [cmd, ...pre] = arch.cpp;
-  const dir = execFileSync(/** @type {string} */ (cmd), [...pre, '-print-file-name=include'], { encoding: 'utf8' }).trim();
-  if (!path.isAbsolute(dir) || !fs.existsSync(dir)) throw new Error(`gen-arch: ${cmd} -print-file-name=include gave ${JSON.stringify(dir)}`);
+  const dir = runCc(arch, ['-print-file-name=include'], '').trim();
+  if (!path.isAbsolute(dir) || !fs.existsSync(dir)) throw new Error(`gen-arch: ${arch.cc.join(' ')} -print-file-name=include gave ${JSON.stringify(dir)}`);
   return dir;
 }
 
@@ -331,14 +304,10 @@ export function generate(archOrName = 'x86_64', options = {}) {
     const libcArgs = ['-nostdinc', '-D_GNU_SOURCE', '-isystem', compilerIncludeDir(arch), ...arch.libcIncludeDirs.flatMap((d) => ['-isystem', d])];
 
     // 1. syscalls
-    const sys = preprocess(arch, uapiArgs, arch.syscallHeaders);
+    const sysNames = [...defined(arch, uapiArgs, arch.syscallHeaders, false).macros].filter((n) => n.startsWith('__NR_') && !arch.syscallExclude.includes(n));
+    const sysValues = compileValues(arch, uapiArgs, includeLines(arch.syscallHeaders), sysNames);
     /** @type {Array<[string, number]>} */
-    const syscalls = [];
-    for (const name of sys.macros.keys()) {
-      if (!name.startsWith('__NR_') || arch.syscallExclude.includes(name)) continue;
-      const nr = toNumber(/** @type {bigint} */ (sys.valueOf(name)), name);
-      syscalls.push([name.slice('__NR_'.length), nr]);
-    }
+    const syscalls = sysNames.map((n) => [n.slice('__NR_'.length), toNumber(/** @type {bigint} */ (sysValues.get(n)), n)]);
     syscalls.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     if (syscalls.length === 0) throw new Error(`gen-arch: no __NR_* macros in ${arch.syscallHeaders.join(', ')}`);
     for (let i = 1; i < syscalls.length; i++) {
@@ -347,49 +316,42 @@ export function generate(archOrName = 'x86_64', options = {}) {
     }
 
     // 2. UAPI constants, audit arch, foreign ABI bit
-    const uapi = preprocess(arch, uapiArgs, UAPI_HEADERS);
-    const auditArchValue = uapi.valueOf(arch.auditArchMacro);
-    if (auditArchValue === undefined) throw new Error(`gen-arch: ${arch.auditArchMacro} is not defined by linux/audit.h`);
-    const auditArch = toNumber(auditArchValue, arch.auditArchMacro);
-    /** @type {number | undefined} */
-    let compatAuditArch;
-    if (arch.compatAuditArchMacro !== null) {
-      const v = uapi.valueOf(arch.compatAuditArchMacro);
-      if (v === undefined) throw new Error(`gen-arch: ${arch.compatAuditArchMacro} is not defined by linux/audit.h`);
-      compatAuditArch = toNumber(v, arch.compatAuditArchMacro);
-    }
-    /** @type {number | undefined} */
-    let foreignAbiBit;
-    if (arch.foreignAbiBitMacro !== null) {
-      const v = uapi.valueOf(arch.foreignAbiBitMacro);
-      if (v === undefined) throw new Error(`gen-arch: ${arch.foreignAbiBitMacro} is not defined`);
-      foreignAbiBit = toNumber(v, arch.foreignAbiBitMacro);
-      const over = syscalls.find(([, nr]) => nr >= /** @type {number} */ (foreignAbiBit));
+    const uapiDefs = defined(arch, uapiArgs, UAPI_HEADERS, true);
+    const archMacros = /** @type {string[]} */ ([arch.auditArchMacro, arch.compatAuditArchMacro, arch.foreignAbiBitMacro].filter((m) => m !== null));
+    for (const m of archMacros) if (!uapiDefs.macros.has(m)) throw new Error(`gen-arch: ${m} is not defined by the UAPI headers`);
+    const uapi = compileValues(arch, uapiArgs, includeLines(UAPI_HEADERS), [...archMacros, ...constantNames.filter(uapiDefs.has)]);
+    const archValue = (/** @type {string | null} */ m) => (m === null ? undefined : toNumber(/** @type {bigint} */ (uapi.get(m)), m));
+    const auditArch = /** @type {number} */ (archValue(arch.auditArchMacro));
+    const compatAuditArch = archValue(arch.compatAuditArchMacro);
+    const foreignAbiBit = archValue(arch.foreignAbiBitMacro);
+    if (foreignAbiBit !== undefined) {
+      const over = syscalls.find(([, nr]) => nr >= foreignAbiBit);
       if (over) throw new Error(`gen-arch: __NR_${over[0]} = ${over[1]} is in the foreign ABI range`);
     }
 
     // 3. C library constants, consulted for names the UAPI lacks
-    const libc = preprocess(arch, libcArgs, LIBC_HEADERS);
+    /** @type {string[]} */
+    const notes = [];
+    const libcNames = constantNames.filter(defined(arch, libcArgs, LIBC_HEADERS, true).has);
+    /** @type {Map<string, bigint>} */
+    let libc;
+    try {
+      libc = compileValues(arch, libcArgs, includeLines(LIBC_HEADERS), libcNames);
+    } catch (err) {
+      if (!(err instanceof GenArchError) || err.reason !== 'COMPILE_FAILED') throw err;
+      // The C library's definitions of names the UAPI has are only compared: if one does not compile, compare none.
+      libc = compileValues(arch, libcArgs, includeLines(LIBC_HEADERS), libcNames.filter((n) => !uapi.has(n)));
+      notes.push(`the C library's definitions of names the UAPI defines do not all compile, so none is compared (${err.message.split('\n')[1]})`);
+    }
 
     /** @type {Array<[string, number]>} */
     const constants = [];
     /** @type {string[]} */
     const missing = [];
-    /** @type {string[]} */
-    const notes = [];
     /** @type {Record<string, 'uapi' | 'libc'>} */
     const origin = {};
     for (const name of constantNames) {
-      const u = uapi.valueOf(name); // throws if defined but not evaluable
-      let l;
-      if (u === undefined) l = libc.valueOf(name);
-      else if (libc.isDefined(name)) {
-        try {
-          l = libc.valueOf(name);
-        } catch (err) {
-          notes.push(`${name}: C library definition does not evaluate (${/** @type {Error} */ (err).message}); using the UAPI value`);
-        }
-      }
+      const [u, l] = [uapi.get(name), libc.get(name)];
       if (u !== undefined && l !== undefined && u !== l) {
         notes.push(`${name}: UAPI ${u} (0x${u.toString(16)}) vs C library ${l} (0x${l.toString(16)}); using the UAPI (kernel) value`);
       }

@@ -7,17 +7,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CONSTANT_NAMES } from '../../packages/core/src/constants.js';
 import {
   ARCHES,
-  CExprError,
-  CEvaluator,
+  GenArchError,
   REPO_ROOT,
   SYSCALL_NAMES_OUTPUT,
   check,
   checkSyscallNames,
-  evaluateCExpression,
+  compileValues,
+  enumeratorNames,
   generate,
-  parseDefines,
-  parseEnums,
   readConstantNames,
+  readElfSection,
   render,
   renderSyscallNames,
 } from './gen-arch.mjs';
@@ -26,9 +25,6 @@ import { SYSCALL_NAMES } from '../../packages/core/src/generated/syscall-names.j
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.join(HERE, 'gen-arch.mjs');
 const COMMITTED = path.join(REPO_ROOT, 'packages/arch-x86_64/src/generated/x86_64.ts');
-
-/** Evaluates to a plain number (the evaluator returns BigInt). */
-const ev = (expr: string, macros?: Record<string, string>) => Number(evaluateCExpression(expr, { macros }));
 
 type Gen = ReturnType<typeof generate>;
 let generated: Gen;
@@ -141,6 +137,10 @@ describe('generation', () => {
     expect(generated.origin.SOCK_STREAM).toBe('libc');
     expect(generated.origin.AF_INET).toBe('libc');
     expect(c.SOCK_CLOEXEC).toBe(c.O_CLOEXEC);
+    // a UAPI name that is an enumerator only (linux/personality.h), and ioctl numbers through _IOR/_IOW
+    expect(c.READ_IMPLIES_EXEC).toBe(0x0400000);
+    expect(generated.origin.READ_IMPLIES_EXEC).toBe('uapi');
+    expect(c.TIOCGPTN).toBe(0x80045430);
   });
 
   it('reads the native table only: no x32 numbers', () => {
@@ -155,6 +155,8 @@ describe('generation', () => {
     expect(x).toMatchObject({
       nodeArch: 'x64',
       debianPackage: 'linux-libc-dev',
+      cc: ['gcc'],
+      compilerPackage: 'gcc',
       syscallHeaders: ['asm/unistd_64.h'],
       auditArchMacro: 'AUDIT_ARCH_X86_64',
       endian: 'little',
@@ -165,140 +167,92 @@ describe('generation', () => {
   });
 });
 
-describe('C constant expression evaluator', () => {
-  it('reads literals: octal, hex, binary, decimal, suffixes, characters', () => {
-    expect(ev('020200000')).toBe(0o20200000);
-    expect(ev('00100000')).toBe(0o100000);
-    expect(ev('0')).toBe(0);
-    expect(ev('0x7fffFFFF')).toBe(0x7fffffff);
-    expect(ev('0b101')).toBe(5);
-    expect(ev('100UL')).toBe(100);
-    expect(ev('1lu + 2LL + 3ull')).toBe(6);
-    expect(ev("'T'")).toBe(0x54);
-    expect(ev("'\\n'")).toBe(10);
-    expect(ev("'\\x41'")).toBe(0x41);
-    expect(ev("'\\0'")).toBe(0);
+describe("the compiler's evaluation (cc-values.mjs)", () => {
+  const X86 = ARCHES.find((a) => a.name === 'x86_64')!;
+  const A64 = ARCHES.find((a) => a.name === 'aarch64')!;
+  const PRELUDE = [
+    '#include <sys/ioctl.h>', '#include <fcntl.h>', '#include <linux/personality.h>',
+    '#define HEX_U32 0x80000000', '#define ALL_ONES (~0UL)', "#define CHAR 'T'", '#define SIZE_OF_LONG sizeof(long)',
+  ].join('\n');
+
+  it.each([X86, A64])('computes values with $name\'s compiler: function-like macros, sizeof, enumerators, signs, 64 bits', (arch) => {
+    const v = compileValues(arch, [], PRELUDE, ['TIOCGPTN', 'AT_FDCWD', 'READ_IMPLIES_EXEC', 'HEX_U32', 'ALL_ONES', 'CHAR', 'SIZE_OF_LONG', 'O_DIRECTORY']);
+    expect(v.get('TIOCGPTN')).toBe(0x80045430n); // _IOR('T', 0x30, unsigned int)
+    expect(v.get('AT_FDCWD')).toBe(-100n);
+    expect(v.get('READ_IMPLIES_EXEC')).toBe(0x0400000n); // an enumerator, no macro
+    expect(v.get('HEX_U32')).toBe(0x80000000n);
+    expect(v.get('ALL_ONES')).toBe(0xffffffffffffffffn); // exact, not rounded
+    expect(v.get('CHAR')).toBe(0x54n);
+    expect(v.get('SIZE_OF_LONG')).toBe(8n);
+    // the target's own headers: O_DIRECTORY differs between the two
+    expect(v.get('O_DIRECTORY')).toBe(arch.name === 'aarch64' ? 0o40000n : 0o200000n);
   });
 
-  it('evaluates operators with C precedence', () => {
-    expect(ev('(1U << 30)')).toBe(0x40000000);
-    expect(ev('1 + 2 * 3')).toBe(7);
-    expect(ev('(1 + 2) * 3')).toBe(9);
-    expect(ev('1 | 2 & 3 ^ 4')).toBe(1 | (2 & 3) ^ 4);
-    expect(ev('~0 & 0xff')).toBe(0xff);
-    expect(ev('-100')).toBe(-100);
-    expect(ev('- -5')).toBe(5);
-    expect(ev('7 / 2 + 7 % 2 + -7 / 2')).toBe(3 + 1 - 3); // truncation toward zero
-    expect(ev('0x100 >> 4 << 1')).toBe(0x20);
-    expect(ev('1 < 2 && 3 >= 3 || 0')).toBe(1);
-    expect(ev('2 == 2 ? 10 : 20')).toBe(10);
-    expect(ev('!5')).toBe(0);
-    expect(ev('0 && 1 / 0')).toBe(0); // not evaluated
-  });
-
-  it('applies C types: unsigned wrap-around, usual arithmetic conversions', () => {
-    expect(ev('~0U')).toBe(0xffffffff);
-    expect(evaluateCExpression('~0UL')).toBe(0xffffffffffffffffn);
-    expect(ev('0U - 1')).toBe(0xffffffff);
-    expect(ev('-1 < 0U')).toBe(0); // -1 converts to unsigned int
-    expect(ev('-1L < 0U')).toBe(1); // long can hold every unsigned int
-    expect(ev('0x80000000')).toBe(0x80000000); // hex literal that does not fit int is unsigned int
-    expect(ev('(1UL << 63) >> 63')).toBe(1);
-    expect(ev('2147483648')).toBe(2147483648); // decimal literal becomes long
-    expect(ev('-1 >> 1')).toBe(-1); // arithmetic shift, as GCC does
-  });
-
-  it('expands nested object-like and function-like macros', () => {
-    const macros = {
-      __O_TMPFILE: '020000000',
-      O_DIRECTORY: '00200000',
-      O_TMPFILE: '(__O_TMPFILE | O_DIRECTORY)',
-      F_LINUX_SPECIFIC_BASE: '1024',
-      F_ADD_SEALS: '(F_LINUX_SPECIFIC_BASE + 9)',
-      _IOC_READ: '2U',
-      '_IOC(dir,type,nr,size)': '(((dir) << 30) | ((type) << 8) | ((nr) << 0) | ((size) << 16))',
-      '_IOC_TYPECHECK(t)': '(sizeof(t))',
-      '_IOR(type,nr,size)': '_IOC(_IOC_READ,(type),(nr),(_IOC_TYPECHECK(size)))',
-      TIOCGPTN: "_IOR('T', 0x30, unsigned int)",
-      'TWICE(x)': '((x) * 2)',
-      'ADD(a,b)': '((a) + (b))',
-      NESTED: 'ADD(TWICE(ADD(1, 2)), TWICE(TWICE(1)))',
-      EMPTY: '',
-      'F()': '42',
-    };
-    expect(ev('O_TMPFILE', macros)).toBe(0o20200000);
-    expect(ev('F_ADD_SEALS', macros)).toBe(1033);
-    expect(ev('TIOCGPTN', macros)).toBe(0x80045430);
-    expect(ev('NESTED', macros)).toBe(10);
-    expect(ev('EMPTY 7', macros)).toBe(7);
-    expect(ev('F()', macros)).toBe(42);
-  });
-
-  it('resolves self-referential macros through enumerators, like glibc does', () => {
-    const src = 'enum __socket_type { SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_RAW = 3, SOCK_RDM, SOCK_NONBLOCK = 00004000 };';
-    const e = new CEvaluator({
-      macros: parseDefines('#define SOCK_STREAM SOCK_STREAM\n#define SOCK_RDM SOCK_RDM\n#define SOCK_ALIAS SOCK_DGRAM\n'),
-      enums: parseEnums(src),
-    });
-    expect(e.valueOf('SOCK_STREAM')).toBe(1n);
-    expect(e.valueOf('SOCK_RDM')).toBe(4n); // implicit: previous + 1
-    expect(e.valueOf('SOCK_ALIAS')).toBe(2n);
-    expect(e.valueOf('SOCK_NONBLOCK')).toBe(0o4000n); // enumerator without a macro
-    expect(e.valueOf('SOCK_PACKET')).toBeUndefined(); // not defined at all
-  });
-
-  it('parses cpp -dM output', () => {
-    const m = parseDefines('#define A 1\n#define F(x,y) ((x)+(y))\n#define G() 2\n#define H (3)\n#define E\n');
-    expect(m.get('A')).toEqual({ name: 'A', params: null, body: '1' });
-    expect(m.get('F')).toEqual({ name: 'F', params: ['x', 'y'], body: '((x)+(y))' });
-    expect(m.get('G')?.params).toEqual([]);
-    expect(m.get('H')).toEqual({ name: 'H', params: null, body: '(3)' });
-    expect(m.get('E')?.body).toBe('');
-    expect(() => parseDefines('#undef A\n')).toThrow(CExprError);
+  it('evaluates an empty list', () => {
+    expect(compileValues(X86, [], '', []).size).toBe(0);
   });
 
   it.each([
-    ['garbage', /unknown identifier garbage/],
-    ['1 +', /unexpected end/],
-    ['(1', /expected "\)"/],
-    ['1 2', /unexpected "2"/],
-    ['', /empty expression/],
-    ['"str"', /string literal/],
-    ['(int)1', /casts are not supported/],
-    ['08', /not an integer literal/],
-    ['1.5', /not an integer literal/],
-    ['0x', /not an integer literal/],
-    ['1 << 31', /signed overflow/],
-    ['1U << 32', /shift count 32 out of range/],
-    ['2147483647 + 1', /signed overflow/],
-    ['1 / 0', /division by zero/],
-    ['1, 2', /comma operator/],
-    ['0xFFFFFFFFFFFFFFFFF', /too large/],
-    ["'ab'", /unsupported character literal/],
-    ['1 @ 2', /unexpected character "@"/],
-    ['sizeof(struct termios)', /unknown type/],
-  ])('refuses %j', (expr, message) => {
-    expect(() => evaluateCExpression(expr)).toThrow(CExprError);
-    expect(() => evaluateCExpression(expr)).toThrow(message);
+    ['NO_SUCH_NAME', /'NO_SUCH_NAME' undeclared/],
+    ['1.5', /invalid operands to binary \|/], // not an integer
+    ['"string"', /invalid operands to binary \|/],
+    ['(char *)0', /invalid operands to binary \|/],
+    ['errno', /initializer element is not constant/], // not a constant
+  ])('refuses %j with the compiler\'s diagnostic, which quotes the row', (expr, diagnostic) => {
+    let thrown: unknown;
+    try {
+      compileValues(X86, [], '#include <errno.h>', [expr]);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(GenArchError);
+    expect((thrown as GenArchError).reason).toBe('COMPILE_FAILED');
+    expect((thrown as GenArchError).message).toMatch(diagnostic);
+    expect((thrown as GenArchError).message).toContain(`/* ${expr} */`);
   });
 
-  it('refuses macros it cannot expand faithfully', () => {
-    expect(() => ev('S(x)', { 'S(a)': '#a' })).toThrow(/# or ##/);
-    expect(() => ev('C(1,2)', { 'C(a,b)': 'a ## b' })).toThrow(/# or ##/);
-    expect(() => ev('V(1)', { 'V(...)': '__VA_ARGS__' })).toThrow(/variadic/);
-    expect(() => ev('F', { 'F(x)': 'x' })).toThrow(/function-like macro used without arguments/);
-    expect(() => ev('F(1)', { 'F(x,y)': 'x' })).toThrow(/expects 2 argument/);
-    expect(() => ev('X', { X: 'X + 1' })).toThrow(/refers to itself/);
-    expect(() => ev('A', { A: 'B', B: 'A' })).toThrow(/refers to itself/);
+  it('names the missing compiler and its Debian package (typed error, and the CLI prints one line)', () => {
+    const noCc = { ...A64, cc: ['gen-arch-no-such-gcc'], compilerPackage: 'gcc-no-such-arch' };
+    expect(() => generate(noCc)).toThrow(GenArchError);
+    expect(() => generate(noCc)).toThrow(
+      'gen-arch: the C compiler gen-arch-no-such-gcc is not installed: install the Debian package gcc-no-such-arch',
+    );
+    try {
+      generate(noCc);
+    } catch (err) {
+      expect(err).toMatchObject({ code: 'ENOENT', reason: 'COMPILER_MISSING', details: { compiler: 'gen-arch-no-such-gcc', debianPackage: 'gcc-no-such-arch' } });
+    }
+    // The command with no compiler on PATH (only dpkg-query, which names the headers' version).
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'gen-arch-nocc-'));
+    try {
+      fs.symlinkSync(execFileSync('sh', ['-c', 'command -v dpkg-query'], { encoding: 'utf8' }).trim(), path.join(bin, 'dpkg-query'));
+      const r = spawnSync(process.execPath, [CLI, '--check', '--arch', 'aarch64'], { encoding: 'utf8', env: { ...process.env, PATH: bin } });
+      expect(r.stderr).toBe(
+        'gen-arch: the C compiler aarch64-linux-gnu-gcc is not installed: install the Debian package gcc-aarch64-linux-gnu (apt-get install gcc-aarch64-linux-gnu, or .ci/install-system-deps.sh)\n',
+      );
+      expect(r.status).toBe(2);
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
   });
 
-  it('names the macro and its definition when a constant fails to evaluate', () => {
-    const e = new CEvaluator({ macros: parseDefines('#define BAD (FOO + 1)\n') });
-    expect(() => e.valueOf('BAD')).toThrow(/cannot evaluate BAD \(#define BAD \(FOO \+ 1\)\): unknown identifier FOO/);
+  it("refuses a compiler that targets another arch or byte order than the entry's", () => {
+    expect(() => generate({ ...X86, cc: A64.cc })).toThrow('gen-arch: aarch64-linux-gnu-gcc does not define __x86_64__: it does not target x86_64');
+    // the object's ELF header states the byte order: it must be the entry's
+    expect(() => generate({ ...X86, endian: 'big' })).toThrow('gen-arch: gcc wrote a little-endian object; the target is big-endian');
+  });
+
+  it('finds enumerator names, not values or attribute arguments', () => {
+    const text = 'enum e { A = F(x, y), B __attribute__((deprecated("z, w"))), C } v;\ntypedef enum { D = (1 << 2) } t;\nstruct s { int E; };';
+    expect([...enumeratorNames(text)].sort()).toEqual(['A', 'B', 'C', 'D']);
+  });
+
+  it('reads only 64-bit ELF objects', () => {
+    expect(() => readElfSection(Buffer.from('#!/bin/sh\n'.padEnd(64)), '.gen_arch')).toThrow(/not write a 64-bit ELF object/);
   });
 });
 
-describe('aarch64 (a cross target: linux-libc-dev-arm64-cross, aarch64-linux-gnu-cpp)', () => {
+describe('aarch64 (a cross target: linux-libc-dev-arm64-cross, aarch64-linux-gnu-gcc)', () => {
   const AARCH64_FILE = path.join(REPO_ROOT, 'packages/arch-aarch64/src/generated/aarch64.ts');
   let a64: Gen;
   beforeAll(() => {
@@ -365,7 +319,8 @@ describe('aarch64 (a cross target: linux-libc-dev-arm64-cross, aarch64-linux-gnu
     expect(a).toMatchObject({
       nodeArch: 'arm64',
       debianPackage: 'linux-libc-dev-arm64-cross',
-      cpp: ['aarch64-linux-gnu-cpp'],
+      cc: ['aarch64-linux-gnu-gcc'],
+      compilerPackage: 'gcc-aarch64-linux-gnu',
       syscallHeaders: ['asm/unistd.h'],
       syscallExclude: ['__NR_syscalls', '__NR_arch_specific_syscall'],
       auditArchMacro: 'AUDIT_ARCH_AARCH64',
