@@ -10,7 +10,7 @@
 import {
   INITIAL_PLEDGE_STATE, PledgeError, checkReportFd, compilePromises, constantOf, formatPromises, penaltyAction,
   planPledge, reporterRules, ringReplayRules, verify,
-  type ArchDescriptor, type CompiledFilter, type FilterSpec, type PenaltyOptions, type PledgeFacts, type PledgeState,
+  type ArchDescriptor, type CompiledFilter, type FilterSpec, type PenaltyOptions, type PledgeFacts, type PledgePlan, type PledgeState,
 } from '@seccomp-scopes/core';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import { isMainThread } from 'node:worker_threads';
 import * as native from '@seccomp-scopes/native';
 import { archFor } from './arch.js';
 import { planRings, scanOrCaptured, type RingInfo } from './io-uring.js';
+import { askLearner, clearRecorded, learnRequested, recordedBefore } from './learn.js';
 import { fromNative, readState, withProcessLock, writeState } from './process-state.js';
 import { nodeQuietOpenPaths, nodeRuntimeRules } from './node-runtime.js';
 import { prepareRuntime } from './runtime-prep.js';
@@ -384,6 +385,24 @@ function refuseReadImpliesExec(arch: ArchDescriptor): void {
  *   10 s), `E2BIG` (filter too large), or the errno of the
  *   failing prctl(2)/seccomp(2) call with reason `KERNEL` (`EBUSY` when a
  *   thread installed a filter of its own, so TSYNC could not synchronise it).
+ *
+ * Learn mode (`pledge learn`, docs/guide.md): with `SECCOMP_SCOPES_LEARN=1`
+ * in the environment, each call, once every check above that refuses bad
+ * input or a widening (EINVAL, ENOTSUP, EPERM, E2BIG) has passed, tells the
+ * learner about itself (promises, execpromises, the caller's
+ * file:line:col) with a marker system call,
+ * `getppid(LEARN_MARKER_A, LEARN_MARKER_B, record, length)` (native
+ * `learnMark`). If the learner answers LEARN_ACK, the call is recorded:
+ * nothing is installed (no filter, no no_new_privs, no SIGSYS handler, no
+ * Landlock for unveiled paths), but the promises recorded count as in force,
+ * so later calls see the same errors and status as when enforced. Any other
+ * answer (nobody is learning: the variable leaked) enforces the call as
+ * usual and prints one line on stderr saying so; a variable alone never
+ * disables a pledge. If a learner recorded earlier calls and then stops
+ * answering, the call is enforced as the process' first pledge(), with every
+ * promise recorded so far; the paths of an unveil() lock it recorded stay
+ * unenforced (Landlock cannot add them later).
+ *
  * Source: OpenBSD pledge(2); Linux seccomp(2), prctl(2) PR_SET_NO_NEW_PRIVS.
  */
 export function pledge(promises?: string | null, execpromises?: string | null, options: PledgeOptions = {}): PledgeStatus {
@@ -408,28 +427,59 @@ function refuseWithoutAddon(): void {
   }
 }
 
-function pledgeLocked(promises: string | null | undefined, execpromises: string | null | undefined, options: PledgeOptions): PledgeStatus {
-  const state = readState();
-  const arch = archFor();
-  const first = state.filters === 0;
-  // Read-only until the plan is made: a bad request changes nothing.
-  const found = first ? findRings() : undefined;
-  const facts: PledgeFacts = {
+/** What the facade knows about the process before planning: its ids and name, and on a first filter the io_uring rings and eventfds (read-only). */
+function pledgeFacts(state: PledgeState, found: { rings: readonly RingInfo[]; eventFds: number[] } | undefined): PledgeFacts {
+  return {
     pid: process.pid, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, comm: processName(state),
     ...(found ? { rings: found.rings.map((r) => r.fd), eventFds: found.eventFds } : {}),
   };
-  const plan = planPledge(state, { promises, execpromises, options }, arch, facts);
-  if (!plan.filter) {
-    if (plan.reporter) native.installReporter(plan.reporter.tables, { ...plan.reporter.options, refuseReadOnlyOpens: true, quietPaths: nodeQuietOpenPaths() }); // format or quiet changed
-    writeState(plan.next);
-    return status();
-  }
-  const filter = compileSpec(plan.filter, arch, facts, !isJitless());
+}
+
+/** The filter of a plan, compiled and checked with the kernel verifier's rules. @throws PledgeError `BAD_PROGRAM`, `E2BIG`. */
+function compileChecked(spec: FilterSpec, arch: ArchDescriptor, facts: PledgeFacts): CompiledFilter {
+  const filter = compileSpec(spec, arch, facts, !isJitless());
   const problems = verify(filter.program);
   if (problems.length > 0) {
     throw new PledgeError('EINVAL', 'BAD_PROGRAM', `internal error: the compiled filter would be refused by the kernel: ${problems.join('; ')}`);
   }
-  refuseReadImpliesExec(arch);
+  return filter;
+}
+
+function pledgeLocked(promises: string | null | undefined, execpromises: string | null | undefined, options: PledgeOptions): PledgeStatus {
+  let state = readState();
+  const arch = archFor();
+  // Read-only until the plan is made: a bad request changes nothing.
+  let found = state.filters === 0 ? findRings() : undefined;
+  let facts = pledgeFacts(state, found);
+  let plan = planPledge(state, { promises, execpromises, options }, arch, facts);
+  let filter = plan.filter ? compileChecked(plan.filter, arch, facts) : undefined;
+  if (filter) refuseReadImpliesExec(arch);
+  if (learnRequested()) {
+    // Learn mode (learn.ts): every check above passed, exactly as when enforcing; the learner's ACK alone skips the rest.
+    if (askLearner({ call: 'pledge', promises: promises ?? null, execpromises: execpromises ?? null, path: null, permissions: null })) {
+      return recordPledge(plan);
+    }
+    if (recordedBefore()) {
+      // Earlier calls were recorded and installed nothing: the kernel holds no filter of ours, so this one is planned
+      // as the first, for everything the process has pledged so far.
+      const next = plan.next;
+      state = { filters: 0, ...(next.comm !== undefined ? { comm: next.comm } : {}) };
+      found = findRings();
+      facts = pledgeFacts(state, found);
+      plan = planPledge(INITIAL_PLEDGE_STATE, {
+        promises: formatPromises(new Set(next.promises ?? [])),
+        execpromises: next.execpromises ? formatPromises(new Set(next.execpromises)) : null,
+        options,
+      }, arch, facts);
+      filter = compileChecked(plan.filter!, arch, facts); // a first call always installs
+      clearRecorded();
+    }
+  }
+  if (!plan.filter || !filter) {
+    if (plan.reporter) native.installReporter(plan.reporter.tables, { ...plan.reporter.options, refuseReadOnlyOpens: true, quietPaths: nodeQuietOpenPaths() }); // format or quiet changed
+    writeState(plan.next);
+    return status();
+  }
   // [unveil] Enforce the paths unveiled so far now (a pledge without "unveil" locks unveil(), OpenBSD pledge(2); one that keeps it
   // must not leave them unenforced, docs/unveil.md); throws before any filter exists.
   const unveilLocked = plan.lockUnveil && lockUnveilForPledge(formatPromises(plan.filter.promises));
@@ -465,6 +515,20 @@ function pledgeLocked(promises: string | null | undefined, execpromises: string 
     throw new PledgeError(code, 'KERNEL', `pledge(${JSON.stringify(promises)}): ${err.message}; no filter was installed.${nnp}${locked}`,
       { syscall: err.syscall, errno: err.errno, tid: err.tid, nativeCode: err.code, unveilLocked, noNewPrivsSet });
   }
+  writeState(plan.next);
+  return status();
+}
+
+/**
+ * A pledge() the learner recorded (LEARN_ACK): nothing is installed (no
+ * filter, no no_new_privs, no SIGSYS handler, no Landlock for the paths
+ * unveiled before it), yet the process' pledge state moves on as if it had
+ * been, so later calls meet the same EPERM, and unveil() the same lock, as
+ * when enforced. Returns what an enforced call returns.
+ */
+function recordPledge(plan: PledgePlan): PledgeStatus {
+  if (plan.filter && plan.lockUnveil) lockUnveilForPledge(formatPromises(plan.filter.promises), { recorded: true });
+  if (plan.directExit) installDirectExit();
   writeState(plan.next);
   return status();
 }

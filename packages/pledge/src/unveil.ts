@@ -32,6 +32,7 @@ import {
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as native from '@seccomp-scopes/native';
+import { askLearner, learnRequested } from './learn.js';
 import { fromNative, promisesInForce as currentPromises, withProcessLock } from './process-state.js';
 import { captureScanForPledge } from './io-uring.js';
 import { openUnveilPath, probeLandlockAbi, unveilDowngrade } from './unveil-io.js';
@@ -218,6 +219,13 @@ function addRule(target: string | URL, permissions: unknown): void {
   const previous = pending.get(resolved);
   if (previous) fs.closeSync(previous.fd);
   pending.set(resolved, { given, resolved, fd, directory, permissions: letters });
+  // Learn mode: recording a rule enforces nothing either way, so the learner's answer changes nothing here.
+  if (learnRequested()) askLearner({ call: 'unveil', promises: null, execpromises: null, path: given, permissions });
+}
+
+/** Learn mode: tells the learner about an unveil() that locks (learn.ts). @returns true when it recorded the call: enforce nothing. */
+function askLearnerLock(): boolean {
+  return learnRequested() && askLearner({ call: 'unveil', promises: null, execpromises: null, path: null, permissions: null });
 }
 
 function emitWarnings(warnings: readonly string[]): void {
@@ -238,7 +246,14 @@ function ruleStatus(rule: PendingRule, handled: number): UnveilRuleStatus & { ma
   return { path: rule.given, resolved: rule.resolved, directory: rule.directory, permissions: rule.permissions, rights: landlockRightNames(mask), mask };
 }
 
-function lock(options: UnveilOptions): UnveilStatus {
+/**
+ * Locks unveil(): plans the ruleset (every check that can refuse the lock),
+ * then, unless `recorded()` says a learner recorded the call, enforces it.
+ * A recorded lock commits the same state (later unveil() calls are refused
+ * alike) and returns the status the enforced lock would, with a warning
+ * saying nothing was enforced, and no thread restricted.
+ */
+function lock(options: UnveilOptions, recorded: () => boolean = () => false): UnveilStatus {
   refuseIfLocked('unveil()');
   const bestEffort = options.bestEffort ?? false;
   const allowUnrestrictedThreads = options.allowUnrestrictedThreads ?? false;
@@ -269,6 +284,16 @@ function lock(options: UnveilOptions): UnveilStatus {
       handled: landlockRightNames(downgrade.handled), dropped: landlockRightNames(downgrade.dropped),
       rules: statuses.map(({ mask: _mask, ...s }) => s),
     };
+
+    if (recorded()) {
+      const status: UnveilStatus = {
+        ...base, enforced: downgrade.enforced && rules.length > 0, threads: { method: 'none', total: null, restricted: 0, unrestricted: [] },
+        warnings: [...warnings, 'learn mode: the learner recorded this lock; nothing was enforced'],
+      };
+      commit(status);
+      emitWarnings(warnings);
+      return status;
+    }
 
     // No Landlock (best effort), or nothing unveiled: OpenBSD hides the file
     // system only once a path is unveiled; locking alone hides nothing.
@@ -388,6 +413,15 @@ function lock(options: UnveilOptions): UnveilStatus {
  *   `UNVEIL_WIDENED`: see {@link UnveilOptions.bestEffort};
  *   `THREADS_UNREACHABLE`: see {@link UnveilOptions.allowUnrestrictedThreads}),
  *   or the errno of a failed Landlock call with reason `KERNEL`.
+ *
+ * Learn mode (`pledge learn`, docs/guide.md): with `SECCOMP_SCOPES_LEARN=1`
+ * in the environment, each call, once its arguments pass the checks above,
+ * tells the learner about itself (path, permissions and the caller's
+ * file:line:col) with a marker system call. A lock the learner answers
+ * (LEARN_ACK) is recorded and not enforced (no Landlock, no
+ * no_new_privs), yet unveil() is locked as usual, so later calls fail
+ * alike. Without a learner's answer the lock is enforced as usual and one
+ * line on stderr says the variable is set but no learner answered.
  */
 export function unveil(path: string | URL, permissions: string): void;
 export function unveil(options?: UnveilOptions): UnveilStatus;
@@ -401,12 +435,22 @@ export function unveil(first?: string | URL | UnveilOptions | null, permissions?
     if (permissions !== undefined && permissions !== null) {
       throw new PledgeError('EINVAL', 'BAD_ARGUMENT', 'unveil(path, permissions): path is missing (pass both, or neither to lock)', {});
     }
-    return withProcessLock('unveil', () => lockedByPledge() ?? lock(options ?? {}));
+    return withProcessLock('unveil', () => lockCall(options ?? {}));
   }
   if (typeof first === 'object' && permissions === undefined && options === undefined) {
-    return withProcessLock('unveil', () => lockedByPledge() ?? lock(first));
+    return withProcessLock('unveil', () => lockCall(first));
   }
   throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `unveil: expected (path, permissions), () or (options), got (${typeof first}, ${typeof permissions})`, {});
+}
+
+/** unveil() that locks, the process lock held: the status of pledge()'s lock, or a lock of its own (asking a learner first, in learn mode). */
+function lockCall(options: UnveilOptions): UnveilStatus {
+  const byPledge = lockedByPledge();
+  if (byPledge) {
+    askLearnerLock(); // nothing to enforce: the learner only hears of the call
+    return byPledge;
+  }
+  return lock(options, askLearnerLock);
 }
 
 /**
@@ -449,11 +493,13 @@ export function unveilStatus(): UnveilStatus {
  * process lock (process-state.ts).
  *
  * @param promises the promises being pledged, for the message.
- * @returns true when this call locked (and so enforced) unveiled paths.
+ * @param learn `recorded`: a learner recorded the pledge() (learn.ts), so the
+ *   lock is planned and committed but nothing is enforced.
+ * @returns true when this call locked (and, unless recorded, enforced) unveiled paths.
  * @throws PledgeError as {@link unveil}() does when it locks, the message
  *   saying that pledge() was locking unveil().
  */
-export function lockUnveilForPledge(promises?: string): boolean {
+export function lockUnveilForPledge(promises?: string, learn: { readonly recorded?: boolean } = {}): boolean {
   if (pending.size === 0) return false;
   const keeps = promises !== undefined && promises.split(' ').includes('unveil');
   if (native.unveilState().state !== 'open') {
@@ -463,7 +509,7 @@ export function lockUnveilForPledge(promises?: string): boolean {
     return false;
   }
   try {
-    lock({});
+    lock({}, () => learn.recorded === true);
     native.sharedSet(LOCKED_BY_PLEDGE, '1');
     return true;
   } catch (e) {

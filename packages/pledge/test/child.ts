@@ -34,6 +34,8 @@ export interface ChildOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Wrap in `sh -c` so the shell's `$?` (128+signal) can be read. */
   readonly viaShell?: boolean;
+  /** A program (and its arguments) that runs the node child, e.g. a supervisor: `wrapper... NODE args...`. */
+  readonly wrapper?: readonly string[];
   readonly timeoutMs?: number;
 }
 
@@ -54,13 +56,15 @@ export function runChild(code: string, options: ChildOptions = {}): ChildResult 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pledge-test-'));
   const file = path.join(dir, 'child.mjs');
   fs.writeFileSync(file, `import { pledge, compilePledge, PledgeError } from ${JSON.stringify(dist)};\nconst dir = ${JSON.stringify(dir)};\n${code}\n`);
-  const args = [...(options.nodeArgs ?? []), file];
+  const argv = [...(options.wrapper ?? []), NODE, ...(options.nodeArgs ?? []), file];
+  const command = argv[0]!;
+  const args = argv.slice(1);
   let r: SpawnSyncReturns<string>;
   if (options.viaShell) {
-    const quoted = [NODE, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const quoted = [command, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     r = spawnSync('/bin/sh', ['-c', `${quoted}; echo "shell-status=$?"`], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...options.env }, timeout: options.timeoutMs ?? 20_000 });
   } else {
-    r = spawnSync(NODE, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...options.env }, timeout: options.timeoutMs ?? 20_000 });
+    r = spawnSync(command, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, ...options.env }, timeout: options.timeoutMs ?? 20_000 });
   }
   return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', dir };
 }
