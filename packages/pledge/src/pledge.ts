@@ -454,11 +454,15 @@ function pledgeLocked(promises: string | null | undefined, execpromises: string 
   let plan = planPledge(state, { promises, execpromises, options }, arch, facts);
   let filter = plan.filter ? compileChecked(plan.filter, arch, facts) : undefined;
   if (filter) refuseReadImpliesExec(arch);
+  let lockedEarly = false;
   if (learnRequested()) {
     // Learn mode (learn.ts): every check above passed, exactly as when enforcing; the learner's ACK alone skips the rest.
-    if (askLearner({ call: 'pledge', promises: promises ?? null, execpromises: execpromises ?? null, path: null, permissions: null })) {
-      return recordPledge(plan);
-    }
+    let recorded: boolean | undefined;
+    const ask = (): boolean => (recorded = askLearner({ call: 'pledge', promises: promises ?? null, execpromises: execpromises ?? null, path: null, permissions: null }));
+    // With paths unveiled and not locked, the lock's own checks come first too: it asks the learner once its plan
+    // passed, then records or enforces (Landlock before the filter, as below).
+    if (plan.filter && plan.lockUnveil) lockedEarly = lockUnveilForPledge(formatPromises(plan.filter.promises), { ask });
+    if (recorded ?? ask()) return recordPledge(plan);
     if (recordedBefore()) {
       // Earlier calls were recorded and installed nothing: the kernel holds no filter of ours, so this one is planned
       // as the first, for everything the process has pledged so far.
@@ -482,7 +486,7 @@ function pledgeLocked(promises: string | null | undefined, execpromises: string 
   }
   // [unveil] Enforce the paths unveiled so far now (a pledge without "unveil" locks unveil(), OpenBSD pledge(2); one that keeps it
   // must not leave them unenforced, docs/unveil.md); throws before any filter exists.
-  const unveilLocked = plan.lockUnveil && lockUnveilForPledge(formatPromises(plan.filter.promises));
+  const unveilLocked = lockedEarly || (plan.lockUnveil && lockUnveilForPledge(formatPromises(plan.filter.promises)));
   prepareRuntime();
   if (found) adoptRings(found.rings);
   if (plan.directExit) installDirectExit();
@@ -527,7 +531,7 @@ function pledgeLocked(promises: string | null | undefined, execpromises: string 
  * when enforced. Returns what an enforced call returns.
  */
 function recordPledge(plan: PledgePlan): PledgeStatus {
-  if (plan.filter && plan.lockUnveil) lockUnveilForPledge(formatPromises(plan.filter.promises), { recorded: true });
+  if (plan.filter && plan.lockUnveil) lockUnveilForPledge(formatPromises(plan.filter.promises), { ask: () => true }); // committed already when it asked
   if (plan.directExit) installDirectExit();
   writeState(plan.next);
   return status();

@@ -493,13 +493,14 @@ export function unveilStatus(): UnveilStatus {
  * process lock (process-state.ts).
  *
  * @param promises the promises being pledged, for the message.
- * @param learn `recorded`: a learner recorded the pledge() (learn.ts), so the
- *   lock is planned and committed but nothing is enforced.
+ * @param learn `ask`: learn mode (learn.ts): called once the lock's plan
+ *   passed its checks; true (a learner recorded the pledge()) commits the
+ *   lock and enforces nothing. Not called when there is nothing to lock.
  * @returns true when this call locked (and, unless recorded, enforced) unveiled paths.
  * @throws PledgeError as {@link unveil}() does when it locks, the message
  *   saying that pledge() was locking unveil().
  */
-export function lockUnveilForPledge(promises?: string, learn: { readonly recorded?: boolean } = {}): boolean {
+export function lockUnveilForPledge(promises?: string, learn: { readonly ask?: () => boolean } = {}): boolean {
   if (pending.size === 0) return false;
   const keeps = promises !== undefined && promises.split(' ').includes('unveil');
   if (native.unveilState().state !== 'open') {
@@ -509,7 +510,7 @@ export function lockUnveilForPledge(promises?: string, learn: { readonly recorde
     return false;
   }
   try {
-    lock({}, () => learn.recorded === true);
+    lock({}, learn.ask);
     native.sharedSet(LOCKED_BY_PLEDGE, '1');
     return true;
   } catch (e) {
