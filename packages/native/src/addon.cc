@@ -5,9 +5,9 @@
 // thin syscall wrappers (seccomp.cc, landlock/landlock-js.cc), and the
 // mechanisms behind the SIGSYS reporter (report/), the `pledge` command's
 // launcher and supervisor (supervise/), Landlock on every thread
-// (landlock/threads.cc), the io_uring replay (ring-replay.cc) and the
+// (landlock/threads.cc), the io_uring replay (ring-replay.cc), the
 // process-wide state every JS realm shares (process-state.cc,
-// landlock/unveil-state.cc). Those mechanisms are plain C++ over the shared
+// landlock/unveil-state.cc) and the marker of `pledge learn` (learn.cc). Those mechanisms are plain C++ over the shared
 // Linux layer (linux/); each feature has one N-API adapter, registered
 // here, and one TypeScript module (src/*.ts) that types its exports.
 
