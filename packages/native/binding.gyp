@@ -21,6 +21,21 @@
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"]
     },
     {
+      "comment": "The `pledge` command's native launcher (src/launch/): runs a program from a policy cache entry without Node, else executes Node; build/Release/pledge-launch",
+      "target_name": "pledge-launch",
+      "type": "executable",
+      "sources": [
+        "src/launch/main.cc", "src/launch/policy-entry.cc", "src/launch/native-client.cc", "src/launch/bpf-run.cc",
+        "src/supervise/supervisor.cc", "src/supervise/launcher.cc", "src/supervise/listener.cc", "src/supervise/loader-window.cc",
+        "src/supervise/penalty.cc", "src/supervise/process-names.cc",
+        "src/linux/proc.cc", "src/report/tables-view.cc", "src/report/format.cc"
+      ],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],
+      "ldflags": ["-static-libstdc++", "-static-libgcc"]
+    },
+    {
       "comment": "The `pledge` command's LD_PRELOAD object (src/preload/preload.c): plain C, libc only; build/Release/pledge_preload.so",
       "target_name": "pledge_preload",
       "type": "shared_library",

@@ -146,8 +146,9 @@ export interface SuperviseOptions {
   /**
    * Learn mode (`pledge learn` only): nothing is enforced. Every call
    * {@link onNotify} is given is answered SECCOMP_USER_NOTIF_FLAG_CONTINUE
-   * whatever it returns (CONTINUE is safe only because nothing is decided
-   * on the call: the kernel re-reads its pointers afterwards), except the
+   * (safe only because nothing is decided on the call: the kernel re-reads
+   * its pointers afterwards), or with the errno it returns (positive); a
+   * negative answer never kills. Except the
    * learn marker (src/preload/protocol.h), answered LEARN_ACK once its
    * record ({@link SupervisedCall.record}) is read. The loader window is
    * kept: calls it would allow are let through unrecorded.

@@ -84,13 +84,14 @@ export interface SupervisedFilter {
 /**
  * Compiles the filter for the program `pledge run` starts.
  * @param promises the promises whose calls the kernel allows by itself.
+ * @param leading rules tried first (`pledge learn`: its marker goes to the supervisor).
  * @throws PledgeError as compileFilter, or `BAD_PROGRAM` if the result would be refused.
  */
 export function compileSupervisedFilter(
   promises: ReadonlySet<string>, arch: ArchDescriptor, runtime: RuntimeValues, extra: readonly Rule[] = [],
-  windowSyscalls: ReadonlySet<string> = new Set(),
+  windowSyscalls: ReadonlySet<string> = new Set(), leading: readonly Rule[] = [],
 ): SupervisedFilter {
-  const compiled = compileFilter([...supervisorRules(), ...commandKernelRules(promises, extra, windowSyscalls)], {
+  const compiled = compileFilter([...leading, ...supervisorRules(), ...commandKernelRules(promises, extra, windowSyscalls)], {
     arch,
     defaultAction: NOTIFY,
     unknownAction: { kind: 'errno', errno: 'ENOSYS' },

@@ -23,6 +23,7 @@ import { explain } from './explain.js';
 import { registerExport } from './export.js';
 import { registerGenC } from './gen-c.js';
 import { writeAll, writeText } from './output.js';
+import { learnCommand } from './learn.js';
 import { runCommand, type RunOptions } from './run.js';
 import { finishProgram, refuseUnknownSubcommand } from './unix.js';
 
@@ -50,6 +51,19 @@ Most programs read locale files first thing in main: rpath, or LC_ALL=C.
 Exit status: the program's; 128+N when signal N ended it (159: killed for a
 refused call); 125: pledge itself failed (bad option, promise or unveil rule);
 126: the program cannot be executed; 127: it was not found.`;
+
+const LEARN_EXAMPLES = `
+Examples:
+  pledge learn -- cat /etc/hostname
+  pledge learn --verify -- tar -cf - ./dir > /dev/null
+  pledge learn --node --json -o profile.json -- node app.js
+  pledge learn --merge run1.json --merge run2.json
+
+The program runs once with nothing enforced; every call outside what all
+promise sets allow is recorded (and let through). Then the least promises,
+execpromises and unveil rules that allow what it did are printed on stderr
+(or to -o FILE), with the command line to run it under them. Learning only
+sees what the run exercised.`;
 
 const EXPLAIN_EXAMPLES = `
 Examples:
@@ -109,6 +123,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option('--loader-timeout <ms>', 'longest start-up window of a dynamic program without its end signal').default(10_000).argParser(integer('--loader-timeout', 1, 3_600_000)))
     .option('--no-window', 'no start-up window even for a dynamic program: its loader runs under the promises (it then needs rpath prot_exec)')
     .option('--no-unveil-warning', 'no warning that wpath, cpath, dpath or tmppath without -v reach the whole file system')
+    .option('--no-cache', 'neither use nor write the policy cache of the native launcher (also: SECCOMP_SCOPES_NO_CACHE=1)')
     .argument('<command...>', 'the program and its arguments')
     .passThroughOptions()
     .addHelpText('after', RUN_EXAMPLES)
@@ -126,8 +141,34 @@ export function buildProgram(setExit: (code: number) => void): Command {
         loaderTimeoutMs: opts['loaderTimeout'] as number,
         window: opts['window'] !== false,
         unveilWarning: opts['unveilWarning'] !== false,
+        cache: opts['cache'] !== false,
       };
       setExit(runCommand(command, options));
+    });
+
+  program.command('learn')
+    .description('run COMMAND once without enforcing anything and print the least promises and unveil rules it needs, as a pledge command line')
+    .usage('[options] [--] COMMAND [ARGS...]')
+    .option('--node', 'the program is Node.js: its runtime allowance needs no promise, and in-process pledge() calls are reported per call site')
+    .option('--json', 'print the profile as JSON (observations included, for --merge)')
+    .option('-o, --output <file>', 'write the profile to FILE instead of stderr')
+    .option('--verify', 'run the command again under the proposal and say whether it behaved the same (exit status)')
+    .option('--verify-stdout', 'with --verify: compare stdout too')
+    .option('--merge <file>', 'merge the observations of an earlier pledge learn --json (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .addOption(new Option('--loader-timeout <ms>', 'longest start-up window of a dynamic program without its end signal').default(10_000).argParser(integer('--loader-timeout', 1, 3_600_000)))
+    .argument('[command...]', 'the program and its arguments (none: only --merge files)')
+    .passThroughOptions()
+    .addHelpText('after', LEARN_EXAMPLES)
+    .action((command: string[], opts: Record<string, unknown>) => {
+      setExit(learnCommand(command, {
+        node: opts['node'] === true,
+        json: opts['json'] === true,
+        ...(opts['output'] !== undefined ? { output: opts['output'] as string } : {}),
+        verify: opts['verify'] === true || opts['verifyStdout'] === true,
+        verifyStdout: opts['verifyStdout'] === true,
+        merge: opts['merge'] as string[],
+        loaderTimeoutMs: opts['loaderTimeout'] as number,
+      }));
     });
 
   program.command('explain')

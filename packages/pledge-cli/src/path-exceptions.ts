@@ -39,7 +39,7 @@ export function openCallOf(call: SupervisedCall, arch: ArchDescriptor): OpenCall
 
 /** Paths as the supervisor checks them: each listed path, and the file a listed file's links lead to. */
 const listCache = new Map<string, string[]>();
-function openPathsFor(promises: ReadonlySet<string>, node: boolean): string[] {
+export function openPathsFor(promises: ReadonlySet<string>, node: boolean): string[] {
   const exceptions = [...pathExceptionsFor(promises), ...(node ? NODE_START_FILES : [])];
   const key = exceptions.map((e) => e.path).join('\0');
   let list = listCache.get(key);

@@ -52,6 +52,13 @@ export class Reporter {
     return this.tables.size;
   }
 
+  /** The report tables for calls of process `pid` under `promises` (what {@link format} formats with; the policy cache stores them). */
+  tablesFor(pid: number, promises: ReadonlySet<string>): Uint8Array {
+    const { arch, uid, gid, penalty, errno } = this.context;
+    // The comm in the tables is only a default: every call gives its own.
+    return buildReportTables(arch, { promises, comm: '?', pid, uid, gid, penalty, ...(errno ? { errno } : {}) });
+  }
+
   /** One report (no newline) for `call`, made under `promises`. */
   format(call: ViolationCall, promises: ReadonlySet<string>): string {
     const key = `${call.pid}\0${formatPromises(promises)}`;
@@ -59,9 +66,7 @@ export class Reporter {
     if (tables) {
       this.tables.delete(key);
     } else {
-      const { arch, uid, gid, penalty, errno } = this.context;
-      // The comm in the tables is only a default: every call gives its own.
-      tables = buildReportTables(arch, { promises, comm: '?', pid: call.pid, uid, gid, penalty, ...(errno ? { errno } : {}) });
+      tables = this.tablesFor(call.pid, promises);
       if (this.tables.size >= REPORT_TABLES_KEPT) this.tables.delete(this.tables.keys().next().value!);
     }
     this.tables.set(key, tables);

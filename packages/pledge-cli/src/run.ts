@@ -26,12 +26,14 @@ import { loaderFiles, supervisorLoaderPaths, systemLoader, type LoaderFiles } fr
 import { LOADER_WINDOW_RULES, loaderWindowTable } from './loader-window.js';
 import { decideOpen, openCallOf, openNeeds, withNeeds } from './path-exceptions.js';
 import { CliError, EXIT_CANNOT_EXECUTE, EXIT_CLI_ERROR, EXIT_NOT_FOUND, EXIT_SIGNAL_BASE, messageOf } from './exit.js';
-import { compileSupervisedFilter, nodeProgramRules, pathArgTable } from './filter.js';
+import { compileJudgeFilter, compileSupervisedFilter, nodeProgramRules, pathArgTable } from './filter.js';
 import { Policy } from './policy.js';
 import { Reporter } from './report.js';
 import { resolveCommand } from './resolve.js';
 import { buildUnveilRuleset, parseUnveilSpec, type UnveilRuleset } from './unveil.js';
 import { writeText } from './output.js';
+import { cacheRequest, codeDeps, writePolicyEntry, type Dep } from './policy-cache.js';
+import { PATH_PRECISE_PROMISES, openPathsFor } from './path-exceptions.js';
 
 /** Options of {@link runCommand} (the command line's). */
 export interface RunOptions {
@@ -51,6 +53,8 @@ export interface RunOptions {
   readonly window?: boolean;
   /** False: no warning for wpath/cpath/dpath/tmppath without -v (`--no-unveil-warning`). */
   readonly unveilWarning?: boolean;
+  /** False: the policy cache of the native launcher is neither written nor used (`--no-cache`; ./policy-cache.ts). */
+  readonly cache?: boolean;
 }
 
 /** Promises that write, create or remove files: without -v, anywhere in the file system (seccomp cannot see paths). */
@@ -184,7 +188,9 @@ export function runCommand(command: readonly string[], options: RunOptions): num
 
   const file = resolveCommand(command[0]!);
   const info = inspectExecutable(file);
-  const say = (text: string): void => { if (!options.quiet) writeText(2, `${text}\n`); };
+  // What is said before the program starts (the policy cache replays it).
+  const said: string[] = [];
+  const say = (text: string): void => { said.push(text); if (!options.quiet) writeText(2, `${text}\n`); };
   if (info.elfClass === 32) {
     throw new CliError(`pledge: ${command[0]}: a 32-bit program cannot run under the filter, which refuses the 32-bit system call entry (${info.chain[info.chain.length - 1]})`, EXIT_CANNOT_EXECUTE);
   }
@@ -255,6 +261,39 @@ export function runCommand(command: readonly string[], options: RunOptions): num
       return `${call.comm ?? '?'}[${call.pid}]: pledge ${JSON.stringify(formatPromises(promisesThere))} blocked syscall ${call.nr} (no report: ${(e as Error).message})`;
     }
   };
+
+  // The native launcher's miss (./policy-cache.ts): this policy's compiled
+  // output, for the options it serves natively (no -e, -v, --node, JSON
+  // reports), stored for the next launch of the same command line.
+  const request = cacheRequest(process.argv.slice(2), command, options.cache === false);
+  if (request && !execpromises && specs.length === 0 && !options.node && !nodeHint && (options.reportFormat ?? 'text') === 'text') {
+    const stat = (p: string): Dep => ({ kind: 'stat', path: p });
+    const real = (p: string): Dep => ({ kind: 'real', path: p });
+    const preload = loader ? native.preloadLibraryPath() : undefined;
+    const envPaths = [...(env['LD_PRELOAD'] ?? '').split(/[ :]/), ...(process.env['LD_LIBRARY_PATH'] ?? '').split(/[:;]/)].filter((p) => p.startsWith('/'));
+    const inputs = [...info.chain, ...(info.interpreter ? [info.interpreter] : []), ...(loaderPath ? [loaderPath] : []), ...(preload ? [preload] : [])];
+    writePolicyEntry(request, {
+      arch: process.arch,
+      file,
+      deps: [...inputs.map(stat), ...inputs.map(real), ...['/etc/ld.so.cache', '/etc/ld.so.preload', ...envPaths].map(real), ...codeDeps()],
+      loader,
+      loaderTimeoutMs: options.loaderTimeoutMs ?? 10_000,
+      messages: said,
+      preload,
+      filter: (pid) => compileSupervisedFilter(inKernel, arch, { pid, uid, gid }, extra(inKernel), windowSyscalls).bytes,
+      judge: (pid) => compileJudgeFilter(promises, arch, { pid, uid, gid }, extra(promises)).bytes,
+      reportTables: (pid) => reporter.tablesFor(pid, promises),
+      penaltyKill: penalty === 'kill',
+      errno: errnoValue,
+      quiet: options.quiet === true,
+      pathArgs: pathArgTable(arch),
+      loaderPaths: loaderAccess ? supervisorLoaderPaths(loaderAccess) : [],
+      loaderWindow: loaderWindowTable(arch),
+      promises,
+      openPaths: openPathsFor(promises, false),
+      preciseRefuse: !promises.has('rpath') && [...PATH_PRECISE_PROMISES].some((p) => promises.has(p)),
+    });
+  }
 
   let result: native.SuperviseResult;
   try {

@@ -91,7 +91,6 @@
 #include <cerrno>
 #include <cstring>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace seccomp_scopes {
 
@@ -171,6 +170,10 @@ class Supervisor {
     signals_.signals = config.signals;
   }
 
+  ~Supervisor() {
+    for (const auto& e : comm_fds_) close(e.second);
+  }
+
   SuperviseOutcome Run();
 
  private:
@@ -185,6 +188,7 @@ class Supervisor {
   void Penalize(uint64_t id, pid_t tgid);
   void Event(const SupervisorEvent& event) { client_->Event(event); }
   void EnterRunning(const char* how);
+  std::string CommOfProcess(double process, pid_t tgid);
   void ForgetEnded();
   void LoaderTimeout();
   void LearnCall(uint64_t id, const struct seccomp_data& d, pid_t tid, bool foreign);
@@ -209,6 +213,8 @@ class Supervisor {
   std::string unveil_error_;
   Kills kills_;          // processes being killed
   ProcessNames names_;   // processes whose calls the client has been given
+  std::unordered_map<double, uint64_t> start_times_;  // per process number: its start time (/proc/PID/stat)
+  std::unordered_map<double, int> comm_fds_;          // per process number: its /proc/PID/comm, open
   // Learn mode: per thread, its process and that process' number (dropped
   // when the process ends); per process number, how many execve or learn
   // markers it made (a new image, or a new call site: calls are recorded
@@ -219,7 +225,7 @@ class Supervisor {
   };
   std::unordered_map<pid_t, LearnThread> learn_threads_;
   std::unordered_map<double, uint32_t> learn_generation_;
-  std::unordered_set<std::string> learn_seen_;
+  std::unordered_map<std::string, int> learn_seen_;  // recorded calls, with the errno given (0: none)
 };
 
 void Supervisor::KillAndReap() {
@@ -315,6 +321,12 @@ void Supervisor::DrainStatus() {
 // of their pids.
 void Supervisor::ForgetEnded() {
   for (const auto& e : names_.ForgetEnded()) {
+    start_times_.erase(e.second);
+    auto comm = comm_fds_.find(e.second);
+    if (comm != comm_fds_.end()) {
+      close(comm->second);
+      comm_fds_.erase(comm);
+    }
     if (config_.learn) {
       for (auto it = learn_threads_.begin(); it != learn_threads_.end();) {
         it = it->second.process == e.second ? learn_threads_.erase(it) : std::next(it);
@@ -326,6 +338,31 @@ void Supervisor::ForgetEnded() {
     event.process = e.second;
     Event(event);
   }
+}
+
+// The name of process `process` (pid `tgid`, whose call is pending): its
+// /proc/PID/comm is opened once and read with pread on each call (one
+// system call instead of open, read and close; the name changes with execve
+// and PR_SET_NAME, so it is read every time). The open file stays with the
+// process it was opened for: it is closed when that process ends
+// (ForgetEnded), before its pid can name another.
+std::string Supervisor::CommOfProcess(double process, pid_t tgid) {
+  if (process == 0) return CommOf(tgid);
+  int fd;
+  auto known = comm_fds_.find(process);
+  if (known != comm_fds_.end()) {
+    fd = known->second;
+  } else {
+    fd = open(("/proc/" + std::to_string(tgid) + "/comm").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return CommOf(tgid);
+    comm_fds_.emplace(process, fd);
+  }
+  char buf[64];
+  const ssize_t n = pread(fd, buf, sizeof buf, 0);
+  if (n <= 0) return CommOf(tgid);
+  std::string out(buf, static_cast<size_t>(n));
+  if (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
 }
 
 void Supervisor::EnterRunning(const char* how) {
@@ -415,16 +452,30 @@ void Supervisor::HandleNotification() {
   }
   if (config_.learn) return LearnCall(id, d, tid, foreign);
 
-  // Everything else is for the policy in JavaScript.
-  const pid_t tgid = TgidOf(tid);
+  // Everything else is for the policy in JavaScript. The child's own
+  // thread needs no /proc read: its pid is held until we reap it, so the
+  // thread with that tid is its leader.
+  const pid_t tgid = tid == child_ ? child_ : TgidOf(tid);
   if (kills_.BeingKilled(tgid)) return listener_.Deny(id, ENOSYS);
   ForgetEnded();
   SupervisedCall call;
   call.process = names_.Identify(tgid);
-  call.comm = CommOf(tgid);
+  call.comm = CommOfProcess(call.process, tgid);
   // Read while the caller waits (checked below with ID_VALID): the process
-  // `tgid` names cannot end meanwhile, so this is its start time.
-  call.start_time = StartTimeOf(tgid);
+  // `tgid` names cannot end meanwhile, so this is its start time. It never
+  // changes, so it is read once per process number (dropped when the
+  // process ends, ForgetEnded).
+  if (call.process != 0) {
+    auto known = start_times_.find(call.process);
+    if (known != start_times_.end()) {
+      call.start_time = known->second;
+    } else {
+      call.start_time = StartTimeOf(tgid);
+      if (call.start_time != 0) start_times_.emplace(call.process, call.start_time);
+    }
+  } else {
+    call.start_time = StartTimeOf(tgid);
+  }
   if (!foreign && d.nr >= 0 && static_cast<size_t>(d.nr) < config_.path_args.size()) {
     const int8_t a = config_.path_args[static_cast<size_t>(d.nr)];
     if (a >= 0 && a < 6) call.has_path = ReadRemoteString(tid, d.args[a], &call.path);
@@ -485,10 +536,12 @@ bool Supervisor::WindowWouldOpen(const struct seccomp_data& d, pid_t tid) {
 
 // Learn mode: nothing is enforced. The call is recorded (given to the
 // client) unless one equal to it on the parts learn_keys names was
-// recorded in the same process image, and always let through
+// recorded in the same process image, and let through
 // (SECCOMP_USER_NOTIF_FLAG_CONTINUE, safe here only because nothing is
 // decided on it); the learn marker is answered LEARN_ACK once its record
-// is read. The client's verdict is not used.
+// is read. Of the client's verdict only an errno is used (a call every
+// promise set that takes it answers with an errno, which the run should
+// see as the proposal will); a kill never is.
 void Supervisor::LearnCall(uint64_t id, const struct seccomp_data& d, pid_t tid, bool foreign) {
   ForgetEnded();
   auto known = learn_threads_.find(tid);
@@ -509,8 +562,8 @@ void Supervisor::LearnCall(uint64_t id, const struct seccomp_data& d, pid_t tid,
   // A relative path means another file in another directory: recorded each time.
   const bool keyed = thread.process != 0 && !marker && !exec && (key_bits & 0x80) == 0 &&
                      !((key_bits & 0x40) && call.has_path && (call.path.empty() || call.path[0] != '/'));
+  std::string key;
   if (keyed) {
-    std::string key;
     const uint32_t generation = learn_generation_[thread.process];
     key.append(reinterpret_cast<const char*>(&thread.process), sizeof thread.process);
     key.append(reinterpret_cast<const char*>(&generation), sizeof generation);
@@ -519,7 +572,8 @@ void Supervisor::LearnCall(uint64_t id, const struct seccomp_data& d, pid_t tid,
       if (key_bits & (1U << i)) key.append(reinterpret_cast<const char*>(&d.args[i]), sizeof d.args[i]);
     }
     if (key_bits & 0x40) key.append(call.has_path ? call.path : std::string("\0", 1));
-    if (!learn_seen_.insert(std::move(key)).second) return listener_.Continue(id);
+    const auto seen = learn_seen_.find(key);
+    if (seen != learn_seen_.end()) return seen->second > 0 ? listener_.Deny(id, seen->second) : listener_.Continue(id);
   }
   if (marker) {
     const uint64_t len = d.args[3];
@@ -538,13 +592,18 @@ void Supervisor::LearnCall(uint64_t id, const struct seccomp_data& d, pid_t tid,
   call.phase = phase_;
   call.main = thread.tgid == child_;
   call.foreign = foreign;
-  client_->Decide(call);
+  const double value = client_->Decide(call).value;
+  const int answer = value > 0 && value < 4096 && !foreign && !call.has_record ? static_cast<int>(value) : 0;
+  if (keyed) learn_seen_.emplace(std::move(key), answer);
   // A new image (even an execve that fails: the enforcer counts it as done),
   // or a new call site: what follows is recorded anew.
   if (exec || call.has_record) learn_generation_[thread.process]++;
   if (exec && call.main && phase_ == Phase::kLoader) EnterRunning("exec");
   // An unreadable record is not acknowledged: the facade then enforces.
   if (call.has_record) return listener_.Return(id, LEARN_ACK);
+  // An errno the client gives (the nscd probe: every promise set that takes
+  // it answers that errno) is given; nothing is ever killed.
+  if (answer > 0) return listener_.Deny(id, answer);
   listener_.Continue(id);
 }
 

@@ -34,8 +34,8 @@ struct SuperviseConfig {
   std::vector<int> signals;             // forwarded to the child
   std::vector<int> inherit_fds;         // descriptors (3 and up) the program gets: close-on-exec cleared in the launcher
   // Learn mode (`pledge learn`): nothing is enforced. Every notified call is
-  // recorded through the client and answered SECCOMP_USER_NOTIF_FLAG_CONTINUE
-  // whatever the client says; the learn marker (preload/protocol.h) is
+  // recorded through the client and answered SECCOMP_USER_NOTIF_FLAG_CONTINUE,
+  // or with the errno the client gives (never killed); the learn marker (preload/protocol.h) is
   // answered LEARN_ACK with its record given to the client. Only the learner
   // sets this: CONTINUE re-reads pointers after the decision (TOCTOU), so
   // it is never an enforcing answer to a call decided on memory.

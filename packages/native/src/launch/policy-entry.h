@@ -1,0 +1,77 @@
+// An entry of the `pledge` command's policy cache, as the native launcher
+// reads it: the compiled output of one policy, written by
+// @seccomp-scopes/pledge-cli src/policy-cache.ts (its layout is described
+// there; the two change together, kEntryFormat). Plain C++.
+#ifndef SECCOMP_SCOPES_LAUNCH_POLICY_ENTRY_H_
+#define SECCOMP_SCOPES_LAUNCH_POLICY_ENTRY_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../supervise/loader-window.h"  // LoaderWindow
+
+namespace seccomp_scopes {
+
+// The format the launcher asks for and accepts (bumped whenever the layout
+// or the meaning of a field changes).
+constexpr const char* kEntryFormat = "pledge-launch/1";
+
+// A fact the entry was computed from, checked again before it is used.
+struct EntryDep {
+  enum Kind { kStat = 1, kReal = 2 } kind = kStat;
+  std::string path;
+  uint64_t dev = 0, ino = 0, size = 0, mtime_ns = 0, ctime_ns = 0;  // kStat (all 0: absent)
+  std::string real;                                                 // kReal ("": does not resolve)
+};
+
+// A compiled output with the positions where the pid goes.
+struct PidTemplate {
+  std::vector<uint8_t> bytes;
+  std::vector<uint32_t> slots;  // filters: instruction indices (their k); tables: byte offsets of u32 words
+};
+
+// One of core's PATH_EXCEPTIONS.
+struct EntryException {
+  std::string path;  // a file, or a directory ending in '/'
+  bool read_write = false;
+  std::vector<std::string> requires_;
+};
+
+struct PolicyEntry {
+  std::string key, format, arch;
+  std::vector<EntryDep> deps;
+  std::string file;
+  bool loader = false;
+  uint32_t loader_timeout_ms = 10000;
+  std::vector<std::string> messages;
+  bool has_preload = false;
+  std::string preload;
+  PidTemplate filter, judge, tables;
+  bool penalty_kill = true;
+  uint32_t errno_value = 1;
+  bool quiet = false;
+  std::vector<std::string> promises;
+  std::vector<int8_t> path_args;
+  LoaderWindow window;  // paths and rules
+  bool exceptions_active = false;  // no rpath: the path exceptions are performed by the supervisor
+  bool precise_refuse = false;     // dns or getpw without rpath: other read-only opens are refused
+  std::vector<EntryException> exceptions;
+  std::vector<std::string> open_paths;
+  std::vector<std::vector<EntryException>> needs_groups;  // dns, getpw, tty
+};
+
+// Parses and checks `bytes` (magic, format, checksum, every length).
+// Returns "" or what is wrong.
+std::string ParsePolicyEntry(const std::vector<uint8_t>& bytes, PolicyEntry* out);
+
+// FNV-1a, 64 bits (the entry's checksum and its file name).
+uint64_t Fnv1a64(const uint8_t* data, size_t size);
+
+// Writes `pid` into a copy of the template's slots (`filter`: 8-byte
+// instructions, the k at byte 4; else u32 words at byte offsets).
+std::vector<uint8_t> WithPid(const PidTemplate& t, uint32_t pid, bool filter);
+
+}  // namespace seccomp_scopes
+
+#endif  // SECCOMP_SCOPES_LAUNCH_POLICY_ENTRY_H_

@@ -1,0 +1,350 @@
+/**
+ * The cache of compiled policies behind the command's fast launch
+ * (docs/cli.md, "Launch and the policy cache").
+ *
+ * The native launcher (@seccomp-scopes/native src/launch/) runs a program
+ * without starting Node when it finds an entry for the same command line:
+ * it reads the entry, checks it, and supervises the program with a native
+ * client whose decisions and report lines come from the entry's tables. On
+ * a miss it starts this command (Node) with the request in
+ * {@link CACHE_REQUEST_ENV}: where the entry goes, its key (computed by the
+ * launcher, the key's only implementation) and how many words of the
+ * command line were options. After computing the policy, {@link writePolicyEntry}
+ * writes the entry: only compiled OUTPUT of the one policy (the supervised
+ * filter and the judge filter as compiled by ./filter.ts, the report tables
+ * of core's buildReportTables, core's path exceptions, the loader window's
+ * table), never a second policy.
+ *
+ * What depends on the pid of the process (the catalog's "signals to
+ * itself" rules name it) is stored as a template: compiled for two pids at
+ * the ends of the pid range, the outputs must differ only in words equal to
+ * those pids (else the policy is not cached), and the launcher writes the
+ * real pid there. As every other value of the same value list then lies
+ * outside that range, a pid in between sorts, dedupes and compiles the same.
+ *
+ * The entry is policy: written atomically (a temporary file, then rename),
+ * mode 0600 in a directory of mode 0700 owned by the user; the launcher
+ * refuses an entry or directory owned by anyone else or writable by group
+ * or others, and one whose format, key, checksum or recorded files
+ * (the program, its loader, the preload object, this package's code) do not
+ * match.
+ *
+ * Layout (little-endian; `str` and `blob` are a u32 length and the bytes,
+ * `list` a u32 count and the items), after a 16-byte header (magic
+ * 'SSPC', format, FNV-1a 64 of everything after the header):
+ * key str, format str, arch str, deps list, file str, loader u32,
+ * loader timeout u32, messages list, LD_PRELOAD (u32 set, str), filter blob
+ * + pid slots (instruction indices), judge blob + slots, report tables blob
+ * + slots (byte offsets of u32 words), penalty kill u32, errno u32, quiet
+ * u32, promises list, path arguments blob, loader paths list, loader window list, path
+ * exceptions (active u32, refuse u32, list, open paths list, needs lists),
+ * end mark. The reader is src/launch/policy-entry.cc of the addon package;
+ * both sides change together (ENTRY_FORMAT).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { pathExceptionsFor, type PathException } from '@seccomp-scopes/core';
+import type { LoaderWindowEntry } from '@seccomp-scopes/native';
+
+/** The variable the native launcher passes its request in (removed from the environment on import). */
+export const CACHE_REQUEST_ENV = 'SECCOMP_SCOPES_CACHE_WRITE';
+/** Set (non-empty) to disable the cache: no entry is used or written. `--no-cache` does the same. */
+export const NO_CACHE_ENV = 'SECCOMP_SCOPES_NO_CACHE';
+
+/** The entry format: the launcher sends its own and uses only entries written for it. */
+const MAGIC = 0x43505353; // 'SSPC'
+const END_MARK = 0x21444e45; // 'END!'
+
+/** The lowest and highest pid a process can have (PID_MAX_LIMIT is 4194304). */
+export const TEMPLATE_PIDS = [2, 4194303] as const;
+
+/** What the launcher asked for. */
+export interface CacheRequest {
+  /** How many words of the command line the launcher took as options (the command starts there). */
+  readonly optionWords: number;
+  readonly entryPath: string;
+  readonly key: Uint8Array;
+  readonly format: string;
+}
+
+let request: CacheRequest | undefined;
+{
+  const raw = process.env[CACHE_REQUEST_ENV];
+  // Never seen by the program, nor by anything this process starts.
+  delete process.env[CACHE_REQUEST_ENV];
+  if (raw !== undefined) {
+    const [words, format, keyHex, ...rest] = raw.split('\n');
+    const entryPath = rest.join('\n');
+    if (words && /^\d+$/.test(words) && format && keyHex && /^([0-9a-f]{2})+$/.test(keyHex) && entryPath.startsWith('/')) {
+      request = { optionWords: Number(words), format, key: Buffer.from(keyHex, 'hex'), entryPath };
+    }
+  }
+}
+
+/**
+ * The launcher's request, when this process was started by it on a cache
+ * miss, the cache is not disabled, and the launcher's split of the command
+ * line is this command's (`argv`: the words after the script, `command`: the
+ * program and its arguments as parsed).
+ */
+export function cacheRequest(argv: readonly string[], command: readonly string[], noCache: boolean): CacheRequest | undefined {
+  if (!request || noCache || process.env[NO_CACHE_ENV]) return undefined;
+  const rest = argv.slice(request.optionWords);
+  if (rest.length !== command.length || rest.some((w, i) => w !== command[i])) return undefined;
+  return request;
+}
+
+/** FNV-1a, 64 bits: the entry's checksum (corruption, not an attacker: ownership and modes are the guard). */
+export function fnv1a64(bytes: Uint8Array): bigint {
+  let h = 0xcbf29ce484222325n;
+  for (const b of bytes) {
+    h ^= BigInt(b);
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return h;
+}
+
+class Writer {
+  private chunks: Buffer[] = [];
+  u32(v: number): this {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(v >>> 0);
+    this.chunks.push(b);
+    return this;
+  }
+  u64(v: bigint): this {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt.asUintN(64, v));
+    this.chunks.push(b);
+    return this;
+  }
+  blob(bytes: Uint8Array): this {
+    this.u32(bytes.length);
+    this.chunks.push(Buffer.from(bytes));
+    return this;
+  }
+  str(s: string): this {
+    return this.blob(Buffer.from(s, 'utf8'));
+  }
+  list<T>(items: readonly T[], each: (w: this, item: T) => void): this {
+    this.u32(items.length);
+    for (const item of items) each(this, item);
+    return this;
+  }
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+/**
+ * A recorded fact the launcher checks again before using the entry:
+ * `stat` (following links) of a file the policy was computed from (its
+ * identity: device, inode, size, modification and change times; all zero
+ * when absent), or `real`: what a path resolves to (realpath; "" when it
+ * does not).
+ */
+export interface Dep {
+  readonly kind: 'stat' | 'real';
+  readonly path: string;
+}
+
+function depRecord(w: Writer, dep: Dep): void {
+  w.u32(dep.kind === 'stat' ? 1 : 2).str(dep.path);
+  if (dep.kind === 'stat') {
+    let st: fs.BigIntStats | undefined;
+    try {
+      st = fs.statSync(dep.path, { bigint: true });
+    } catch {
+      st = undefined;
+    }
+    w.u64(st?.dev ?? 0n).u64(st?.ino ?? 0n).u64(st?.size ?? 0n).u64(st?.mtimeNs ?? 0n).u64(st?.ctimeNs ?? 0n);
+  } else {
+    let real = '';
+    try {
+      real = fs.realpathSync(dep.path);
+    } catch {
+      real = '';
+    }
+    w.str(real);
+  }
+}
+
+/** The code the policy is computed by: every module of the packages involved, their package.json, the addon. */
+export function codeDeps(): Dep[] {
+  const require = createRequire(import.meta.url);
+  const out: Dep[] = [];
+  for (const name of ['@seccomp-scopes/core', '@seccomp-scopes/pledge', '@seccomp-scopes/native', '@seccomp-scopes/arch-x86_64', '@seccomp-scopes/arch-aarch64']) {
+    let dir: string;
+    try {
+      dir = path.dirname(path.dirname(require.resolve(name)));
+    } catch {
+      continue;  // an arch package a packed install may leave out
+    }
+    out.push(...packageDeps(dir));
+  }
+  out.push(...packageDeps(path.dirname(path.dirname(new URL(import.meta.url).pathname))));
+  return out;
+}
+
+function packageDeps(dir: string): Dep[] {
+  const out: Dep[] = [{ kind: 'stat', path: path.join(dir, 'package.json') }];
+  const walk = (d: string): void => {
+    let names: fs.Dirent[];
+    try {
+      names = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of names.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(js|node)$/.test(e.name)) out.push({ kind: 'stat', path: p });
+    }
+  };
+  walk(path.join(dir, 'dist'));
+  walk(path.join(dir, 'build', 'Release'));
+  walk(path.join(dir, 'prebuilds'));
+  return out;
+}
+
+/**
+ * Compiles `output(pid)` for the two {@link TEMPLATE_PIDS} and returns the
+ * first with the positions (`unit`-byte words, the pid's low 32 bits) where
+ * the launcher writes the real pid, or undefined when the two differ in
+ * anything else (the policy is then not cached).
+ * @param unit 8 for a filter (the `k` of each instruction, at byte 4), 4 for report tables.
+ */
+export function pidTemplate(output: (pid: number) => Uint8Array, unit: 4 | 8): { bytes: Uint8Array; slots: number[] } | undefined {
+  const [p1, p2] = TEMPLATE_PIDS;
+  const a = Buffer.from(output(p1));
+  const b = Buffer.from(output(p2));
+  if (a.length !== b.length || a.length % unit !== 0) return undefined;
+  const slots: number[] = [];
+  for (let i = 0; i < a.length; i += unit) {
+    const wa = a.subarray(i, i + unit);
+    const wb = b.subarray(i, i + unit);
+    if (wa.equals(wb)) continue;
+    const off = unit === 8 ? 4 : 0;
+    // Only the pid word may differ: for a filter, its k (code, jt, jf equal).
+    if (unit === 8 && !wa.subarray(0, 4).equals(wb.subarray(0, 4))) return undefined;
+    if (wa.readUInt32LE(off) !== p1 || wb.readUInt32LE(off) !== p2) return undefined;
+    slots.push(unit === 8 ? i / 8 : i);
+  }
+  return { bytes: a, slots };
+}
+
+/** Everything the entry holds, as the command computed it. */
+export interface PolicyEntryInput {
+  readonly arch: string;
+  readonly file: string;
+  readonly deps: readonly Dep[];
+  readonly loader: boolean;
+  readonly loaderTimeoutMs: number;
+  /** Lines printed on stderr before the program starts (warnings), without newlines. */
+  readonly messages: readonly string[];
+  /** The preload object put first in LD_PRELOAD (undefined: the environment is passed as it is). */
+  readonly preload: string | undefined;
+  readonly filter: (pid: number) => Uint8Array;
+  readonly judge: (pid: number) => Uint8Array;
+  readonly reportTables: (pid: number) => Uint8Array;
+  readonly penaltyKill: boolean;
+  readonly errno: number;
+  readonly quiet: boolean;
+  readonly pathArgs: Int8Array;
+  readonly loaderPaths: readonly string[];
+  readonly loaderWindow: readonly LoaderWindowEntry[];
+  readonly promises: ReadonlySet<string>;
+  /** What ./path-exceptions.ts decides with: its open paths for `promises`. */
+  readonly openPaths: readonly string[];
+  readonly preciseRefuse: boolean;
+}
+
+/** The promises ./path-exceptions.ts openNeeds looks a refused path up under, in its order. */
+export const NEEDS_GROUPS = ['dns', 'getpw', 'tty'] as const;
+
+/**
+ * The entry's bytes, or undefined when the policy cannot be cached (a
+ * pid-dependent output that is not a clean template).
+ */
+export function encodePolicyEntry(req: CacheRequest, input: PolicyEntryInput): Buffer | undefined {
+  const filter = pidTemplate(input.filter, 8);
+  const judge = pidTemplate(input.judge, 8);
+  const tables = pidTemplate(input.reportTables, 4);
+  if (!filter || !judge || !tables) return undefined;
+  const exc = (w: Writer, e: PathException): void => {
+    w.str(e.path).u32(e.access === 'read-write' ? 1 : 0).list(e.requires, (x, p) => x.str(p));
+  };
+  const w = new Writer()
+    .blob(req.key).str(req.format).str(input.arch)
+    .list(input.deps, depRecord)
+    .str(input.file).u32(input.loader ? 1 : 0).u32(input.loaderTimeoutMs)
+    .list(input.messages, (x, m) => x.str(m))
+    .u32(input.preload !== undefined ? 1 : 0).str(input.preload ?? '')
+    .blob(filter.bytes).list(filter.slots, (x, s) => x.u32(s))
+    .blob(judge.bytes).list(judge.slots, (x, s) => x.u32(s))
+    .blob(tables.bytes).list(tables.slots, (x, s) => x.u32(s))
+    .u32(input.penaltyKill ? 1 : 0).u32(input.errno).u32(input.quiet ? 1 : 0)
+    .list([...input.promises], (x, p) => x.str(p))
+    .blob(new Uint8Array(input.pathArgs.buffer, input.pathArgs.byteOffset, input.pathArgs.byteLength))
+    .list(input.loaderPaths, (x, p) => x.str(p))
+    .list(input.loaderWindow, (x, e) => {
+      x.u32(e.nr).u32(e.answer).list(e.when, (y, c) => {
+        y.u32(c.arg).u32(c.negate ? 1 : 0).u64(c.mask).list(c.values, (z, v) => z.u64(v));
+      });
+    })
+    .u32(input.promises.has('rpath') ? 0 : 1).u32(input.preciseRefuse ? 1 : 0)
+    .list(pathExceptionsFor(input.promises), exc)
+    .list(input.openPaths, (x, p) => x.str(p))
+    .list(NEEDS_GROUPS, (x, g) => x.list(pathExceptionsFor(new Set([g])), exc))
+    .u32(END_MARK);
+  const body = w.bytes();
+  const header = Buffer.alloc(16);
+  header.writeUInt32LE(MAGIC, 0);
+  header.writeUInt32LE(1, 4);
+  header.writeBigUInt64LE(fnv1a64(body), 8);
+  return Buffer.concat([header, body]);
+}
+
+/**
+ * Writes the entry for `req` atomically: the directory is created with
+ * mode 0700 when missing, and used only when it is owned by this user and
+ * not writable by group or others; the entry is written to a new
+ * temporary file (mode 0600, never following a link) and renamed over.
+ * @returns false when it was not written (not cacheable, a directory that
+ *   is not ours, an error): the cache is an optimisation, never a failure.
+ */
+export function writePolicyEntry(req: CacheRequest, input: PolicyEntryInput): boolean {
+  const bytes = encodePolicyEntry(req, input);
+  if (!bytes) return false;
+  const dir = path.dirname(req.entryPath);
+  const uid = process.geteuid?.() ?? 0;
+  let tmp: string | undefined;
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = fs.lstatSync(dir);
+    if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o022) !== 0) return false;
+    tmp = `${req.entryPath}.${process.pid}.tmp`;
+    const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+    try {
+      fs.fchmodSync(fd, 0o600);  // whatever the umask
+      let off = 0;
+      while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, req.entryPath);
+    tmp = undefined;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (tmp !== undefined) {
+      try {
+        fs.unlinkSync(tmp);
+      } catch {
+        // gone
+      }
+    }
+  }
+}
