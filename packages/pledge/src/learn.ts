@@ -21,6 +21,7 @@
  */
 import { formatPromises, parsePromises } from '@seccomp-scopes/core';
 import fs from 'node:fs';
+import { findSourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as native from '@seccomp-scopes/native';
 
@@ -70,12 +71,29 @@ function framePath(name: string): string {
 }
 
 /**
+ * The position in the source a source map names for a generated one, when
+ * Node keeps that file's map (source maps enabled: `--enable-source-maps`
+ * or process.setSourceMapsEnabled), else undefined.
+ */
+function originalPosition(name: string, line: number, column: number): string | undefined {
+  try {
+    const entry = findSourceMap(name)?.findEntry(line - 1, column - 1) as
+      { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
+    if (entry?.originalSource === undefined || entry.originalLine === undefined || entry.originalColumn === undefined) return undefined;
+    return `${framePath(entry.originalSource)}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The caller's source position, `file:line:col` (1-based, as V8 counts):
  * the first frame of V8's structured stack (CallSite objects, through a
  * temporary Error.prepareStackTrace) that is neither this package's nor
  * Node's own (`node:`) nor without a file. `unknown` when there is none.
- * Positions are those of the code V8 runs (a transpiled file's, unless the
- * program runs its source directly).
+ * With source maps enabled (`node --enable-source-maps`), the position in
+ * the source the file's map names (a TypeScript file's); otherwise that of
+ * the code V8 runs.
  */
 export function callSite(): string {
   const savedPrepare = Error.prepareStackTrace;
@@ -96,7 +114,9 @@ export function callSite(): string {
     if (!name || name.startsWith('node:')) continue;
     const file = framePath(name);
     if (ownDirs.some((dir) => file.startsWith(dir))) continue;
-    return `${file}:${frame.getLineNumber() ?? 0}:${frame.getColumnNumber() ?? 0}`;
+    const line = frame.getLineNumber() ?? 0;
+    const column = frame.getColumnNumber() ?? 0;
+    return originalPosition(name, line, column) ?? `${file}:${line}:${column}`;
   }
   return 'unknown';
 }

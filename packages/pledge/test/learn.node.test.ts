@@ -122,6 +122,22 @@ describe('learn mode: a learner that answers LEARN_ACK', () => {
     expect(records[0]!.site.startsWith(siteOf(r, 'SITE-WORKER', 'worker.mjs')), records[0]!.site).toBe(true);
   });
 
+  it('with source maps enabled, the site is the position in the mapped source (a TypeScript file\'s)', () => {
+    // app.mjs's map sends its line N to line N+10 of app.ts (VLQ: AAUA, then AACA per line).
+    const map = Buffer.from(JSON.stringify({ version: 3, sources: ['app.ts'], names: [], mappings: 'AAUA;AACA;AACA' })).toString('base64');
+    const learner = buildFixture('fake-learner', ['-I', NATIVE_SRC]);
+    const recordsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pledge-learn-')), 'records.jsonl');
+    const r = runChild(`
+      import fs from 'node:fs';
+      fs.writeFileSync(dir + '/app.mjs', ['const { pledge } = await import(${DIST.replace(/'/g, "\\'")});', "pledge('stdio');", '//# sourceMappingURL=data:application/json;base64,${map}'].join('\\n'));
+      await import(dir + '/app.mjs');
+      console.log('done');
+    `, { wrapper: [learner, recordsFile, 'ack'], nodeArgs: ['--enable-source-maps'], timeoutMs: 60_000 });
+    expect(r.stdout, describeEnd(r)).toBe('done\n');
+    const records = fs.readFileSync(recordsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LearnRecord);
+    expect(records.map((x) => x.site)).toEqual([`${path.join(r.dir, 'app.ts')}:12:1`]);
+  });
+
   it('an unveil() lock is recorded: locked (later unveil() refused), nothing hidden', () => {
     const { r, records } = underLearner('ack', `
       import fs from 'node:fs';
