@@ -9,6 +9,7 @@
  * learns on x86_64 and aarch64, and a recorded run can be recomputed on
  * another machine (`--merge`).
  */
+import path from 'node:path';
 import {
   PROMISES, SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO, attributionRules, ruleMatches, simulate, violationNeeds,
   type ArchDescriptor, type CompiledFilter, type Rule, type RuntimeValues,
@@ -79,6 +80,8 @@ export interface CallShape {
   readonly args: readonly bigint[];
   /** The string behind the path argument, as the program passed it. */
   readonly path?: string;
+  /** That path made absolute (against the caller's directory), when known. */
+  readonly file?: string;
   readonly foreign?: boolean;
 }
 
@@ -137,7 +140,8 @@ const EXCEPTION_PROMISES = ['tty', 'getpw', 'dns'] as const;
  * 3. a read-only open: the path's exception group (`getpw` for
  *    /etc/passwd), then `rpath` (`dns` and `getpw` reach their files only,
  *    as the command makes them path-precise);
- * 4. any other call: core's {@link violationNeeds}, the reports' "it needs";
+ * 4. any other call: core's {@link violationNeeds}, the reports' "it needs"
+ *    (`tmppath` only for a path under /tmp/, what OpenBSD's tmppath means);
  * 5. nothing allows it but the judge answers an errno under every set: the
  *    errno; else no promise allows it.
  */
@@ -165,6 +169,9 @@ export function attributeCall(call: CallShape, context: AttributionContext): Att
   }
   const runtime = { pid: context.runtime.pid ?? 0, uid: context.runtime.uid ?? -1, gid: context.runtime.gid ?? -1 };
   for (const s of violationNeeds(arch, call.nr, args, runtime)) if (!sets.some((t) => t.join(' ') === s.join(' '))) sets.push(s);
+  // tmppath means files under /tmp (OpenBSD): not an answer for a path known to be elsewhere.
+  const where = call.file ?? (call.path?.startsWith('/') ? call.path : undefined);
+  if (where !== undefined && !path.posix.normalize(where).startsWith('/tmp/')) sets = sets.filter((s) => !s.includes('tmppath'));
   sets = sets.filter((s) => !sets.some((t) => t !== s && t.length < s.length && t.every((p) => s.includes(p))));
   if (sets.length > 0) return { kind: 'needs', sets };
   if (action === SECCOMP_RET_ERRNO) return { kind: 'errno', errno: ret & SECCOMP_RET_DATA };

@@ -89,8 +89,14 @@ export function pathNeeds(use: PathUse, arch: ArchDescriptor): { path: string; l
 /** Trees whose first-level directories a person unveils whole rather than file by file (read and execute only). */
 const SYSTEM_TREES = ['/usr/lib/', '/usr/lib64/', '/lib/', '/lib64/', '/usr/share/', '/usr/local/lib/', '/usr/libexec/'];
 
-/** How many files of one directory, used with the same letters, make a directory rule. */
+/** How many rules beneath one directory, with the same letters, make a directory rule. */
 export const FOLD_AT = 3;
+
+/** Directories never proposed by folding: the top of the file system, system trees' roots, the home directory. */
+const NO_FOLD: ReadonlySet<string> = new Set([
+  '/', '/etc', '/proc', '/proc/self', '/dev', '/sys', '/usr', '/home', '/var', '/tmp', '/root', '/run', '/opt', '/srv', '/mnt', '/media',
+  ...SYSTEM_TREES.map((t) => t.slice(0, -1)), ...(process.env['HOME'] ? [path.posix.normalize(process.env['HOME'])] : []),
+]);
 
 /**
  * The rules for `uses`: the paths the command opens itself left out (its
@@ -99,9 +105,10 @@ export const FOLD_AT = 3;
  * `/proc/<pid>/` of the caller as `/proc/self/`; files below a first-level
  * directory of a system tree (`/usr/lib/python3.11`, `/usr/share/locale`,
  * ...) read or executed only, as that directory;
- * {@link FOLD_AT} or more files of one directory (never `/` or `/etc`)
- * with the same letters, as the directory; rules within a directory rule
- * that gives them all their letters, dropped.
+ * {@link FOLD_AT} or more rules beneath one directory with the same
+ * letters, as the directory (the deepest first, repeated; never a
+ * directory of NO_FOLD); rules within a directory rule that gives them all
+ * their letters, dropped.
  */
 export function unveilRules(uses: readonly PathUse[], arch: ArchDescriptor, promises: ReadonlySet<string>): LearnedUnveil[] {
   const need = new Map<string, Set<string>>();
@@ -134,18 +141,22 @@ export function unveilRules(uses: readonly PathUse[], arch: ArchDescriptor, prom
       add(`${tree}${below[0]}`, order(letters));
     }
   }
-  // Several files of one directory with the same letters.
-  const byDir = new Map<string, string[]>();
-  for (const [p, letters] of need) {
-    const dir = path.posix.dirname(p);
-    if (dir === '/' || dir === '/etc' || dir === '/proc' || dir === '/proc/self' || dir === '/dev') continue;
-    const key = `${dir}\0${order(letters)}`;
-    byDir.set(key, [...(byDir.get(key) ?? []), p]);
-  }
-  for (const [key, files] of byDir) {
-    if (files.length < FOLD_AT) continue;
-    const [dir, letters] = key.split('\0') as [string, string];
-    for (const f of files) need.delete(f);
+  // Several rules beneath one directory with the same letters: the
+  // deepest such directory first, again until none is left (a project's
+  // files fold into the project), never into the top of the file system,
+  // a system tree's root or the home directory.
+  for (;;) {
+    const counts = new Map<string, number>();
+    for (const [p, letters] of need) {
+      for (let dir = path.posix.dirname(p); !NO_FOLD.has(dir) && dir.split('/').length > 2; dir = path.posix.dirname(dir)) {
+        const key = `${dir}\0${order(letters)}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    }
+    const best = [...counts].filter(([, n]) => n >= FOLD_AT).map(([k]) => k).sort((x, y) => y.split('\0')[0]!.length - x.split('\0')[0]!.length)[0];
+    if (best === undefined) break;
+    const [dir, letters] = best.split('\0') as [string, string];
+    for (const [p, l] of [...need]) if (p.startsWith(`${dir}/`) && order(l) === letters) need.delete(p);
     add(dir, letters);
   }
   // Landlock attaches a rule to the file the path resolves to, and grants

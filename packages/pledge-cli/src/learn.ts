@@ -434,7 +434,7 @@ export function buildResult(input: {
 }): LearnResult {
   const { arch, node, observations, records, runtime } = input;
   const context: AttributionContext = { arch, runtime, mode: node ? 'node-program' : 'program' };
-  const attributed = observations.map((o) => ({ o, a: attributeCall({ nr: o.nr, args: bigArgs(o), ...(o.path !== undefined ? { path: o.path } : {}), foreign: o.foreign }, context) }));
+  const attributed = observations.map((o) => ({ o, a: attributeCall({ nr: o.nr, args: bigArgs(o), ...(o.path !== undefined ? { path: o.path } : {}), ...(o.file !== undefined ? { file: o.file } : {}), foreign: o.foreign }, context) }));
   const needsOf = (list: typeof attributed): (readonly (readonly string[])[])[] =>
     list.flatMap(({ a }) => (a.kind === 'needs' ? [a.sets] : []));
   const promises = leastCover(needsOf(attributed));
@@ -490,7 +490,7 @@ export function buildResult(input: {
     if (r.call !== 'pledge') return;
     const list = observations
       .filter((o) => o.run === r.run && o.process === r.process && o.site !== null && o.site >= index && records[o.site]?.process === r.process)
-      .map((o) => ({ o, a: attributeCall({ nr: o.nr, args: bigArgs(o), ...(o.path !== undefined ? { path: o.path } : {}), foreign: o.foreign }, siteContext) }));
+      .map((o) => ({ o, a: attributeCall({ nr: o.nr, args: bigArgs(o), ...(o.path !== undefined ? { path: o.path } : {}), ...(o.file !== undefined ? { file: o.file } : {}), foreign: o.foreign }, siteContext) }));
     const set = leastCover(needsOf(list));
     const rules = unveilRules(usesOf(list), arch, set);
     const needs = canonicalPromises(set);
