@@ -74,3 +74,14 @@ export const aarch64: ArchDescriptor = Object.freeze({
 });
 
 export default aarch64;
+
+export { BUILD_ID } from './build-id.js';
+
+/**
+ * Where this package's build put its report tables artifact (core
+ * encodeReportTablesArtifact, written by tools/report-artifact.mjs): the fixed
+ * part of the report tables, keyed by core's and this package's
+ * {@link BUILD_ID}. pledge() reads it (core useReportTablesArtifact) and
+ * computes the tables itself when it is missing, stale or changed.
+ */
+export const REPORT_TABLES_ARTIFACT: URL = new URL('./report-tables.bin', import.meta.url);

@@ -5,6 +5,7 @@
  * architecture).
  */
 export type { ArchDescriptor } from './arch.js';
+export { BUILD_ID } from './build-id.js';
 export { CONSTANT_NAMES } from './constants.js';
 export type { ConstantName } from './constants.js';
 export { LIBRARY_OPTION_SPELLING, PledgeError } from './errors.js';
@@ -29,4 +30,5 @@ export * from './landlock.js';
 export * from './unveil-plan.js';
 export * from './report.js';
 export * from './syscall-args.js';
+export { TEMPLATE_PIDS, fillPidTemplate, pidTemplate, type PidTemplate } from './pid-template.js';
 export * from './pledge-plan.js';

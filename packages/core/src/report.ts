@@ -38,6 +38,9 @@
 export { REPORT_FAMILIES, type ReportFamily } from './report/families.js';
 export { REPORT_DECODE, type ArgDecode, type DecodeGuard, type DecodeKind } from './report/decode.js';
 export { attributionRules, violationNeeds } from './report/attribution.js';
-export { REPORT_TABLES_MAGIC, REPORT_TABLES_VERSION, buildReportTables, buildReportTablesDirect, type ReportTablesOptions } from './report/tables.js';
+export {
+  REPORT_TABLES_MAGIC, REPORT_TABLES_VERSION, buildReportTables, buildReportTablesDirect, prebuiltReportTables, reportTablesArtifactKey, encodeReportTablesArtifact,
+  decodeReportTablesArtifact, useReportTablesArtifact, artifactCheck, type ReportTablesOptions, type PrebuiltReportTables,
+} from './report/tables.js';
 export { REPORT_TABLES_LAYOUT, type ReportTablesKind, type ReportTablesLayout, type ReportTablesRecord } from './report/layout.js';
 export { REPORT_EXIT_MAGIC, reporterRules, ringReplayRules, type ReporterRulesOptions } from './report/rules.js';

@@ -9,6 +9,7 @@
 import type { ArchDescriptor } from '../arch.js';
 import type { ConstantName } from '../constants.js';
 import { evalValue, resolveRules, type ResolvedRule, type RuntimeValues } from '../compile.js';
+import { BUILD_ID } from '../build-id.js';
 import { PledgeError } from '../errors.js';
 import { CATALOG, formatPromises, type PromiseInfo } from '../promises.js';
 import type { Rule, ValueExpr } from '../rules.js';
@@ -94,13 +95,13 @@ class TablesWriter {
 class StringPool {
   private offsets = new Map<string, number>();
   private chunks: Uint8Array[] = [];
-  private size = 0;
+  private used = 0;
   /** A copy to add to (the template's pool stays as it is). */
   clone(): StringPool {
     const p = new StringPool();
     p.offsets = new Map(this.offsets);
     p.chunks = [...this.chunks];
-    p.size = this.size;
+    p.used = this.used;
     return p;
   }
   ref(s: string): number {
@@ -108,16 +109,18 @@ class StringPool {
     if (off === undefined) {
       const bytes = new TextEncoder().encode(s);
       if (bytes.includes(0)) throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `report tables: string ${JSON.stringify(s)} contains a NUL byte`);
-      off = this.size;
+      off = this.used;
       this.chunks.push(bytes, new Uint8Array([0]));
-      this.size += bytes.length + 1;
+      this.used += bytes.length + 1;
       this.offsets.set(s, off);
     }
     return off;
   }
+  /** Bytes used, unpadded. */
+  size(): number { return this.used; }
   /** The pool padded to a multiple of 4 bytes. */
   bytes(): Uint8Array {
-    const out = new Uint8Array((this.size + 3) & ~3);
+    const out = new Uint8Array((this.used + 3) & ~3);
     let at = 0;
     for (const c of this.chunks) { out.set(c, at); at += c.length; }
     return out;
@@ -151,7 +154,13 @@ interface ReportTablesTemplate {
   readonly specs: readonly RecordOf<'spec'>[];
   readonly promiseNames: readonly RecordOf<'promiseName'>[];
   /** By nr: the syscall record less its rules, and its attribution rules in catalog order. */
-  readonly syscalls: readonly { readonly nr: number; readonly name: number; readonly specStart: number; readonly specCount: number; readonly rules: readonly (TemplateRule | Rule)[] }[];
+  readonly syscalls: readonly { readonly nr: number; readonly name: number; readonly specStart: number; readonly specCount: number; readonly rules: readonly (TemplateRule | RuntimeRule)[] }[];
+}
+
+/** An attribution rule naming the pid, uid or gid, resolved per call: the catalog rule and its index in {@link CATALOG}. */
+interface RuntimeRule {
+  readonly rule: Rule;
+  readonly catalogIndex: number;
 }
 
 /**
@@ -172,13 +181,13 @@ function reportTablesTemplate(arch: ArchDescriptor): ReportTablesTemplate {
   // The argument specs use constants only (a runtime value in the decode table would throw here).
   const { consts, specs, specRange } = encodeSpecs(arch, pool, {});
   // Attribution rules in catalog order (as attributionRules), grouped by nr; those with a runtime value resolved per call.
-  const byNr = new Map<number, (TemplateRule | Rule)[]>();
-  for (const rule of CATALOG) {
+  const byNr = new Map<number, (TemplateRule | RuntimeRule)[]>();
+  for (const [catalogIndex, rule] of CATALOG.entries()) {
     if (!((rule.action.kind === 'allow' || rule.action.kind === 'errno') && rule.requires.length > 0)) continue;
     const nr = arch.syscalls[rule.syscall];
     if (nr === undefined) continue;
     const list = byNr.get(nr) ?? [];
-    if ((rule.when ?? []).some((c) => usesRuntime(c.mask) || c.oneOf.some(usesRuntime))) list.push(rule);
+    if ((rule.when ?? []).some((c) => usesRuntime(c.mask) || c.oneOf.some(usesRuntime))) list.push({ rule, catalogIndex });
     else {
       const r = resolveRules([rule], arch, {}).rules[0]!;
       list.push({ promises: promiseBits(rule.requires), handled: rule.action.kind === 'allow' ? 0 : 1, when: r.when });
@@ -214,22 +223,36 @@ function reportTablesTemplate(arch: ArchDescriptor): ReportTablesTemplate {
  * @throws PledgeError `EINVAL` for a promise set or option that cannot be encoded.
  */
 export function buildReportTables(arch: ArchDescriptor, options: ReportTablesOptions): Uint8Array {
-  if (!Number.isInteger(options.pid) || options.pid < 0 || options.pid > 0x7fffffff) {
-    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `report tables: pid ${options.pid} is not a pid`);
+  checkPid(options.pid);
+  return fromPrebuilt(prebuiltReportTables(arch), arch, options) ?? fromTemplate(arch, options);
+}
+
+function checkPid(pid: number): void {
+  if (!Number.isInteger(pid) || pid < 0 || pid > 0x7fffffff) {
+    throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `report tables: pid ${pid} is not a pid`);
   }
-  const t = reportTablesTemplate(arch);
-  const pool = t.pool.clone();
-  const runtime: RuntimeValues = { pid: options.pid, uid: options.uid ?? -1, gid: options.gid ?? -1 };
+}
+
+/** Where each rule that names the pid, uid or gid was written: its index in {@link CATALOG}, its first condition and value, the number of values of each condition. */
+export interface RuntimeRuleSlot {
+  readonly catalogIndex: number;
+  readonly condStart: number;
+  readonly valueStart: number;
+  readonly shape: readonly number[];
+}
+
+/** The records of the template for `runtime`, and where the rules naming runtime values went. */
+function templateRecords(t: ReportTablesTemplate, arch: ArchDescriptor, runtime: RuntimeValues): { records: AllRecords; slots: RuntimeRuleSlot[] } {
   const rules: RecordOf<'rule'>[] = [];
   const conditions: RecordOf<'condition'>[] = [];
   const values: RecordOf<'value'>[] = [];
+  const slots: RuntimeRuleSlot[] = [];
   const syscalls: RecordOf<'syscall'>[] = t.syscalls.map((s) => {
     const ruleStart = rules.length;
     for (const entry of s.rules) {
-      const r: TemplateRule = 'syscall' in entry
-        ? { promises: promiseBits(entry.requires), handled: entry.action.kind === 'allow' ? 0 : 1, when: resolveRules([entry], arch, runtime).rules[0]!.when }
-        : entry;
+      const r: TemplateRule = 'rule' in entry ? resolvedRuntimeRule(entry.rule, arch, runtime) : entry;
       const condStart = conditions.length;
+      if ('rule' in entry) slots.push({ catalogIndex: entry.catalogIndex, condStart, valueStart: values.length, shape: r.when.map((c) => c.oneOf.length) });
       for (const c of r.when) {
         conditions.push({ arg: c.arg, width: c.width, negate: c.negate ? 1 : 0, valueStart: values.length, valueCount: c.oneOf.length, mask: c.mask });
         for (const v of c.oneOf) values.push({ value: v });
@@ -238,7 +261,273 @@ export function buildReportTables(arch: ArchDescriptor, options: ReportTablesOpt
     }
     return { nr: s.nr, name: s.name, specStart: s.specStart, specCount: s.specCount, ruleStart, ruleCount: rules.length - ruleStart };
   });
-  return encodeTables(arch, options, pool, { syscall: syscalls, spec: t.specs, constant: t.consts, rule: rules, condition: conditions, value: values, promiseName: t.promiseNames });
+  return { records: { syscall: syscalls, spec: t.specs, constant: t.consts, rule: rules, condition: conditions, value: values, promiseName: t.promiseNames }, slots };
+}
+
+/** A catalog rule naming the pid, uid or gid, resolved for `runtime`. */
+function resolvedRuntimeRule(rule: Rule, arch: ArchDescriptor, runtime: RuntimeValues): TemplateRule {
+  return { promises: promiseBits(rule.requires), handled: rule.action.kind === 'allow' ? 0 : 1, when: resolveRules([rule], arch, runtime).rules[0]!.when };
+}
+
+/** The general path: the per-arch template's records, every section written. */
+function fromTemplate(arch: ArchDescriptor, options: ReportTablesOptions): Uint8Array {
+  const t = reportTablesTemplate(arch);
+  const runtime: RuntimeValues = { pid: options.pid, uid: options.uid ?? -1, gid: options.gid ?? -1 };
+  return encodeTables(arch, options, t.pool.clone(), templateRecords(t, arch, runtime).records);
+}
+
+/**
+ * The report tables of one arch already encoded, with the process' values
+ * still open: the tables for placeholder values up to the end of the
+ * template's string pool (no header string added yet), and where the rules
+ * naming the pid, uid or gid were written. A call copies the bytes, rewrites
+ * those rules' conditions and values and the header, and appends its
+ * strings: no record is built. Compiled output of the catalog (what
+ * {@link buildReportTablesDirect} computes), never a second policy.
+ */
+export interface PrebuiltReportTables {
+  /** The tables for the placeholder values, cut at the end of the template's string pool (unpadded). */
+  readonly bytes: Uint8Array;
+  /** Byte offset of the string pool. */
+  readonly stringsAt: number;
+  /** Size of the template's string pool in bytes, unpadded. */
+  readonly poolSize: number;
+  readonly runtimeRules: readonly RuntimeRuleSlot[];
+}
+
+/** Placeholder pid, uid and gid of the prebuilt tables: equal to no constant of their conditions, so each keeps all its values. */
+const PLACEHOLDERS: RuntimeValues = { pid: 0x7ffffffe, uid: 0x7ffffffd, gid: 0x7ffffffc };
+
+const prebuilts = new WeakMap<ArchDescriptor, PrebuiltReportTables>();
+
+/**
+ * The prebuilt report tables of `arch` ({@link PrebuiltReportTables}): one
+ * installed from the arch package's build artifact
+ * ({@link useReportTablesArtifact}), else computed from the template on the
+ * first call and kept for the process.
+ */
+export function prebuiltReportTables(arch: ArchDescriptor): PrebuiltReportTables {
+  const cached = prebuilts.get(arch);
+  if (cached) return cached;
+  const prebuilt = computePrebuilt(arch);
+  prebuilts.set(arch, prebuilt);
+  return prebuilt;
+}
+
+/** {@link PrebuiltReportTables} computed from the catalog (through the template). */
+function computePrebuilt(arch: ArchDescriptor): PrebuiltReportTables {
+  const t = reportTablesTemplate(arch);
+  const { records, slots } = templateRecords(t, arch, PLACEHOLDERS);
+  const poolSize = t.pool.size();
+  const full = writeTables(arch, 0, { promises: L.none, comm: L.none, arch: L.none, penalty: L.none, errnoName: L.none, inForce: 0 }, t.pool.bytes(), records);
+  const stringsAt = readWord(full, arch, L.header.strings);
+  return { bytes: full.slice(0, stringsAt + poolSize), stringsAt, poolSize, runtimeRules: slots };
+}
+
+/** 'SSRA' read as a little-endian u32: a report tables artifact. */
+const ARTIFACT_MAGIC = 0x41525353;
+const ARTIFACT_FORMAT = 1;
+
+/**
+ * What a report tables artifact of `arch` must be keyed by: the layout
+ * version, the arch, and the build ids of the code that computes it (core's
+ * {@link BUILD_ID}, the arch package's). Core's id `dev` (source run without
+ * a build) keys nothing: the result is undefined and no artifact is used.
+ */
+export function reportTablesArtifactKey(arch: ArchDescriptor, archBuildId: string): string | undefined {
+  if (BUILD_ID === 'dev' || archBuildId === 'dev') return undefined;
+  return `report-tables ${L.version} ${arch.name} core ${BUILD_ID} arch ${archBuildId}`;
+}
+
+/**
+ * A 64-bit check of `bytes` (two 32-bit multiplicative hashes over its
+ * words, the tail zero-padded) as 16 hex digits: finds an artifact changed
+ * after it was written (not an adversary's forgery: the artifact is as
+ * trusted as the package's code beside it).
+ */
+export function artifactCheck(bytes: Uint8Array): string {
+  const words = bytes.byteLength >>> 2;
+  // The words little-endian: a typed array where the host is little-endian and the bytes aligned, else a DataView.
+  const fast = LITTLE_HOST && bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, words) : undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let a = 0x811c9dc5 ^ bytes.byteLength;
+  let b = 0x9e3779b9;
+  for (let i = 0; i < words; i++) {
+    const x = fast ? fast[i]! : view.getUint32(i * 4, true);
+    a = Math.imul(a ^ x, 0x01000193);
+    b = Math.imul(b ^ x, 0x85ebca6b) ^ (b >>> 15);
+  }
+  for (let i = words * 4; i < bytes.byteLength; i++) a = Math.imul(a ^ bytes[i]!, 0x01000193);
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
+
+const LITTLE_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * The build artifact of `arch`'s report tables ({@link PrebuiltReportTables},
+ * computed here from the catalog): 'SSRA', a format word, the length of a
+ * JSON description (key, offsets, the rules naming runtime values, the
+ * check of the bytes), the JSON padded to 4 bytes, then the bytes. Written
+ * by the arch package's build (tools/report-artifact.mjs).
+ * @throws PledgeError `EINVAL` when core or the arch is a `dev` build (nothing to key it by).
+ */
+export function encodeReportTablesArtifact(arch: ArchDescriptor, archBuildId: string): Uint8Array {
+  const key = reportTablesArtifactKey(arch, archBuildId);
+  if (key === undefined) throw new PledgeError('EINVAL', 'BAD_ARGUMENT', 'report tables artifact: core and the arch package must be built (tools/build-id.mjs) to key an artifact');
+  const pre = computePrebuilt(arch);
+  const json = new TextEncoder().encode(JSON.stringify({
+    key, stringsAt: pre.stringsAt, poolSize: pre.poolSize, runtimeRules: pre.runtimeRules, length: pre.bytes.length, check: artifactCheck(pre.bytes),
+  }));
+  const bodyAt = 12 + ((json.length + 3) & ~3);
+  const out = new Uint8Array(bodyAt + pre.bytes.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, ARTIFACT_MAGIC, true);
+  view.setUint32(4, ARTIFACT_FORMAT, true);
+  view.setUint32(8, json.length, true);
+  out.set(json, 12);
+  out.set(pre.bytes, bodyAt);
+  return out;
+}
+
+/**
+ * Reads a report tables artifact of `arch` ({@link encodeReportTablesArtifact})
+ * and, when it is keyed by the running code ({@link reportTablesArtifactKey}),
+ * intact and consistent with the layout, uses it for `arch` from now on
+ * instead of computing the tables' fixed part. A stale, changed or damaged
+ * artifact is not used; the reason is returned (the tables are then computed
+ * as without an artifact).
+ * @returns undefined when the artifact is in use, else why it is not.
+ */
+export function useReportTablesArtifact(arch: ArchDescriptor, artifact: Uint8Array, archBuildId: string): string | undefined {
+  const got = decodeReportTablesArtifact(arch, artifact, archBuildId);
+  if (typeof got === 'string') return got;
+  prebuilts.set(arch, got);
+  return undefined;
+}
+
+/** The artifact's {@link PrebuiltReportTables}, or why it cannot be used. */
+export function decodeReportTablesArtifact(arch: ArchDescriptor, artifact: Uint8Array, archBuildId: string): PrebuiltReportTables | string {
+  const key = reportTablesArtifactKey(arch, archBuildId);
+  if (key === undefined) return 'a dev build: no artifact is used';
+  if (artifact.length < 12) return 'too short';
+  const view = new DataView(artifact.buffer, artifact.byteOffset, artifact.byteLength);
+  if (view.getUint32(0, true) !== ARTIFACT_MAGIC || view.getUint32(4, true) !== ARTIFACT_FORMAT) return 'not a report tables artifact of this format';
+  const jsonLength = view.getUint32(8, true);
+  const bodyAt = 12 + ((jsonLength + 3) & ~3);
+  if (bodyAt > artifact.length) return 'truncated';
+  let meta: { key?: unknown; stringsAt?: unknown; poolSize?: unknown; runtimeRules?: unknown; length?: unknown; check?: unknown };
+  try {
+    meta = JSON.parse(new TextDecoder().decode(artifact.subarray(12, 12 + jsonLength))) as typeof meta;
+  } catch {
+    return 'its description is not JSON';
+  }
+  if (meta.key !== key) return `stale: keyed ${JSON.stringify(meta.key)}, the running code needs ${JSON.stringify(key)}`;
+  const bytes = artifact.slice(bodyAt);
+  if (meta.length !== bytes.length) return 'its length does not match its description';
+  if (meta.check !== artifactCheck(bytes)) return 'changed after it was written (check mismatch)';
+  const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+  const { stringsAt, poolSize, runtimeRules } = meta;
+  if (!isCount(stringsAt) || !isCount(poolSize) || stringsAt + poolSize !== bytes.length || stringsAt < L.headerWords * 4) return 'inconsistent offsets';
+  const word = (i: number): number => readWord(bytes, arch, i);
+  if (word(L.header.magic) !== L.magic || word(L.header.version) !== L.version || word(L.header.auditArch) !== arch.auditArch || word(L.header.strings) !== stringsAt) {
+    return `not ${arch.name}'s report tables of layout version ${L.version}`;
+  }
+  const conditions = word(L.header.conditions + 1);
+  const values = word(L.header.values + 1);
+  if (!Array.isArray(runtimeRules) || !runtimeRules.every((r: Partial<RuntimeRuleSlot>) =>
+    isCount(r.catalogIndex) && r.catalogIndex < CATALOG.length && isCount(r.condStart) && isCount(r.valueStart) && Array.isArray(r.shape) && r.shape.every(isCount) &&
+    r.condStart + r.shape.length <= conditions && r.valueStart + r.shape.reduce((a: number, n: number) => a + n, 0) <= values)) {
+    return 'inconsistent runtime rules';
+  }
+  return { bytes, stringsAt, poolSize, runtimeRules: runtimeRules as RuntimeRuleSlot[] };
+}
+
+const readWord = (bytes: Uint8Array, arch: ArchDescriptor, index: number): number =>
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(index * 4, arch.endian === 'little');
+
+/**
+ * The tables from the prebuilt ones: their bytes, the rules naming the pid,
+ * uid or gid rewritten for `options`, the header strings appended as
+ * {@link StringPool} would. Undefined when a runtime value equals another
+ * value of its condition (the resolver keeps one, so the records move): the
+ * template path then builds them.
+ */
+function fromPrebuilt(pre: PrebuiltReportTables, arch: ArchDescriptor, options: ReportTablesOptions): Uint8Array | undefined {
+  const runtime: RuntimeValues = { pid: options.pid, uid: options.uid ?? -1, gid: options.gid ?? -1 };
+  const resolved: TemplateRule[] = [];
+  for (const slot of pre.runtimeRules) {
+    const r = resolvedRuntimeRule(CATALOG[slot.catalogIndex]!, arch, runtime);
+    if (r.when.length !== slot.shape.length || r.when.some((c, i) => c.oneOf.length !== slot.shape[i])) return undefined;
+    resolved.push(r);
+  }
+  // The header strings, each found in the template's pool or appended once.
+  const encoder = new TextEncoder();
+  const find = stringFinder(pre.bytes.subarray(pre.stringsAt));
+  const added = new Map<string, number>();
+  const extra: Uint8Array[] = [];
+  let end = pre.poolSize;
+  const ref = (s: string): number => {
+    const bytes = encoder.encode(s);
+    if (bytes.includes(0)) throw new PledgeError('EINVAL', 'BAD_ARGUMENT', `report tables: string ${JSON.stringify(s)} contains a NUL byte`);
+    const at = find(s, bytes);
+    if (at >= 0) return at;
+    let off = added.get(s);
+    if (off === undefined) {
+      off = end;
+      added.set(s, off);
+      extra.push(bytes);
+      end += bytes.length + 1;
+    }
+    return off;
+  };
+  const header = {
+    promises: ref(formatPromises(options.promises)),
+    comm: ref(options.comm),
+    arch: ref(arch.name),
+    penalty: ref(options.penalty ?? 'kill'),
+    errnoName: options.penalty === 'errno' ? ref(options.errno ?? 'EPERM') : L.none,
+    inForce: PROMISE_ORDER.reduce((acc, p) => (options.promises.has(p) ? acc | bitOf(p) : acc), 0) >>> 0,
+  };
+  const stringsSize = (end + 3) & ~3;
+  const size = pre.stringsAt + stringsSize;
+  const w = new TablesWriter(new Uint8Array(size), arch.endian === 'little');
+  w.bytes.set(pre.bytes);
+  let at = pre.bytes.length;
+  for (const bytes of extra) { w.bytes.set(bytes, at); at += bytes.length + 1; }
+  w.word(L.header.size, size);
+  w.word(L.header.pid, options.pid);
+  for (const [field, ref] of Object.entries(header) as [keyof typeof header, number][]) w.word(L.header[field], ref);
+  w.word(L.header.strings + 1, stringsSize);
+  const conditionsAt = readWord(pre.bytes, arch, L.header.conditions);
+  const valuesAt = readWord(pre.bytes, arch, L.header.values);
+  pre.runtimeRules.forEach((slot, i) => {
+    const conditions: RecordOf<'condition'>[] = [];
+    const values: RecordOf<'value'>[] = [];
+    for (const c of resolved[i]!.when) {
+      conditions.push({ arg: c.arg, width: c.width, negate: c.negate ? 1 : 0, valueStart: slot.valueStart + values.length, valueCount: c.oneOf.length, mask: c.mask });
+      for (const v of c.oneOf) values.push({ value: v });
+    }
+    w.records('condition', conditionsAt + slot.condStart * L.recordBytes.condition, conditions);
+    w.records('value', valuesAt + slot.valueStart * L.recordBytes.value, values);
+  });
+  return w.bytes;
+}
+
+/**
+ * A finder of NUL-terminated strings in a pool where each string is once:
+ * `s`'s offset, or -1. An ASCII pool (bytes = characters) is searched as one
+ * string; any other byte by byte.
+ */
+function stringFinder(pool: Uint8Array): (s: string, bytes: Uint8Array) => number {
+  const text = `\0${new TextDecoder().decode(pool)}`;
+  if (text.length === pool.length + 1 && !/[^\x00-\x7f]/.test(text)) return (s) => text.indexOf(`\0${s}\0`);
+  return (_s, bytes) => {
+    const n = bytes.length;
+    for (let at = 0; at + n < pool.length; at++) {
+      if ((at === 0 || pool[at - 1] === 0) && pool[at + n] === 0 && bytes.every((b, i) => pool[at + i] === b)) return at;
+    }
+    return -1;
+  };
 }
 
 /** The constants and argument specs of `arch` ({@link REPORT_DECODE}), their strings added to `pool`. */
@@ -328,7 +617,14 @@ function encodeTables(arch: ArchDescriptor, options: ReportTablesOptions, pool: 
     errnoName: options.penalty === 'errno' ? pool.ref(options.errno ?? 'EPERM') : L.none,
     inForce: PROMISE_ORDER.reduce((acc, p) => (options.promises.has(p) ? acc | bitOf(p) : acc), 0) >>> 0,
   };
-  const strings = pool.bytes();
+  return writeTables(arch, options.pid, header, pool.bytes(), records);
+}
+
+/** The header's single fields (string references and the promise bits). */
+type HeaderFields = Readonly<Record<'promises' | 'comm' | 'arch' | 'penalty' | 'errnoName' | 'inForce', number>>;
+
+/** Every section written in layout order, then the string pool `strings` (padded). */
+function writeTables(arch: ArchDescriptor, pid: number, header: HeaderFields, strings: Uint8Array, records: AllRecords): Uint8Array {
   const offsets = {} as Record<ReportTablesRecord, number>;
   let size = L.headerWords * 4;
   for (const [, record] of SECTIONS) {
@@ -343,8 +639,8 @@ function encodeTables(arch: ArchDescriptor, options: ReportTablesOptions, pool: 
   w.word(L.header.version, L.version);
   w.word(L.header.size, size);
   w.word(L.header.auditArch, arch.auditArch);
-  w.word(L.header.pid, options.pid);
-  for (const [field, ref] of Object.entries(header) as [keyof typeof header, number][]) w.word(L.header[field], ref);
+  w.word(L.header.pid, pid);
+  for (const [field, ref] of Object.entries(header) as [keyof HeaderFields, number][]) w.word(L.header[field], ref);
   for (const [word, record] of SECTIONS) {
     w.word(L.header[word], offsets[record]);
     w.word(L.header[word] + 1, records[record].length);
