@@ -339,21 +339,23 @@ export function runCommand(command: readonly string[], options: RunOptions): num
         if (ownExeLookup(call)) return os.constants.errno.ENOENT;
         if (!options.quiet) {
           const promisesThere = policy!.promisesOf(call);
-          let line = reportLine(call, promisesThere);
-          // A refused read-only open: what allows that path in the command (its exception group, else rpath).
-          const needs = open?.readOnly ? openNeeds(call.path) : undefined;
-          if (needs) line = withNeeds(line, needs.filter((s) => !s.every((p) => promisesThere.has(p))), options.reportFormat ?? 'text');
-          // Node.js run without --node: its runtime's first refused call is capget.
-          if (nodeHint && call.nr === capgetNr) {
-            line = (options.reportFormat ?? 'text') === 'json'
-              ? line.replace(/}$/, ',"hint":"the program is Node.js: run it with pledge --node"}')
-              : `${line} (the program is Node.js: run it with pledge --node)`;
-          }
           // Errno penalty: each syscall once per process (and promise set), as
           // the in-process reporter does (docs/reports.md); every call still fails.
+          // The line is built only when it is written: formatting it costs
+          // more than the rest of a refused call (docs/cli.md, "Performance").
           const key = `${call.process ?? `pid ${call.pid}`}\0${formatPromises(promisesThere)}\0${call.nr}`;
           if (penalty === 'kill' || !reported.has(key)) {
             reported.add(key);
+            let line = reportLine(call, promisesThere);
+            // A refused read-only open: what allows that path in the command (its exception group, else rpath).
+            const needs = open?.readOnly ? openNeeds(call.path) : undefined;
+            if (needs) line = withNeeds(line, needs.filter((s) => !s.every((p) => promisesThere.has(p))), options.reportFormat ?? 'text');
+            // Node.js run without --node: its runtime's first refused call is capget.
+            if (nodeHint && call.nr === capgetNr) {
+              line = (options.reportFormat ?? 'text') === 'json'
+                ? line.replace(/}$/, ',"hint":"the program is Node.js: run it with pledge --node"}')
+                : `${line} (the program is Node.js: run it with pledge --node)`;
+            }
             writeText(2, `${line}\n`);
           }
         }
