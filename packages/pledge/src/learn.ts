@@ -24,6 +24,7 @@ import fs from 'node:fs';
 import { findSourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as native from '@seccomp-scopes/native';
+import { readState } from './process-state.js';
 
 /** One pledge() or unveil() call, as the record names it (null: not given). */
 export interface LearnCall {
@@ -39,11 +40,15 @@ const RECORDED = 'learn.recorded';
 const WARNED = 'learn.warned';
 
 /**
- * Whether this process was asked to announce its calls: the learn variable
- * (`SECCOMP_SCOPES_LEARN`) is exactly `1`. Read at each call.
+ * Whether this call asks the learner: the learn variable
+ * (`SECCOMP_SCOPES_LEARN`) is exactly `1` (read at each call), and no
+ * pledge() of this process has been enforced. Once one was, nobody is
+ * learning, and the marker might even be refused by the filter in force
+ * (getppid needs "stdio"): later calls are enforced without asking.
  */
 export function learnRequested(): boolean {
-  return process.env[native.learnProtocol().env] === '1';
+  if (process.env[native.learnProtocol().env] !== '1') return false;
+  return readState().filters === 0 || recordedBefore();
 }
 
 /** The directories whose frames are this package's own (src/ when run from source, dist/ when built). */
@@ -135,9 +140,16 @@ export function learnRecord(call: LearnCall, site: string, max: number): string 
   const canonical = (p: string | null): string | null => (p === null ? null : formatPromises(parsePromises(p)));
   const shorter: LearnCall = { ...call, promises: canonical(call.promises), execpromises: canonical(call.execpromises) };
   record = make(shorter, site);
-  const over = Buffer.byteLength(record) - max;
-  if (over <= 0) return record;
-  return make(shorter, `…${site.slice(Math.min(site.length, over + 1))}`);
+  if (Buffer.byteLength(record) <= max) return record;
+  // Cut characters from the site's start until it fits: each is 1 to 6 bytes in the JSON (\uXXXX), so cutting
+  // excess/6 of them never cuts more than needed.
+  let keep = site.length;
+  for (;;) {
+    record = make(shorter, `…${site.slice(site.length - keep)}`);
+    const excess = Buffer.byteLength(record) - max;
+    if (excess <= 0 || keep === 0) return record;
+    keep = Math.max(0, keep - Math.max(1, Math.ceil(excess / 6)));
+  }
 }
 
 /**

@@ -398,7 +398,8 @@ function refuseReadImpliesExec(arch: ArchDescriptor): void {
  * so later calls see the same errors and status as when enforced. Any other
  * answer (nobody is learning: the variable leaked) enforces the call as
  * usual and prints one line on stderr saying so; a variable alone never
- * disables a pledge. If a learner recorded earlier calls and then stops
+ * disables a pledge, and once a call was enforced later calls do not ask
+ * (the marker, a getppid(), may be outside the promises). If a learner recorded earlier calls and then stops
  * answering, the call is enforced as the process' first pledge(), with every
  * promise recorded so far; the paths of an unveil() lock it recorded stay
  * unenforced (Landlock cannot add them later).

@@ -218,6 +218,20 @@ describe('learn mode: no learner answers (the attack: a leaked SECCOMP_SCOPES_LE
     expect(fs.existsSync(path.join(r.dir, 'new.txt'))).toBe(false);
   });
 
+  it('once a call was enforced, later calls make no marker (nobody is learning; without "stdio" getppid would be refused)', () => {
+    const { r, records } = underLearner('continue', `
+      const { unveil } = await import(${DIST});
+      pledge('stdio rpath unveil');
+      unveil(dir, 'r');
+      unveil();
+      pledge('stdio');
+      process.exitCode = 7;
+    `);
+    expect(r.status, describeEnd(r)).toBe(7);
+    expect(records.map((x) => [x.call, x.promises])).toEqual([['pledge', 'stdio rpath unveil']]);
+    expect(r.stderr.split('\n').filter((l) => l.includes(WARNING))).toHaveLength(1);
+  });
+
   it('a supervisor that sees the marker but does not acknowledge it: enforced', () => {
     const { r, records } = underLearner('continue', attack);
     expect(r.stdout, describeEnd(r)).toBe('pledged\n');
