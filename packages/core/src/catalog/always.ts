@@ -65,6 +65,12 @@ export const PROBE_RULES: readonly Rule[] = [
     why: "the terminal's width (curl's progress meter, ls, column, less ask it of stdin, stdout or stderr); ENOTTY is what a descriptor that is not a terminal answers, and programs then use $COLUMNS or 80 columns; the size itself stays tty's, as on OpenBSD, whose pledge_ioctl allows TIOCGWINSZ only under tty (and answers ENOTTY there for a non-tty)",
     source: 'OpenBSD sys/kern/kern_pledge.c pledge_ioctl (TIOCGWINSZ under tty, "ENOTTY return for non-tty"); curl src/terminal.c get_terminal_columns; tty_ioctl(4)',
   },
+  {
+    syscall: 'ioctl', requires: [], action: { kind: 'errno', errno: 'ENOTTY' },
+    when: [arg.in(1, 32, 'request', ['TIOCGPGRP'])],
+    why: "the terminal's foreground process group (tcgetpgrp(3)): bash asks it of stderr at start-up, also under -c, and takes ENOTTY as 'no terminal, no job control'; ENOTTY is what a descriptor that is not a terminal answers. The group itself stays tty's, as on OpenBSD, whose pledge_ioctl allows TIOCGPGRP only under tty; like TIOCGWINSZ, answered in the kernel and not reported",
+    source: 'OpenBSD sys/kern/kern_pledge.c pledge_ioctl (TIOCGPGRP under tty); bash jobs.c initialize_job_control (tcgetpgrp(shell_tty)); tcgetpgrp(3) ENOTTY',
+  },
   ...(['mlock', 'mlock2'] as const).map((syscall): Rule => ({
     syscall, requires: [], action: { kind: 'errno', errno: 'EPERM' },
     why: "locking pages in memory (libgcrypt's secure memory pool, which ffmpeg and gnutls users initialise): EPERM is what an unprivileged process with RLIMIT_MEMLOCK 0 gets, and libgcrypt takes EPERM, ENOMEM, EAGAIN and ENOSYS as 'not locked' and goes on; never allowed, because as root RLIMIT_MEMLOCK does not apply and locking can exhaust the system's memory (denied.ts)",

@@ -19,7 +19,8 @@
  * Like OpenBSD's whitelist, they bypass unveil (-v): the supervisor, not
  * the program, opens them.
  */
-import type { PromiseName } from '../rules.js';
+import type { ConstantName } from '../constants.js';
+import type { PromiseName, SyscallName } from '../rules.js';
 
 /** One path (a file, or a directory ending in '/': everything beneath it). */
 export interface PathException {
@@ -45,6 +46,7 @@ export const PATH_EXCEPTIONS: readonly PathException[] = Object.freeze([
   // Whatever the promises (Linux: glibc's locale).
   ...files(['/usr/lib/locale/'], [], "setlocale(3): glibc reads the compiled locales (locale-archive, or a locale's directory such as C.utf8/) for LANG/LC_*; 20 of 45 Debian programs tried open it before main's first line of work", 'glibc locale/loadarchive.c, locale/loadlocale.c'),
   ...files(['/usr/share/locale/', '/usr/share/locale-langpack/'], [], "gettext(3): message catalogs (LC_MESSAGES/*.mo) and locale.alias, read when a program translates its messages", 'glibc intl/loadmsgcat.c, intl/localealias.c'),
+  ...files(['/etc/locale.alias'], [], "setlocale(3) reads the locale name aliases through /usr/share/locale/locale.alias, which on Debian is a link to /etc/locale.alias (the supervisor checks the file a link leads to, so the target is listed)", 'glibc intl/localealias.c (LOCALE_ALIAS_PATH); Debian libc-bin (/usr/share/locale/locale.alias -> /etc/locale.alias)'),
   ...files(['/usr/lib/x86_64-linux-gnu/gconv/', '/usr/lib/aarch64-linux-gnu/gconv/', '/usr/lib/gconv/'], [], "iconv(3) and the multibyte functions: gconv-modules.cache and the conversion modules' configuration (loading a module's code still needs prot_exec)", 'glibc iconv/gconv_cache.c, iconv/gconv_conf.c'),
   // Under tty.
   { path: '/dev/tty', requires: ['tty'], access: 'read-write', why: 'readpassphrase(3), getpass(3) and pagers talk to the controlling terminal', source: OB },
@@ -70,4 +72,113 @@ export function pathExceptionsFor(promises: ReadonlySet<string>): PathException[
 /** The exception that allows `path` (absolute, canonical) under `promises`, if any. */
 export function pathExceptionOf(path: string, promises: ReadonlySet<string>): PathException | undefined {
   return pathExceptionsFor(promises).find((e) => (e.path.endsWith('/') ? path.startsWith(e.path) && path.length > e.path.length : path === e.path));
+}
+
+/**
+ * A call the command's supervisor answers with an errno, instead of the
+ * penalty, when the promises in force do not allow it: a probe programs
+ * make and handle, named by its path (or, without `path`, by the call
+ * alone). The answer depends only on the syscall and the string the
+ * program passed, never on the file: the supervisor does not look the path
+ * up, so the answer tells the program nothing it did not know (it is what
+ * a system without the feature, or a process without access, gets).
+ *
+ * `quiet` ones are pure probes (the program behaves the same whatever the
+ * answer, and the file would only matter to a feature the promises rule
+ * out anyway): not reported. The others are reported as refusals
+ * (`refused openat(...) with ENXIO; it needs "tty"`), once per process,
+ * call and path, because a promise would change what the program does.
+ *
+ * In a process that pledges itself the filter cannot see paths: these
+ * calls are violations there, as on OpenBSD (docs/cli.md).
+ */
+export interface PathProbe {
+  /** The calls it answers (each syscall's path argument is the one the reports show). */
+  readonly syscalls: readonly SyscallName[];
+  /** The path exactly as the program names it (absolute, or `~/...` for $HOME as the program was given it; compared after removing `//`, `/./`, `/../`); absent: the call has no path. */
+  readonly path?: string;
+  /** Only open/openat: only with this access (`read`: O_RDONLY, no O_CREAT, O_TRUNC, O_TMPFILE; `read-write`: O_RDONLY or O_RDWR, no O_CREAT, O_TRUNC, O_TMPFILE). */
+  readonly access?: 'read' | 'read-write';
+  readonly errno: ConstantName;
+  /** Not reported (a pure probe). */
+  readonly quiet: boolean;
+  /** Promises that would allow the call besides the catalog's (a path exception's group: `tty` for /dev/tty), named first in the report. */
+  readonly needs?: readonly PromiseName[];
+  readonly why: string;
+  readonly source: string;
+}
+
+const OPEN = ['openat', 'open'] as const;
+const STAT = ['newfstatat', 'statx', 'stat', 'lstat'] as const;
+const ACCESS = ['access', 'faccessat', 'faccessat2'] as const;
+const SELINUX = "libselinux's constructor (linked into sed, coreutils, tar, findutils, ...) looks for selinuxfs: statfs of /sys/fs/selinux and /selinux, then /proc/filesystems (and, when that cannot be read, /proc/mounts), then access(\"/etc/selinux/config\"); each answered as on a machine without SELinux, and without /proc (OpenBSD has neither), so libselinux takes SELinux as disabled. A program under promises without rpath could not use SELinux labels anyway (relabelling needs the files: rpath, wpath, fattr)";
+const SELINUX_SOURCE = 'libselinux src/init.c (init_selinuxmnt, verify_selinuxmnt, selinuxfs_exists), src/selinux_config.c; strace of sed 4.9 (libselinux 3.4) with each call failed by strace -e inject';
+
+/** The supervisor's errno answers (the `pledge` command only). */
+export const PATH_PROBES: readonly PathProbe[] = Object.freeze([
+  { syscalls: ['statfs'], path: '/sys/fs/selinux', errno: 'ENOENT', quiet: true, why: SELINUX, source: SELINUX_SOURCE },
+  { syscalls: ['statfs'], path: '/selinux', errno: 'ENOENT', quiet: true, why: SELINUX, source: SELINUX_SOURCE },
+  { syscalls: [...OPEN], path: '/proc/filesystems', access: 'read', errno: 'ENOENT', quiet: true, why: SELINUX, source: SELINUX_SOURCE },
+  { syscalls: [...OPEN], path: '/proc/mounts', access: 'read', errno: 'ENOENT', quiet: true, why: SELINUX, source: SELINUX_SOURCE },
+  { syscalls: [...ACCESS], path: '/etc/selinux/config', errno: 'ENOENT', quiet: true, why: SELINUX, source: SELINUX_SOURCE },
+  {
+    syscalls: [...OPEN], path: '/proc/self/maps', access: 'read', errno: 'ENOENT', quiet: true,
+    why: "gnulib's c-stack (grep, gawk, diff, m4, ...) reads its own memory map to find the stack when it installs its stack-overflow handler, and glibc's pthread_getattr_np does for the main thread; both cope with its absence (c-stack falls back on its own estimate at fault time). ENOENT is what a system without /proc answers (OpenBSD has none). Not emulated: /proc/self in the supervisor is the supervisor's own, and the layout of the address space is not part of any promise",
+    source: 'gnulib lib/c-stack.c, lib/stackvma.c (rof_open of /proc/self/maps, mincore fallback); glibc nptl/pthread_getattr_np.c; strace of grep 3.8 and gawk 5.2 with the open failed by strace -e inject (same output)',
+  },
+  {
+    syscalls: [...STAT], path: '/*stdin*\\', errno: 'ENOENT', quiet: true,
+    why: "zstd's name for standard input (stdinmark) is stat()ed like a file name before it reads stdin; no such file exists (its name is chosen never to be one), and ENOENT is what zstd gets unsandboxed",
+    source: 'zstd programs/zstdcli.c, programs/fileio.c (stdinmark "/*stdin*\\\\", UTIL_isRegularFile); strace of zstd 1.5.4 -c',
+  },
+  {
+    syscalls: [...STAT], path: '/*stdout*\\', errno: 'ENOENT', quiet: true,
+    why: "zstd's name for standard output (stdoutmark), stat()ed like its stdinmark before it writes (to compare input and output); ENOENT is what zstd gets unsandboxed",
+    source: 'zstd programs/fileio.c (stdoutmark "/*stdout*\\\\", UTIL_isSameFile); strace of zstd 1.5.4 -c under pledge -p stdio',
+  },
+  {
+    syscalls: [...OPEN], path: '~/.jq', access: 'read', errno: 'EACCES', quiet: false,
+    why: "jq loads ~/.jq, the user's own library, when it is a file, and goes on without it when it cannot be opened (ENOENT and EACCES alike); reading it is a real read of the user's file, so it stays rpath's: EACCES (what a process without access gets) and a report, since with rpath jq would load it. `~` is $HOME as the program was given it; only the string is compared",
+    source: 'jq 1.6 src/linker.c (load_program: optional import of ~/.jq); strace of jq -R . with the open failed by strace -e inject (same output)',
+  },
+  {
+    syscalls: [...OPEN], path: '/dev/tty', access: 'read-write', errno: 'ENXIO', quiet: false, needs: ['tty'],
+    why: "the controlling terminal without tty: ENXIO is what a process without a controlling terminal gets (bash opens it at start-up and goes on; a password prompt then says it has no terminal). Reported, because tty would let the program talk to the terminal (OpenBSD lets tty open /dev/tty: pledge_namei)",
+    source: 'OpenBSD sys/kern/kern_pledge.c pledge_namei (/dev/tty under tty); tty(4) ENXIO; bash shell.c check_dev_tty',
+  },
+  {
+    syscalls: ['getcwd'], errno: 'EACCES', quiet: false,
+    why: "the working directory's name without rpath or wpath (OpenBSD's __getcwd needs one of them): EACCES is what getcwd(3) gives a process that may not read a directory above it, and the path is not looked up. Programs that only record it (jq's module origin, realpath(\".\")) go on; reported, because with rpath the program would know where it is",
+    source: 'OpenBSD sys/kern/kern_pledge.c (SYS___getcwd: PLEDGE_RPATH | PLEDGE_WPATH); getcwd(3) EACCES; jq 1.6 main.c (PROGRAM_ORIGIN = jq_realpath("."), which keeps "." when realpath fails)',
+  },
+]);
+
+/**
+ * The probe answer for a call of `syscall` naming `path` (as the program
+ * passed it), with open flags `access` for open/openat and `home` the
+ * program's $HOME (for `~/` paths); undefined when the call is not one.
+ * Only the string is compared: nothing is looked up.
+ */
+export function pathProbeOf(syscall: string, path: string | undefined, access?: 'read' | 'read-write' | 'other', home?: string): PathProbe | undefined {
+  const canonical = path !== undefined && path.startsWith('/') ? canonicalPath(path) : undefined;
+  const homeDir = home !== undefined && home.startsWith('/') ? canonicalPath(home) : undefined;
+  return PATH_PROBES.find((p) => {
+    if (!p.syscalls.includes(syscall as SyscallName)) return false;
+    if (p.path === undefined) return true;
+    const want = p.path.startsWith('~/') ? (homeDir !== undefined ? canonicalPath(`${homeDir}/${p.path.slice(2)}`) : undefined) : p.path;
+    if (want === undefined || canonical !== want) return false;
+    if (p.access === undefined || access === undefined) return true;
+    return p.access === 'read' ? access === 'read' : access !== 'other';
+  });
+}
+
+/** `path` (absolute) without `//`, `/./` and `/../` (resolved by name, as OpenBSD canonicalises before its whitelist), without a trailing slash. */
+export function canonicalPath(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return `/${out.join('/')}`;
 }
