@@ -25,6 +25,7 @@ import { findSourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as native from '@seccomp-scopes/native';
 import { readState } from './process-state.js';
+import { prepareRuntime } from './runtime-prep.js';
 
 /** One pledge() or unveil() call, as the record names it (null: not given). */
 export interface LearnCall {
@@ -162,6 +163,9 @@ export function learnRecord(call: LearnCall, site: string, max: number): string 
  *   first such answer in the process prints one warning line on stderr.
  */
 export function askLearner(call: LearnCall): boolean {
+  // The runtime's lazy set-up (stdout/stderr streams, the time zone) that an enforced call does before its filter or
+  // lock, done before the marker: the learner sees those calls before the site, as the enforced program makes them.
+  prepareRuntime();
   const protocol = native.learnProtocol();
   const answer = native.learnMark(learnRecord(call, callSite(), protocol.recordMax));
   if (answer === protocol.ack) {

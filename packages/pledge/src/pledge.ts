@@ -532,7 +532,6 @@ function pledgeLocked(promises: string | null | undefined, execpromises: string 
  * when enforced. Returns what an enforced call returns.
  */
 function recordPledge(plan: PledgePlan): PledgeStatus {
-  prepareRuntime(); // what Node would otherwise do later, as before a filter: the learner sees the same calls after this one
   if (plan.filter && plan.lockUnveil) lockUnveilForPledge(formatPromises(plan.filter.promises), { ask: () => true }); // committed already when it asked
   if (plan.directExit) installDirectExit();
   writeState(plan.next);

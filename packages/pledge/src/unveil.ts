@@ -286,7 +286,6 @@ function lock(options: UnveilOptions, recorded: () => boolean = () => false): Un
     };
 
     if (recorded()) {
-      if (downgrade.enforced && rules.length > 0) prepareRuntime(); // as before an enforced lock: the learner sees the same calls after it
       const status: UnveilStatus = {
         ...base, enforced: downgrade.enforced && rules.length > 0, threads: { method: 'none', total: null, restricted: 0, unrestricted: [] },
         warnings: [...warnings, 'learn mode: the learner recorded this lock; nothing was enforced'],
