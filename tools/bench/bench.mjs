@@ -7,7 +7,8 @@
 // runs, interleaved, each as a ratio against no filter.
 //
 //   node tools/bench/bench.mjs [--quick] [--rounds 7] [--calls 1000000]
-//                              [--launches 20] [--no-launch] [--no-traces]
+//                              [--launches 200] [--no-launch] [--no-traces]
+//                              [--no-supervisor]
 //
 // Before anything is timed, every variant must give every timed call the
 // same verdict: the call vectors (tools/bench/bench.c `vectors`) are run
@@ -25,9 +26,13 @@
 // 3. start-up: libseccomp's compile-and-load of the same rules in a fresh C
 //    process, and tools/bench/first-pledge.mjs if present (our first
 //    pledge() in a fresh Node process);
-// 4. the command's launch: `pledge -p stdio -- /bin/true` (and the native
-//    fast launcher, if built) against `setpriv --no-new-privs /bin/true`
-//    and plain /bin/true, interleaved.
+// 4. the command's launch: `pledge -p stdio -- /bin/true` (the native
+//    launcher with its policy cached, and Node) against
+//    `setpriv --no-new-privs /bin/true` and plain /bin/true, interleaved
+//    (tools/bench/launch.mjs);
+// 5. the supervisor's costs: a refused call, an exec, a library loaded in
+//    the start-up window, next to one bare notification round trip
+//    (tools/bench/supervisor.mjs).
 //
 // --quick (CI, tools/bench/bench.test.ts): one round, few calls, small
 // traces; the numbers are not meaningful, the agreement step and the report
@@ -52,6 +57,7 @@ const { values } = parseArgs({
     launches: { type: 'string' },
     'no-launch': { type: 'boolean', default: false },
     'no-traces': { type: 'boolean', default: false },
+    'no-supervisor': { type: 'boolean', default: false },
     // For the test of the agreement step: libseccomp's tree replaced by `ret ALLOW`, which must be caught.
     'inject-disagreement': { type: 'boolean', default: false },
   },
@@ -59,7 +65,7 @@ const { values } = parseArgs({
 const quick = values.quick;
 const rounds = Number(values.rounds ?? (quick ? 1 : 7));
 const calls = Number(values.calls ?? (quick ? 20000 : 1000000));
-const launches = Number(values.launches ?? (quick ? 2 : 20));
+const launches = Number(values.launches ?? (quick ? 3 : 200));
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seccomp-bench-'));
@@ -419,42 +425,30 @@ if (fs.existsSync(firstPledge)) {
 // ---- 4. the command's launch ---------------------------------------------------------------------
 
 if (!values['no-launch']) {
-  console.log('\n## 4. The command\'s launch: wall time of one run of /bin/true, interleaved');
-  const pledgeJs = path.join(root, 'packages/pledge-cli/bin/pledge.js');
-  const commands = [
-    ['plain /bin/true', '/bin/true', []],
-    ['setpriv --no-new-privs /bin/true', 'setpriv', ['--no-new-privs', '/bin/true']],
-    ['node pledge.js -p stdio -- /bin/true', process.execPath, [pledgeJs, '-p', 'stdio', '--', '/bin/true']],
-    ["node -e ''", process.execPath, ['-e', '']],
-  ];
-  // The native fast launcher, where a build has it (issue 18 item 3): warmed
-  // once (the first launch of a command line fills the policy cache), then timed.
-  const launcher = path.join(root, 'packages/native/build/Release/pledge-launch');
-  const executable = (f) => fs.existsSync(f) && fs.statSync(f).isFile() && (fs.statSync(f).mode & 0o111) !== 0;
-  if (executable(launcher)) {
-    const args = ['--pledge-js', pledgeJs, '-p', 'stdio', '--', '/bin/true'];
-    const warm = spawnSync(launcher, args, { encoding: 'utf8' });
-    if (warm.status === 0) commands.splice(3, 0, ['pledge-launch -p stdio -- /bin/true (native launcher, cache warm)', launcher, args]);
-    else console.log(`(native launcher ${path.relative(root, launcher)} present but failed: exit ${warm.status ?? warm.signal}: ${(warm.stderr ?? '').trim().split('\n')[0]}; not timed)`);
-  }
-  const times = commands.map(() => []);
-  for (let k = 0; k < launches; k++) {
-    const order = k % 2 ? [...commands.keys()].reverse() : [...commands.keys()];
-    for (const i of order) {
-      const [, cmd, args] = commands[i];
-      const s = process.hrtime.bigint();
-      const r = spawnSync(cmd, args, { stdio: 'ignore' });
-      const t = Number(process.hrtime.bigint() - s) / 1e6;
-      if (r.status !== 0) fail(`${commands[i][0]} exited with ${r.status ?? r.signal}`);
-      times[i].push(t);
+  console.log('\n## 4. The command\'s launch: wall time of one run of /bin/true, interleaved (tools/bench/launch.mjs)');
+  const launch = path.join(here, 'launch.mjs');
+  if (fs.existsSync(launch)) {
+    const { run, format } = await import(launch);
+    try {
+      const result = run({ rounds: launches, nodeRounds: quick ? 1 : 10 });
+      console.log(format(result));
+      console.log(`cached launch: ${result.cachedOverSetpriv.toFixed(2)} ms over setpriv --no-new-privs (${result.cachedToSetpriv.toFixed(2)}x)`);
+    } catch (e) {
+      console.log(`not measured: ${e.message}`);
     }
+  } else {
+    console.log('not measured: tools/bench/launch.mjs is not there');
   }
-  const plain = median(times[0]);
-  const setpriv = median(times[1]);
-  console.log(`| command | ms (median of ${launches}) | ratio to plain | ms over plain | ms over setpriv |`);
-  console.log('|---|---:|---:|---:|---:|');
-  commands.forEach(([label], i) => {
-    const m = median(times[i]);
-    console.log(`| ${label} | ${m.toFixed(2)} | ${(m / plain).toFixed(2)} | ${(m - plain).toFixed(2)} | ${(m - setpriv).toFixed(2)} |`);
-  });
+}
+
+// ---- 5. the supervisor's costs ----------------------------------------------------------------
+
+if (!values['no-supervisor']) {
+  console.log('\n## 5. The command\'s supervisor: costs per call, next to one bare notification round trip (tools/bench/supervisor.mjs)');
+  const { run, format } = await import(path.join(here, 'supervisor.mjs'));
+  try {
+    console.log(format(run({ quick })));
+  } catch (e) {
+    console.log(`not measured: ${e.message}`);
+  }
 }

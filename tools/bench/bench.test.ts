@@ -28,7 +28,12 @@ describe('tools/bench/bench.mjs --quick', () => {
     expect(out).toMatch(/"stdio" \(C program\): const-allow syscalls: ours \d+ \(of \d+ allowed for any arguments; missed: 0\)/);
     for (const p of ['find', 'tar', 'sqlite3']) expect(out).toMatch(new RegExp(`^\\| ${p} \\| "[a-z ]+" \\| \\d+ \\| \\d+ % \\| \\d+ % \\| \\d+ % \\| \\d+ % \\|$`, 'm'));
     expect(out).toMatch(/libseccomp tree, "stdio" rules, seccomp_init \.\. seccomp_load in a fresh C process: \d+\.\d+ ms/);
-    expect(out).toMatch(/^\| node pledge\.js -p stdio -- \/bin\/true \| \d+\.\d+ \| \d+\.\d+ \|/m);
+    expect(out).toMatch(/^\| node pledge\.js -p stdio -- \/bin\/true \(uncached, 1 rounds\) \| \d+\.\d+ \| \d+\.\d+ \|/m);
+    expect(out).toMatch(/^\| setpriv --no-new-privs \/bin\/true \| \d+\.\d+ \|/m);
+    expect(out).toMatch(/^\| bare round trip: C supervisor answers EPERM \| \d+\.\d+ \|/m);
+    expect(out).toMatch(/^\| pledge run --penalty errno -p stdio \(Node supervisor\) \| \d+\.\d+ \|/m);
+    expect(out).toMatch(/^\| pledge -p "stdio exec" -e "stdio exec" \(Node supervisor\) \| \d+\.\d+ \|/m);
+    expect(out).toMatch(/^\| pledge -p stdio \(Node\): one library more \| -?\d+\.\d+ \|/m);
   }, 60_000);
 
   it('stops with the call and both verdicts when a variant disagrees (libseccomp\'s tree replaced by ret ALLOW)', () => {
