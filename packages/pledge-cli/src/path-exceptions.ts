@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathExceptionOf, pathExceptionsFor, type ArchDescriptor, type PathException } from '@seccomp-scopes/core';
+import { canonicalPath, constantOf, pathExceptionOf, pathExceptionsFor, pathProbeOf, type ArchDescriptor, type PathException, type PathProbe } from '@seccomp-scopes/core';
 import type { EmulateOpenVerdict, SupervisedCall } from '@seccomp-scopes/native';
 
 /** Promises whose read-only opens are path-precise in the command. */
@@ -114,6 +114,19 @@ export function openNeeds(filePath: string | undefined): string[][] | undefined 
   return [...groups, ['rpath']];
 }
 
+/** The "needs" of `line` (a report, text or JSON form). */
+export function needsOf(line: string, format: 'text' | 'json'): string[][] {
+  if (format === 'json') {
+    try {
+      return (JSON.parse(line) as { needs?: string[][] }).needs ?? [];
+    } catch {
+      return [];
+    }
+  }
+  const i = line.lastIndexOf('; it needs ');
+  return i < 0 ? [] : [...line.slice(i).matchAll(/"([^"]+)"/g)].map((m) => m[1]!.split(' '));
+}
+
 /** `line` (a report) with its "needs" replaced by `needs` (text or JSON form). */
 export function withNeeds(line: string, needs: readonly (readonly string[])[], format: 'text' | 'json'): string {
   if (format === 'json') {
@@ -130,4 +143,85 @@ export function withNeeds(line: string, needs: readonly (readonly string[])[], f
   const j = line.lastIndexOf('; no promise allows this');
   const at = Math.max(i, j);
   return at >= 0 ? line.slice(0, at) + text : line + text;
+}
+
+/** Per arch: syscall number to name. */
+const namesByArch = new WeakMap<ArchDescriptor, ReadonlyMap<number, string>>();
+function syscallName(arch: ArchDescriptor, nr: number): string | undefined {
+  let names = namesByArch.get(arch);
+  if (!names) {
+    names = new Map(Object.entries(arch.syscalls).map(([name, n]) => [n, name]));
+    namesByArch.set(arch, names);
+  }
+  return names.get(nr);
+}
+
+/** A probe the supervisor answers ({@link decideProbe}). */
+export interface ProbeAnswer {
+  readonly probe: PathProbe;
+  /** The errno's value on `arch`. */
+  readonly errno: number;
+}
+
+/**
+ * The errno answer for a call the promises refused, when it is one of
+ * core's PATH_PROBES (libselinux's statfs("/sys/fs/selinux"), an open of
+ * /proc/self/maps, /dev/tty without tty, getcwd, ...). Decided on the
+ * syscall and the path string read from the caller only: the path is never
+ * looked up, so whatever the program changes in its memory, or wherever a
+ * link would lead, the answer is the same and reveals nothing.
+ * @param open the call's shape when it is an open or openat ({@link openCallOf}).
+ * @param home $HOME of the program's environment (for core's `~/` probes).
+ */
+export function decideProbe(call: SupervisedCall, arch: ArchDescriptor, open?: OpenCallShape, home?: string): ProbeAnswer | undefined {
+  const name = syscallName(arch, call.nr);
+  if (name === undefined) return undefined;
+  let access: 'read' | 'read-write' | 'other' | undefined;
+  if (open) access = open.readOnly ? 'read' : (open.flags & writeBitsOf(arch)) === 0 && (open.flags & O_ACCMODE) !== O_ACCMODE ? 'read-write' : 'other';
+  const probe = pathProbeOf(name, call.path, access, home);
+  return probe ? { probe, errno: constantOf(arch, probe.errno) } : undefined;
+}
+
+function writeBitsOf(arch: ArchDescriptor): number {
+  const c = arch.constants;
+  return Number(c['O_CREAT'] ?? 0) | Number(c['O_TRUNC'] ?? 0) | Number(c['__O_TMPFILE'] ?? 0);
+}
+
+/**
+ * `line` (a report of the refused call) as the report of a call answered
+ * with `errno` instead of the penalty: `... refused CALL with ERRNO; it
+ * needs ...` (JSON: `"penalty":"errno","errno":ERRNO`), the form the
+ * in-process reporter uses for its refused read-only opens (docs/reports.md).
+ */
+export function asRefused(line: string, errno: string, format: 'text' | 'json'): string {
+  if (format === 'json') {
+    try {
+      const o = JSON.parse(line) as Record<string, unknown>;
+      o['penalty'] = 'errno';
+      o['errno'] = errno;
+      return JSON.stringify(o);
+    } catch {
+      return line;
+    }
+  }
+  const at = line.indexOf('" blocked ');
+  if (at < 0) return line;
+  const tail = Math.max(line.lastIndexOf('; it needs '), line.lastIndexOf('; no promise allows this'));
+  const call = line.slice(at + '" blocked '.length, tail >= 0 ? tail : line.length);
+  return `${line.slice(0, at)}" refused ${call} with ${errno}${tail >= 0 ? line.slice(tail) : ''}`;
+}
+
+/**
+ * `line` (the report of a refused open that creates a file) with
+ * `tmppath` named first when the path is under /tmp/ and `tmppath` alone
+ * would allow the call (mkstemp's O_RDWR|O_CREAT|O_EXCL): OpenBSD's tmppath
+ * means exactly that on paths under /tmp/, so it is the narrower answer
+ * there (tac's temporary copy of a pipe needs `stdio tmppath`, not `rpath
+ * wpath cpath`). Not for stat calls: `ls -l /tmp/dir` needs rpath.
+ */
+export function preferTmppath(line: string, filePath: string | undefined, format: 'text' | 'json'): string {
+  if (filePath === undefined || !canonicalPath(filePath).startsWith('/tmp/')) return line;
+  const needs = needsOf(line, format);
+  const i = needs.findIndex((s) => s.length === 1 && s[0] === 'tmppath');
+  return i > 0 ? withNeeds(line, [needs[i]!, ...needs.filter((_, j) => j !== i)], format) : line;
 }

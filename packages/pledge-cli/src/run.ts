@@ -18,13 +18,13 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import { PledgeError, checkExecPromises, constantOf, formatPromises, parsePromises, resolvePenalty, type ConstantName, type Rule } from '@seccomp-scopes/core';
+import { PledgeError, checkExecPromises, constantOf, formatPromises, parsePromises, resolvePenalty, type ConstantName, type PathProbe, type Rule } from '@seccomp-scopes/core';
 import * as native from '@seccomp-scopes/native';
 import { archFor } from '@seccomp-scopes/pledge';
 import { inspectExecutable } from './elf.js';
 import { loaderFiles, supervisorLoaderPaths, systemLoader, type LoaderFiles } from './loader.js';
 import { LOADER_WINDOW_RULES, loaderWindowTable } from './loader-window.js';
-import { decideOpen, openCallOf, openNeeds, withNeeds } from './path-exceptions.js';
+import { asRefused, decideOpen, decideProbe, needsOf, openCallOf, openNeeds, preferTmppath, withNeeds } from './path-exceptions.js';
 import { CliError, EXIT_CANNOT_EXECUTE, EXIT_CLI_ERROR, EXIT_NOT_FOUND, EXIT_SIGNAL_BASE, messageOf } from './exit.js';
 import { compileJudgeFilter, compileSupervisedFilter, nodeProgramRules, pathArgTable } from './filter.js';
 import { Policy } from './policy.js';
@@ -262,6 +262,17 @@ export function runCommand(command: readonly string[], options: RunOptions): num
     }
   };
 
+  // A probe answered with its errno: the refusal's line, naming the probe's own promises first (tty for /dev/tty).
+  const probeLine = (call: native.SupervisedCall, probe: PathProbe, readOnlyOpen: boolean): string => {
+    const format = options.reportFormat ?? 'text';
+    const promisesThere = policy!.promisesOf(call);
+    let line = reportLine(call, promisesThere);
+    const needs = readOnlyOpen ? openNeeds(call.path) : undefined;
+    if (needs) line = withNeeds(line, needs.filter((s) => !s.every((p) => promisesThere.has(p))), format);
+    if (probe.needs) line = withNeeds(line, [probe.needs.filter((p) => !promisesThere.has(p)), ...needsOf(line, format)], format);
+    return asRefused(line, probe.errno, format);
+  };
+
   // The native launcher's miss (./policy-cache.ts): this policy's compiled
   // output, for the options it serves natively (no -e, -v, --node, JSON
   // reports), stored for the next launch of the same command line.
@@ -337,6 +348,16 @@ export function runCommand(command: readonly string[], options: RunOptions): num
         if (verdict.kind === 'allow') return 0;
         if (verdict.kind === 'errno') return verdict.errno;
         if (ownExeLookup(call)) return os.constants.errno.ENOENT;
+        // A probe the program handles (core PATH_PROBES): its errno, reported once unless quiet.
+        const probe = decideProbe(call, arch, open, env['HOME']);
+        if (probe) {
+          const key = `${call.process ?? `pid ${call.pid}`}\0${formatPromises(policy!.promisesOf(call))}\0${call.nr}\0${call.path ?? ''}`;
+          if (!probe.probe.quiet && !options.quiet && !reported.has(key)) {
+            reported.add(key);
+            writeText(2, `${probeLine(call, probe.probe, open?.readOnly === true)}\n`);
+          }
+          return probe.errno;
+        }
         if (!options.quiet) {
           const promisesThere = policy!.promisesOf(call);
           // Errno penalty: each syscall once per process (and promise set), as
@@ -350,6 +371,7 @@ export function runCommand(command: readonly string[], options: RunOptions): num
             // A refused read-only open: what allows that path in the command (its exception group, else rpath).
             const needs = open?.readOnly ? openNeeds(call.path) : undefined;
             if (needs) line = withNeeds(line, needs.filter((s) => !s.every((p) => promisesThere.has(p))), options.reportFormat ?? 'text');
+            if (open && !open.readOnly) line = preferTmppath(line, call.path, options.reportFormat ?? 'text');
             // Node.js run without --node: its runtime's first refused call is capget.
             if (nodeHint && call.nr === capgetNr) {
               line = (options.reportFormat ?? 'text') === 'json'
