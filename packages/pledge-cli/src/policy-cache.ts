@@ -16,11 +16,10 @@
  * table), never a second policy.
  *
  * What depends on the pid of the process (the catalog's "signals to
- * itself" rules name it) is stored as a template: compiled for two pids at
- * the ends of the pid range, the outputs must differ only in words equal to
- * those pids (else the policy is not cached), and the launcher writes the
- * real pid there. As every other value of the same value list then lies
- * outside that range, a pid in between sorts, dedupes and compiles the same.
+ * itself" rules name it) is stored as core's pid template (pidTemplate: the
+ * output compiled at both ends of the pid range, differing only in the pid's
+ * words; otherwise the policy is not cached), and the launcher writes the
+ * real pid there.
  *
  * The entry is policy: written atomically (a temporary file, then rename),
  * mode 0600 in a directory of mode 0700 owned by the user; the launcher
@@ -35,16 +34,16 @@
  * key str, format str, arch str, deps list, file str, loader u32,
  * loader timeout u32, messages list, LD_PRELOAD (u32 set, str), filter blob
  * + pid slots (instruction indices), judge blob + slots, report tables blob
- * + slots (byte offsets of u32 words), penalty kill u32, errno u32, quiet
+ * + slots (indices of u32 words), penalty kill u32, errno u32, quiet
  * u32, promises list, path arguments blob, loader paths list, loader window list, path
  * exceptions (active u32, refuse u32, list, open paths list, needs lists),
- * end mark. The reader is src/launch/policy-entry.cc of the addon package;
+ * path probes list, end mark. The reader is src/launch/policy-entry.cc of the addon package;
  * both sides change together (ENTRY_FORMAT).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { pathExceptionsFor, type PathException } from '@seccomp-scopes/core';
+import { PATH_PROBES, constantOf, pathExceptionsFor, pidTemplate, type ArchDescriptor, type ConstantName, type PathException } from '@seccomp-scopes/core';
 import type { LoaderWindowEntry } from '@seccomp-scopes/native';
 
 /** The variable the native launcher passes its request in (removed from the environment on import). */
@@ -55,9 +54,6 @@ export const NO_CACHE_ENV = 'SECCOMP_SCOPES_NO_CACHE';
 /** The entry format: the launcher sends its own and uses only entries written for it. */
 const MAGIC = 0x43505353; // 'SSPC'
 const END_MARK = 0x21444e45; // 'END!'
-
-/** The lowest and highest pid a process can have (PID_MAX_LIMIT is 4194304). */
-export const TEMPLATE_PIDS = [2, 4194303] as const;
 
 /** What the launcher asked for. */
 export interface CacheRequest {
@@ -208,35 +204,10 @@ function packageDeps(dir: string): Dep[] {
   return out;
 }
 
-/**
- * Compiles `output(pid)` for the two {@link TEMPLATE_PIDS} and returns the
- * first with the positions (`unit`-byte words, the pid's low 32 bits) where
- * the launcher writes the real pid, or undefined when the two differ in
- * anything else (the policy is then not cached).
- * @param unit 8 for a filter (the `k` of each instruction, at byte 4), 4 for report tables.
- */
-export function pidTemplate(output: (pid: number) => Uint8Array, unit: 4 | 8): { bytes: Uint8Array; slots: number[] } | undefined {
-  const [p1, p2] = TEMPLATE_PIDS;
-  const a = Buffer.from(output(p1));
-  const b = Buffer.from(output(p2));
-  if (a.length !== b.length || a.length % unit !== 0) return undefined;
-  const slots: number[] = [];
-  for (let i = 0; i < a.length; i += unit) {
-    const wa = a.subarray(i, i + unit);
-    const wb = b.subarray(i, i + unit);
-    if (wa.equals(wb)) continue;
-    const off = unit === 8 ? 4 : 0;
-    // Only the pid word may differ: for a filter, its k (code, jt, jf equal).
-    if (unit === 8 && !wa.subarray(0, 4).equals(wb.subarray(0, 4))) return undefined;
-    if (wa.readUInt32LE(off) !== p1 || wb.readUInt32LE(off) !== p2) return undefined;
-    slots.push(unit === 8 ? i / 8 : i);
-  }
-  return { bytes: a, slots };
-}
-
 /** Everything the entry holds, as the command computed it. */
 export interface PolicyEntryInput {
-  readonly arch: string;
+  /** The arch the entry is for (this machine's): its Node name is recorded, its numbers resolve the probes. */
+  readonly arch: ArchDescriptor;
   readonly file: string;
   readonly deps: readonly Dep[];
   readonly loader: boolean;
@@ -268,15 +239,15 @@ export const NEEDS_GROUPS = ['dns', 'getpw', 'tty'] as const;
  * pid-dependent output that is not a clean template).
  */
 export function encodePolicyEntry(req: CacheRequest, input: PolicyEntryInput): Buffer | undefined {
-  const filter = pidTemplate(input.filter, 8);
-  const judge = pidTemplate(input.judge, 8);
-  const tables = pidTemplate(input.reportTables, 4);
+  const filter = pidTemplate(input.filter, 8, input.arch.endian);
+  const judge = pidTemplate(input.judge, 8, input.arch.endian);
+  const tables = pidTemplate(input.reportTables, 4, input.arch.endian);
   if (!filter || !judge || !tables) return undefined;
   const exc = (w: Writer, e: PathException): void => {
     w.str(e.path).u32(e.access === 'read-write' ? 1 : 0).list(e.requires, (x, p) => x.str(p));
   };
   const w = new Writer()
-    .blob(req.key).str(req.format).str(input.arch)
+    .blob(req.key).str(req.format).str(input.arch.nodeArch)
     .list(input.deps, depRecord)
     .str(input.file).u32(input.loader ? 1 : 0).u32(input.loaderTimeoutMs)
     .list(input.messages, (x, m) => x.str(m))
@@ -297,6 +268,14 @@ export function encodePolicyEntry(req: CacheRequest, input: PolicyEntryInput): B
     .list(pathExceptionsFor(input.promises), exc)
     .list(input.openPaths, (x, p) => x.str(p))
     .list(NEEDS_GROUPS, (x, g) => x.list(pathExceptionsFor(new Set([g])), exc))
+    // core's PATH_PROBES, each syscall by number (those the arch lacks left out), the errno by value and name.
+    .list(PATH_PROBES, (x, p) => {
+      x.list(p.syscalls.map((n) => input.arch.syscalls[n]).filter((n): n is number => n !== undefined), (y, n) => y.u32(n))
+        .u32(p.path !== undefined ? 1 : 0).str(p.path ?? '')
+        .u32(p.access === 'read' ? 1 : p.access === 'read-write' ? 2 : 0)
+        .u32(constantOf(input.arch, p.errno as ConstantName)).str(p.errno)
+        .u32(p.quiet ? 1 : 0).list(p.needs ?? [], (y, n) => y.str(n));
+    })
     .u32(END_MARK);
   const body = w.bytes();
   const header = Buffer.alloc(16);

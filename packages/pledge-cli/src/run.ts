@@ -284,7 +284,7 @@ export function runCommand(command: readonly string[], options: RunOptions): num
     const envPaths = [...(env['LD_PRELOAD'] ?? '').split(/[ :]/), ...(process.env['LD_LIBRARY_PATH'] ?? '').split(/[:;]/)].filter((p) => p.startsWith('/'));
     const inputs = [...info.chain, ...(info.interpreter ? [info.interpreter] : []), ...(loaderPath ? [loaderPath] : []), ...(preload ? [preload] : [])];
     writePolicyEntry(request, {
-      arch: process.arch,
+      arch,
       file,
       deps: [...inputs.map(stat), ...inputs.map(real), ...['/etc/ld.so.cache', '/etc/ld.so.preload', ...envPaths].map(real), ...codeDeps()],
       loader,

@@ -373,7 +373,10 @@ int Launch(int argc, char** argv) {
   std::vector<uint8_t> bytes;
   PolicyEntry entry;
   std::string why = ReadOwned(dir, path, &bytes);
-  if (why.empty()) why = ParsePolicyEntry(bytes, &entry);
+  if (why.empty()) {
+    why = ParsePolicyEntry(bytes, &entry);
+    if (!why.empty()) why = "refused: " + why;
+  }
   if (why.empty() && (entry.key != key || entry.format != kEntryFormat || entry.arch != kNodeArch)) why = "refused: written for another key, format or arch";
   if (why.empty() && entry.file != file) why = "refused: written for another program";
   if (why.empty()) why = CheckDeps(entry);
@@ -403,7 +406,7 @@ int Launch(int argc, char** argv) {
   config.path_args = entry.path_args;
   config.signals = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
   config.inherit_fds = inherit;
-  NativeClient client(entry, file);
+  NativeClient client(entry, file, getenv("HOME"));
   SuperviseOutcome out;
   try {
     out = Supervise(config, &client);

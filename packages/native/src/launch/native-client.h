@@ -24,8 +24,9 @@ namespace seccomp_scopes {
 
 class NativeClient : public SupervisorClient {
  public:
-  // `file`: the program as the command names it in warnings.
-  NativeClient(const PolicyEntry& entry, const std::string& file);
+  // `file`: the program as the command names it in warnings; `home`: $HOME
+  // of the program's environment (null when unset), for core's `~/` probes.
+  NativeClient(const PolicyEntry& entry, const std::string& file, const char* home);
 
   std::vector<uint8_t> Filter(pid_t pid) override;
   Verdict Decide(const SupervisedCall& call) override;
@@ -36,17 +37,25 @@ class NativeClient : public SupervisorClient {
   Judged Judge(const SupervisedCall& call, uint32_t* err) const;
   std::string ReportLine(const SupervisedCall& call);
   bool HasPromise(const std::string& p) const;
+  const EntryProbe* ProbeOf(const SupervisedCall& call, bool open, uint32_t flags, bool read_only) const;
+  std::string OpenNeeds(const std::string& line, const SupervisedCall& call) const;
 
   const PolicyEntry& entry_;
   std::string file_;
+  bool has_home_ = false;
+  std::string home_;
   std::vector<uint8_t> judge_;                 // the judge filter for the child's pid
   std::vector<uint64_t> tables_;               // the report tables, 8-byte aligned, patched per pid
   uint32_t tables_pid_ = 0;
   std::set<std::pair<double, int>> reported_;  // errno penalty: (process, nr) reported once
+  std::set<std::pair<std::pair<double, int>, std::string>> probes_reported_;  // probes: (process, nr, path) once
 };
 
 // `path` (absolute) as Node's path.posix.normalize spells it.
 std::string NormalizePath(const std::string& path);
+
+// core's canonicalPath: without `//`, `/./`, `/../` and a trailing slash, always absolute.
+std::string CanonicalPath(const std::string& path);
 
 // `s` as it reads after a round trip through a JavaScript string (invalid
 // UTF-8 becomes U+FFFD, WHATWG's decoder): report lines are byte for byte

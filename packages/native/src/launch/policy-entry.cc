@@ -99,8 +99,7 @@ bool SlotsFit(const PidTemplate& t, bool filter) {
   const size_t unit = filter ? 8 : 4;
   if (t.bytes.empty() || t.bytes.size() % unit != 0) return false;
   for (uint32_t s : t.slots) {
-    const size_t at = filter ? static_cast<size_t>(s) * 8 + 4 : s;
-    if (!filter && s % 4 != 0) return false;
+    const size_t at = filter ? static_cast<size_t>(s) * 8 + 4 : static_cast<size_t>(s) * 4;
     if (at + 4 > t.bytes.size()) return false;
   }
   return true;
@@ -110,7 +109,7 @@ bool SlotsFit(const PidTemplate& t, bool filter) {
 
 std::vector<uint8_t> WithPid(const PidTemplate& t, uint32_t pid, bool filter) {
   std::vector<uint8_t> out = t.bytes;
-  for (uint32_t s : t.slots) std::memcpy(out.data() + (filter ? static_cast<size_t>(s) * 8 + 4 : s), &pid, 4);
+  for (uint32_t s : t.slots) std::memcpy(out.data() + (filter ? static_cast<size_t>(s) * 8 + 4 : static_cast<size_t>(s) * 4), &pid, 4);
   return out;
 }
 
@@ -179,6 +178,19 @@ std::string ParsePolicyEntry(const std::vector<uint8_t>& bytes, PolicyEntry* e) 
   e->exceptions = ReadExceptions(&r);
   e->open_paths = ReadStrings(&r);
   for (uint32_t i = 0, n = r.Count(); i < n; i++) e->needs_groups.push_back(ReadExceptions(&r));
+  for (uint32_t i = 0, n = r.Count(); i < n; i++) {
+    EntryProbe p;
+    for (uint32_t j = 0, m = r.Count(); j < m; j++) p.nrs.push_back(r.U32());
+    p.has_path = r.U32() != 0;
+    p.path = r.Str();
+    p.access = static_cast<int>(r.U32());
+    p.errno_value = r.U32();
+    p.errno_name = r.Str();
+    p.quiet = r.U32() != 0;
+    p.needs = ReadStrings(&r);
+    if (p.access < 0 || p.access > 2 || p.errno_value == 0 || p.errno_value > 4095) return "bad path probe";
+    e->probes.push_back(std::move(p));
+  }
   const uint32_t end = r.U32();
   if (!r.ok() || end != kEndMark || !r.done()) return "truncated or malformed";
   if (!SlotsFit(e->filter, true) || !SlotsFit(e->judge, true) || !SlotsFit(e->tables, false)) return "bad pid slots";

@@ -15,7 +15,7 @@ namespace seccomp_scopes {
 
 // The format the launcher asks for and accepts (bumped whenever the layout
 // or the meaning of a field changes).
-constexpr const char* kEntryFormat = "pledge-launch/1";
+constexpr const char* kEntryFormat = "pledge-launch/2";
 
 // A fact the entry was computed from, checked again before it is used.
 struct EntryDep {
@@ -28,7 +28,7 @@ struct EntryDep {
 // A compiled output with the positions where the pid goes.
 struct PidTemplate {
   std::vector<uint8_t> bytes;
-  std::vector<uint32_t> slots;  // filters: instruction indices (their k); tables: byte offsets of u32 words
+  std::vector<uint32_t> slots;  // filters: instruction indices (their k); tables: indices of u32 words (core's pidTemplate)
 };
 
 // One of core's PATH_EXCEPTIONS.
@@ -36,6 +36,18 @@ struct EntryException {
   std::string path;  // a file, or a directory ending in '/'
   bool read_write = false;
   std::vector<std::string> requires_;
+};
+
+// One of core's PATH_PROBES: a refused call answered with an errno.
+struct EntryProbe {
+  std::vector<uint32_t> nrs;
+  bool has_path = false;
+  std::string path;     // absolute, or "~/..." (under $HOME)
+  int access = 0;       // 0: any, 1: read, 2: read-write (open/openat only)
+  uint32_t errno_value = 0;
+  std::string errno_name;
+  bool quiet = false;
+  std::vector<std::string> needs;
 };
 
 struct PolicyEntry {
@@ -59,6 +71,7 @@ struct PolicyEntry {
   std::vector<EntryException> exceptions;
   std::vector<std::string> open_paths;
   std::vector<std::vector<EntryException>> needs_groups;  // dns, getpw, tty
+  std::vector<EntryProbe> probes;
 };
 
 // Parses and checks `bytes` (magic, format, checksum, every length).
@@ -69,7 +82,8 @@ std::string ParsePolicyEntry(const std::vector<uint8_t>& bytes, PolicyEntry* out
 uint64_t Fnv1a64(const uint8_t* data, size_t size);
 
 // Writes `pid` into a copy of the template's slots (`filter`: 8-byte
-// instructions, the k at byte 4; else u32 words at byte offsets).
+// instructions, the k at byte 4; else u32 words), as core's fillPidTemplate.
+// The template holds for pids 2 to 4194303 (PID_MAX_LIMIT - 1): every pid.
 std::vector<uint8_t> WithPid(const PidTemplate& t, uint32_t pid, bool filter);
 
 }  // namespace seccomp_scopes
