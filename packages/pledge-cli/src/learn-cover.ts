@@ -11,8 +11,8 @@
  */
 import path from 'node:path';
 import {
-  PROMISES, SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO, attributionRules, ruleMatches, simulate, violationNeeds,
-  type ArchDescriptor, type CompiledFilter, type Rule, type RuntimeValues,
+  PROMISES, SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO, attributionRules, pathProbeOf, ruleMatches, simulate, violationNeeds,
+  type ArchDescriptor, type CompiledFilter, type PathProbe, type Rule, type RuntimeValues,
 } from '@seccomp-scopes/core';
 import type { SupervisedCall } from '@seccomp-scopes/native';
 import { nodeRuntimeRules } from '@seccomp-scopes/pledge';
@@ -89,8 +89,12 @@ export interface CallShape {
 export type Attribution =
   /** Allowed under no promise at all (the base set, a path exception, the Node runtime allowance). */
   | { readonly kind: 'free'; readonly why: string }
-  /** Answered with an errno under every promise set (the program is told it failed, as under enforcement). */
-  | { readonly kind: 'errno'; readonly errno: number }
+  /**
+   * Answered with an errno under every promise set (the program is told it
+   * failed, as under enforcement), or, with `probe`, under every set that
+   * does not allow it: one of core's PATH_PROBES, which programs cope with.
+   */
+  | { readonly kind: 'errno'; readonly errno: number; readonly probe?: PathProbe }
   /** Allowed by any of these promise sets (each in catalog order). */
   | { readonly kind: 'needs'; readonly sets: readonly (readonly string[])[] }
   /** Allowed by no promise set. */
@@ -103,6 +107,8 @@ export interface AttributionContext {
   readonly runtime: RuntimeValues;
   /** `program`: the command's rules; `node-program`: with `--node`'s allowance; `in-process`: pledge() in a Node process. */
   readonly mode: 'program' | 'node-program' | 'in-process';
+  /** The program's $HOME (core's `~/` probes). */
+  readonly home?: string;
 }
 
 const baseFilters = new WeakMap<ArchDescriptor, Map<string, CompiledFilter>>();
@@ -125,6 +131,19 @@ function baseFilter(context: AttributionContext): CompiledFilter {
   return filter;
 }
 
+const namesByArch = new WeakMap<ArchDescriptor, ReadonlyMap<number, string>>();
+function syscallNames(arch: ArchDescriptor): ReadonlyMap<number, string> {
+  let names = namesByArch.get(arch);
+  if (!names) namesByArch.set(arch, (names = new Map(Object.entries(arch.syscalls).map(([n, nr]) => [nr, n]))));
+  return names;
+}
+
+/** O_CREAT, O_TRUNC and O_TMPFILE on `arch`: an open with none of them and not O_WRONLY|O_RDWR only reads or writes what exists. */
+function writeBits(arch: ArchDescriptor): number {
+  const c = arch.constants;
+  return Number(c['O_CREAT'] ?? 0) | Number(c['O_TRUNC'] ?? 0) | Number(c['__O_TMPFILE'] ?? 0);
+}
+
 /** Promises whose path exceptions (core's PATH_EXCEPTIONS) are tried one by one for an open. */
 const EXCEPTION_PROMISES = ['tty', 'getpw', 'dns'] as const;
 
@@ -137,12 +156,16 @@ const EXCEPTION_PROMISES = ['tty', 'getpw', 'dns'] as const;
  * 2. an open of one of the command's path exceptions that needs no
  *    promise: free; one that needs a promise (`/dev/tty` under `tty`) adds
  *    that promise as an alternative;
- * 3. a read-only open: the path's exception group (`getpw` for
+ * 3. one of core's PATH_PROBES (libselinux's statfs("/sys/fs/selinux"),
+ *    /dev/tty without tty, getcwd, ...), which the command answers with an
+ *    errno when the promises refuse it: that errno (with the probe), no
+ *    promise, as the program table's minimal sets do;
+ * 4. a read-only open: the path's exception group (`getpw` for
  *    /etc/passwd), then `rpath` (`dns` and `getpw` reach their files only,
  *    as the command makes them path-precise);
- * 4. any other call: core's {@link violationNeeds}, the reports' "it needs"
+ * 5. any other call: core's {@link violationNeeds}, the reports' "it needs"
  *    (`tmppath` only for a path under /tmp/, what OpenBSD's tmppath means);
- * 5. nothing allows it but the judge answers an errno under every set: the
+ * 6. nothing allows it but the judge answers an errno under every set: the
  *    errno; else no promise allows it.
  */
 export function attributeCall(call: CallShape, context: AttributionContext): Attribution {
@@ -159,6 +182,15 @@ export function attributeCall(call: CallShape, context: AttributionContext): Att
   if (open) {
     const node = context.mode !== 'program';
     if (decideOpen(like, open, new Set(), node).kind === 'emulate') return { kind: 'free', why: 'a path exception (the supervisor opens it)' };
+  }
+  if (context.mode !== 'in-process') {
+    const name = syscallNames(arch).get(call.nr);
+    const access = open ? (open.readOnly ? 'read' : (open.flags & writeBits(arch)) === 0 && (open.flags & 3) !== 3 ? 'read-write' : 'other') : undefined;
+    const probe = name === undefined ? undefined : pathProbeOf(name, call.path, access, context.home);
+    if (probe) return { kind: 'errno', errno: Number(arch.constants[probe.errno] ?? 0), probe };
+  }
+  if (open) {
+    const node = context.mode !== 'program';
     for (const p of EXCEPTION_PROMISES) {
       if (decideOpen(like, open, new Set([p]), node).kind === 'emulate') sets.push([p]);
     }

@@ -137,8 +137,12 @@ export interface LearnResult {
   readonly commandLine: string;
   /** Calls no promise allows, with what to do. */
   readonly unattributed: readonly { readonly call: string; readonly comm: string; readonly why: string; readonly todo: string }[];
-  /** Calls every promise set answers with an errno (as they will be under the proposal). */
-  readonly errno: readonly { readonly call: string; readonly comm: string; readonly errno: string }[];
+  /**
+   * Calls the proposal answers with an errno: under every promise set, or,
+   * with `probe` (its reason, core's PATH_PROBES), under every set without
+   * `allowedBy`'s promises; the program copes with it.
+   */
+  readonly errno: readonly { readonly call: string; readonly comm: string; readonly errno: string; readonly probe?: string; readonly allowedBy?: string }[];
   /** Per in-process pledge() call site: what the process needed from there on. */
   readonly sites: readonly SiteAdvice[];
   readonly observations: readonly Observation[];
@@ -433,7 +437,8 @@ export function buildResult(input: {
   runtime: { pid: number; uid: number; gid: number }; command: readonly string[];
 }): LearnResult {
   const { arch, node, observations, records, runtime } = input;
-  const context: AttributionContext = { arch, runtime, mode: node ? 'node-program' : 'program' };
+  const home = process.env['HOME'];
+  const context: AttributionContext = { arch, runtime, mode: node ? 'node-program' : 'program', ...(home ? { home } : {}) };
   const attributed = observations.map((o) => ({ o, a: attributeCall({ nr: o.nr, args: bigArgs(o), ...(o.path !== undefined ? { path: o.path } : {}), ...(o.file !== undefined ? { file: o.file } : {}), foreign: o.foreign }, context) }));
   const needsOf = (list: typeof attributed): (readonly (readonly string[])[])[] =>
     list.flatMap(({ a }) => (a.kind === 'needs' ? [a.sets] : []));
@@ -467,7 +472,8 @@ export function buildResult(input: {
     }
     return byPower(calls.keys()).map((p) => ({ promise: p, calls: [...calls.get(p)!] }));
   };
-  const usesOf = (list: typeof attributed): PathUse[] => list.flatMap(({ o }) => (o.file !== undefined ? [{
+  // A call the proposal answers with an errno reaches no file: no rule.
+  const usesOf = (list: typeof attributed): PathUse[] => list.flatMap(({ o, a }) => (o.file !== undefined && a.kind !== 'errno' ? [{
     syscall: o.syscall, args: bigArgs(o), file: o.file, exists: o.exists === true, pid: o.pid,
     ...(o.script ? { script: true } : {}), ...(o.interpreter ? { interpreter: o.interpreter } : {}),
   }] : []));
@@ -480,7 +486,11 @@ export function buildResult(input: {
   const errnoNames = new Map(Object.entries(arch.constants).filter(([n]) => /^E[A-Z0-9]+$/.test(n)).reverse().map(([n, v]) => [v as number, n]));
   for (const { o, a } of attributed) {
     if (a.kind === 'none') unattributed.push({ call: describe(o), comm: o.comm, why: a.why, todo: todoFor(o, node) });
-    if (a.kind === 'errno') errno.push({ call: describe(o), comm: o.comm, errno: errnoNames.get(a.errno) ?? String(a.errno) });
+    if (a.kind === 'errno') {
+      const entry = { call: describe(o), comm: o.comm, errno: errnoNames.get(a.errno) ?? String(a.errno),
+        ...(a.probe ? { probe: a.probe.why, ...(a.probe.needs?.length ? { allowedBy: canonicalPromises(a.probe.needs) } : {}) } : {}) };
+      if (!errno.some((e) => e.call === entry.call && e.comm === entry.comm)) errno.push(entry);
+    }
   }
 
   // Per pledge() call site: the process' calls from there on, judged as in-process pledge() judges them.
@@ -528,7 +538,11 @@ export function formatLearnText(r: LearnResult): string {
     for (const u of r.unveil) out.push(`  ${u.permissions || '(hidden)'} ${u.path}`);
   }
   for (const u of r.unattributed) out.push(`pledge learn: no promise allows ${u.comm}: ${u.call}: ${u.todo}`);
-  for (const e of r.errno) out.push(`pledge learn: ${e.comm}: ${e.call} fails with ${e.errno} under every promise set (as it will under the proposal)`);
+  for (const e of r.errno) {
+    out.push(e.probe === undefined
+      ? `pledge learn: ${e.comm}: ${e.call} fails with ${e.errno} under every promise set (as it will under the proposal)`
+      : `pledge learn: ${e.comm}: ${e.call} will fail with ${e.errno} (a probe the command answers; the program copes)${e.allowedBy ? `; "${e.allowedBy}" would allow it` : ''}`);
+  }
   for (const s of r.sites) {
     const said = s.pledged === null ? 'pledge(null)' : `pledge('${s.pledged}')`;
     out.push(`pledge learn: ${said} at ${s.site} needs ${q(s.needs)}${s.unveil.length ? ` and ${s.unveil.map((u) => `${u.permissions}:${u.path}`).join(' ')}` : ''}: ${s.write}`);
