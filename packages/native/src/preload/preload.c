@@ -25,6 +25,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -75,6 +76,10 @@ static unsigned long long apply_landlock(void) {
   const long fd = strtol(value, &end, 10);
   unsetenv(PLEDGE_ENV_LANDLOCK_FD);
   if (errno != 0 || end == value || *end != '\0' || fd < 0 || fd > 0x7fffffff) return PLEDGE_LANDLOCK_FAILED | EBADF;
+  /* A program that keeps the environment it started with (bash passes
+   * main's envp on, not environ) hands the variable to the programs it
+   * runs, where the descriptor is long closed: nothing to apply there. */
+  if (fcntl((int)fd, F_GETFD) < 0) return PLEDGE_LANDLOCK_NONE;
   unsigned long long status = PLEDGE_LANDLOCK_OK;
   if (syscall(SYS_landlock_restrict_self, (int)fd, 0) != 0) status = PLEDGE_LANDLOCK_FAILED | (unsigned)errno;
   close((int)fd);
