@@ -18,4 +18,11 @@ describe('pledge run --penalty errno: refused calls', () => {
     expect(lines[0]).toMatch(/^sup-rename\S*\[\d+\]: pledge "stdio" blocked getpriority/);
     expect(lines[1]).toMatch(/^renamed-x\[\d+\]: pledge "stdio" blocked setpriority/);
   });
+
+  it('keeps nothing per refused call: 60000 of them fit a 24 MB JavaScript heap (each call\'s values are freed once it is answered)', () => {
+    const prog = buildFixture('sup-rename');
+    const r = pledgeCli(['run', '-q', '--penalty', 'errno', '-p', 'stdio', '--', prog, '60000'], { env: { NODE_OPTIONS: '--max-old-space-size=24' }, timeoutMs: 60_000 });
+    expect(r.status, describeRun(r).slice(0, 2000)).toBe(0);
+    expect(r.stdout.trim()).toBe('EPERM EPERM');
+  }, 70_000);
 });

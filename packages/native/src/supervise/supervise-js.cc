@@ -184,6 +184,7 @@ class JsClient : public SupervisorClient {
   JsClient(Napi::Env env, const Callbacks& callbacks) : env_(env), callbacks_(callbacks) {}
 
   std::vector<uint8_t> Filter(pid_t pid) override {
+    Napi::HandleScope scope(env_);
     Napi::Value bytes = callbacks_.on_filter.Call({Napi::Number::New(env_, pid)});
     if (!bytes.IsTypedArray() || bytes.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
       ThrowInvalid<Napi::TypeError>(env_, "supervise: onFilter must return a Uint8Array");
@@ -197,6 +198,9 @@ class JsClient : public SupervisorClient {
   }
 
   Verdict Decide(const SupervisedCall& c) override {
+    // supervise() runs the whole supervision in one native call: without a
+    // scope per call, every call's values would live until it returns.
+    Napi::HandleScope scope(env_);
     Napi::Object n = Napi::Object::New(env_);
     n.Set("pid", Napi::Number::New(env_, c.pid));
     n.Set("tid", Napi::Number::New(env_, c.tid));
@@ -229,12 +233,16 @@ class JsClient : public SupervisorClient {
         if (!e.IsString()) ThrowInvalid<Napi::TypeError>(env_, "supervise: onNotify's openPaths must be strings");
         out.open_paths.push_back(e.As<Napi::String>().Utf8Value());
       }
+      Napi::Value dir_file = verdict.As<Napi::Object>().Get("directoryFile");
+      if (dir_file.IsString()) out.directory_file = dir_file.As<Napi::String>().Utf8Value();
+      else if (!dir_file.IsUndefined()) ThrowInvalid<Napi::TypeError>(env_, "supervise: onNotify's directoryFile must be a string");
     }
     return out;
   }
 
   void Event(const SupervisorEvent& e) override {
     if (callbacks_.on_event.IsEmpty()) return;
+    Napi::HandleScope scope(env_);
     Napi::Object o = Napi::Object::New(env_);
     if (e.kind == SupervisorEvent::kLoaderTimeout) o.Set("timeoutMs", Napi::Number::New(env_, e.timeout_ms));
     if (e.kind == SupervisorEvent::kProcessExit) {
