@@ -109,6 +109,13 @@ export interface AttributionContext {
   readonly mode: 'program' | 'node-program' | 'in-process';
   /** The program's $HOME (core's `~/` probes). */
   readonly home?: string;
+  /**
+   * The promises the proposal has so far: the command performs a path
+   * exception's open only when they lack `rpath` (with it, the open is the
+   * kernel's and Landlock's to judge), so whether an open is free depends
+   * on them. Default: none.
+   */
+  readonly inForce?: ReadonlySet<string>;
 }
 
 const baseFilters = new WeakMap<ArchDescriptor, Map<string, CompiledFilter>>();
@@ -121,15 +128,16 @@ function allowance(mode: AttributionContext['mode']): Rule[] {
   return [];
 }
 
-/** What the enforcer's judge answers under no promise at all (pledge("") plus the mode's allowance). */
-function baseFilter(context: AttributionContext): CompiledFilter {
+/** What the enforcer's judge answers under `promises` (default none: pledge("")) plus the mode's allowance. */
+function judgeFilter(context: AttributionContext, promises: ReadonlySet<string> = new Set()): CompiledFilter {
   let byArch = baseFilters.get(context.arch);
   if (!byArch) baseFilters.set(context.arch, (byArch = new Map()));
-  const key = `${context.mode}:${context.runtime.pid ?? 0}:${context.runtime.uid ?? -1}:${context.runtime.gid ?? -1}`;
+  const key = `${context.mode}:${context.runtime.pid ?? 0}:${context.runtime.uid ?? -1}:${context.runtime.gid ?? -1}:${[...promises].sort().join(' ')}`;
   let filter = byArch.get(key);
-  if (!filter) byArch.set(key, (filter = compileJudgeFilter(new Set(), context.arch, context.runtime, allowance(context.mode))));
+  if (!filter) byArch.set(key, (filter = compileJudgeFilter(promises, context.arch, context.runtime, allowance(context.mode))));
   return filter;
 }
+
 
 const namesByArch = new WeakMap<ArchDescriptor, ReadonlyMap<number, string>>();
 function syscallNames(arch: ArchDescriptor): ReadonlyMap<number, string> {
@@ -173,7 +181,7 @@ export function attributeCall(call: CallShape, context: AttributionContext): Att
   if (call.foreign) return { kind: 'none', why: 'a call through another ABI (the 32-bit entry int $0x80, or an x32 number): no promise allows one' };
   const args = [0, 1, 2, 3, 4, 5].map((i) => BigInt.asUintN(64, call.args[i] ?? 0n));
   const data = { nr: call.nr, arch: arch.auditArch, args, instructionPointer: 0n };
-  const { ret } = simulate(baseFilter(context).program, data, arch.endian);
+  const { ret } = simulate(judgeFilter(context).program, data, arch.endian);
   const action = (ret & SECCOMP_RET_ACTION_FULL) >>> 0;
   if (action === SECCOMP_RET_ALLOW) return { kind: 'free', why: context.mode === 'program' ? 'allowed under every promise set' : 'the Node runtime allowance' };
   const like = { nr: call.nr, args, ...(call.path !== undefined ? { path: call.path } : {}) } as unknown as SupervisedCall;
@@ -181,7 +189,10 @@ export function attributeCall(call: CallShape, context: AttributionContext): Att
   let sets: string[][] = [];
   if (open) {
     const node = context.mode !== 'program';
-    if (decideOpen(like, open, new Set(), node).kind === 'emulate') return { kind: 'free', why: 'a path exception (the supervisor opens it)' };
+    const inForce = context.inForce ?? new Set<string>();
+    // Under promises that allow the open in the kernel, it is not the supervisor's: no exception needed.
+    const allowed = (simulate(judgeFilter(context, inForce).program, data, arch.endian).ret & SECCOMP_RET_ACTION_FULL) >>> 0 === SECCOMP_RET_ALLOW;
+    if (!allowed && decideOpen(like, open, inForce, node).kind === 'emulate') return { kind: 'free', why: 'a path exception (the supervisor opens it)' };
   }
   if (context.mode !== 'in-process') {
     const name = syscallNames(arch).get(call.nr);
@@ -191,8 +202,10 @@ export function attributeCall(call: CallShape, context: AttributionContext): Att
   }
   if (open) {
     const node = context.mode !== 'program';
+    // A promise whose path exception this open is (/dev/tty under tty), where adding it makes the command perform the open.
+    const inForce = context.inForce ?? new Set<string>();
     for (const p of EXCEPTION_PROMISES) {
-      if (decideOpen(like, open, new Set([p]), node).kind === 'emulate') sets.push([p]);
+      if (decideOpen(like, open, new Set([...inForce, p]), node).kind === 'emulate') sets.push([p]);
     }
     if (open.readOnly) {
       for (const s of openNeeds(call.path) ?? [['rpath']]) if (!sets.some((t) => t.join(' ') === s.join(' '))) sets.push(s);

@@ -439,10 +439,20 @@ export function buildResult(input: {
   const { arch, node, observations, records, runtime } = input;
   const home = process.env['HOME'];
   const context: AttributionContext = { arch, runtime, mode: node ? 'node-program' : 'program', ...(home ? { home } : {}) };
-  const attributed = observations.map((o) => ({ o, a: attributeCall({ nr: o.nr, args: bigArgs(o), ...(o.path !== undefined ? { path: o.path } : {}), ...(o.file !== undefined ? { file: o.file } : {}), foreign: o.foreign }, context) }));
-  const needsOf = (list: typeof attributed): (readonly (readonly string[])[])[] =>
+  const needsOf = (list: readonly { a: Attribution }[]): (readonly (readonly string[])[])[] =>
     list.flatMap(({ a }) => (a.kind === 'needs' ? [a.sets] : []));
-  const promises = leastCover(needsOf(attributed));
+  // Whether a path exception's open is free depends on the promises (the
+  // command performs it only without rpath): attributed again under the
+  // cover until the cover stays the same (it only grows).
+  let promises = new Set<string>();
+  let attributed: { o: Observation; a: Attribution }[] = [];
+  for (let round = 0; round < 8; round++) {
+    const inForce = promises;
+    attributed = observations.map((o) => ({ o, a: attributeCall({ nr: o.nr, args: bigArgs(o), ...(o.path !== undefined ? { path: o.path } : {}), ...(o.file !== undefined ? { file: o.file } : {}), foreign: o.foreign }, { ...context, inForce }) }));
+    const next = leastCover([...needsOf(attributed), ...[...inForce].filter((p) => p !== 'stdio').map((p) => [[p]])]);
+    if (next.size === promises.size) break;
+    promises = next;
+  }
   const after = attributed.filter(({ o }) => o.execed);
   const execSet = after.length > 0 ? leastCover(needsOf(after), promises) : undefined;
   const execpromises = execSet && execSet.size < promises.size ? execSet : undefined;
