@@ -6,7 +6,9 @@
  * node-gyp on PATH all fail), dependencies (node-gyp-build, node-addon-api,
  * commander) from the npm cache or registry. Then, from that project:
  *
- * - a pledged Node program, and `npx pledge -p stdio -- cat`;
+ * - a pledged Node program, and `npx pledge -p stdio -- cat` (through the
+ *   bin's entry script and the prebuilt native launcher: Node the first
+ *   time, natively from the policy cache the second);
  * - the same install with --ignore-scripts (the prebuilds need no script),
  *   and with the prebuilds gone: pledge() throws a PledgeError ENOTSUP
  *   naming the missing binary (what an unsupported arch gets);
@@ -88,7 +90,9 @@ describe('install from the packed tarballs with no compiler', () => {
     for (const arch of ['x64', 'arm64']) {
       expect(native).toContain(`package/prebuilds/linux-${arch}/seccomp_scopes_native.napi.glibc.node`);
       expect(native).toContain(`package/prebuilds/linux-${arch}/pledge_preload.so`);
+      expect(native).toContain(`package/prebuilds/linux-${arch}/pledge-launch`);
     }
+    expect(list(tarballs.find((t) => t.includes('pledge-cli'))!)).toContain('package/bin/pledge');
     for (const t of tarballs) {
       const files = list(t);
       expect(files.filter((f) => /tsbuildinfo|\.test\.ts$|(^|\/)build\//.test(f)), t).toEqual([]);
@@ -109,10 +113,17 @@ describe('install from the packed tarballs with no compiler', () => {
     expect(r.stdout).toBe('pledged\n');
     expect(r.signal).toBe('SIGSYS');
     expect(r.stderr).toMatch(/pledge "stdio" blocked openat\(.*O_WRONLY.*it needs "wpath/);
-    const cat = sh('npx', ['--no-install', 'pledge', '-p', 'stdio', '--', 'cat'], dir, {}, 'through the pledged cat\n');
-    expect(cat.stderr).toBe('');
-    expect(cat.stdout).toBe('through the pledged cat\n');
-    expect(cat.status).toBe(0);
+    // Through the bin's entry script: the native launcher (a prebuild), Node on the miss, natively the second time.
+    const cache = path.join(dir, 'cache');
+    const trace = path.join(dir, 'launch-trace');
+    for (const expected of [/^miss/, /^hit$/]) {
+      fs.rmSync(trace, { force: true });
+      const cat = sh('npx', ['--no-install', 'pledge', '-p', 'stdio', '--', 'cat'], dir, { XDG_CACHE_HOME: cache, SECCOMP_SCOPES_CACHE_TRACE: trace }, 'through the pledged cat\n');
+      expect(cat.stderr).toBe('');
+      expect(cat.stdout).toBe('through the pledged cat\n');
+      expect(cat.status).toBe(0);
+      expect(fs.readFileSync(trace, 'utf8').trim()).toMatch(expected);
+    }
     const version = sh('npx', ['--no-install', 'pledge', '--version'], dir);
     expect(version.stdout.trim()).toBe('0.0.0');
     // TypeScript users, ESM and CommonJS, module node16.

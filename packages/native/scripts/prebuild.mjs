@@ -3,6 +3,7 @@
 //
 //   prebuilds/linux-x64/seccomp_scopes_native.napi.glibc.node   the addon (N-API 8: every Node >= 20.19)
 //   prebuilds/linux-x64/pledge_preload.so                        the `pledge` command's preload object
+//   prebuilds/linux-x64/pledge-launch                            the `pledge` command's native launcher (an executable)
 //   prebuilds/linux-arm64/...                                    the same, cross-compiled (aarch64-linux-gnu-g++)
 //
 // node-gyp-build picks the directory of the running platform-arch and the
@@ -42,12 +43,12 @@ for (const arch of arches) {
   const out = path.join(pkg, 'prebuilds', `linux-${arch}`);
   mkdirSync(out, { recursive: true });
   const strip = arch === process.arch ? 'strip' : `${CROSS[arch].prefix}strip`;
-  for (const [from, to] of [['seccomp_scopes_native.node', ADDON_FILE], ['pledge_preload.so', 'pledge_preload.so']]) {
+  for (const [from, to] of [['seccomp_scopes_native.node', ADDON_FILE], ['pledge_preload.so', 'pledge_preload.so'], ['pledge-launch', 'pledge-launch']]) {
     // Replaced by a rename, so an `npm pack` reading the directory meanwhile sees a whole file.
     const tmp = path.join(out, `.${to}.${process.pid}`);
     copyFileSync(path.join(release, from), tmp);
     execFileSync(strip, ['--strip-unneeded', tmp]);
     renameSync(tmp, path.join(out, to));
   }
-  console.error(`prebuilds/linux-${arch}: ${ADDON_FILE}, pledge_preload.so`);
+  console.error(`prebuilds/linux-${arch}: ${ADDON_FILE}, pledge_preload.so, pledge-launch`);
 }

@@ -341,7 +341,13 @@ int Launch(int argc, char** argv) {
     RunNode(js, args, "");
   }
   const int at = SplitOptions(args);
-  if (at < 0 || static_cast<size_t>(at) >= args.size()) {
+  // Only `pledge [run] -p PROMISES ... COMMAND` is ever cached (-p is required; a subcommand is Node's).
+  bool promises = false;
+  for (int i = 0; i < at; i++) {
+    const std::string& w = args[static_cast<size_t>(i)];
+    promises = promises || w == "-p" || w == "--promises" || w.rfind("--promises=", 0) == 0;
+  }
+  if (at < 0 || static_cast<size_t>(at) >= args.size() || !promises) {
     Trace("node: options not served natively");
     RunNode(js, args, "");
   }
