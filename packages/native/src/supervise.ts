@@ -176,6 +176,12 @@ export interface SuperviseOptions {
  */
 export interface EmulateOpenVerdict {
   readonly openPaths: readonly string[];
+  /**
+   * When the path names a directory, the file of this name (no '/') inside
+   * it is opened instead, checked the same way; a directory itself is never
+   * handed over. (glibc's C.utf8 locale: LC_MESSAGES/SYS_LC_MESSAGES.)
+   */
+  readonly directoryFile?: string;
 }
 
 /**

@@ -90,7 +90,8 @@ export function decideOpen(call: SupervisedCall, open: OpenCallShape, promises: 
     const exception = pathExceptionOf(canonical, promises) ?? (node ? NODE_START_FILES.find((e) => e.path === canonical) : undefined);
     const accessOk = exception && (open.readOnly || (exception.access === 'read-write' && (open.flags & O_ACCMODE) !== O_ACCMODE));
     if (exception && accessOk && !promises.has('rpath')) {
-      return { kind: 'emulate', verdict: { openPaths: openPathsFor(promises, node) }, exception };
+      const directoryFile = exception.directoryFiles?.[path.posix.basename(canonical)];
+      return { kind: 'emulate', verdict: { openPaths: openPathsFor(promises, node), ...(directoryFile !== undefined ? { directoryFile } : {}) }, exception };
     }
   }
   if (open.readOnly && !promises.has('rpath') && [...PATH_PRECISE_PROMISES].some((p) => promises.has(p))) return { kind: 'refuse' };

@@ -65,7 +65,6 @@ const FILTER_SETS: Readonly<Record<string, string>> = {
  * not run here, and not counted among the 40; the reason says what is left.
  */
 const TODO: Readonly<Record<string, string>> = {
-  rev: 'exits 1 under stdio with no report: glibc loads the C.UTF-8 locale from /usr/lib/locale/C.utf8/, whose LC_MESSAGES is a directory (LC_MESSAGES/SYS_LC_MESSAGES); the supervisor performs the path exceptions for files and devices only (a directory descriptor would let newfstatat(dirfd, "../..", AT_EMPTY_PATH), which stdio allows, read the metadata of any path), so that open fails with EACCES, setlocale(LC_ALL, "") fails and the program runs in the C locale: rev then fails on "é". Left: the supervisor (native) handing over LC_MESSAGES/SYS_LC_MESSAGES for that directory, which glibc reads as the same data',
 };
 
 /** Filters that only read stdin and write stdout: `stdio` alone. */

@@ -12,7 +12,7 @@ import {
 } from '@seccomp-scopes/core';
 import type { SupervisedCall } from '@seccomp-scopes/native';
 import { describe, expect, it } from 'vitest';
-import { asRefused, decideProbe, needsOf, openCallOf, preferTmppath } from '../src/path-exceptions.js';
+import { asRefused, decideOpen, decideProbe, needsOf, openCallOf, preferTmppath } from '../src/path-exceptions.js';
 import { buildFixture, describeRun, pledgeCli, reports, tempDir, which } from './cli-harness.js';
 
 const nr = (name: string): number => x86_64.syscalls[name]!;
@@ -91,6 +91,18 @@ describe('PATH_PROBES decisions', () => {
     expect(canonicalPath('//proc/./self/../self//maps/')).toBe('/proc/self/maps');
     expect(canonicalPath('/../..')).toBe('/');
     expect(pathProbeOf('statfs', '/sys/fs/../fs/selinux')?.errno).toBe('ENOENT');
+  });
+
+  it("the locale's LC_MESSAGES directory is opened as its SYS_LC_MESSAGES file; other directories get no substitute", () => {
+    const promises = new Set(['stdio']);
+    const d = (p: string): unknown => {
+      const sc = openat(p, c('O_RDONLY') | c('O_CLOEXEC'));
+      const r = decideOpen(sc, openCallOf(sc, x86_64)!, promises);
+      return r.kind === 'emulate' ? r.verdict.directoryFile ?? null : r.kind;
+    };
+    expect(d('/usr/lib/locale/C.utf8/LC_MESSAGES')).toBe('SYS_LC_MESSAGES');
+    expect(d('/usr/lib/locale/C.utf8/LC_CTYPE')).toBe(null);
+    expect(d('/usr/share/locale/de/LC_MESSAGES')).toBe(null);
   });
 
   it("locale.alias: Debian's link target /etc/locale.alias is a path exception under every promise set", () => {
@@ -199,6 +211,22 @@ describe('under the command (real kernel)', () => {
     const r = run('stdio', ['stat', `${dir}/../../*stdin*\\`]);
     // Canonically /*stdin*\ : ENOENT without a lookup; the file system is not asked.
     expect(r.stdout, describeRun(r)).toBe('error ENOENT\n');
+  });
+
+  it("C.utf8's LC_MESSAGES directory is answered with its SYS_LC_MESSAGES file, never a directory descriptor", () => {
+    const dirPath = '/usr/lib/locale/C.utf8/LC_MESSAGES';
+    const r = run('stdio', ['open-kind', dirPath]);
+    expect(r.stdout, describeRun(r)).toBe('ok file\n');
+    // Asked as a directory, or the locale's own directory: refused (EACCES), nothing handed over.
+    expect(run('stdio', ['open-dir', dirPath]).stdout).toBe('error EACCES\n');
+    expect(run('stdio', ['open-kind', '/usr/lib/locale/C.utf8']).stdout).toBe('error EACCES\n');
+    expect(run('stdio', ['open-kind', '/usr/lib/locale/C.utf8/']).stdout).toBe('error EACCES\n');
+  });
+
+  it.runIf(which('rev') !== undefined)('rev runs under stdio in C.UTF-8 (setlocale succeeds: its multibyte input is read as UTF-8)', () => {
+    const r = pledgeCli(['-p', 'stdio', '--', 'rev'], { input: 'pear\névian\n', env: { LANG: 'C.UTF-8', LC_ALL: undefined } });
+    expect(r.stdout, describeRun(r)).toBe('raep\nnaivé\n');
+    expect(r.status).toBe(0);
   });
 
   it.runIf(which('sed') !== undefined)('sed runs under stdio in C.UTF-8 with no report (libselinux probes answered quietly)', () => {

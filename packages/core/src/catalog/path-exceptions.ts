@@ -29,6 +29,13 @@ export interface PathException {
   readonly requires: readonly PromiseName[];
   /** `read`: read-only opens; `read-write`: a device, opened with the call's access mode (never O_CREAT, O_TRUNC). */
   readonly access: 'read' | 'read-write';
+  /**
+   * A directory exception only: a directory of this name beneath it is
+   * answered with the file of the given name inside it (never a directory
+   * descriptor, which would let newfstatat(dirfd, "../..", AT_EMPTY_PATH),
+   * allowed by stdio, read any path's metadata).
+   */
+  readonly directoryFiles?: Readonly<Record<string, string>>;
   readonly why: string;
   readonly source: string;
 }
@@ -44,7 +51,11 @@ export const PATH_EXCEPTIONS: readonly PathException[] = Object.freeze([
   ...files(['/etc/localtime', '/usr/share/zoneinfo/'], [], 'the time zone: tzset(3) reads /etc/localtime (a link into /usr/share/zoneinfo) and $TZ names a zone file', OB),
   { path: '/dev/null', requires: [], access: 'read-write', why: 'daemon(3) and shells redirect to /dev/null; it holds nothing and keeps nothing', source: OB },
   // Whatever the promises (Linux: glibc's locale).
-  ...files(['/usr/lib/locale/'], [], "setlocale(3): glibc reads the compiled locales (locale-archive, or a locale's directory such as C.utf8/) for LANG/LC_*; 20 of 45 Debian programs tried open it before main's first line of work", 'glibc locale/loadarchive.c, locale/loadlocale.c'),
+  {
+    path: '/usr/lib/locale/', requires: [], access: 'read', directoryFiles: { LC_MESSAGES: 'SYS_LC_MESSAGES' },
+    why: "setlocale(3): glibc reads the compiled locales (locale-archive, or a locale's directory such as C.utf8/) for LANG/LC_*; 20 of 45 Debian programs tried open it before main's first line of work. A locale directory keeps LC_MESSAGES as a directory holding SYS_LC_MESSAGES: glibc opens the directory, sees one and opens the file inside; the supervisor answers the directory's open with that file, which glibc reads as the same data (setlocale(LC_ALL, \"\") fails when any category does, and the program would run in the C locale)",
+    source: 'glibc locale/loadlocale.c (_nl_load_locale: S_ISDIR, then LC_MESSAGES/SYS_LC_MESSAGES), locale/loadarchive.c; checked with LOCPATH and C.utf8 whose LC_MESSAGES is the SYS_LC_MESSAGES file',
+  },
   ...files(['/usr/share/locale/', '/usr/share/locale-langpack/'], [], "gettext(3): message catalogs (LC_MESSAGES/*.mo) and locale.alias, read when a program translates its messages", 'glibc intl/loadmsgcat.c, intl/localealias.c'),
   ...files(['/etc/locale.alias'], [], "setlocale(3) reads the locale name aliases through /usr/share/locale/locale.alias, which on Debian is a link to /etc/locale.alias (the supervisor checks the file a link leads to, so the target is listed)", 'glibc intl/localealias.c (LOCALE_ALIAS_PATH); Debian libc-bin (/usr/share/locale/locale.alias -> /etc/locale.alias)'),
   ...files(['/usr/lib/x86_64-linux-gnu/gconv/', '/usr/lib/aarch64-linux-gnu/gconv/', '/usr/lib/gconv/'], [], "iconv(3) and the multibyte functions: gconv-modules.cache and the conversion modules' configuration (loading a module's code still needs prot_exec)", 'glibc iconv/gconv_cache.c, iconv/gconv_conf.c'),

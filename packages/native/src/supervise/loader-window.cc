@@ -117,13 +117,24 @@ int OpenForChild(const OpenRules& rules, pid_t tid, const OpenCall& call, const 
     base = open(dir.c_str(), O_PATH | O_CLOEXEC | O_DIRECTORY);
     if (base < 0) return -(call.dirfd == AT_FDCWD ? ENOENT : (errno == ENOTDIR ? ENOTDIR : EBADF));
   }
-  const int pfd = openat(base >= 0 ? base : AT_FDCWD, path.c_str(), O_PATH | O_CLOEXEC | (call.flags & (O_NOFOLLOW | O_DIRECTORY)));
+  int pfd = openat(base >= 0 ? base : AT_FDCWD, path.c_str(), O_PATH | O_CLOEXEC | (call.flags & (O_NOFOLLOW | O_DIRECTORY)));
   const int open_err = errno;
   if (base >= 0) close(base);
   if (pfd < 0) return -open_err;
   struct stat st;
   int err = 0;
   if (fstat(pfd, &st) != 0) err = errno;
+  // A directory: the file named rules.directory_file inside it, if any
+  // (never through a link), checked below like any other.
+  if (err == 0 && S_ISDIR(st.st_mode) && !rules.directory_file.empty() && !(call.flags & O_DIRECTORY) &&
+      rules.directory_file.find('/') == std::string::npos) {
+    const int inner = openat(pfd, rules.directory_file.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW);
+    const int inner_err = errno;
+    close(pfd);
+    if (inner < 0) return -inner_err;
+    pfd = inner;
+    if (fstat(pfd, &st) != 0) err = errno;
+  }
   else if (S_ISLNK(st.st_mode)) err = ELOOP;
   else if (!S_ISREG(st.st_mode) && !(rules.devices && S_ISCHR(st.st_mode))) err = EACCES;
   const bool device = err == 0 && S_ISCHR(st.st_mode);

@@ -89,6 +89,12 @@ struct OpenRules {
   const std::vector<std::string>& paths;  // files, or directories ending in '/'
   bool elf_in_dirs;  // a file reached through a directory must be an ELF object (the loader's)
   bool devices;      // a character device named one by one (/dev/null, /dev/tty) may be opened, with the call's access mode
+  // When the path names a directory: the file of this name inside it is
+  // opened instead (checked the same way), or nothing when empty. glibc's
+  // C.utf8 locale keeps LC_MESSAGES as a directory holding SYS_LC_MESSAGES,
+  // the same data glibc reads when LC_MESSAGES is a file; a directory
+  // itself is never handed over.
+  std::string directory_file = std::string();
 };
 int OpenForChild(const OpenRules& rules, pid_t tid, const OpenCall& call, const std::string& path);
 

@@ -501,7 +501,7 @@ void Supervisor::HandleNotification() {
     // A path exception: the supervisor opens the file itself (the path read
     // again, checked as the kernel resolves it), so the program cannot swap
     // the path after the check.
-    return EmulateOpen(id, d, tid, OpenRules{verdict.open_paths, false, true});
+    return EmulateOpen(id, d, tid, OpenRules{verdict.open_paths, false, true, verdict.directory_file});
   }
   if (v == 0 && !foreign) {
     if ((d.nr == SYS_execve || d.nr == SYS_execveat) && tgid == child_ && phase_ == Phase::kLoader) {

@@ -100,6 +100,7 @@ class SupervisorClient {
     double value = 0;
     bool emulate_open = false;
     std::vector<std::string> open_paths;
+    std::string directory_file;  // OpenRules::directory_file
   };
   virtual Verdict Decide(const SupervisedCall& call) = 0;
   virtual void Event(const SupervisorEvent& event) = 0;
