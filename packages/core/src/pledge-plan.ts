@@ -25,7 +25,7 @@ import type { ArchDescriptor } from './arch.js';
 import { PledgeError } from './errors.js';
 import { checkExecPromises, formatPromises, parsePromises, resolvePenalty, type Penalty } from './promises.js';
 import type { ConstantName } from './constants.js';
-import { REPORT_EXIT_MAGIC, buildReportTables } from './report.js';
+import { REPORT_EXIT_MAGIC, buildReportTables, type ReportTablesOptions } from './report.js';
 
 /** What pledge() has done in a process (serialisable: the Node facade keeps it as JSON). */
 export interface PledgeState {
@@ -86,6 +86,12 @@ export interface PledgeFacts {
   readonly rings?: readonly number[];
   /** eventfd descriptors found (first call only, like rings). */
   readonly eventFds?: readonly number[];
+  /**
+   * Builds the reporter's tables; default {@link buildReportTables}. A
+   * caller may serve the same bytes from a cache of its output (pledge()'s
+   * cache of compiled output), never other bytes.
+   */
+  readonly reportTables?: (arch: ArchDescriptor, options: ReportTablesOptions) => Uint8Array;
 }
 
 /** The filter a plan asks for; the caller adds its runtime allowance and compiles it. */
@@ -217,7 +223,7 @@ export function planPledge(state: PledgeState, request: PledgeRequest, arch: Arc
 
   const reporter: ReporterPlan | undefined = handler
     ? {
-        tables: buildReportTables(arch, {
+        tables: (facts.reportTables ?? buildReportTables)(arch, {
           promises: next, comm, pid: facts.pid, uid: facts.uid, gid: facts.gid,
           penalty: penalty.kind, ...(penalty.errno ? { errno: penalty.errno } : {}),
         }),

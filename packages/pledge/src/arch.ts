@@ -1,9 +1,11 @@
 /**
  * Which architecture descriptor applies to the running process.
  */
-import { PledgeError, type ArchDescriptor } from '@seccomp-scopes/core';
-import { x86_64 } from '@seccomp-scopes/arch-x86_64';
-import { aarch64 } from '@seccomp-scopes/arch-aarch64';
+import fs from 'node:fs';
+import { PledgeError, useReportTablesArtifact, type ArchDescriptor } from '@seccomp-scopes/core';
+import * as native from '@seccomp-scopes/native';
+import { BUILD_ID as X86_64_BUILD_ID, REPORT_TABLES_ARTIFACT as X86_64_TABLES, x86_64 } from '@seccomp-scopes/arch-x86_64';
+import { BUILD_ID as AARCH64_BUILD_ID, REPORT_TABLES_ARTIFACT as AARCH64_TABLES, aarch64 } from '@seccomp-scopes/arch-aarch64';
 
 /** Descriptors by Node's `process.arch` name. One line per supported architecture. */
 export const ARCHES: Readonly<Record<string, ArchDescriptor>> = {
@@ -22,4 +24,70 @@ export function archFor(nodeArch: string = process.arch): ArchDescriptor {
     throw new PledgeError('ENOTSUP', 'UNSUPPORTED_ARCH', `architecture ${JSON.stringify(nodeArch)} is not supported; supported: ${supported}`, { arch: nodeArch });
   }
   return arch;
+}
+
+/** Each arch package's build id and report tables artifact (tools/build-id.mjs, tools/report-artifact.mjs). */
+const BUILDS = new Map<ArchDescriptor, { readonly buildId: string; readonly reportTables: URL }>([
+  [x86_64, { buildId: X86_64_BUILD_ID, reportTables: X86_64_TABLES }],
+  [aarch64, { buildId: AARCH64_BUILD_ID, reportTables: AARCH64_TABLES }],
+]);
+
+/** The build id of `arch`'s package (`dev` unbuilt), undefined for a descriptor not of ours. */
+export function archBuildId(arch: ArchDescriptor): string | undefined {
+  return BUILDS.get(arch)?.buildId;
+}
+
+/** No seccomp filter binds this process yet (PR_GET_SECCOMP, which every promise set allows): file reads are not refused by one. */
+export function unfiltered(): boolean {
+  try {
+    return native.getSeccompMode() === 0;
+  } catch {
+    return false;
+  }
+}
+
+const artifactTried = new Map<ArchDescriptor, string | undefined>();
+const artifactBytes = new Map<ArchDescriptor, Uint8Array | string>();
+
+/**
+ * Reads `arch`'s report tables artifact into memory, once per process, while
+ * no filter is in force (a later pledge() builds its tables from it under
+ * the filters, which may refuse the read). The file must be a regular file
+ * owned by root or the effective user and writable by no one else, like the
+ * package's code beside it. Nothing is decoded or checked here.
+ */
+export function prefetchArchArtifacts(arch: ArchDescriptor): void {
+  if (artifactBytes.has(arch)) return;
+  const build = BUILDS.get(arch);
+  if (!build) { artifactBytes.set(arch, 'not an arch of this package'); return; }
+  if (!unfiltered()) { artifactBytes.set(arch, 'a seccomp filter was in force before the artifact could be read'); return; }
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(build.reportTables, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    const st = fs.fstatSync(fd);
+    const euid = process.geteuid?.();
+    artifactBytes.set(arch, !st.isFile() || (st.uid !== 0 && st.uid !== euid) || (st.mode & 0o022) !== 0 ? 'the artifact may be written by another user' : fs.readFileSync(fd));
+  } catch (e) {
+    artifactBytes.set(arch, `no artifact: ${(e as Error).message}`);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/**
+ * Uses `arch`'s report tables artifact (core useReportTablesArtifact: keyed
+ * by the running code's build ids, checked) for the report tables from now
+ * on, once per process; without it they are computed. Read as
+ * {@link prefetchArchArtifacts} says, if not read before.
+ * @returns undefined when the artifact is in use, else why not.
+ */
+export function useArchArtifacts(arch: ArchDescriptor): string | undefined {
+  if (artifactTried.has(arch)) return artifactTried.get(arch);
+  prefetchArchArtifacts(arch);
+  const bytes = artifactBytes.get(arch)!;
+  const reason = typeof bytes === 'string' ? bytes : useReportTablesArtifact(arch, bytes, BUILDS.get(arch)!.buildId);
+  artifactBytes.delete(arch);
+  artifactBytes.set(arch, 'used');
+  artifactTried.set(arch, reason);
+  return reason;
 }

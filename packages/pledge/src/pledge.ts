@@ -8,15 +8,16 @@
  * libuv threadpool and Worker threads alike (seccomp(2)).
  */
 import {
-  INITIAL_PLEDGE_STATE, PledgeError, checkReportFd, compilePromises, constantOf, formatPromises, penaltyAction,
+  INITIAL_PLEDGE_STATE, PledgeError, buildReportTables, checkReportFd, compilePromises, constantOf, formatPromises, penaltyAction,
   planPledge, reporterRules, ringReplayRules, verify,
-  type ArchDescriptor, type CompiledFilter, type FilterSpec, type PenaltyOptions, type PledgeFacts, type PledgePlan, type PledgeState,
+  type ArchDescriptor, type CompiledFilter, type FilterSpec, type PenaltyOptions, type PledgeFacts, type PledgePlan, type PledgeState, type ReportTablesOptions,
 } from '@seccomp-scopes/core';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import * as native from '@seccomp-scopes/native';
-import { archFor } from './arch.js';
+import { archFor, prefetchArchArtifacts, useArchArtifacts } from './arch.js';
+import { cachedFilter, cachedReportTables, type CachedFilter } from './filter-cache.js';
 import { planRings, scanOrCaptured, type RingInfo } from './io-uring.js';
 import { askLearner, clearRecorded, learnRequested, recordedBefore } from './learn.js';
 import { fromNative, readState, withProcessLock, writeState } from './process-state.js';
@@ -433,23 +434,44 @@ function pledgeFacts(state: PledgeState, found: { rings: readonly RingInfo[]; ev
   return {
     pid: process.pid, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, comm: processName(state),
     ...(found ? { rings: found.rings.map((r) => r.fd), eventFds: found.eventFds } : {}),
+    reportTables,
   };
 }
 
-/** The filter of a plan, compiled and checked with the kernel verifier's rules. @throws PledgeError `BAD_PROGRAM`, `E2BIG`. */
-function compileChecked(spec: FilterSpec, arch: ArchDescriptor, facts: PledgeFacts): CompiledFilter {
-  const filter = compileSpec(spec, arch, facts, !isJitless());
-  const problems = verify(filter.program);
-  if (problems.length > 0) {
-    throw new PledgeError('EINVAL', 'BAD_PROGRAM', `internal error: the compiled filter would be refused by the kernel: ${problems.join('; ')}`);
-  }
-  return filter;
+/**
+ * The report tables (core buildReportTables): from pledge()'s cache of
+ * compiled output (./filter-cache.ts), else built, with the fixed part from
+ * the arch package's build artifact when it is current.
+ */
+function reportTables(arch: ArchDescriptor, options: ReportTablesOptions): Uint8Array {
+  return cachedReportTables(arch, options, (a, o) => {
+    useArchArtifacts(a);
+    return buildReportTables(a, o);
+  }).bytes;
+}
+
+/**
+ * The filter of a plan, compiled and checked with the kernel verifier's
+ * rules, or the same bytes from pledge()'s cache of compiled filters
+ * (./filter-cache.ts). @throws PledgeError `BAD_PROGRAM`, `E2BIG`.
+ */
+function compileChecked(spec: FilterSpec, arch: ArchDescriptor, facts: PledgeFacts): CachedFilter {
+  const jit = !isJitless();
+  return cachedFilter({ arch, spec, jit, uid: facts.uid, gid: facts.gid }, facts.pid, (pid) => {
+    const filter = compileSpec(spec, arch, { ...facts, pid }, jit);
+    const problems = verify(filter.program);
+    if (problems.length > 0) {
+      throw new PledgeError('EINVAL', 'BAD_PROGRAM', `internal error: the compiled filter would be refused by the kernel: ${problems.join('; ')}`);
+    }
+    return filter.bytes;
+  });
 }
 
 function pledgeLocked(promises: string | null | undefined, execpromises: string | null | undefined, options: PledgeOptions): PledgeStatus {
   let state = readState();
   const arch = archFor();
   // Read-only until the plan is made: a bad request changes nothing.
+  if (state.filters === 0) prefetchArchArtifacts(arch); // for the report tables of later calls, when files may be out of reach
   let found = state.filters === 0 ? findRings() : undefined;
   let facts = pledgeFacts(state, found);
   let plan = planPledge(state, { promises, execpromises, options }, arch, facts);
@@ -511,11 +533,11 @@ function pledgeLocked(promises: string | null | undefined, execpromises: string 
       // The kernel caps the total length of a process' filters (MAX_INSNS_PER_PATH, 32768 instructions, each filter counting 4 more).
       throw new PledgeError('ENOMEM', 'KERNEL',
         `pledge(${JSON.stringify(promises)}): the kernel refused another filter: with the ${state.filters} filters pledge() stacked on this process ` +
-        `(one per narrowing call) and any installed before it, this one of ${filter.program.length} instructions would exceed the kernel's total of ` +
+        `(one per narrowing call) and any installed before it, this one of ${filter.instructions} instructions would exceed the kernel's total of ` +
         `32768 instructions per process (each filter counts 4 more). ` +
         `The promises in force are unchanged (${state.promises ? JSON.stringify(formatPromises(new Set(state.promises))) : 'none'}); narrow in fewer steps ` +
         `(a pledge() with the same promises adds no filter), or pledge the final promises directly.${nnp}${locked}`,
-        { syscall: err.syscall, errno: err.errno, nativeCode: err.code, filters: state.filters, instructions: filter.program.length, noNewPrivsSet, unveilLocked });
+        { syscall: err.syscall, errno: err.errno, nativeCode: err.code, filters: state.filters, instructions: filter.instructions, noNewPrivsSet, unveilLocked });
     }
     throw new PledgeError(code, 'KERNEL', `pledge(${JSON.stringify(promises)}): ${err.message}; no filter was installed.${nnp}${locked}`,
       { syscall: err.syscall, errno: err.errno, tid: err.tid, nativeCode: err.code, unveilLocked, noNewPrivsSet });

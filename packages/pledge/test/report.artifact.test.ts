@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  BUILD_ID, PROMISES, buildReportTables, buildReportTablesDirect, decodeReportTablesArtifact, encodeReportTablesArtifact,
+  BUILD_ID, PROMISES, artifactCheck, buildReportTables, buildReportTablesDirect, decodeReportTablesArtifact, encodeReportTablesArtifact,
   prebuiltReportTables, reportTablesArtifactKey, useReportTablesArtifact, type ArchDescriptor,
 } from '@seccomp-scopes/core';
 import * as X from '@seccomp-scopes/arch-x86_64';
@@ -22,6 +22,17 @@ describe('report tables artifact', () => {
   it('the packages are built (the tests read their dist): build ids, not dev', () => {
     expect(BUILD_ID).toMatch(/^[0-9a-f]{64}$/);
     for (const [, id] of ARCHES) expect(id).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('the check is the same in WebAssembly and in JavaScript, for every length and alignment', () => {
+    const bytes = new Uint8Array(70000).map((_, i) => (i * 2654435761) >>> 24);
+    for (const n of [0, 1, 2, 3, 4, 5, 7, 8, 1023, 1024, 4099, 65536, 65537, 70000]) {
+      for (const off of [0, 1]) {
+        const b = bytes.subarray(off, Math.max(off, n));
+        expect(artifactCheck(b, 'wasm'), `${n}+${off}`).toBe(artifactCheck(b, 'js'));
+      }
+    }
+    expect(artifactCheck(bytes.subarray(0, 64), 'js')).not.toBe(artifactCheck(bytes.subarray(1, 65), 'js'));
   });
 
   for (const [arch, id, file] of ARCHES) {

@@ -1,0 +1,255 @@
+/**
+ * pledge()'s cache of compiled output, so that a fresh process' first
+ * pledge() neither compiles its filter nor builds its report tables
+ * (docs/node-runtime.md "Start-up cost").
+ *
+ * An entry is compiled OUTPUT of the one policy, never a second policy: the
+ * bytes `compilePromises` (a filter) or core `buildReportTables` (report
+ * tables) give for the same inputs, as a pid template (core pidTemplate:
+ * computed for the two ends of the pid range, the outputs differing only in
+ * the pid's words, where a process writes its own pid). It is keyed by
+ * everything the output depends on: the build ids of the code that computes
+ * it (core, the arch package, this package), the arch, and for a filter the
+ * planned filter (promises, penalty, trap, reporter rules, report
+ * descriptor, io_uring and eventfd descriptors), the JIT, the uid and gid;
+ * for report tables their options but the pid. A miss computes directly,
+ * uses that, and writes the entry only when the template gives the same
+ * bytes for this pid.
+ *
+ * Trust: an entry is policy. Entries live in `$SECCOMP_SCOPES_CACHE_DIR`,
+ * else `$XDG_CACHE_HOME/seccomp-scopes`, else `~/.cache/seccomp-scopes`,
+ * under `node-pledge/`, a directory of mode 0700 owned by the effective
+ * user, in a parent not writable by others (or sticky); entries are mode
+ * 0600, owned by the effective user, opened without following a link, and
+ * carry their full key and a check of their bytes. Anything else is not
+ * used (the filter is compiled). `SECCOMP_SCOPES_NO_CACHE` set (non-empty)
+ * disables the cache, as for the `pledge` command; so does a `dev` build
+ * (no build id to key by). The cache is read and written only while the
+ * process has no seccomp filter at all (its first pledge(), not under the
+ * `pledge` command): a filter in force may refuse the file calls.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  BUILD_ID as CORE_BUILD_ID, TEMPLATE_PIDS, artifactCheck, fillPidTemplate, pidTemplate,
+  type ArchDescriptor, type FilterSpec, type PidTemplate, type ReportTablesOptions,
+} from '@seccomp-scopes/core';
+import { archBuildId, unfiltered } from './arch.js';
+import { BUILD_ID } from './build-id.js';
+
+/** The entry format. */
+const FORMAT = 1;
+/** Set (non-empty) to disable the cache (the `pledge` command's variable too). */
+export const NO_CACHE_ENV = 'SECCOMP_SCOPES_NO_CACHE';
+/** The base directory of the caches, instead of `$XDG_CACHE_HOME/seccomp-scopes`. */
+export const CACHE_DIR_ENV = 'SECCOMP_SCOPES_CACHE_DIR';
+
+/** What a filter is compiled from, besides the pid. */
+export interface FilterCacheInputs {
+  readonly arch: ArchDescriptor;
+  readonly spec: FilterSpec;
+  readonly jit: boolean;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** A filter ready for seccomp(2): its bytes and its length in instructions. */
+export interface CachedFilter {
+  readonly bytes: Uint8Array;
+  readonly instructions: number;
+  /** Where it came from: the cache, or compiled (and then written to the cache when `stored`). */
+  readonly source: 'cache' | 'compiled';
+  readonly stored?: boolean;
+}
+
+/** The build ids of the code that compiles a filter (tools/build-id.mjs; `dev` when unbuilt). */
+export interface BuildIds {
+  readonly core: string;
+  readonly arch: string;
+  readonly pledge: string;
+}
+
+/** This code's build ids for `arch`. */
+export function buildIdsFor(arch: ArchDescriptor): BuildIds {
+  return { core: CORE_BUILD_ID, arch: archBuildId(arch) ?? 'dev', pledge: BUILD_ID };
+}
+
+/** The entry key: everything the filter depends on but the pid; undefined when nothing may be cached (a `dev` build). */
+export function filterCacheKey(inputs: FilterCacheInputs, ids: BuildIds = buildIdsFor(inputs.arch)): string | undefined {
+  if (ids.core === 'dev' || ids.arch === 'dev' || ids.pledge === 'dev') return undefined;
+  const { spec } = inputs;
+  return JSON.stringify({
+    format: FORMAT, core: ids.core, arch: ids.arch, pledge: ids.pledge, archName: inputs.arch.name,
+    promises: [...spec.promises].sort(), penalty: spec.penalty, trap: spec.trap, reporterRules: spec.reporterRules,
+    reportFd: spec.reportFd, ringFds: spec.ringFds, eventFds: spec.eventFds, jit: inputs.jit, uid: inputs.uid, gid: inputs.gid,
+  });
+}
+
+/** The directory of the entries, or undefined when there is none to use. */
+export function filterCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env[NO_CACHE_ENV]) return undefined;
+  const base = env[CACHE_DIR_ENV] || (env['XDG_CACHE_HOME'] ? path.join(env['XDG_CACHE_HOME'], 'seccomp-scopes') : env['HOME'] ? path.join(env['HOME'], '.cache', 'seccomp-scopes') : undefined);
+  return base && path.isAbsolute(base) ? path.join(base, 'node-pledge') : undefined;
+}
+
+/** FNV-1a 32 of the key: the entry's file name (the key itself is inside, compared whole). */
+function keyHash(key: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+const euid = (): number | undefined => process.geteuid?.();
+
+
+/** Owned by the effective user and writable by nobody else. */
+const ours = (st: fs.Stats, uid: number): boolean => st.uid === uid && (st.mode & 0o022) === 0;
+
+/** The entries' directory is ours, and its parent cannot have it replaced by another user. */
+function trustedDir(dir: string, uid: number): boolean {
+  try {
+    const st = fs.lstatSync(dir);
+    if (!st.isDirectory() || !ours(st, uid)) return false;
+    const parent = fs.statSync(path.dirname(dir));
+    return (parent.uid === uid || parent.uid === 0) && ((parent.mode & 0o022) === 0 || (parent.mode & 0o1000) !== 0);
+  } catch {
+    return false;
+  }
+}
+
+/** 'SSNE' read as a little-endian u32: an entry of this cache. */
+const ENTRY_MAGIC = 0x454e5353;
+
+/** What an entry holds: its key, the pid template (words of `unit` bytes) and the check of the bytes (core artifactCheck). */
+export interface CacheEntry {
+  readonly key: string;
+  readonly unit: 4 | 8;
+  readonly slots: readonly number[];
+  readonly check: string;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * An entry's file: 'SSNE', the format, the length of a JSON description
+ * (key, unit, slots, check), the description padded to 4 bytes, the bytes.
+ */
+export function encodeEntry(e: CacheEntry): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify({ key: e.key, unit: e.unit, slots: e.slots, check: e.check }));
+  const at = 12 + ((json.length + 3) & ~3);
+  const out = new Uint8Array(at + e.bytes.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, ENTRY_MAGIC, true);
+  view.setUint32(4, FORMAT, true);
+  view.setUint32(8, json.length, true);
+  out.set(json, 12);
+  out.set(e.bytes, at);
+  return out;
+}
+
+/** The entry in a file's bytes, or undefined when they are not one of this format. */
+export function decodeEntry(file: Uint8Array): CacheEntry | undefined {
+  if (file.length < 12) return undefined;
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  if (view.getUint32(0, true) !== ENTRY_MAGIC || view.getUint32(4, true) !== FORMAT) return undefined;
+  const length = view.getUint32(8, true);
+  const at = 12 + ((length + 3) & ~3);
+  if (at > file.length) return undefined;
+  let d: { key?: unknown; unit?: unknown; slots?: unknown; check?: unknown };
+  try {
+    d = JSON.parse(new TextDecoder().decode(file.subarray(12, 12 + length))) as typeof d;
+  } catch {
+    return undefined;
+  }
+  if (typeof d.key !== 'string' || (d.unit !== 4 && d.unit !== 8) || !Array.isArray(d.slots) || typeof d.check !== 'string') return undefined;
+  return { key: d.key, unit: d.unit, slots: d.slots as number[], check: d.check, bytes: file.subarray(at) };
+}
+
+/** The entry of `key` when it is there and trusted, as a pid template of `unit`-byte words; else undefined. */
+function readEntry(dir: string, key: string, uid: number, unit: 4 | 8): { bytes: Uint8Array; slots: readonly number[] } | undefined {
+  if (!trustedDir(dir, uid)) return undefined;
+  let file: Uint8Array;
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(path.join(dir, `${keyHash(key)}.entry`), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || !ours(st, uid) || st.size > 1 << 20) return undefined;
+    file = fs.readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+  const e = decodeEntry(file);
+  if (!e || e.key !== key || e.unit !== unit) return undefined;
+  const n = e.bytes.length / unit;
+  if (e.bytes.length === 0 || !Number.isInteger(n) || (unit === 8 && n > 4096) || e.check !== artifactCheck(e.bytes)) return undefined;
+  if (!e.slots.every((s) => Number.isInteger(s) && s >= 0 && s < n)) return undefined;
+  return { bytes: e.bytes, slots: e.slots };
+}
+
+/** Writes the entry atomically (a temporary file, then rename), mode 0600 in a 0700 directory; false when it could not. */
+function writeEntry(dir: string, key: string, uid: number, template: PidTemplate): boolean {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!trustedDir(dir, uid)) return false;
+    const file = path.join(dir, `${keyHash(key)}.entry`);
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, encodeEntry({ key, unit: template.unit, slots: template.slots, check: artifactCheck(template.bytes), bytes: template.bytes }), { flag: 'wx', mode: 0o600 });
+    fs.renameSync(tmp, file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Options of {@link cachedFilter} and {@link cachedReportTables}. */
+export interface FilterCacheOptions {
+  /** The environment naming the cache directory (default `process.env`). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** The build ids keying the entry (default: this code's, {@link buildIdsFor}). */
+  readonly buildIds?: BuildIds;
+}
+
+/**
+ * The filter for `inputs` and `pid`: from the cache when a trusted entry
+ * is keyed by the same inputs, else `compile(pid)`, kept for the next
+ * process when the pid template of `compile` gives those same bytes.
+ * @param compile the filter's bytes for a pid (checked with the kernel verifier's rules; it throws what compiling throws).
+ */
+export function cachedFilter(inputs: FilterCacheInputs, pid: number, compile: (pid: number) => Uint8Array, options: FilterCacheOptions = {}): CachedFilter {
+  const got = cachedOutput(filterCacheKey(inputs, options.buildIds), inputs.arch, pid, 8, compile, options);
+  return { ...got, instructions: got.bytes.length / 8 };
+}
+
+/**
+ * The report tables for `options` (core buildReportTables): from the cache
+ * when a trusted entry is keyed by the same options but the pid, else
+ * `build(options)`, kept for the next process like a filter.
+ */
+export function cachedReportTables(arch: ArchDescriptor, tables: ReportTablesOptions, build: (arch: ArchDescriptor, options: ReportTablesOptions) => Uint8Array, options: FilterCacheOptions = {}): { bytes: Uint8Array; source: 'cache' | 'compiled'; stored?: boolean } {
+  const ids = options.buildIds ?? buildIdsFor(arch);
+  const key = ids.core === 'dev' || ids.arch === 'dev' || ids.pledge === 'dev' ? undefined : JSON.stringify({
+    format: FORMAT, kind: 'report-tables', core: ids.core, arch: ids.arch, pledge: ids.pledge, archName: arch.name,
+    promises: [...tables.promises].sort(), comm: tables.comm, uid: tables.uid ?? -1, gid: tables.gid ?? -1, penalty: tables.penalty ?? 'kill', errno: tables.errno ?? null,
+  });
+  return cachedOutput(key, arch, tables.pid, 4, (pid) => build(arch, { ...tables, pid }), options);
+}
+
+/** An entry's output for `pid`, or `compute(pid)` (stored as a template when the template gives the same bytes). */
+function cachedOutput(key: string | undefined, arch: ArchDescriptor, pid: number, unit: 4 | 8, compute: (pid: number) => Uint8Array, options: FilterCacheOptions): { bytes: Uint8Array; source: 'cache' | 'compiled'; stored?: boolean } {
+  const dir = filterCacheDir(options.env);
+  const uid = euid();
+  const usable = key !== undefined && dir !== undefined && uid !== undefined && pid >= TEMPLATE_PIDS[0] && pid <= TEMPLATE_PIDS[1] && unfiltered();
+  if (usable) {
+    const entry = readEntry(dir, key, uid, unit);
+    if (entry) return { bytes: fillPidTemplate({ ...entry, unit }, pid, arch.endian), source: 'cache' };
+  }
+  const bytes = compute(pid);
+  let stored = false;
+  if (usable) {
+    const template = pidTemplate(compute, unit, arch.endian);
+    // Kept only when the template gives exactly what was just computed for this pid.
+    if (template && Buffer.from(fillPidTemplate(template, pid, arch.endian)).equals(Buffer.from(bytes))) stored = writeEntry(dir, key, uid, template);
+  }
+  return { bytes, source: 'compiled', stored };
+}

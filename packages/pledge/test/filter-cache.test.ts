@@ -1,0 +1,172 @@
+/**
+ * pledge()'s cache of compiled filters (src/filter-cache.ts) and the pid
+ * template it stores (core pidTemplate): the bytes it gives are the bytes
+ * the compiler gives for the same inputs, for many promise sets, options
+ * and pids on both arches; an entry that is stale (another key), changed,
+ * not the user's, writable by others, a link, or in a directory others may
+ * replace, is not used.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { INITIAL_PLEDGE_STATE, TEMPLATE_PIDS, fillPidTemplate, pidTemplate, planPledge, type ArchDescriptor, type FilterSpec } from '@seccomp-scopes/core';
+import { x86_64 } from '@seccomp-scopes/arch-x86_64';
+import { aarch64 } from '@seccomp-scopes/arch-aarch64';
+import { compilePledge, type CompilePledgeOptions } from '../src/index.js';
+import { cachedFilter, cachedReportTables, decodeEntry, encodeEntry, filterCacheDir, type BuildIds, type CacheEntry, type FilterCacheInputs } from '../src/filter-cache.js';
+
+const SETS = [
+  '', 'stdio', 'stdio rpath', 'stdio inet dns', 'stdio rpath wpath cpath', 'stdio proc', 'stdio proc exec', 'stdio fattr chown',
+  'stdio tty', 'stdio unix sendfd recvfd', 'stdio id', 'stdio error', 'stdio rpath wpath cpath dpath tmppath inet dns unix proc exec fattr chown flock tty id getpw ps vminfo prot_exec mcast route unveil error',
+];
+const PIDS = [2, 3, 41, 100, 999, 1000, 4242, 65535, 65536, 65537, 99999, 123456, 4194302, 4194303];
+const ARCHES = [x86_64, aarch64] as ArchDescriptor[];
+
+const bytesFor = (promises: string, arch: ArchDescriptor, o: CompilePledgeOptions, pid: number): Uint8Array =>
+  compilePledge(promises, { ...o, arch: arch.nodeArch, pid }).bytes;
+
+describe('the pid template of a compiled filter', () => {
+  for (const arch of ARCHES) {
+    it(`${arch.name}: filled with a pid, the same bytes as compiled for that pid (every set, kill/errno/quiet, JIT on and off)`, () => {
+      const variants: CompilePledgeOptions[] = [
+        { uid: 1000, gid: 1000, eventFds: [5] },
+        { uid: 0, gid: 0, penalty: 'errno', quiet: true, jit: false },
+        { uid: 65534, gid: 65534, ringFds: [7, 9], eventFds: [5, 8], reportFd: 3 },
+      ];
+      let withSlots = 0;
+      for (const promises of SETS) {
+        for (const o of variants) {
+          const t = pidTemplate((pid) => bytesFor(promises, arch, o, pid), 8, arch.endian);
+          expect(t, `${promises} ${JSON.stringify(o)}`).toBeDefined();
+          if (t!.slots.length > 0) withSlots++;
+          for (const pid of PIDS) {
+            expect(Buffer.from(fillPidTemplate(t!, pid, arch.endian)).equals(Buffer.from(bytesFor(promises, arch, o, pid))), `${promises} pid ${pid}`).toBe(true);
+          }
+        }
+      }
+      // The pid is in the filters (kill/tgkill/prlimit64 on itself), so the slots are exercised.
+      expect(withSlots).toBeGreaterThan(SETS.length);
+    });
+  }
+
+  it('refuses output that differs in more than the pid, and pids outside the range', () => {
+    expect(pidTemplate((pid) => new Uint8Array(pid === TEMPLATE_PIDS[0] ? 8 : 16), 8, 'little')).toBeUndefined();
+    // the code of an instruction differs
+    expect(pidTemplate((pid) => Uint8Array.of(pid & 0xff, 0, 0, 0, 1, 0, 0, 0), 8, 'little')).toBeUndefined();
+    // k differs, but is not the pid
+    expect(pidTemplate((pid) => Uint8Array.of(0, 0, 0, 0, pid & 0xff, 0, 0, 0), 8, 'little')).toBeUndefined();
+    const t = pidTemplate((pid) => { const b = new Uint8Array(8); new DataView(b.buffer).setUint32(4, pid, false); return b; }, 8, 'big')!;
+    expect(t.slots).toEqual([0]);
+    expect(() => fillPidTemplate(t, 1, 'big')).toThrow(RangeError);
+    expect(() => fillPidTemplate(t, TEMPLATE_PIDS[1] + 1, 'big')).toThrow(RangeError);
+  });
+});
+
+describe('the cache of compiled filters', () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'filter-cache-'));
+  afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
+  const ids: BuildIds = { core: 'c1', arch: 'a1', pledge: 'p1' };
+  let n = 0;
+  /** A fresh cache directory (0700, ours) and the inputs of pledge("stdio rpath") on x86_64. */
+  const setup = (): { env: NodeJS.ProcessEnv; dir: string; inputs: FilterCacheInputs; compile: (pid: number) => Uint8Array; calls: () => number } => {
+    const root = path.join(base, String(n++));
+    fs.mkdirSync(root, { mode: 0o755 });
+    const env = { SECCOMP_SCOPES_CACHE_DIR: root };
+    const plan = planPledge(INITIAL_PLEDGE_STATE, { promises: 'stdio rpath', options: {} }, x86_64, { pid: 4242, uid: 1000, gid: 1000, comm: 'node', eventFds: [5] });
+    const spec: FilterSpec = plan.filter!;
+    let count = 0;
+    const compile = (pid: number): Uint8Array => { count++; return bytesFor('stdio rpath', x86_64, { uid: 1000, gid: 1000, eventFds: [5] }, pid); };
+    return { env, dir: filterCacheDir(env)!, inputs: { arch: x86_64, spec, jit: true, uid: 1000, gid: 1000 }, compile, calls: () => count };
+  };
+  const entryOf = (dir: string): string => path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.entry'))!);
+  /** Rewrites the entry file with `change` applied to its decoded entry. */
+  const edit = (file: string, change: (e: CacheEntry) => CacheEntry): void => fs.writeFileSync(file, encodeEntry(change(decodeEntry(fs.readFileSync(file))!)));
+
+  it('a miss compiles and stores; the next process (another pid) gets the same bytes the compiler gives, without compiling', () => {
+    const { env, dir, inputs, compile, calls } = setup();
+    const first = cachedFilter(inputs, 4242, compile, { env, buildIds: ids });
+    expect(first).toMatchObject({ source: 'compiled', stored: true });
+    expect(Buffer.from(first.bytes).equals(Buffer.from(compile(4242)))).toBe(true);
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(entryOf(dir)).mode & 0o777).toBe(0o600);
+    for (const pid of [4243, 77, 1234567]) {
+      const before = calls();
+      const hit = cachedFilter(inputs, pid, compile, { env, buildIds: ids });
+      expect(hit.source).toBe('cache');
+      expect(calls()).toBe(before);
+      expect(Buffer.from(hit.bytes).equals(Buffer.from(compile(pid)))).toBe(true);
+    }
+  });
+
+  it('is keyed by everything the filter depends on: other promises, uid, JIT or build ids miss', () => {
+    const { env, inputs, compile } = setup();
+    cachedFilter(inputs, 4242, compile, { env, buildIds: ids });
+    expect(cachedFilter(inputs, 4243, compile, { env, buildIds: ids }).source).toBe('cache');
+    expect(cachedFilter({ ...inputs, jit: false }, 4243, compile, { env, buildIds: ids }).source).toBe('compiled');
+    expect(cachedFilter({ ...inputs, uid: 0 }, 4243, compile, { env, buildIds: ids }).source).toBe('compiled');
+    expect(cachedFilter({ ...inputs, spec: { ...inputs.spec, eventFds: [6] } }, 4243, compile, { env, buildIds: ids }).source).toBe('compiled');
+    expect(cachedFilter(inputs, 4243, compile, { env, buildIds: { ...ids, core: 'c2' } }).source).toBe('compiled');
+    // a dev build keys nothing: neither read nor written
+    const dev = cachedFilter(inputs, 4243, compile, { env, buildIds: { ...ids, pledge: 'dev' } });
+    expect(dev).toMatchObject({ source: 'compiled', stored: false });
+    // pid 1 is outside the template's range: compiled
+    expect(cachedFilter(inputs, 1, compile, { env, buildIds: ids }).source).toBe('compiled');
+    // disabled by the command's variable
+    expect(cachedFilter(inputs, 4243, compile, { env: { ...env, SECCOMP_SCOPES_NO_CACHE: '1' }, buildIds: ids })).toMatchObject({ source: 'compiled', stored: false });
+  });
+
+  it('does not use an entry that was changed, is stale, not the user\'s, writable by others or a link', () => {
+    const cases: [string, (file: string, dir: string) => void][] = [
+      ['a changed instruction (check mismatch)', (file) => edit(file, (e) => { const b = e.bytes.slice(); b[b.length - 4]! ^= 1; return { ...e, bytes: b }; })],
+      ['a changed check', (file) => edit(file, (e) => ({ ...e, check: '0'.repeat(16) }))],
+      ['another key in the file', (file) => edit(file, (e) => ({ ...e, key: e.key.replace('"c1"', '"c0"') }))],
+      ['a slot out of range', (file) => edit(file, (e) => ({ ...e, slots: [1e6] }))],
+      ['another unit', (file) => edit(file, (e) => ({ ...e, unit: 4 }))],
+      ['truncated', (file) => fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 40))],
+      ['not an entry', (file) => fs.writeFileSync(file, 'x')],
+      ['group-writable', (file) => fs.chmodSync(file, 0o620)],
+      ['world-writable', (file) => fs.chmodSync(file, 0o606)],
+      ['owned by another user', (file) => fs.chownSync(file, 12345, 12345)],
+      ['a link to a good entry', (file) => { fs.renameSync(file, `${file}.real`); fs.symlinkSync(`${file}.real`, file); }],
+      ['a directory others may write', (_file, dir) => fs.chmodSync(dir, 0o777)],
+      ['a directory of another user', (_file, dir) => fs.chownSync(dir, 12345, 12345)],
+      ['a parent directory others may write (not sticky)', (_file, dir) => fs.chmodSync(path.dirname(dir), 0o777)],
+    ];
+    for (const [what, spoil] of cases) {
+      const { env, dir, inputs, compile } = setup();
+      cachedFilter(inputs, 4242, compile, { env, buildIds: ids });
+      expect(cachedFilter(inputs, 4243, compile, { env, buildIds: ids }).source, `${what}: the good entry is used`).toBe('cache');
+      spoil(entryOf(dir), dir);
+      const got = cachedFilter(inputs, 4243, compile, { env, buildIds: ids });
+      expect(got.source, what).toBe('compiled');
+      expect(Buffer.from(got.bytes).equals(Buffer.from(compile(4243))), what).toBe(true);
+    }
+    // A sticky world-writable parent (/tmp) cannot have our directory replaced: used.
+    const { env, dir, inputs, compile } = setup();
+    cachedFilter(inputs, 4242, compile, { env, buildIds: ids });
+    fs.chmodSync(path.dirname(dir), 0o1777);
+    expect(cachedFilter(inputs, 4243, compile, { env, buildIds: ids }).source).toBe('cache');
+  });
+
+  it('report tables: from the cache, the same bytes core builds for that pid; keyed by their options', async () => {
+    const { buildReportTables } = await import('@seccomp-scopes/core');
+    const { env } = setup();
+    const opts = { promises: new Set(['stdio', 'rpath']), comm: 'node', pid: 4242, uid: 1000, gid: 1000, penalty: 'errno' as const, errno: 'EPERM' };
+    let builds = 0;
+    const build = (a: ArchDescriptor, o: typeof opts): Uint8Array => { builds++; return buildReportTables(a, o); };
+    for (const arch of ARCHES) {
+      expect(cachedReportTables(arch, opts, build, { env, buildIds: ids })).toMatchObject({ source: 'compiled', stored: true });
+      for (const pid of [2, 4243, 99999, 4194303]) {
+        const before = builds;
+        const hit = cachedReportTables(arch, { ...opts, pid }, build, { env, buildIds: ids });
+        expect(hit.source).toBe('cache');
+        expect(builds).toBe(before);
+        expect(Buffer.from(hit.bytes).equals(Buffer.from(buildReportTables(arch, { ...opts, pid })))).toBe(true);
+      }
+      expect(cachedReportTables(arch, { ...opts, comm: 'MainThread' }, build, { env, buildIds: ids }).source).toBe('compiled');
+      expect(cachedReportTables(arch, { ...opts, promises: new Set(['stdio']) }, build, { env, buildIds: ids }).source).toBe('compiled');
+      expect(cachedReportTables(arch, { ...opts, uid: 0 }, build, { env, buildIds: ids }).source).toBe('compiled');
+    }
+  });
+});
