@@ -50,7 +50,11 @@ export const ALWAYS_RULES: readonly Rule[] = [
  * Calls programs make to probe an optional feature and handle when the
  * kernel says "not supported": answered with that errno under every promise
  * set instead of killing (no promise grants them). Soft refusals: a promise
- * that allowed the call would win (none does).
+ * that allowed the call would win (none does). Answered in the kernel, so
+ * never reported: only pure probes belong here (the program behaves the
+ * same whatever the answer). Probes decided on a path, and answers whose
+ * refusal the user should see, are the command's PATH_PROBES
+ * (./path-exceptions.ts), which its supervisor reports unless quiet.
  */
 export const PROBE_RULES: readonly Rule[] = [
   {
