@@ -20,7 +20,7 @@ import { compileSupervisedFilter } from '../src/filter.js';
 import { TEMPLATE_PIDS, fillPidTemplate, pidTemplate } from '@seccomp-scopes/core';
 import { fnv1a64 } from '../src/policy-cache.js';
 import { Reporter } from '../src/report.js';
-import { CLI, NODE, tempDir, type CliResult } from './cli-harness.js';
+import { CLI, NODE, buildFixture, tempDir, type CliResult } from './cli-harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ENTRY = path.resolve(here, '../bin/pledge');
@@ -28,8 +28,13 @@ const LAUNCHER = path.resolve(here, '../../native/build/Release/pledge-launch');
 
 let dir: string;
 let text: string;
+let staticHelper: string;
+let foreignAbi: string;
+const onX64 = process.arch === 'x64';
 
 beforeAll(() => {
+  staticHelper = buildFixture('cli-helper', ['-static']);
+  foreignAbi = buildFixture('sec-foreign-abi', ['-static']);
   dir = tempDir();
   text = path.join(dir, 'lines.txt');
   fs.writeFileSync(text, 'pear\napple\nfig\n');
@@ -99,6 +104,11 @@ describe.runIf(fs.existsSync(LAUNCHER))('the native launcher', () => {
     { name: 'a write to /tmp refused (tmppath named first)', args: () => ['-p', 'stdio', '--penalty', 'errno', '--', 'dd', 'if=/dev/null', `of=${path.join('/tmp', `pledge-launch-${process.pid}`)}`], native: true },
     { name: 'a probe: getcwd answered EACCES and reported', args: () => ['-p', 'stdio', '--', 'pwd'], native: true },
     { name: '--no-window: the loader under the promises', args: () => ['--no-window', '-p', 'stdio rpath prot_exec', '--', 'cat', text], native: true },
+    { name: 'a static program (no window, no preload) under --penalty errno', args: () => ['-p', 'stdio', '--penalty', 'errno', '--', staticHelper, 'open-twice', '/etc/hostname'], native: true },
+    ...(onX64 ? [
+      { name: 'a foreign ABI (int 0x80): reported and killed', args: () => ['-p', 'stdio', '--', foreignAbi, 'int80'], native: true },
+      { name: 'a foreign ABI (x32): reported and killed', args: () => ['-p', 'stdio', '--penalty', 'errno', '--', foreignAbi, 'x32'], native: true },
+    ] : []),
     { name: '-e: served by Node', args: () => ['-p', 'stdio rpath proc exec prot_exec', '-e', 'stdio rpath prot_exec', '--', 'sh', '-c', `cat ${text}`], native: false },
   ];
 
