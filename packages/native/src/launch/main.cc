@@ -83,8 +83,11 @@ void WriteErr(const std::string& text) {
   }
 }
 
-// Node's start-up (node.cc PlatformInit): 0-2 valid, the descriptor limit raised.
+// Node's start-up (node.cc PlatformInit): SIGPIPE ignored, 0-2 valid, the descriptor limit raised.
 void AsNodeStarts() {
+  // SIGPIPE ignored, as in Node (a report to a closed stderr is not fatal to
+  // the supervisor); the program gets default dispositions (ChildMain).
+  signal(SIGPIPE, SIG_IGN);
   for (int fd = 0; fd <= 2; fd++) {
     struct stat st;
     if (fstat(fd, &st) == 0 || errno != EBADF) continue;
@@ -237,12 +240,19 @@ std::string CacheDir() {
 // Reads the entry at `path` if it is ours: a regular file (not a link),
 // owned by the effective user, not writable by group or others, in a
 // directory of the same kind. Returns "" or why it was refused.
-std::string ReadOwned(const std::string& dir, const std::string& path, std::vector<uint8_t>* out) {
+std::string ReadOwned(const std::string& dir, const std::string& name, std::vector<uint8_t>* out) {
   const uid_t euid = geteuid();
   struct stat st;
-  if (lstat(dir.c_str(), &st) != 0) return "miss: no cache directory";
-  if (!S_ISDIR(st.st_mode) || st.st_uid != euid || (st.st_mode & 022) != 0) return "refused: the cache directory is not the user's own (a link, another owner, or writable by group or others)";
-  const int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  // The directory is opened once (not a link) and the entry opened in it:
+  // what was checked is what is read, whatever is renamed meanwhile.
+  const int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd < 0) return errno == ENOENT ? "miss: no cache directory" : "refused: the cache directory is not the user's own (a link, another owner, or writable by group or others)";
+  if (fstat(dfd, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != euid || (st.st_mode & 022) != 0) {
+    close(dfd);
+    return "refused: the cache directory is not the user's own (a link, another owner, or writable by group or others)";
+  }
+  const int fd = openat(dfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  close(dfd);
   if (fd < 0) return errno == ENOENT ? "miss: no entry" : errno == ELOOP ? "refused: the entry is a symbolic link" : "refused: the entry cannot be opened";
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != euid || (st.st_mode & 022) != 0 || st.st_size > (64 << 20)) {
     close(fd);
@@ -373,12 +383,13 @@ int Launch(int argc, char** argv) {
   }
   char name[32];
   std::snprintf(name, sizeof name, "%016llx", static_cast<unsigned long long>(Fnv1a64(reinterpret_cast<const uint8_t*>(key.data()), key.size())));
-  const std::string path = dir + "/" + name + ".policy";
+  const std::string file_name = std::string(name) + ".policy";
+  const std::string path = dir + "/" + file_name;
   const std::string request = std::to_string(at) + "\n" + kEntryFormat + "\n" + Hex(key) + "\n" + path;
 
   std::vector<uint8_t> bytes;
   PolicyEntry entry;
-  std::string why = ReadOwned(dir, path, &bytes);
+  std::string why = ReadOwned(dir, file_name, &bytes);
   if (why.empty()) {
     why = ParsePolicyEntry(bytes, &entry);
     if (!why.empty()) why = "refused: " + why;
