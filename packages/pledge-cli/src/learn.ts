@@ -446,9 +446,12 @@ export function buildResult(input: {
   // cover until the cover stays the same (it only grows).
   let promises = new Set<string>();
   let attributed: { o: Observation; a: Attribution }[] = [];
+  // Calls free under no promise (a path exception) are not shown as a promise's reason.
+  let freeAlone = new Set<Observation>();
   for (let round = 0; round < 8; round++) {
     const inForce = promises;
     attributed = observations.map((o) => ({ o, a: attributeCall({ nr: o.nr, args: bigArgs(o), ...(o.path !== undefined ? { path: o.path } : {}), ...(o.file !== undefined ? { file: o.file } : {}), foreign: o.foreign }, { ...context, inForce }) }));
+    if (round === 0) freeAlone = new Set(attributed.filter(({ a }) => a.kind === 'free').map(({ o }) => o));
     const next = leastCover([...needsOf(attributed), ...[...inForce].filter((p) => p !== 'stdio').map((p) => [[p]])]);
     if (next.size === promises.size) break;
     promises = next;
@@ -474,7 +477,7 @@ export function buildResult(input: {
   const whyOf = (list: typeof attributed, set: ReadonlySet<string>): LearnResult['why'] => {
     const calls = new Map<string, Set<string>>();
     for (const { o, a } of list) {
-      if (a.kind !== 'needs') continue;
+      if (a.kind !== 'needs' || freeAlone.has(o)) continue;
       for (const p of chosenSet(a.sets, set) ?? []) {
         if (!calls.has(p)) calls.set(p, new Set());
         calls.get(p)!.add(`${o.comm}: ${describe(o)}`);
