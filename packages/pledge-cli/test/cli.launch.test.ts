@@ -146,6 +146,19 @@ describe.runIf(fs.existsSync(LAUNCHER))('the native launcher', () => {
     expect(node.stdout).toContain('\nPATH=');
   });
 
+  it('the launcher run directly (no --pledge-js) finds the command next to its package', () => {
+    const cache = path.join(dir, 'cache-direct');
+    const trace = path.join(cache, 'trace');
+    fs.mkdirSync(cache, { recursive: true });
+    for (const expected of [/^miss/, /^hit$/]) {
+      fs.writeFileSync(trace, '');
+      const r = spawnSync(LAUNCHER, ['-p', 'stdio', '--', 'sort'], { env: environment(cache, trace), input: 'b\na\n', encoding: 'utf8' });
+      expect(r.stdout).toBe('a\nb\n');
+      expect(r.status).toBe(0);
+      expect(fs.readFileSync(trace, 'utf8').trim()).toMatch(expected);
+    }
+  });
+
   it('--no-cache and SECCOMP_SCOPES_NO_CACHE: no entry used or written', () => {
     const cache = path.join(dir, 'cache-off');
     const a = run(cache, ['--no-cache', '-p', 'stdio', '--', 'true']);

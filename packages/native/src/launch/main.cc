@@ -339,7 +339,7 @@ int Launch(int argc, char** argv) {
     const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n > 0) {
       std::string dir(self, static_cast<size_t>(n));
-      for (int up = 0; up < 3; up++) dir = dir.substr(0, dir.rfind('/'));
+      for (int up = 0; up < 4; up++) dir = dir.substr(0, dir.rfind('/'));  // the file, Release|linux-ARCH, build|prebuilds, native
       js_path = dir + "/pledge-cli/bin/pledge.js";
     }
   }
