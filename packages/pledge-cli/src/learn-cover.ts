@@ -187,14 +187,11 @@ export function attributeCall(call: CallShape, context: AttributionContext): Att
   const like = { nr: call.nr, args, ...(call.path !== undefined ? { path: call.path } : {}) } as unknown as SupervisedCall;
   const open = openCallOf(like, arch);
   let sets: string[][] = [];
-  if (open) {
-    const node = context.mode !== 'program';
-    const inForce = context.inForce ?? new Set<string>();
-    // Under promises that allow the open in the kernel, it is not the supervisor's: no exception needed.
-    const allowed = (simulate(judgeFilter(context, inForce).program, data, arch.endian).ret & SECCOMP_RET_ACTION_FULL) >>> 0 === SECCOMP_RET_ALLOW;
-    if (!allowed && decideOpen(like, open, inForce, node).kind === 'emulate') return { kind: 'free', why: 'a path exception (the supervisor opens it)' };
-  }
-  if (context.mode !== 'in-process') {
+  const inForce = context.inForce ?? new Set<string>();
+  // Under promises that allow the call in the kernel, it never reaches the supervisor: no path exception, no probe.
+  const allowed = inForce.size > 0 && (simulate(judgeFilter(context, inForce).program, data, arch.endian).ret & SECCOMP_RET_ACTION_FULL) >>> 0 === SECCOMP_RET_ALLOW;
+  if (open && !allowed && decideOpen(like, open, inForce, context.mode !== 'program').kind === 'emulate') return { kind: 'free', why: 'a path exception (the supervisor opens it)' };
+  if (context.mode !== 'in-process' && !allowed) {
     const name = syscallNames(arch).get(call.nr);
     const access = open ? (open.readOnly ? 'read' : (open.flags & writeBits(arch)) === 0 && (open.flags & 3) !== 3 ? 'read-write' : 'other') : undefined;
     const probe = name === undefined ? undefined : pathProbeOf(name, call.path, access, context.home);
@@ -203,7 +200,6 @@ export function attributeCall(call: CallShape, context: AttributionContext): Att
   if (open) {
     const node = context.mode !== 'program';
     // A promise whose path exception this open is (/dev/tty under tty), where adding it makes the command perform the open.
-    const inForce = context.inForce ?? new Set<string>();
     for (const p of EXCEPTION_PROMISES) {
       if (decideOpen(like, open, new Set([...inForce, p]), node).kind === 'emulate') sets.push([p]);
     }

@@ -342,6 +342,8 @@ function learnRun(command: readonly string[], options: LearnOptions, arch: ArchD
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
   const recorder = new Recorder(arch, 0);
+  // --node: the syscalls the runtime allowance answers with an errno.
+  const allowanceErrnoNrs = new Set(options.node ? nodeProgramRules(new Set()).filter((r) => r.action.kind === 'errno').map((r) => arch.syscalls[r.syscall]).filter((n): n is number => n !== undefined) : []);
   const windowSyscalls = new Set(loaderPath ? LOADER_WINDOW_RULES.map((r) => r.syscall) : []);
   let childPid = 0;
   let result: native.SuperviseResult;
@@ -359,8 +361,16 @@ function learnRun(command: readonly string[], options: LearnOptions, arch: ArchD
       },
       onNotify: (call) => {
         recorder.record(call);
-        // CONTINUE, or the errno every promise set that takes the call answers (the nscd probe); never a kill.
-        return call.record === undefined ? handledErrno(call, arch, { pid: childPid, uid, gid }) ?? 0 : 0;
+        if (call.record !== undefined) return 0;
+        // CONTINUE, or the errno the proposal will answer: the nscd probe's, or (--node) an errno of the runtime allowance
+        // that no promise lifts (V8's pkey_alloc: ENOSYS); never a kill.
+        const handled = handledErrno(call, arch, { pid: childPid, uid, gid });
+        if (handled !== undefined) return handled;
+        if (allowanceErrnoNrs.has(call.nr) && !call.foreign) {
+          const a = attributeCall(call, { arch, runtime: { pid: childPid, uid, gid }, mode: 'node-program' });
+          if (a.kind === 'errno' && a.probe === undefined) return a.errno;
+        }
+        return 0;
       },
       onEvent: (event) => {
         if (event.event === 'process-exit' && event.pid !== undefined && event.process !== undefined) recorder.policy?.forget(event.pid, event.process);
