@@ -36,7 +36,9 @@
  * + pid slots (instruction indices), judge blob + slots, report tables blob
  * + slots (indices of u32 words), penalty kill u32, errno u32, quiet
  * u32, promises list, path arguments blob, loader paths list, loader window list, path
- * exceptions (active u32, refuse u32, list, open paths list, needs lists),
+ * exceptions (active u32, refuse u32, list of (path str, read-write u32,
+ * requires list, directory files list of (name str, file str)), open paths
+ * list, needs lists),
  * path probes list, end mark. The reader is src/launch/policy-entry.cc of the addon package;
  * both sides change together (ENTRY_FORMAT).
  */
@@ -244,7 +246,8 @@ export function encodePolicyEntry(req: CacheRequest, input: PolicyEntryInput): B
   const tables = pidTemplate(input.reportTables, 4, input.arch.endian);
   if (!filter || !judge || !tables) return undefined;
   const exc = (w: Writer, e: PathException): void => {
-    w.str(e.path).u32(e.access === 'read-write' ? 1 : 0).list(e.requires, (x, p) => x.str(p));
+    w.str(e.path).u32(e.access === 'read-write' ? 1 : 0).list(e.requires, (x, p) => x.str(p))
+      .list(Object.entries(e.directoryFiles ?? {}), (x, [dir, file]) => x.str(dir).str(file));
   };
   const w = new Writer()
     .blob(req.key).str(req.format).str(input.arch.nodeArch)

@@ -11,10 +11,18 @@ import {
   pathExceptionOf, pathProbeOf, simulate, type ConstantName,
 } from '@seccomp-scopes/core';
 import type { SupervisedCall } from '@seccomp-scopes/native';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { asRefused, decideOpen, decideProbe, needsOf, openCallOf, preferTmppath } from '../src/path-exceptions.js';
 import { buildFixture, describeRun, pledgeCli, reports, tempDir, which } from './cli-harness.js';
 
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The `pledge` entry script, and the native launcher it executes when built. */
+const ENTRY = path.resolve(here, '../bin/pledge');
+const LAUNCHER = path.resolve(here, '../../native/build/Release/pledge-launch');
 const nr = (name: string): number => x86_64.syscalls[name]!;
 const c = (name: string): number => constantOf(x86_64, name as ConstantName);
 const call = (name: string, path: string | undefined, args: number[] = []): SupervisedCall => ({
@@ -227,6 +235,15 @@ describe('under the command (real kernel)', () => {
     const r = pledgeCli(['-p', 'stdio', '--', 'rev'], { input: 'pear\névian\n', env: { LANG: 'C.UTF-8', LC_ALL: undefined } });
     expect(r.stdout, describeRun(r)).toBe('raep\nnaivé\n');
     expect(r.status).toBe(0);
+  });
+
+  it.runIf(which('rev') !== undefined && fs.existsSync(LAUNCHER))('the native launcher answers the LC_MESSAGES directory the same way (a cached run of rev)', () => {
+    const dir = tempDir();
+    const trace = path.join(dir, 'trace');
+    const env = { ...process.env, LANG: 'C.UTF-8', LC_ALL: undefined, XDG_CACHE_HOME: path.join(dir, 'cache'), SECCOMP_SCOPES_CACHE_TRACE: trace };
+    const runs = [1, 2].map(() => spawnSync(ENTRY, ['-p', 'stdio', '--', 'rev'], { env, input: 'évian\n', encoding: 'utf8' }));
+    expect(fs.readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((l) => l.split(':')[0])).toEqual(['miss', 'hit']);
+    for (const r of runs) expect(r.stdout, r.stderr).toBe('naivé\n');
   });
 
   it.runIf(which('sed') !== undefined)('sed runs under stdio in C.UTF-8 with no report (libselinux probes answered quietly)', () => {

@@ -346,12 +346,15 @@ SupervisorClient::Verdict NativeClient::Decide(const SupervisedCall& call) {
     open_flags = flags;
     read_only = (flags & O_ACCMODE) == O_RDONLY && (flags & (O_CREAT | O_TRUNC | __O_TMPFILE)) == 0;
     if (call.has_path && !call.path.empty() && call.path[0] == '/') {
-      const EntryException* e = ExceptionOf(entry_.exceptions, NormalizePath(AsJsString(call.path)));
+      const std::string canonical = NormalizePath(AsJsString(call.path));
+      const EntryException* e = ExceptionOf(entry_.exceptions, canonical);
       const bool access_ok = e && (read_only || (e->read_write && (flags & O_ACCMODE) != O_ACCMODE));
       if (e && access_ok && entry_.exceptions_active) {
         out.value = 0;
         out.emulate_open = true;
         out.open_paths = entry_.open_paths;
+        const std::string base = canonical.substr(canonical.rfind('/') + 1);
+        for (const auto& df : e->directory_files) if (df.first == base) out.directory_file = df.second;
         return out;
       }
     }

@@ -90,6 +90,11 @@ std::vector<EntryException> ReadExceptions(Reader* r) {
     e.path = r->Str();
     e.read_write = r->U32() != 0;
     e.requires_ = ReadStrings(r);
+    for (uint32_t j = 0, m = r->Count(); j < m; j++) {
+      std::string dir = r->Str();
+      std::string file = r->Str();
+      e.directory_files.emplace_back(std::move(dir), std::move(file));
+    }
     out.push_back(std::move(e));
   }
   return out;

@@ -15,7 +15,7 @@ namespace seccomp_scopes {
 
 // The format the launcher asks for and accepts (bumped whenever the layout
 // or the meaning of a field changes).
-constexpr const char* kEntryFormat = "pledge-launch/2";
+constexpr const char* kEntryFormat = "pledge-launch/3";
 
 // A fact the entry was computed from, checked again before it is used.
 struct EntryDep {
@@ -36,6 +36,9 @@ struct EntryException {
   std::string path;  // a file, or a directory ending in '/'
   bool read_write = false;
   std::vector<std::string> requires_;
+  // A directory of this name beneath it is answered with the file of the
+  // given name inside it (core's directoryFiles: C.utf8's LC_MESSAGES).
+  std::vector<std::pair<std::string, std::string>> directory_files;
 };
 
 // One of core's PATH_PROBES: a refused call answered with an errno.
