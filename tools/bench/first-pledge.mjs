@@ -109,17 +109,21 @@ for (let round = 0; round < runs; round++) {
 }
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
+const p10 = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 10)]; };
 const ms = (v) => v.toFixed(2);
-console.log(`first pledge() in a fresh Node process vs libseccomp's compile-and-load in a fresh C process; median of ${runs} interleaved runs; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(`first pledge() in a fresh Node process vs libseccomp's compile-and-load in a fresh C process; ${runs} interleaved runs; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log('each cell: median (10th percentile) ms; ratio = ours / libseccomp, medians (10th percentiles)');
 console.log('');
-console.log('| Node | promises | pledge() cached ms | ratio | pledge() uncached ms | ratio | libseccomp load ms (rules) |');
+console.log('| Node | promises | pledge() cached | ratio | pledge() uncached | ratio | libseccomp load (rules) |');
 console.log('|---|---|---:|---:|---:|---:|---:|');
+const cell = (xs) => `${ms(median(xs))} (${ms(p10(xs))})`;
+const ratio = (xs, ls) => `${(median(xs) / median(ls)).toFixed(1)} (${(p10(xs) / p10(ls)).toFixed(1)})`;
 for (const node of nodes) {
   for (const set of SETS) {
-    const l = median(samples.get(`lsc|${set}`));
-    const c = median(samples.get(`${node.major}|cached|${set}`));
-    const u = median(samples.get(`${node.major}|uncached|${set}`));
-    console.log(`| ${node.version} | "${set}" | ${ms(c)} | ${(c / l).toFixed(2)} | ${ms(u)} | ${(u / l).toFixed(2)} | ${ms(l)} (${rulesFiles.get(set).count}) |`);
+    const l = samples.get(`lsc|${set}`);
+    const c = samples.get(`${node.major}|cached|${set}`);
+    const u = samples.get(`${node.major}|uncached|${set}`);
+    console.log(`| ${node.version} | "${set}" | ${cell(c)} | ${ratio(c, l)} | ${cell(u)} | ${ratio(u, l)} | ${cell(l)} (${rulesFiles.get(set).count}) |`);
   }
 }
 console.log('');
