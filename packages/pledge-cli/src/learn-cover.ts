@@ -94,7 +94,7 @@ export type Attribution =
    * failed, as under enforcement), or, with `probe`, under every set that
    * does not allow it: one of core's PATH_PROBES, which programs cope with.
    */
-  | { readonly kind: 'errno'; readonly errno: number; readonly probe?: PathProbe }
+  | { readonly kind: 'errno'; readonly errno: number; readonly probe?: PathProbe; readonly answered?: { readonly why: string; readonly allowedBy: readonly string[] } }
   /** Allowed by any of these promise sets (each in catalog order). */
   | { readonly kind: 'needs'; readonly sets: readonly (readonly string[])[] }
   /** Allowed by no promise set. */
@@ -193,6 +193,10 @@ export function attributeCall(call: CallShape, context: AttributionContext): Att
   if (open && !allowed && decideOpen(like, open, inForce, context.mode !== 'program').kind === 'emulate') return { kind: 'free', why: 'a path exception (the supervisor opens it)' };
   if (context.mode !== 'in-process' && !allowed) {
     const name = syscallNames(arch).get(call.nr);
+    // A static program's look-up of its own file, which `pledge run` answers ENOENT when refused (run.ts ownExeLookup).
+    if ((name === 'readlink' || name === 'readlinkat') && call.path === '/proc/self/exe') {
+      return { kind: 'errno', errno: Number(arch.constants['ENOENT'] ?? 2), answered: { why: "a static program's look-up of its own file, which glibc does without", allowedBy: ['rpath'] } };
+    }
     const access = open ? (open.readOnly ? 'read' : (open.flags & writeBits(arch)) === 0 && (open.flags & 3) !== 3 ? 'read-write' : 'other') : undefined;
     const probe = name === undefined ? undefined : pathProbeOf(name, call.path, access, context.home);
     if (probe) return { kind: 'errno', errno: Number(arch.constants[probe.errno] ?? 0), probe };

@@ -511,7 +511,8 @@ export function buildResult(input: {
     if (a.kind === 'none') unattributed.push({ call: describe(o), comm: o.comm, why: a.why, todo: todoFor(o, node) });
     if (a.kind === 'errno') {
       const entry = { call: describe(o), comm: o.comm, errno: errnoNames.get(a.errno) ?? String(a.errno),
-        ...(a.probe ? { probe: a.probe.why, ...(a.probe.needs?.length ? { allowedBy: canonicalPromises(a.probe.needs) } : {}) } : {}) };
+        ...(a.probe ? { probe: a.probe.why, ...(a.probe.needs?.length ? { allowedBy: canonicalPromises(a.probe.needs) } : {}) } : {}),
+        ...(a.answered ? { probe: a.answered.why, allowedBy: canonicalPromises(a.answered.allowedBy) } : {}) };
       if (!errno.some((e) => e.call === entry.call && e.comm === entry.comm)) errno.push(entry);
     }
   }

@@ -10,7 +10,7 @@ import { aarch64 } from '@seccomp-scopes/arch-aarch64';
 import { x86_64 } from '@seccomp-scopes/arch-x86_64';
 import { PROMISE_POWER, attributeCall, canonicalPromises, handledErrno, leastCover, powerRank, type AttributionContext } from '../src/learn-cover.js';
 import { unveilRules } from '../src/learn-unveil.js';
-import { buildResult, shellQuote, type Observation } from '../src/learn.js';
+import { buildResult, parseRecord, shellQuote, type Observation } from '../src/learn.js';
 
 const AT_FDCWD = BigInt.asUintN(64, -100n);
 
@@ -149,5 +149,16 @@ describe('unveil rules', () => {
 describe('shellQuote', () => {
   it('quotes what a shell would split or expand', () => {
     expect(['a', 'r:/x', "it's", 'a b', '$x'].map(shellQuote)).toEqual(['a', 'r:/x', `'it'\\''s'`, "'a b'", "'$x'"]);
+  });
+});
+
+describe('the learn marker\'s record', () => {
+  it('is read when it has the protocol\'s shape, and refused with the reason otherwise', () => {
+    const ok = { v: 1, call: 'pledge', promises: 'stdio', execpromises: null, path: null, permissions: null, site: 'app.js:4:1' };
+    expect(parseRecord(JSON.stringify(ok))).toEqual({ call: 'pledge', promises: 'stdio', execpromises: null, path: null, permissions: null, site: 'app.js:4:1' });
+    expect(parseRecord('{')).toBe('not JSON');
+    expect(parseRecord(JSON.stringify({ ...ok, v: 2 }))).toBe('version 2 (expected 1)');
+    expect(parseRecord(JSON.stringify({ ...ok, call: 'exec' }))).toBe('call "exec" (expected "pledge" or "unveil")');
+    expect(parseRecord(JSON.stringify({ ...ok, promises: 7 }))).toBe('promises is not a string or null');
   });
 });
