@@ -151,10 +151,11 @@ describe('the cache of compiled filters', () => {
 
   it('report tables: from the cache, the same bytes core builds for that pid; keyed by their options', async () => {
     const { buildReportTables } = await import('@seccomp-scopes/core');
+    type Options = Parameters<typeof buildReportTables>[1];
     const { env } = setup();
-    const opts = { promises: new Set(['stdio', 'rpath']), comm: 'node', pid: 4242, uid: 1000, gid: 1000, penalty: 'errno' as const, errno: 'EPERM' };
+    const opts: Options = { promises: new Set(['stdio', 'rpath']), comm: 'node', pid: 4242, uid: 1000, gid: 1000, penalty: 'errno', errno: 'EPERM' };
     let builds = 0;
-    const build = (a: ArchDescriptor, o: typeof opts): Uint8Array => { builds++; return buildReportTables(a, o); };
+    const build = (a: ArchDescriptor, o: Options): Uint8Array => { builds++; return buildReportTables(a, o); };
     for (const arch of ARCHES) {
       expect(cachedReportTables(arch, opts, build, { env, buildIds: ids })).toMatchObject({ source: 'compiled', stored: true });
       for (const pid of [2, 4243, 99999, 4194303]) {
