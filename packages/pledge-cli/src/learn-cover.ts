@@ -188,9 +188,14 @@ export function attributeCall(call: CallShape, context: AttributionContext): Att
   const open = openCallOf(like, arch);
   let sets: string[][] = [];
   const inForce = context.inForce ?? new Set<string>();
-  // Under promises that allow the call in the kernel, it never reaches the supervisor: no path exception, no probe.
-  const allowed = inForce.size > 0 && (simulate(judgeFilter(context, inForce).program, data, arch.endian).ret & SECCOMP_RET_ACTION_FULL) >>> 0 === SECCOMP_RET_ALLOW;
-  if (open && !allowed && decideOpen(like, open, inForce, context.mode !== 'program').kind === 'emulate') return { kind: 'free', why: 'a path exception (the supervisor opens it)' };
+  // As `pledge run` decides under the promises so far (run.ts onNotify): a
+  // path exception is performed; a read-only open that only dns or getpw
+  // would allow is refused (they are path-precise); a call the promises
+  // allow runs, so no probe answers it.
+  const decision = open ? decideOpen(like, open, inForce, context.mode !== 'program').kind : 'judge';
+  if (decision === 'emulate') return { kind: 'free', why: 'a path exception (the supervisor opens it)' };
+  const allowed = decision !== 'refuse' && inForce.size > 0 &&
+    (simulate(judgeFilter(context, inForce).program, data, arch.endian).ret & SECCOMP_RET_ACTION_FULL) >>> 0 === SECCOMP_RET_ALLOW;
   if (context.mode !== 'in-process' && !allowed) {
     const name = syscallNames(arch).get(call.nr);
     // A static program's look-up of its own file, which `pledge run` answers ENOENT when refused (run.ts ownExeLookup).
