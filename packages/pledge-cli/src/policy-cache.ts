@@ -39,7 +39,7 @@
  * exceptions (active u32, refuse u32, list of (path str, read-write u32,
  * requires list, directory files list of (name str, file str)), open paths
  * list, needs lists),
- * path probes list, end mark. The reader is src/launch/policy-entry.cc of the addon package;
+ * path probes list, node u32, Node's start files list, end mark. The reader is src/launch/policy-entry.cc of the addon package;
  * both sides change together (ENTRY_FORMAT).
  */
 import fs from 'node:fs';
@@ -231,6 +231,9 @@ export interface PolicyEntryInput {
   /** What ./path-exceptions.ts decides with: its open paths for `promises`. */
   readonly openPaths: readonly string[];
   readonly preciseRefuse: boolean;
+  /** `--node`: ./path-exceptions.ts NODE_START_FILES' paths (none without it). */
+  readonly nodeStartFiles?: readonly string[];
+  readonly node?: boolean;
 }
 
 /** The promises ./path-exceptions.ts openNeeds looks a refused path up under, in its order. */
@@ -279,6 +282,7 @@ export function encodePolicyEntry(req: CacheRequest, input: PolicyEntryInput): B
         .u32(constantOf(input.arch, p.errno as ConstantName)).str(p.errno)
         .u32(p.quiet ? 1 : 0).list(p.needs ?? [], (y, n) => y.str(n));
     })
+    .u32(input.node ? 1 : 0).list(input.nodeStartFiles ?? [], (x, p) => x.str(p))
     .u32(END_MARK);
   const body = w.bytes();
   const header = Buffer.alloc(16);

@@ -33,7 +33,7 @@ import { resolveCommand } from './resolve.js';
 import { buildUnveilRuleset, parseUnveilSpec, type UnveilRuleset } from './unveil.js';
 import { writeText } from './output.js';
 import { cacheRequest, codeDeps, writePolicyEntry, type Dep } from './policy-cache.js';
-import { PATH_PRECISE_PROMISES, openPathsFor } from './path-exceptions.js';
+import { NODE_START_FILES, PATH_PRECISE_PROMISES, openPathsFor } from './path-exceptions.js';
 
 /** Options of {@link runCommand} (the command line's). */
 export interface RunOptions {
@@ -274,10 +274,10 @@ export function runCommand(command: readonly string[], options: RunOptions): num
   };
 
   // The native launcher's miss (./policy-cache.ts): this policy's compiled
-  // output, for the options it serves natively (no -e, -v, --node, JSON
+  // output, for the options it serves natively (no -e, -v, JSON
   // reports), stored for the next launch of the same command line.
   const request = cacheRequest(process.argv.slice(2), command, options.cache === false);
-  if (request && !execpromises && specs.length === 0 && !options.node && !nodeHint && (options.reportFormat ?? 'text') === 'text') {
+  if (request && !execpromises && specs.length === 0 && !nodeHint && (options.reportFormat ?? 'text') === 'text') {
     const stat = (p: string): Dep => ({ kind: 'stat', path: p });
     const real = (p: string): Dep => ({ kind: 'real', path: p });
     const preload = loader ? native.preloadLibraryPath() : undefined;
@@ -301,7 +301,9 @@ export function runCommand(command: readonly string[], options: RunOptions): num
       loaderPaths: loaderAccess ? supervisorLoaderPaths(loaderAccess) : [],
       loaderWindow: loaderWindowTable(arch),
       promises,
-      openPaths: openPathsFor(promises, false),
+      openPaths: openPathsFor(promises, options.node === true),
+      node: options.node === true,
+      nodeStartFiles: options.node ? NODE_START_FILES.map((e) => e.path) : [],
       preciseRefuse: !promises.has('rpath') && [...PATH_PRECISE_PROMISES].some((p) => promises.has(p)),
     });
   }

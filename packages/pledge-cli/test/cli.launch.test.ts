@@ -6,7 +6,8 @@
  * status, stdout and stderr (report lines byte for byte, pids aside), for
  * the programs of cli.programs40 (sort, cat FILE allowed and refused, a
  * dynamic program in the loader window, --penalty errno, -e, the path
- * exceptions, a probe). And the attacks on the cache: a tampered entry, a
+ * exceptions, a probe), a static program, foreign ABIs, and Node under
+ * --node. And the attacks on the cache: a tampered entry, a
  * group-writable directory, a symlinked entry, an entry of another owner,
  * a stale format or program, are never used.
  */
@@ -109,6 +110,8 @@ describe.runIf(fs.existsSync(LAUNCHER))('the native launcher', () => {
       { name: 'a foreign ABI (int 0x80): reported and killed', args: () => ['-p', 'stdio', '--', foreignAbi, 'int80'], native: true },
       { name: 'a foreign ABI (x32): reported and killed', args: () => ['-p', 'stdio', '--penalty', 'errno', '--', foreignAbi, 'x32'], native: true },
     ] : []),
+    { name: '--node: a read-only open refused with EACCES, unreported', args: () => ['-p', 'stdio prot_exec', '--node', '--', NODE, '-e', `try { require('fs').readFileSync(${JSON.stringify(text)}) } catch (e) { console.log(e.code) }`], native: true },
+    { name: '--node: a write refused, reported, killed', args: () => ['-p', 'stdio rpath prot_exec', '--node', '--', NODE, '-e', `console.log('before'); require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'out'))}, 'x')`], native: true },
     { name: '-e: served by Node', args: () => ['-p', 'stdio rpath proc exec prot_exec', '-e', 'stdio rpath prot_exec', '--', 'sh', '-c', `cat ${text}`], native: false },
   ];
 

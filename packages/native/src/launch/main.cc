@@ -183,7 +183,7 @@ std::string ResolveCommand(const std::string& command) {
 // launcher does not serve natively (Node runs the command).
 int SplitOptions(const std::vector<std::string>& args) {
   static const char* const kValue[] = {"-p", "--promises", "--penalty", "--errno", "--report-format", "--loader-timeout"};
-  static const char* const kFlag[] = {"-q", "--quiet", "--no-window", "--no-unveil-warning"};
+  static const char* const kFlag[] = {"-q", "--quiet", "--no-window", "--no-unveil-warning", "--node"};
   size_t i = 0;
   if (!args.empty() && args[0] == "run") i++;
   while (i < args.size()) {

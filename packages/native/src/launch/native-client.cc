@@ -348,17 +348,35 @@ SupervisorClient::Verdict NativeClient::Decide(const SupervisedCall& call) {
     if (call.has_path && !call.path.empty() && call.path[0] == '/') {
       const std::string canonical = NormalizePath(AsJsString(call.path));
       const EntryException* e = ExceptionOf(entry_.exceptions, canonical);
+      EntryException node_file;
+      if (!e && entry_.node) {
+        for (const auto& f : entry_.node_start_files) {
+          if (f == canonical) {
+            node_file.path = f;
+            e = &node_file;
+            break;
+          }
+        }
+      }
       const bool access_ok = e && (read_only || (e->read_write && (flags & O_ACCMODE) != O_ACCMODE));
       if (e && access_ok && entry_.exceptions_active) {
         out.value = 0;
         out.emulate_open = true;
         out.open_paths = entry_.open_paths;
-        const std::string base = canonical.substr(canonical.rfind('/') + 1);
+        // path.posix.basename: trailing slashes do not count.
+        std::string trimmed = canonical;
+        while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
+        const std::string base = trimmed.substr(trimmed.rfind('/') + 1);
         for (const auto& df : e->directory_files) if (df.first == base) out.directory_file = df.second;
         return out;
       }
     }
     open_refused = read_only && entry_.precise_refuse;
+    // The Node runtime allowance answers a read-only open it does not allow with EACCES.
+    if (open_refused && entry_.node) {
+      out.value = EACCES;
+      return out;
+    }
   }
   uint32_t err = 0;
   const Judged verdict = open_refused ? Judged::kViolation : Judge(call, &err);

@@ -3,7 +3,7 @@
 // alone, without JavaScript. It answers exactly as the command's
 // JavaScript client (pledge-cli run.ts onNotify, with policy.ts and
 // path-exceptions.ts) does for the options the launcher serves natively
-// (no -e, -v, --node, --report-format json; docs/cli.md "Launch and the
+// (no -e, -v, --report-format json; docs/cli.md "Launch and the
 // policy cache"): the same tables, run by the same mechanisms (the judge
 // filter run as the kernel would, core's path exceptions, the report
 // formatter of report/format.cc).

@@ -196,6 +196,8 @@ std::string ParsePolicyEntry(const std::vector<uint8_t>& bytes, PolicyEntry* e) 
     if (p.access < 0 || p.access > 2 || p.errno_value == 0 || p.errno_value > 4095) return "bad path probe";
     e->probes.push_back(std::move(p));
   }
+  e->node = r.U32() != 0;
+  e->node_start_files = ReadStrings(&r);
   const uint32_t end = r.U32();
   if (!r.ok() || end != kEndMark || !r.done()) return "truncated or malformed";
   if (!SlotsFit(e->filter, true) || !SlotsFit(e->judge, true) || !SlotsFit(e->tables, false)) return "bad pid slots";

@@ -15,7 +15,7 @@ namespace seccomp_scopes {
 
 // The format the launcher asks for and accepts (bumped whenever the layout
 // or the meaning of a field changes).
-constexpr const char* kEntryFormat = "pledge-launch/3";
+constexpr const char* kEntryFormat = "pledge-launch/4";
 
 // A fact the entry was computed from, checked again before it is used.
 struct EntryDep {
@@ -75,6 +75,10 @@ struct PolicyEntry {
   std::vector<std::string> open_paths;
   std::vector<std::vector<EntryException>> needs_groups;  // dns, getpw, tty
   std::vector<EntryProbe> probes;
+  // --node: the program is Node.js (path-exceptions.ts NODE_START_FILES,
+  // read-only, after the exceptions; a refused read-only open gets EACCES).
+  bool node = false;
+  std::vector<std::string> node_start_files;
 };
 
 // Parses and checks `bytes` (magic, format, checksum, every length).
