@@ -33,7 +33,7 @@ describe('tools/bench/bench.mjs --quick', () => {
     expect(out).toMatch(/^\| bare round trip: C supervisor answers EPERM \| \d+\.\d+ \|/m);
     expect(out).toMatch(/^\| pledge run --penalty errno -p stdio \(Node supervisor\) \| \d+\.\d+ \|/m);
     expect(out).toMatch(/^\| pledge -p "stdio exec" -e "stdio exec" \(Node supervisor\) \| \d+\.\d+ \|/m);
-    expect(out).toMatch(/^\| pledge -p stdio \(Node\): one library more \| -?\d+\.\d+ \|/m);
+    expect(out).toMatch(/^\| pledge -p stdio \(native launcher, cached\): one library more \| -?\d+\.\d+ \|/m);
   }, 60_000);
 
   it('stops with the call and both verdicts when a variant disagrees (libseccomp\'s tree replaced by ret ALLOW)', () => {
