@@ -8,7 +8,7 @@
 //
 //   node tools/bench/bench.mjs [--quick] [--rounds 7] [--calls 1000000]
 //                              [--launches 200] [--no-launch] [--no-traces]
-//                              [--no-supervisor]
+//                              [--no-supervisor] [--no-learn]
 //
 // Before anything is timed, every variant must give every timed call the
 // same verdict: the call vectors (tools/bench/bench.c `vectors`) are run
@@ -32,7 +32,9 @@
 //    (tools/bench/launch.mjs);
 // 5. the supervisor's costs: a refused call, an exec, a library loaded in
 //    the start-up window, next to one bare notification round trip
-//    (tools/bench/supervisor.mjs).
+//    (tools/bench/supervisor.mjs);
+// 6. the learner's overhead: a syscall-heavy program plain, under `pledge
+//    learn` and under `pledge run` with the proposal (tools/bench/learn.mjs).
 //
 // --quick (CI, tools/bench/bench.test.ts): one round, few calls, small
 // traces; the numbers are not meaningful, the agreement step and the report
@@ -58,6 +60,7 @@ const { values } = parseArgs({
     'no-launch': { type: 'boolean', default: false },
     'no-traces': { type: 'boolean', default: false },
     'no-supervisor': { type: 'boolean', default: false },
+    'no-learn': { type: 'boolean', default: false },
     // For the test of the agreement step: libseccomp's tree replaced by `ret ALLOW`, which must be caught.
     'inject-disagreement': { type: 'boolean', default: false },
   },
@@ -448,6 +451,18 @@ if (!values['no-supervisor']) {
   const { run, format } = await import(path.join(here, 'supervisor.mjs'));
   try {
     console.log(format(run({ quick })));
+  } catch (e) {
+    console.log(`not measured: ${e.message}`);
+  }
+}
+
+// ---- 6. the learner's overhead ------------------------------------------------------------------
+
+if (!values['no-learn']) {
+  console.log('\n## 6. `pledge learn`: a syscall-heavy program plain, learned, and run under the proposal, interleaved (tools/bench/learn.mjs)');
+  const { run, format } = await import(path.join(here, 'learn.mjs'));
+  try {
+    console.log(format(run({ quick, rounds: quick ? 1 : 5 })));
   } catch (e) {
     console.log(`not measured: ${e.message}`);
   }

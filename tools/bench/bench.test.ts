@@ -34,6 +34,7 @@ describe('tools/bench/bench.mjs --quick', () => {
     expect(out).toMatch(/^\| pledge run --penalty errno -p stdio \(Node supervisor\) \| \d+\.\d+ \|/m);
     expect(out).toMatch(/^\| pledge -p "stdio exec" -e "stdio exec" \(Node supervisor\) \| \d+\.\d+ \|/m);
     expect(out).toMatch(/^\| pledge -p stdio \(native launcher, cached\): one library more \| -?\d+\.\d+ \|/m);
+    expect(out).toMatch(/^\| dd bs=1 count=2000 \| \d+ \| \d+ \| \d+\.\d+ \| \d+ \(stdio[a-z ]*\) \| \d+\.\d+ \|$/m);
   }, 60_000);
 
   it('stops with the call and both verdicts when a variant disagrees (libseccomp\'s tree replaced by ret ALLOW)', () => {

@@ -8,7 +8,7 @@
 // order reversed every other round), reported as medians with the ratio
 // against the plain run.
 //
-//   node tools/bench/learn.mjs [--rounds 5] [--json]
+//   node tools/bench/learn.mjs [--rounds 5] [--quick] [--json]
 //
 // Programs: dd with one-byte blocks (400,000 reads and writes, the same
 // call again and again: the supervisor's round trip), and find over
@@ -40,21 +40,25 @@ function time(cmd, args, want) {
   return { t, stdout: r.stdout };
 }
 
-/** The programs timed: [label, argv]. */
-export const PROGRAMS = [
-  ['dd bs=1 count=200000 (one call again and again)', ['dd', 'if=/dev/zero', 'bs=1', 'count=200000', 'status=none']],
-  ['find /usr/share -type f (distinct paths)', ['find', '/usr/share', '-type', 'f']],
-];
+/** The programs timed: [label, argv]; --quick (CI): smaller ones, whose numbers mean nothing. */
+export function programs(quick = false) {
+  return quick
+    ? [['dd bs=1 count=2000', ['dd', 'if=/dev/zero', 'bs=1', 'count=2000', 'status=none']], ['find /usr/share/doc -maxdepth 1', ['find', '/usr/share/doc', '-maxdepth', '1']]]
+    : [
+      ['dd bs=1 count=200000 (one call again and again)', ['dd', 'if=/dev/zero', 'bs=1', 'count=200000', 'status=none']],
+      ['find /usr/share -type f (distinct paths)', ['find', '/usr/share', '-type', 'f']],
+    ];
+}
 
 /**
  * Runs the benchmark; returns { rounds, programs: [{ label, plain, learn, run, learnRatio, runRatio, promises }] } (ms, medians).
  */
-export function run({ rounds = 5 } = {}) {
+export function run({ rounds = 5, quick = false } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pledge-learn-bench-'));
   try {
     return {
       rounds,
-      programs: PROGRAMS.map(([label, argv]) => {
+      programs: programs(quick).map(([label, argv]) => {
         const want = time(argv[0], argv.slice(1)).stdout;
         // The proposal, learned once (and checked to run the program unchanged).
         const out = path.join(dir, 'profile.json');
@@ -90,7 +94,7 @@ export function format(result) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { rounds: { type: 'string' }, json: { type: 'boolean', default: false } } });
-  const result = run({ rounds: Number(values.rounds ?? 5) });
+  const { values } = parseArgs({ options: { rounds: { type: 'string' }, quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
+  const result = run({ rounds: Number(values.rounds ?? (values.quick ? 1 : 5)), quick: values.quick });
   console.log(values.json ? JSON.stringify(result, null, 2) : format(result));
 }
