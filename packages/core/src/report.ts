@@ -40,7 +40,8 @@ export { REPORT_DECODE, type ArgDecode, type DecodeGuard, type DecodeKind } from
 export { attributionRules, violationNeeds } from './report/attribution.js';
 export {
   REPORT_TABLES_MAGIC, REPORT_TABLES_VERSION, buildReportTables, buildReportTablesDirect, prebuiltReportTables, reportTablesArtifactKey, encodeReportTablesArtifact,
-  decodeReportTablesArtifact, useReportTablesArtifact, artifactCheck, type ReportTablesOptions, type PrebuiltReportTables,
+  decodeReportTablesArtifact, useReportTablesArtifact, useReportTablesFrom, sealArtifact, artifactCheck, type ReportTablesOptions, type PrebuiltReportTables,
+  type PrebuiltLayout,
 } from './report/tables.js';
 export { REPORT_TABLES_LAYOUT, type ReportTablesKind, type ReportTablesLayout, type ReportTablesRecord } from './report/layout.js';
 export { REPORT_EXIT_MAGIC, reporterRules, ringReplayRules, type ReporterRulesOptions } from './report/rules.js';

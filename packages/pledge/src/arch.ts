@@ -47,47 +47,36 @@ export function unfiltered(): boolean {
 }
 
 const artifactTried = new Map<ArchDescriptor, string | undefined>();
-const artifactBytes = new Map<ArchDescriptor, Uint8Array | string>();
-
-/**
- * Reads `arch`'s report tables artifact into memory, once per process, while
- * no filter is in force (a later pledge() builds its tables from it under
- * the filters, which may refuse the read). The file must be a regular file
- * owned by root or the effective user and writable by no one else, like the
- * package's code beside it. Nothing is decoded or checked here.
- */
-export function prefetchArchArtifacts(arch: ArchDescriptor): void {
-  if (artifactBytes.has(arch)) return;
-  const build = BUILDS.get(arch);
-  if (!build) { artifactBytes.set(arch, 'not an arch of this package'); return; }
-  if (!unfiltered()) { artifactBytes.set(arch, 'a seccomp filter was in force before the artifact could be read'); return; }
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(build.reportTables, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-    const st = fs.fstatSync(fd);
-    const euid = process.geteuid?.();
-    artifactBytes.set(arch, !st.isFile() || (st.uid !== 0 && st.uid !== euid) || (st.mode & 0o022) !== 0 ? 'the artifact may be written by another user' : fs.readFileSync(fd));
-  } catch (e) {
-    artifactBytes.set(arch, `no artifact: ${(e as Error).message}`);
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
 
 /**
  * Uses `arch`'s report tables artifact (core useReportTablesArtifact: keyed
  * by the running code's build ids, checked) for the report tables from now
- * on, once per process; without it they are computed. Read as
- * {@link prefetchArchArtifacts} says, if not read before.
+ * on, once per process; without it they are computed. Read only while no
+ * filter is in force (a filter may refuse the read). The file must be a
+ * regular file owned by root or the effective user and writable by no one
+ * else, like the package's code beside it.
  * @returns undefined when the artifact is in use, else why not.
  */
 export function useArchArtifacts(arch: ArchDescriptor): string | undefined {
   if (artifactTried.has(arch)) return artifactTried.get(arch);
-  prefetchArchArtifacts(arch);
-  const bytes = artifactBytes.get(arch)!;
-  const reason = typeof bytes === 'string' ? bytes : useReportTablesArtifact(arch, bytes, BUILDS.get(arch)!.buildId);
-  artifactBytes.delete(arch);
-  artifactBytes.set(arch, 'used');
+  let reason: string | undefined;
+  const build = BUILDS.get(arch);
+  if (!build) reason = 'not an arch of this package';
+  else if (!unfiltered()) reason = 'a seccomp filter is in force (it may refuse the read)';
+  else {
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(build.reportTables, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      const st = fs.fstatSync(fd);
+      const euid = process.geteuid?.();
+      if (!st.isFile() || (st.uid !== 0 && st.uid !== euid) || (st.mode & 0o022) !== 0) reason = 'the artifact may be written by another user';
+      else reason = useReportTablesArtifact(arch, fs.readFileSync(fd), build.buildId);
+    } catch (e) {
+      reason = `no artifact: ${(e as Error).message}`;
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  }
   artifactTried.set(arch, reason);
   return reason;
 }

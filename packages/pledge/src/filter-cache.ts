@@ -31,14 +31,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  BUILD_ID as CORE_BUILD_ID, TEMPLATE_PIDS, artifactCheck, fillPidTemplate, pidTemplate,
+  BUILD_ID as CORE_BUILD_ID, TEMPLATE_PIDS, artifactCheck, fillPidTemplate, pidTemplate, prebuiltReportTables, type PrebuiltLayout,
   type ArchDescriptor, type FilterSpec, type PidTemplate, type ReportTablesOptions,
 } from '@seccomp-scopes/core';
 import { archBuildId, unfiltered } from './arch.js';
 import { BUILD_ID } from './build-id.js';
 
 /** The entry format. */
-const FORMAT = 1;
+const FORMAT = 2;
 /** Set (non-empty) to disable the cache (the `pledge` command's variable too). */
 export const NO_CACHE_ENV = 'SECCOMP_SCOPES_NO_CACHE';
 /** The base directory of the caches, instead of `$XDG_CACHE_HOME/seccomp-scopes`. */
@@ -120,52 +120,61 @@ function trustedDir(dir: string, uid: number): boolean {
 /** 'SSNE' read as a little-endian u32: an entry of this cache. */
 const ENTRY_MAGIC = 0x454e5353;
 
-/** What an entry holds: its key, the pid template (words of `unit` bytes) and the check of the bytes (core artifactCheck). */
+/** What an entry holds: its key, the pid template (words of `unit` bytes), and what its user keeps beside it (report tables: their prebuilt layout). */
 export interface CacheEntry {
   readonly key: string;
   readonly unit: 4 | 8;
   readonly slots: readonly number[];
-  readonly check: string;
   readonly bytes: Uint8Array;
+  readonly extra?: unknown;
 }
+
+/** Header bytes of an entry: magic, format, description length, check (two words). */
+const ENTRY_HEADER = 20;
 
 /**
  * An entry's file: 'SSNE', the format, the length of a JSON description
- * (key, unit, slots, check), the description padded to 4 bytes, the bytes.
+ * (key, unit, slots, extra), the check (core artifactCheck, two words) of
+ * everything after these five words, the description padded to 4 bytes, the bytes.
  */
 export function encodeEntry(e: CacheEntry): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify({ key: e.key, unit: e.unit, slots: e.slots, check: e.check }));
-  const at = 12 + ((json.length + 3) & ~3);
+  const json = new TextEncoder().encode(JSON.stringify({ key: e.key, unit: e.unit, slots: e.slots, ...(e.extra !== undefined ? { extra: e.extra } : {}) }));
+  const at = ENTRY_HEADER + ((json.length + 3) & ~3);
   const out = new Uint8Array(at + e.bytes.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, ENTRY_MAGIC, true);
   view.setUint32(4, FORMAT, true);
   view.setUint32(8, json.length, true);
-  out.set(json, 12);
+  out.set(json, ENTRY_HEADER);
   out.set(e.bytes, at);
+  const check = artifactCheck(out.subarray(ENTRY_HEADER));
+  view.setUint32(12, parseInt(check.slice(0, 8), 16), true);
+  view.setUint32(16, parseInt(check.slice(8), 16), true);
   return out;
 }
 
-/** The entry in a file's bytes, or undefined when they are not one of this format. */
+/** The entry in a file's bytes, or undefined when they are not an intact entry of this format (check included). */
 export function decodeEntry(file: Uint8Array): CacheEntry | undefined {
-  if (file.length < 12) return undefined;
+  if (file.length < ENTRY_HEADER) return undefined;
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   if (view.getUint32(0, true) !== ENTRY_MAGIC || view.getUint32(4, true) !== FORMAT) return undefined;
   const length = view.getUint32(8, true);
-  const at = 12 + ((length + 3) & ~3);
+  const at = ENTRY_HEADER + ((length + 3) & ~3);
   if (at > file.length) return undefined;
-  let d: { key?: unknown; unit?: unknown; slots?: unknown; check?: unknown };
+  const hex = (v: number): string => v.toString(16).padStart(8, '0');
+  if (hex(view.getUint32(12, true)) + hex(view.getUint32(16, true)) !== artifactCheck(file.subarray(ENTRY_HEADER))) return undefined;
+  let d: { key?: unknown; unit?: unknown; slots?: unknown; extra?: unknown };
   try {
-    d = JSON.parse(new TextDecoder().decode(file.subarray(12, 12 + length))) as typeof d;
+    d = JSON.parse(new TextDecoder().decode(file.subarray(ENTRY_HEADER, ENTRY_HEADER + length))) as typeof d;
   } catch {
     return undefined;
   }
-  if (typeof d.key !== 'string' || (d.unit !== 4 && d.unit !== 8) || !Array.isArray(d.slots) || typeof d.check !== 'string') return undefined;
-  return { key: d.key, unit: d.unit, slots: d.slots as number[], check: d.check, bytes: file.subarray(at) };
+  if (typeof d.key !== 'string' || (d.unit !== 4 && d.unit !== 8) || !Array.isArray(d.slots)) return undefined;
+  return { key: d.key, unit: d.unit, slots: d.slots as number[], bytes: file.subarray(at), ...(d.extra !== undefined ? { extra: d.extra } : {}) };
 }
 
 /** The entry of `key` when it is there and trusted, as a pid template of `unit`-byte words; else undefined. */
-function readEntry(dir: string, key: string, uid: number, unit: 4 | 8): { bytes: Uint8Array; slots: readonly number[] } | undefined {
+function readEntry(dir: string, key: string, uid: number, unit: 4 | 8): CacheEntry | undefined {
   if (!trustedDir(dir, uid)) return undefined;
   let file: Uint8Array;
   let fd: number | undefined;
@@ -182,19 +191,19 @@ function readEntry(dir: string, key: string, uid: number, unit: 4 | 8): { bytes:
   const e = decodeEntry(file);
   if (!e || e.key !== key || e.unit !== unit) return undefined;
   const n = e.bytes.length / unit;
-  if (e.bytes.length === 0 || !Number.isInteger(n) || (unit === 8 && n > 4096) || e.check !== artifactCheck(e.bytes)) return undefined;
+  if (e.bytes.length === 0 || !Number.isInteger(n) || (unit === 8 && n > 4096)) return undefined;
   if (!e.slots.every((s) => Number.isInteger(s) && s >= 0 && s < n)) return undefined;
-  return { bytes: e.bytes, slots: e.slots };
+  return e;
 }
 
 /** Writes the entry atomically (a temporary file, then rename), mode 0600 in a 0700 directory; false when it could not. */
-function writeEntry(dir: string, key: string, uid: number, template: PidTemplate): boolean {
+function writeEntry(dir: string, key: string, uid: number, template: PidTemplate, extra?: unknown): boolean {
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!trustedDir(dir, uid)) return false;
     const file = path.join(dir, `${keyHash(key)}.entry`);
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, encodeEntry({ key, unit: template.unit, slots: template.slots, check: artifactCheck(template.bytes), bytes: template.bytes }), { flag: 'wx', mode: 0o600 });
+    fs.writeFileSync(tmp, encodeEntry({ key, unit: template.unit, slots: template.slots, bytes: template.bytes, ...(extra !== undefined ? { extra } : {}) }), { flag: 'wx', mode: 0o600 });
     fs.renameSync(tmp, file);
     return true;
   } catch {
@@ -226,30 +235,39 @@ export function cachedFilter(inputs: FilterCacheInputs, pid: number, compile: (p
  * when a trusted entry is keyed by the same options but the pid, else
  * `build(options)`, kept for the next process like a filter.
  */
-export function cachedReportTables(arch: ArchDescriptor, tables: ReportTablesOptions, build: (arch: ArchDescriptor, options: ReportTablesOptions) => Uint8Array, options: FilterCacheOptions = {}): { bytes: Uint8Array; source: 'cache' | 'compiled'; stored?: boolean } {
+export function cachedReportTables(arch: ArchDescriptor, tables: ReportTablesOptions, build: (arch: ArchDescriptor, options: ReportTablesOptions) => Uint8Array, options: FilterCacheOptions = {}): { bytes: Uint8Array; source: 'cache' | 'compiled'; stored?: boolean; layout?: PrebuiltLayout } {
   const ids = options.buildIds ?? buildIdsFor(arch);
   const key = ids.core === 'dev' || ids.arch === 'dev' || ids.pledge === 'dev' ? undefined : JSON.stringify({
     format: FORMAT, kind: 'report-tables', core: ids.core, arch: ids.arch, pledge: ids.pledge, archName: arch.name,
     promises: [...tables.promises].sort(), comm: tables.comm, uid: tables.uid ?? -1, gid: tables.gid ?? -1, penalty: tables.penalty ?? 'kill', errno: tables.errno ?? null,
   });
-  return cachedOutput(key, arch, tables.pid, 4, (pid) => build(arch, { ...tables, pid }), options);
+  // Kept beside the tables: where their prebuilt part ends (core useReportTablesFrom, for later calls of the process).
+  const layout = (): PrebuiltLayout => {
+    const { stringsAt, poolSize, runtimeRules } = prebuiltReportTables(arch);
+    return { stringsAt, poolSize, runtimeRules };
+  };
+  const got = cachedOutput(key, arch, tables.pid, 4, (pid) => build(arch, { ...tables, pid }), options, layout);
+  const { extra, ...rest } = got;
+  return { ...rest, ...(extra !== undefined ? { layout: extra as PrebuiltLayout } : {}) };
 }
 
-/** An entry's output for `pid`, or `compute(pid)` (stored as a template when the template gives the same bytes). */
-function cachedOutput(key: string | undefined, arch: ArchDescriptor, pid: number, unit: 4 | 8, compute: (pid: number) => Uint8Array, options: FilterCacheOptions): { bytes: Uint8Array; source: 'cache' | 'compiled'; stored?: boolean } {
+/** An entry's output for `pid` (and what was kept beside it), or `compute(pid)` (stored as a template, with `extra()`, when the template gives the same bytes). */
+function cachedOutput(
+  key: string | undefined, arch: ArchDescriptor, pid: number, unit: 4 | 8, compute: (pid: number) => Uint8Array, options: FilterCacheOptions, extra?: () => unknown,
+): { bytes: Uint8Array; source: 'cache' | 'compiled'; stored?: boolean; extra?: unknown } {
   const dir = filterCacheDir(options.env);
   const uid = euid();
   const usable = key !== undefined && dir !== undefined && uid !== undefined && pid >= TEMPLATE_PIDS[0] && pid <= TEMPLATE_PIDS[1] && unfiltered();
   if (usable) {
     const entry = readEntry(dir, key, uid, unit);
-    if (entry) return { bytes: fillPidTemplate({ ...entry, unit }, pid, arch.endian), source: 'cache' };
+    if (entry) return { bytes: fillPidTemplate({ ...entry, unit }, pid, arch.endian), source: 'cache', ...(entry.extra !== undefined ? { extra: entry.extra } : {}) };
   }
   const bytes = compute(pid);
   let stored = false;
   if (usable) {
     const template = pidTemplate(compute, unit, arch.endian);
     // Kept only when the template gives exactly what was just computed for this pid.
-    if (template && Buffer.from(fillPidTemplate(template, pid, arch.endian)).equals(Buffer.from(bytes))) stored = writeEntry(dir, key, uid, template);
+    if (template && Buffer.from(fillPidTemplate(template, pid, arch.endian)).equals(Buffer.from(bytes))) stored = writeEntry(dir, key, uid, template, extra?.());
   }
   return { bytes, source: 'compiled', stored };
 }

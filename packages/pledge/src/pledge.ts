@@ -8,15 +8,15 @@
  * libuv threadpool and Worker threads alike (seccomp(2)).
  */
 import {
-  INITIAL_PLEDGE_STATE, PledgeError, buildReportTables, checkReportFd, compilePromises, constantOf, formatPromises, penaltyAction,
+  INITIAL_PLEDGE_STATE, PledgeError, buildReportTables, useReportTablesFrom, checkReportFd, compilePromises, constantOf, formatPromises, penaltyAction,
   planPledge, reporterRules, ringReplayRules, verify,
-  type ArchDescriptor, type CompiledFilter, type FilterSpec, type PenaltyOptions, type PledgeFacts, type PledgePlan, type PledgeState, type ReportTablesOptions,
+  type ArchDescriptor, type CompiledFilter, type FilterSpec, type PenaltyOptions, type PledgeFacts, type PledgePlan, type PledgeState, type PrebuiltLayout, type ReportTablesOptions,
 } from '@seccomp-scopes/core';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import * as native from '@seccomp-scopes/native';
-import { archFor, prefetchArchArtifacts, useArchArtifacts } from './arch.js';
+import { archFor, useArchArtifacts } from './arch.js';
 import { cachedFilter, cachedReportTables, type CachedFilter } from './filter-cache.js';
 import { planRings, scanOrCaptured, type RingInfo } from './io-uring.js';
 import { askLearner, clearRecorded, learnRequested, recordedBefore } from './learn.js';
@@ -444,11 +444,19 @@ function pledgeFacts(state: PledgeState, found: { rings: readonly RingInfo[]; ev
  * the arch package's build artifact when it is current.
  */
 function reportTables(arch: ArchDescriptor, options: ReportTablesOptions): Uint8Array {
-  return cachedReportTables(arch, options, (a, o) => {
-    useArchArtifacts(a);
+  const got = cachedReportTables(arch, options, (a, o) => {
+    const seen = tablesSeen.get(a);
+    // Under a filter the artifact may be out of reach: the first call's cached tables hold the same prebuilt part.
+    if (useArchArtifacts(a) !== undefined && seen) useReportTablesFrom(a, seen.bytes, seen.layout);
+    tablesSeen.delete(a);
     return buildReportTables(a, o);
-  }).bytes;
+  });
+  if (got.source === 'cache' && got.layout) tablesSeen.set(arch, { bytes: got.bytes, layout: got.layout });
+  return got.bytes;
 }
+
+/** Tables this process got from the cache, with their prebuilt layout: what its later calls build theirs from. */
+const tablesSeen = new Map<ArchDescriptor, { readonly bytes: Uint8Array; readonly layout: PrebuiltLayout }>();
 
 /**
  * The filter of a plan, compiled and checked with the kernel verifier's
@@ -471,7 +479,6 @@ function pledgeLocked(promises: string | null | undefined, execpromises: string 
   let state = readState();
   const arch = archFor();
   // Read-only until the plan is made: a bad request changes nothing.
-  if (state.filters === 0) prefetchArchArtifacts(arch); // for the report tables of later calls, when files may be out of reach
   let found = state.filters === 0 ? findRings() : undefined;
   let facts = pledgeFacts(state, found);
   let plan = planPledge(state, { promises, execpromises, options }, arch, facts);

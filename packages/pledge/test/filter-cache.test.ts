@@ -118,8 +118,11 @@ describe('the cache of compiled filters', () => {
 
   it('does not use an entry that was changed, is stale, not the user\'s, writable by others or a link', () => {
     const cases: [string, (file: string, dir: string) => void][] = [
-      ['a changed instruction (check mismatch)', (file) => edit(file, (e) => { const b = e.bytes.slice(); b[b.length - 4]! ^= 1; return { ...e, bytes: b }; })],
-      ['a changed check', (file) => edit(file, (e) => ({ ...e, check: '0'.repeat(16) }))],
+      ['a changed instruction (check mismatch)', (file) => { const b = fs.readFileSync(file); b[b.length - 4]! ^= 1; fs.writeFileSync(file, b); }],
+      ['a changed slot in the description (check mismatch)', (file) => {
+        const b = fs.readFileSync(file); const at = b.indexOf('"slots":[') + 9; b[at] = b[at] === 0x31 ? 0x32 : 0x31; fs.writeFileSync(file, b);
+      }],
+      ['a changed check', (file) => { const b = fs.readFileSync(file); b[12]! ^= 1; fs.writeFileSync(file, b); }],
       ['another key in the file', (file) => edit(file, (e) => ({ ...e, key: e.key.replace('"c1"', '"c0"') }))],
       ['a slot out of range', (file) => edit(file, (e) => ({ ...e, slots: [1e6] }))],
       ['another unit', (file) => edit(file, (e) => ({ ...e, unit: 4 }))],
@@ -150,7 +153,7 @@ describe('the cache of compiled filters', () => {
   });
 
   it('report tables: from the cache, the same bytes core builds for that pid; keyed by their options', async () => {
-    const { buildReportTables } = await import('@seccomp-scopes/core');
+    const { buildReportTables, prebuiltReportTables } = await import('@seccomp-scopes/core');
     type Options = Parameters<typeof buildReportTables>[1];
     const { env } = setup();
     const opts: Options = { promises: new Set(['stdio', 'rpath']), comm: 'node', pid: 4242, uid: 1000, gid: 1000, penalty: 'errno', errno: 'EPERM' };
@@ -158,6 +161,9 @@ describe('the cache of compiled filters', () => {
     const build = (a: ArchDescriptor, o: Options): Uint8Array => { builds++; return buildReportTables(a, o); };
     for (const arch of ARCHES) {
       expect(cachedReportTables(arch, opts, build, { env, buildIds: ids })).toMatchObject({ source: 'compiled', stored: true });
+      // kept beside them: the layout of their prebuilt part (for the process' later calls)
+      const { stringsAt, poolSize, runtimeRules } = prebuiltReportTables(arch);
+      expect(cachedReportTables(arch, { ...opts, pid: 7 }, build, { env, buildIds: ids }).layout).toEqual({ stringsAt, poolSize, runtimeRules });
       for (const pid of [2, 4243, 99999, 4194303]) {
         const before = builds;
         const hit = cachedReportTables(arch, { ...opts, pid }, build, { env, buildIds: ids });

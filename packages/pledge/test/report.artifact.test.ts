@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   BUILD_ID, PROMISES, artifactCheck, buildReportTables, buildReportTablesDirect, decodeReportTablesArtifact, encodeReportTablesArtifact,
-  prebuiltReportTables, reportTablesArtifactKey, useReportTablesArtifact, type ArchDescriptor,
+  prebuiltReportTables, reportTablesArtifactKey, sealArtifact, useReportTablesArtifact, useReportTablesFrom, type ArchDescriptor,
 } from '@seccomp-scopes/core';
 import * as X from '@seccomp-scopes/arch-x86_64';
 import * as A from '@seccomp-scopes/arch-aarch64';
@@ -73,36 +73,46 @@ describe('report tables artifact', () => {
       const [other, otherId, otherFile] = ARCHES.find(([a]) => a !== arch)!;
       expect(decodeReportTablesArtifact(arch, fs.readFileSync(otherFile), id)).toBeTypeOf('string');
       void other; void otherId;
-      const jsonEnd = 12 + new DataView(built.buffer).getUint32(8, true);
+      const jsonEnd = 20 + new DataView(built.buffer).getUint32(8, true);
       const spoiled = (f: (b: Uint8Array) => void): Uint8Array => { const b = built.slice(); f(b); return b; };
-      // one byte of the tables changed (a syscall name, a value): the check finds it
-      for (const at of [jsonEnd + 4 + 100, built.length - 1, built.length - 2000]) {
-        expect(decodeReportTablesArtifact(arch, spoiled((b) => { b[at]! ^= 0x20; }), id), `byte ${at}`).toMatch(/changed|inconsistent|not /);
+      // one byte changed anywhere after the header (the tables, the description): the check finds it
+      for (const at of [25, jsonEnd + 4 + 100, built.length - 1, built.length - 2000]) {
+        expect(decodeReportTablesArtifact(arch, spoiled((b) => { b[at]! ^= 0x20; }), id), `byte ${at}`).toMatch(/changed/);
       }
-      // the description changed: its key, its offsets
-      const text = new TextDecoder().decode(built.subarray(12, jsonEnd));
-      const body = built.subarray(12 + ((text.length + 3) & ~3));
-      /** The artifact with another description (re-laid out), the same tables. */
-      const withMeta = (m: string): Uint8Array => {
-        const json = new TextEncoder().encode(m);
-        const at = 12 + ((json.length + 3) & ~3);
-        const out = new Uint8Array(at + body.length);
-        out.set(built.subarray(0, 12));
-        new DataView(out.buffer).setUint32(8, json.length, true);
-        out.set(json, 12);
-        out.set(body, at);
-        return out;
-      };
+      expect(decodeReportTablesArtifact(arch, spoiled((b) => { b[13]! ^= 1; }), id)).toMatch(/changed/);
+      expect(decodeReportTablesArtifact(arch, built.subarray(0, built.length - 8), id)).toMatch(/changed/);
+      // a description that is sealed (a valid check) but stale or inconsistent: its key, its offsets, its runtime rules
+      const text = new TextDecoder().decode(built.subarray(20, jsonEnd));
+      const body = built.subarray(20 + ((text.length + 3) & ~3));
+      const withMeta = (m: string): Uint8Array => sealArtifact(JSON.parse(m), body);
       expect(decodeReportTablesArtifact(arch, withMeta(text), id)).not.toBeTypeOf('string');
       expect(decodeReportTablesArtifact(arch, withMeta(text.replace(/"stringsAt":(\d+)/, (_, n) => `"stringsAt":${Number(n) + 4}`)), id)).toMatch(/inconsistent|not /);
       expect(decodeReportTablesArtifact(arch, withMeta(text.replace(/"catalogIndex":(\d+)/, '"catalogIndex":99999')), id)).toMatch(/inconsistent/);
+      expect(decodeReportTablesArtifact(arch, withMeta(text.replace(/"valueStart":(\d+)/, '"valueStart":9999999')), id)).toMatch(/inconsistent/);
       expect(decodeReportTablesArtifact(arch, withMeta(text.replace(/ core [0-9a-f]{4}/, ' core 0000')), id)).toMatch(/^stale/);
-      expect(decodeReportTablesArtifact(arch, built.subarray(0, built.length - 8), id)).toMatch(/length/);
+      expect(decodeReportTablesArtifact(arch, withMeta(text.replace(/"length":(\d+)/, '"length":1')), id)).toMatch(/length/);
       expect(decodeReportTablesArtifact(arch, spoiled((b) => { b[0] = 0; }), id)).toMatch(/not a report tables artifact/);
       // A rejected artifact leaves the tables as computed: still the reference encoder's bytes.
       expect(useReportTablesArtifact(arch, spoiled((b) => { b[built.length - 1]! ^= 1; }), id)).toBeTypeOf('string');
       const c = { promises: new Set(['stdio']), comm: 'node', pid: 4242, uid: 1000, gid: 1000 };
       expect(Buffer.from(buildReportTables(arch, c)).equals(Buffer.from(buildReportTablesDirect(arch, c)))).toBe(true);
+    });
+  }
+
+  for (const [arch] of ARCHES) {
+    it(`${arch.name}: tables a call built, with their prebuilt layout, serve as the prebuilt part for other calls (the reference encoder's bytes)`, () => {
+      const { stringsAt, poolSize, runtimeRules } = prebuiltReportTables(arch);
+      const first = buildReportTables(arch, { promises: new Set(['stdio', 'rpath']), comm: 'MainThread', pid: 4242, uid: 1000, gid: 1000, penalty: 'errno', errno: 'EACCES' });
+      expect(useReportTablesFrom(arch, first, { stringsAt, poolSize, runtimeRules })).toBeUndefined();
+      for (const c of [
+        { promises: new Set(['stdio']), comm: 'node', pid: 4243, uid: 1000, gid: 1000 },
+        { promises: new Set<string>(), comm: 'MainThread', pid: 1, uid: 0, gid: 0, penalty: 'errno' as const, errno: 'EPERM' },
+        { promises: new Set(names), comm: 'x', pid: 0, uid: -1, gid: -1 },
+      ]) {
+        expect(Buffer.from(buildReportTables(arch, c)).equals(Buffer.from(buildReportTablesDirect(arch, c))), JSON.stringify({ ...c, promises: [...c.promises] })).toBe(true);
+      }
+      expect(useReportTablesFrom(arch, first, { stringsAt: stringsAt + 4, poolSize, runtimeRules })).toMatch(/inconsistent|not /);
+      expect(useReportTablesFrom(arch, first.subarray(0, 100), { stringsAt, poolSize, runtimeRules })).toMatch(/inconsistent/);
     });
   }
 });

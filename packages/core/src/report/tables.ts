@@ -326,7 +326,7 @@ function computePrebuilt(arch: ArchDescriptor): PrebuiltReportTables {
 
 /** 'SSRA' read as a little-endian u32: a report tables artifact. */
 const ARTIFACT_MAGIC = 0x41525353;
-const ARTIFACT_FORMAT = 1;
+const ARTIFACT_FORMAT = 2;
 
 /**
  * What a report tables artifact of `arch` must be keyed by: the layout
@@ -419,26 +419,40 @@ const LITTLE_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /**
  * The build artifact of `arch`'s report tables ({@link PrebuiltReportTables},
  * computed here from the catalog): 'SSRA', a format word, the length of a
- * JSON description (key, offsets, the rules naming runtime values, the
- * check of the bytes), the JSON padded to 4 bytes, then the bytes. Written
- * by the arch package's build (tools/report-artifact.mjs).
+ * JSON description (key, offsets, the rules naming runtime values), the
+ * check ({@link artifactCheck}, two words) of everything after these five
+ * words, the JSON padded to 4 bytes, then the bytes. Written by the arch
+ * package's build (tools/report-artifact.mjs).
  * @throws PledgeError `EINVAL` when core or the arch is a `dev` build (nothing to key it by).
  */
 export function encodeReportTablesArtifact(arch: ArchDescriptor, archBuildId: string): Uint8Array {
   const key = reportTablesArtifactKey(arch, archBuildId);
   if (key === undefined) throw new PledgeError('EINVAL', 'BAD_ARGUMENT', 'report tables artifact: core and the arch package must be built (tools/build-id.mjs) to key an artifact');
   const pre = computePrebuilt(arch);
-  const json = new TextEncoder().encode(JSON.stringify({
-    key, stringsAt: pre.stringsAt, poolSize: pre.poolSize, runtimeRules: pre.runtimeRules, length: pre.bytes.length, check: artifactCheck(pre.bytes),
-  }));
-  const bodyAt = 12 + ((json.length + 3) & ~3);
-  const out = new Uint8Array(bodyAt + pre.bytes.length);
+  return sealArtifact({ key, stringsAt: pre.stringsAt, poolSize: pre.poolSize, runtimeRules: pre.runtimeRules, length: pre.bytes.length }, pre.bytes);
+}
+
+/** Header bytes of an artifact: magic, format, description length, check (two words). */
+const ARTIFACT_HEADER = 20;
+
+/**
+ * An artifact from a description and the bytes, its check computed (the
+ * layout of {@link encodeReportTablesArtifact}; tests use it to write
+ * artifacts whose only fault is the one they test).
+ */
+export function sealArtifact(description: unknown, bytes: Uint8Array): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(description));
+  const bodyAt = ARTIFACT_HEADER + ((json.length + 3) & ~3);
+  const out = new Uint8Array(bodyAt + bytes.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, ARTIFACT_MAGIC, true);
   view.setUint32(4, ARTIFACT_FORMAT, true);
   view.setUint32(8, json.length, true);
-  out.set(json, 12);
-  out.set(pre.bytes, bodyAt);
+  out.set(json, ARTIFACT_HEADER);
+  out.set(bytes, bodyAt);
+  const check = artifactCheck(out.subarray(ARTIFACT_HEADER));
+  view.setUint32(12, parseInt(check.slice(0, 8), 16), true);
+  view.setUint32(16, parseInt(check.slice(8), 16), true);
   return out;
 }
 
@@ -462,24 +476,32 @@ export function useReportTablesArtifact(arch: ArchDescriptor, artifact: Uint8Arr
 export function decodeReportTablesArtifact(arch: ArchDescriptor, artifact: Uint8Array, archBuildId: string): PrebuiltReportTables | string {
   const key = reportTablesArtifactKey(arch, archBuildId);
   if (key === undefined) return 'a dev build: no artifact is used';
-  if (artifact.length < 12) return 'too short';
+  if (artifact.length < ARTIFACT_HEADER) return 'too short';
   const view = new DataView(artifact.buffer, artifact.byteOffset, artifact.byteLength);
   if (view.getUint32(0, true) !== ARTIFACT_MAGIC || view.getUint32(4, true) !== ARTIFACT_FORMAT) return 'not a report tables artifact of this format';
   const jsonLength = view.getUint32(8, true);
-  const bodyAt = 12 + ((jsonLength + 3) & ~3);
+  const bodyAt = ARTIFACT_HEADER + ((jsonLength + 3) & ~3);
   if (bodyAt > artifact.length) return 'truncated';
-  let meta: { key?: unknown; stringsAt?: unknown; poolSize?: unknown; runtimeRules?: unknown; length?: unknown; check?: unknown };
+  if (hex32(view.getUint32(12, true)) + hex32(view.getUint32(16, true)) !== artifactCheck(artifact.subarray(ARTIFACT_HEADER))) return 'changed after it was written (check mismatch)';
+  let meta: { key?: unknown; stringsAt?: unknown; poolSize?: unknown; runtimeRules?: unknown; length?: unknown };
   try {
-    meta = JSON.parse(new TextDecoder().decode(artifact.subarray(12, 12 + jsonLength))) as typeof meta;
+    meta = JSON.parse(new TextDecoder().decode(artifact.subarray(ARTIFACT_HEADER, ARTIFACT_HEADER + jsonLength))) as typeof meta;
   } catch {
     return 'its description is not JSON';
   }
   if (meta.key !== key) return `stale: keyed ${JSON.stringify(meta.key)}, the running code needs ${JSON.stringify(key)}`;
   const bytes = artifact.slice(bodyAt);
   if (meta.length !== bytes.length) return 'its length does not match its description';
-  if (meta.check !== artifactCheck(bytes)) return 'changed after it was written (check mismatch)';
+  return prebuiltOf(arch, bytes, meta);
+}
+
+/** Where the prebuilt part of report tables ends and the rules naming runtime values are: {@link PrebuiltReportTables} less its bytes. */
+export type PrebuiltLayout = Omit<PrebuiltReportTables, 'bytes'>;
+
+/** `bytes` as `arch`'s prebuilt tables with `layout`, after checking they fit together; else why not. */
+function prebuiltOf(arch: ArchDescriptor, bytes: Uint8Array, layout: { stringsAt?: unknown; poolSize?: unknown; runtimeRules?: unknown }): PrebuiltReportTables | string {
   const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
-  const { stringsAt, poolSize, runtimeRules } = meta;
+  const { stringsAt, poolSize, runtimeRules } = layout;
   if (!isCount(stringsAt) || !isCount(poolSize) || stringsAt + poolSize !== bytes.length || stringsAt < L.headerWords * 4) return 'inconsistent offsets';
   const word = (i: number): number => readWord(bytes, arch, i);
   if (word(L.header.magic) !== L.magic || word(L.header.version) !== L.version || word(L.header.auditArch) !== arch.auditArch || word(L.header.strings) !== stringsAt) {
@@ -493,6 +515,24 @@ export function decodeReportTablesArtifact(arch: ArchDescriptor, artifact: Uint8
     return 'inconsistent runtime rules';
   }
   return { bytes, stringsAt, poolSize, runtimeRules: runtimeRules as RuntimeRuleSlot[] };
+}
+
+/**
+ * Uses report tables built for `arch` ({@link buildReportTables}, whose
+ * prebuilt part had `layout`: {@link prebuiltReportTables}) as the prebuilt
+ * tables of `arch` from now on: their first `stringsAt + poolSize` bytes are
+ * the prebuilt bytes but for the words every call rewrites (the header's,
+ * the rules naming runtime values). For a process whose tables came from a
+ * cache of compiled output and whose later calls cannot read the artifact.
+ * @returns undefined when they are in use, else why not (they do not fit the layout).
+ */
+export function useReportTablesFrom(arch: ArchDescriptor, tables: Uint8Array, layout: PrebuiltLayout): string | undefined {
+  const end = layout.stringsAt + layout.poolSize;
+  if (!Number.isInteger(end) || end > tables.length) return 'inconsistent offsets';
+  const got = prebuiltOf(arch, tables.slice(0, end), layout);
+  if (typeof got === 'string') return got;
+  prebuilts.set(arch, got);
+  return undefined;
 }
 
 const readWord = (bytes: Uint8Array, arch: ArchDescriptor, index: number): number =>
