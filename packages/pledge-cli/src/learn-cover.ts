@@ -12,7 +12,7 @@
 import path from 'node:path';
 import {
   PROMISES, SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO, attributionRules, pathProbeOf, ruleMatches, simulate, violationNeeds,
-  type ArchDescriptor, type CompiledFilter, type PathProbe, type Rule, type RuntimeValues,
+  type ArchDescriptor, type CompiledFilter, type PathProbe, type ResolvedRule, type Rule, type RuntimeValues,
 } from '@seccomp-scopes/core';
 import type { SupervisedCall } from '@seccomp-scopes/native';
 import { nodeRuntimeRules } from '@seccomp-scopes/pledge';
@@ -245,10 +245,25 @@ export function handledErrno(call: CallShape, arch: ArchDescriptor, runtime: Run
   const data = { nr: call.nr, arch: arch.auditArch, args };
   const rt = { pid: runtime.pid ?? 0, uid: runtime.uid ?? -1, gid: runtime.gid ?? -1 };
   // As the reports' attribution (violationNeeds): when a rule answering an errno matches, those rules are what the call needs.
-  const handled = attributionRules(arch, rt).filter((r) => r.nr === call.nr && r.rule.action.kind === 'errno' && ruleMatches(r, data));
+  const handled = (errnoRulesByNr(arch, rt).get(call.nr) ?? []).filter((r) => ruleMatches(r, data));
   if (handled.length === 0) return undefined;
   const errnos = new Set(handled.map((r) => r.ret & SECCOMP_RET_DATA));
   return errnos.size === 1 ? [...errnos][0] : undefined;
+}
+
+const errnoRules = new WeakMap<ArchDescriptor, Map<string, ReadonlyMap<number, readonly ResolvedRule[]>>>();
+/** The attribution rules answering an errno, by syscall number (the learner asks for every call it records). */
+function errnoRulesByNr(arch: ArchDescriptor, runtime: { pid: number; uid: number; gid: number }): ReadonlyMap<number, readonly ResolvedRule[]> {
+  let byArch = errnoRules.get(arch);
+  if (!byArch) errnoRules.set(arch, (byArch = new Map()));
+  const key = `${runtime.pid}:${runtime.uid}:${runtime.gid}`;
+  let map = byArch.get(key);
+  if (!map) {
+    const m = new Map<number, ResolvedRule[]>();
+    for (const r of attributionRules(arch, runtime)) if (r.rule.action.kind === 'errno') m.set(r.nr, [...(m.get(r.nr) ?? []), r]);
+    byArch.set(key, (map = m));
+  }
+  return map;
 }
 
 /** Whether some set of `sets` is within `allowed`. */

@@ -6,9 +6,8 @@
  * ready-to-run `pledge` command line (docs/cli.md "pledge learn").
  *
  * How it watches: the program runs under a filter that allows in the kernel
- * only what pledge("") allows (and answers what every promise set answers
- * with an errno), and sends everything else to the supervisor in learn
- * mode (@seccomp-scopes/native supervise({ learn: true })), which records
+ * only what pledge("stdio") allows (every proposal has stdio), and sends
+ * everything else to the supervisor in learn mode (@seccomp-scopes/native supervise({ learn: true })), which records
  * the call here and answers SECCOMP_USER_NOTIF_FLAG_CONTINUE. CONTINUE is
  * used only because nothing is enforced: the kernel re-reads the call's
  * pointers after the answer, so a decision taken on them could be raced
@@ -39,6 +38,9 @@ import { Policy } from './policy.js';
 import { Reporter } from './report.js';
 import { resolveCommand } from './resolve.js';
 import { inheritedDescriptors } from './run.js';
+
+/** How many calls each promise's reason lists (its `count` says how many there were). */
+export const WHY_SHOWN = 12;
 
 /** The `--json` format's version (docs/cli.md "pledge learn"). */
 export const LEARN_FORMAT = 1;
@@ -125,8 +127,8 @@ export interface LearnResult {
   readonly runs: readonly RunRecord[];
   /** The least promise set, in OpenBSD's order. */
   readonly promises: string;
-  /** Per promise (least powerful first): the calls that needed it. */
-  readonly why: readonly { readonly promise: string; readonly calls: readonly string[] }[];
+  /** Per promise (least powerful first): the calls that needed it (the first WHY_SHOWN, as the reports decode them) and how many distinct ones there were. */
+  readonly why: readonly { readonly promise: string; readonly calls: readonly string[]; readonly count: number }[];
   /** The execpromises to propose, or null when the programs started needed what the parent did. */
   readonly execpromises: string | null;
   /** Per program started with execve (by process name): what it needed. */
@@ -154,7 +156,7 @@ export interface SiteAdvice {
   readonly site: string;
   readonly pledged: string | null;
   readonly needs: string;
-  readonly why: readonly { readonly promise: string; readonly calls: readonly string[] }[];
+  readonly why: LearnResult['why'];
   readonly unveil: readonly LearnedUnveil[];
   /** What to write at the site. */
   readonly write: string;
@@ -203,8 +205,9 @@ export function learnKeyTable(arch: ArchDescriptor): Uint8Array {
 }
 
 /** The directory a path argument is relative to: the caller's working directory or its directory descriptor. */
+let pathArgs: Readonly<Record<string, number>> | undefined;
 function baseDir(call: native.SupervisedCall, syscall: string): string | undefined {
-  const index = pathArguments()[syscall];
+  const index = (pathArgs ??= pathArguments())[syscall];
   let dirfd = AT_FDCWD;
   if (index !== undefined && index > 0 && (/at2?$/.test(syscall) || syscall === 'statx')) dirfd = Number(BigInt.asIntN(32, call.args[index - 1]! & 0xffffffffn));
   try {
@@ -307,7 +310,12 @@ export function parseRecord(text: string): Omit<SiteRecord, 'run' | 'process' | 
   } as Omit<SiteRecord, 'run' | 'process' | 'pid'>;
 }
 
-/** The learn filter: pledge("")'s rules in the kernel, the learn marker and everything else to the supervisor. */
+/**
+ * The learn filter: what `stdio` allows stays in the kernel (every proposal
+ * has `stdio`, so a call it allows never needs more, and those are most of
+ * a program's calls); the learn marker, the preload's marker, execve and
+ * everything else go to the supervisor.
+ */
 function learnFilter(arch: ArchDescriptor, pid: number, uid: number, gid: number, windowSyscalls: ReadonlySet<string>): Uint8Array {
   const { markerA, markerB } = native.learnProtocol();
   const marker: Rule = {
@@ -315,7 +323,7 @@ function learnFilter(arch: ArchDescriptor, pid: number, uid: number, gid: number
     why: "the learn marker: an in-process pledge()/unveil() tells the learner about itself",
     when: [{ arg: 0, width: 64, name: 'marker', oneOf: [markerA] }, { arg: 1, width: 64, name: 'marker', oneOf: [markerB] }],
   };
-  return compileSupervisedFilter(new Set(), arch, { pid, uid, gid }, [], windowSyscalls, [marker]).bytes;
+  return compileSupervisedFilter(new Set(['stdio']), arch, { pid, uid, gid }, [], windowSyscalls, [marker]).bytes;
 }
 
 /** Runs `command` once in learn mode; returns the run and what it recorded. */
@@ -485,15 +493,23 @@ export function buildResult(input: {
     return `${o.syscall}(${o.args.join(', ')})`;
   };
   const whyOf = (list: typeof attributed, set: ReadonlySet<string>): LearnResult['why'] => {
-    const calls = new Map<string, Set<string>>();
+    const calls = new Map<string, Observation[]>();
     for (const { o, a } of list) {
       if (a.kind !== 'needs' || freeAlone.has(o)) continue;
       for (const p of chosenSet(a.sets, set) ?? []) {
-        if (!calls.has(p)) calls.set(p, new Set());
-        calls.get(p)!.add(`${o.comm}: ${describe(o)}`);
+        if (!calls.has(p)) calls.set(p, []);
+        calls.get(p)!.push(o);
       }
     }
-    return byPower(calls.keys()).map((p) => ({ promise: p, calls: [...calls.get(p)!] }));
+    // Decoded (the costly part) only as far as shown.
+    return byPower(calls.keys()).map((p) => {
+      const shown = new Set<string>();
+      for (const o of calls.get(p)!) {
+        if (shown.size >= WHY_SHOWN) break;
+        shown.add(`${o.comm}: ${describe(o)}`);
+      }
+      return { promise: p, calls: [...shown], count: calls.get(p)!.length };
+    });
   };
   // A call the proposal answers with an errno reaches no file: no rule.
   const usesOf = (list: typeof attributed): PathUse[] => list.flatMap(({ o, a }) => (o.file !== undefined && a.kind !== 'errno' ? [{
@@ -551,7 +567,7 @@ export function formatLearnText(r: LearnResult): string {
   out.push(`pledge learn: promises ${q(r.promises)}`);
   for (const w of r.why) {
     const shown = w.calls.slice(0, 4);
-    out.push(`  ${w.promise}: ${shown.join('; ')}${w.calls.length > shown.length ? `; and ${w.calls.length - shown.length} more` : ''}`);
+    out.push(`  ${w.promise}: ${shown.join('; ')}${w.count > shown.length ? `; and ${w.count - shown.length} more` : ''}`);
   }
   if (r.execpromises !== null) {
     out.push(`pledge learn: execpromises ${q(r.execpromises)} (the programs it started needed less)`);
