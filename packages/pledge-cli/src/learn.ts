@@ -1,7 +1,7 @@
 /**
  * `pledge learn [options] -- COMMAND [ARGS...]`: runs a program once
  * without enforcing anything, records every call outside the base set
- * (what every promise set allows), and proposes the least promises,
+ * (what `stdio`, part of every proposal, allows), and proposes the least promises,
  * execpromises and unveil rules that would have allowed the run, as a
  * ready-to-run `pledge` command line (docs/cli.md "pledge learn").
  *
