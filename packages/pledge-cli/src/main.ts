@@ -59,8 +59,8 @@ Examples:
   pledge learn --node --json -o profile.json -- node app.js
   pledge learn --merge run1.json --merge run2.json
 
-The program runs once with nothing enforced; every call outside what all
-promise sets allow is recorded (and let through). Then the least promises,
+The program runs once with nothing enforced; every call outside what stdio
+allows is recorded (and let through). Then the least promises,
 execpromises and unveil rules that allow what it did are printed on stderr
 (or to -o FILE), with the command line to run it under them. Learning only
 sees what the run exercised.`;
