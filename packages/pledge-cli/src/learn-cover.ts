@@ -163,7 +163,8 @@ const EXCEPTION_PROMISES = ['tty', 'getpw', 'dns'] as const;
  *    runtime allowance) allows it: free;
  * 2. an open of one of the command's path exceptions that needs no
  *    promise: free; one that needs a promise (`/dev/tty` under `tty`) adds
- *    that promise as an alternative;
+ *    that promise as an alternative (not in-process: pledge()'s filter
+ *    cannot see paths, nor answer probes);
  * 3. one of core's PATH_PROBES (libselinux's statfs("/sys/fs/selinux"),
  *    /dev/tty without tty, getcwd, ...), which the command answers with an
  *    errno when the promises refuse it: that errno (with the probe), no
@@ -192,7 +193,8 @@ export function attributeCall(call: CallShape, context: AttributionContext): Att
   // path exception is performed; a read-only open that only dns or getpw
   // would allow is refused (they are path-precise); a call the promises
   // allow runs, so no probe answers it.
-  const decision = open ? decideOpen(like, open, inForce, context.mode !== 'program').kind : 'judge';
+  // In a Node process, pledge()'s filter cannot see paths: no path exception there (docs/cli.md, Path exceptions).
+  const decision = open && context.mode !== 'in-process' ? decideOpen(like, open, inForce, context.mode !== 'program').kind : 'judge';
   if (decision === 'emulate') return { kind: 'free', why: 'a path exception (the supervisor opens it)' };
   const allowed = decision !== 'refuse' && inForce.size > 0 &&
     (simulate(judgeFilter(context, inForce).program, data, arch.endian).ret & SECCOMP_RET_ACTION_FULL) >>> 0 === SECCOMP_RET_ALLOW;
@@ -209,7 +211,7 @@ export function attributeCall(call: CallShape, context: AttributionContext): Att
   if (open) {
     const node = context.mode !== 'program';
     // A promise whose path exception this open is (/dev/tty under tty), where adding it makes the command perform the open.
-    for (const p of EXCEPTION_PROMISES) {
+    for (const p of context.mode === 'in-process' ? [] : EXCEPTION_PROMISES) {
       if (decideOpen(like, open, new Set([...inForce, p]), node).kind === 'emulate') sets.push([p]);
     }
     if (open.readOnly) {

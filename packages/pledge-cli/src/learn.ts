@@ -204,8 +204,8 @@ export function learnKeyTable(arch: ArchDescriptor): Uint8Array {
   return table;
 }
 
-/** The directory a path argument is relative to: the caller's working directory or its directory descriptor. */
 let pathArgs: Readonly<Record<string, number>> | undefined;
+/** The directory a path argument is relative to: the caller's working directory or its directory descriptor. */
 function baseDir(call: native.SupervisedCall, syscall: string): string | undefined {
   const index = (pathArgs ??= pathArguments())[syscall];
   let dirfd = AT_FDCWD;
