@@ -31,7 +31,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  BUILD_ID as CORE_BUILD_ID, TEMPLATE_PIDS, artifactCheck, fillPidTemplate, pidTemplate, prebuiltReportTables, type PrebuiltLayout,
+  BPF_JEQ, BPF_JGE, BPF_JMP, BPF_LD, BPF_RET, BUILD_ID as CORE_BUILD_ID, REPORT_TABLES_LAYOUT, TEMPLATE_PIDS, artifactCheck, fillPidTemplate, pidTemplate, prebuiltReportTables, type PrebuiltLayout,
   type ArchDescriptor, type FilterSpec, type PidTemplate, type ReportTablesOptions,
 } from '@seccomp-scopes/core';
 import { archBuildId, unfiltered } from './arch.js';
@@ -251,6 +251,58 @@ export function cachedReportTables(arch: ArchDescriptor, tables: ReportTablesOpt
   return { ...rest, ...(extra !== undefined ? { layout: extra as PrebuiltLayout } : {}) };
 }
 
+/**
+ * Whether `pid` equals another value of a value list that holds the pid in
+ * the template: in a filter, another `jeq`/`jge` constant between the
+ * argument load before a pid slot and the next load or return (one
+ * condition's value search, core codegen); in report tables, another value
+ * of a condition whose values hold a pid slot (core REPORT_TABLES_LAYOUT).
+ * Compiled for that pid, the list would keep one of the two, so the output
+ * would not be the template's: it is computed instead. (How the pid sorts
+ * among the other values is what the two ends of the pid range settle:
+ * core pidTemplate.)
+ */
+function pidCollides(entry: CacheEntry, unit: 4 | 8, pid: number, arch: ArchDescriptor): boolean {
+  const little = arch.endian === 'little';
+  const view = new DataView(entry.bytes.buffer, entry.bytes.byteOffset, entry.bytes.byteLength);
+  const slots = new Set(entry.slots);
+  if (unit === 8) {
+    const n = entry.bytes.length / 8;
+    const code = (i: number): number => view.getUint16(i * 8, little);
+    const isLoadOrRet = (i: number): boolean => (code(i) & 0x07) === BPF_LD || (code(i) & 0x07) === BPF_RET;
+    for (const slot of entry.slots) {
+      let i = slot;
+      while (i > 0 && (code(i) & 0x07) !== BPF_LD) i--;
+      for (i++; i < n && !isLoadOrRet(i); i++) {
+        const op = code(i) & 0xf0;
+        if ((code(i) & 0x07) === BPF_JMP && (op === BPF_JEQ || op === BPF_JGE) && !slots.has(i) && view.getUint32(i * 8 + 4, little) === pid) return true;
+      }
+    }
+    return false;
+  }
+  const L = REPORT_TABLES_LAYOUT;
+  const word = (index: number): number => view.getUint32(index * 4, little);
+  const conditionsAt = word(L.header.conditions);
+  const conditions = word(L.header.conditions + 1);
+  const valuesAt = word(L.header.values);
+  if (conditionsAt + conditions * L.recordBytes.condition > entry.bytes.length) return true;
+  const slotValue = (v: number): boolean => slots.has((valuesAt + v * L.recordBytes.value) / 4);
+  for (let c = 0; c < conditions; c++) {
+    const rec = conditionsAt + c * L.recordBytes.condition;
+    const start = view.getUint32(rec + L.fields.condition.valueStart, little);
+    const count = view.getUint32(rec + L.fields.condition.valueCount, little);
+    let has = false;
+    for (let v = start; v < start + count; v++) if (slotValue(v)) has = true;
+    if (!has) continue;
+    for (let v = start; v < start + count; v++) {
+      const lo = valuesAt + v * L.recordBytes.value;
+      if (lo + 8 > entry.bytes.length) return true;
+      if (!slotValue(v) && view.getUint32(lo, little) === pid && view.getUint32(lo + 4, little) === 0) return true;
+    }
+  }
+  return false;
+}
+
 /** An entry's output for `pid` (and what was kept beside it), or `compute(pid)` (stored as a template, with `extra()`, when the template gives the same bytes). */
 function cachedOutput(
   key: string | undefined, arch: ArchDescriptor, pid: number, unit: 4 | 8, compute: (pid: number) => Uint8Array, options: FilterCacheOptions, extra?: () => unknown,
@@ -260,7 +312,9 @@ function cachedOutput(
   const usable = key !== undefined && dir !== undefined && uid !== undefined && pid >= TEMPLATE_PIDS[0] && pid <= TEMPLATE_PIDS[1] && unfiltered();
   if (usable) {
     const entry = readEntry(dir, key, uid, unit);
-    if (entry) return { bytes: fillPidTemplate({ ...entry, unit }, pid, arch.endian), source: 'cache', ...(entry.extra !== undefined ? { extra: entry.extra } : {}) };
+    if (entry && !pidCollides(entry, unit, pid, arch)) {
+      return { bytes: fillPidTemplate({ ...entry, unit }, pid, arch.endian), source: 'cache', ...(entry.extra !== undefined ? { extra: entry.extra } : {}) };
+    }
   }
   const bytes = compute(pid);
   let stored = false;

@@ -176,4 +176,40 @@ describe('the cache of compiled filters', () => {
       expect(cachedReportTables(arch, { ...opts, uid: 0 }, build, { env, buildIds: ids }).source).toBe('compiled');
     }
   });
+
+  it('a pid equal to another value of its list (which the compiler would dedupe) is computed, not filled in', async () => {
+    const core = await import('@seccomp-scopes/core');
+    const { env } = setup();
+    // The compiler sorts value lists, so an in-range constant beside the pid moves between the two ends and the output is
+    // no template. A list kept in order, [pid, 4242], deduped as resolve does, would be one: the guard must not fill in 4242.
+    const { BPF_ABS, BPF_JEQ, BPF_JMP, BPF_K, BPF_LD, BPF_RET, BPF_W, encode, jump, stmt } = core;
+    const compile = (pid: number): Uint8Array => {
+      const values = [...new Set([pid, 4242])];
+      return encode([
+        stmt(BPF_LD | BPF_W | BPF_ABS, 16),
+        ...values.map((v, i) => jump(BPF_JMP | BPF_JEQ | BPF_K, v, values.length - i, 0)),
+        stmt(BPF_RET | BPF_K, 0),
+        stmt(BPF_RET | BPF_K, 0x7fff0000),
+      ], 'little');
+    };
+    const inputs = setup().inputs;
+    expect(cachedFilter(inputs, 1000, compile, { env, buildIds: ids })).toMatchObject({ source: 'compiled', stored: true });
+    expect(cachedFilter(inputs, 1001, compile, { env, buildIds: ids }).source).toBe('cache');
+    const got = cachedFilter(inputs, 4242, compile, { env, buildIds: ids });
+    expect(got.source).toBe('compiled');
+    expect(Buffer.from(got.bytes).equals(Buffer.from(compile(4242)))).toBe(true);
+    // Report tables: prlimit64's list is [0, pid]; made [4242, pid] here, pid 4242 is not filled in either.
+    const pre = core.prebuiltReportTables(x86_64);
+    const slot = pre.runtimeRules.find((r) => core.CATALOG[r.catalogIndex]!.syscall === 'prlimit64')!;
+    const valuesAt = new DataView(pre.bytes.buffer, pre.bytes.byteOffset).getUint32(core.REPORT_TABLES_LAYOUT.header.values * 4, true);
+    const build = (a: ArchDescriptor, o: Parameters<typeof core.buildReportTables>[1]): Uint8Array => {
+      const t = core.buildReportTables(a, o);
+      new DataView(t.buffer, t.byteOffset).setUint32(valuesAt + slot.valueStart * 8, 4242, true);
+      return t;
+    };
+    const opts = { promises: new Set(['stdio']), comm: 'node', pid: 1000, uid: 5, gid: 5 };
+    expect(cachedReportTables(x86_64, opts, build, { env, buildIds: ids })).toMatchObject({ source: 'compiled', stored: true });
+    expect(cachedReportTables(x86_64, { ...opts, pid: 1001 }, build, { env, buildIds: ids }).source).toBe('cache');
+    expect(cachedReportTables(x86_64, { ...opts, pid: 4242 }, build, { env, buildIds: ids }).source).toBe('compiled');
+  });
 });
