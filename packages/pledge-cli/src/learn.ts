@@ -423,11 +423,16 @@ export function readMerge(file: string): Pick<LearnResult, 'arch' | 'node' | 'ru
   r.observations.forEach((x, i) => {
     const ok = typeof x === 'object' && x !== null && Number.isInteger(x.nr) && typeof x.syscall === 'string' && Array.isArray(x.args) && x.args.length === 6 &&
       x.args.every((a: unknown) => typeof a === 'string' && /^0x[0-9a-f]{1,16}$/.test(a)) && Number.isInteger(x.run) && typeof x.execed === 'boolean' &&
-      typeof x.comm === 'string' && typeof x.process === 'number' && (x.site === null || Number.isInteger(x.site)) && Number.isInteger(x.count);
+      typeof x.comm === 'string' && typeof x.process === 'number' && (x.site === null || (Number.isInteger(x.site) && x.site >= 0 && x.site < r.records!.length)) && Number.isInteger(x.count) &&
+      Number.isInteger(x.pid) && typeof x.main === 'boolean' && typeof x.foreign === 'boolean' &&
+      (['path', 'file', 'interpreter'] as const).every((k) => x[k] === undefined || typeof x[k] === 'string') &&
+      (['exists', 'script'] as const).every((k) => x[k] === undefined || typeof x[k] === 'boolean');
     if (!ok) throw badMerge(file, `observations[${i}] is not an observation`);
   });
   r.records.forEach((x, i) => {
-    if (typeof x !== 'object' || x === null || (x.call !== 'pledge' && x.call !== 'unveil') || typeof x.site !== 'string') throw badMerge(file, `records[${i}] is not a record`);
+    const ok = typeof x === 'object' && x !== null && (x.call === 'pledge' || x.call === 'unveil') && typeof x.site === 'string' && Number.isInteger(x.run) &&
+      typeof x.process === 'number' && (['promises', 'execpromises', 'path', 'permissions'] as const).every((k) => x[k] === null || typeof x[k] === 'string');
+    if (!ok) throw badMerge(file, `records[${i}] is not a record`);
   });
   r.runs.forEach((x, i) => {
     if (typeof x !== 'object' || x === null || !Array.isArray(x.command) || !x.command.every((w: unknown) => typeof w === 'string')) throw badMerge(file, `runs[${i}] is not a run`);
