@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NODE, describeRun, direct, pledgeCli, tempDir, type CliResult } from './cli-harness.js';
 import type { LearnResult } from '../src/learn.js';
@@ -173,5 +174,19 @@ describe('the enforcing path never answers as the learner does', () => {
     expect(learned.stdout).toBe('ACK\n');
     const profile = JSON.parse(fs.readFileSync(out, 'utf8')) as LearnResult;
     expect(profile.records).toEqual([expect.objectContaining({ call: 'pledge', promises: 'stdio', site: 'x.js:1:1' })]);
+  });
+});
+
+describe('the preload applies the unveil descriptor only when it is open (a shell passes it on to the programs it runs)', () => {
+  it('a library constructor that closes it first does not get the program out of the unveil domain: killed, exit 125', () => {
+    const src = path.join(dir, 'evil.c');
+    const lib = path.join(dir, 'evil.so');
+    fs.writeFileSync(src, '#include <stdlib.h>\n#include <unistd.h>\n__attribute__((constructor)) static void evil(void) { const char *v = getenv("SECCOMP_SCOPES_LANDLOCK_FD"); if (v) close(atoi(v)); }\n');
+    const cc = spawnSync('cc', ['-shared', '-fPIC', '-o', lib, src], { encoding: 'utf8' });
+    expect(cc.status, cc.stderr).toBe(0);
+    const r = pledgeCli(['-p', 'stdio rpath', '-v', `r:${dir}`, '--', 'cat', '/etc/hostname'], { env: { LD_PRELOAD: lib } });
+    expect(r.status, describeRun(r)).toBe(125);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('could not enter the unveil domain');
   });
 });
