@@ -147,6 +147,8 @@ export interface LearnResult {
   readonly errno: readonly { readonly call: string; readonly comm: string; readonly errno: string; readonly probe?: string; readonly allowedBy?: string }[];
   /** Per in-process pledge() call site: what the process needed from there on. */
   readonly sites: readonly SiteAdvice[];
+  /** Remarks on the proposal (an unveil rule left out, and why). */
+  readonly notes: readonly string[];
   readonly observations: readonly Observation[];
   readonly records: readonly SiteRecord[];
 }
@@ -521,7 +523,13 @@ export function buildResult(input: {
     syscall: o.syscall, args: bigArgs(o), file: o.file, exists: o.exists === true, pid: o.pid,
     ...(o.script ? { script: true } : {}), ...(o.interpreter ? { interpreter: o.interpreter } : {}),
   }] : []));
-  const unveil = unveilRules(usesOf(attributed), arch, promises);
+  // A path that does not exist now cannot be unveiled (pledge run refuses the rule): left out, and said.
+  const notes: string[] = [];
+  const unveil = unveilRules(usesOf(attributed), arch, promises).filter((u) => {
+    if (fs.existsSync(u.path)) return true;
+    notes.push(`-v ${u.permissions}:${u.path} is not proposed: ${u.path} does not exist now (it was made and removed during the run, or the program failed to use it)`);
+    return false;
+  });
 
   const argv = ['-p', canonicalPromises(promises), ...(execpromises ? ['-e', canonicalPromises(execpromises)] : []), ...(node ? ['--node'] : []),
     ...unveil.flatMap((u) => ['-v', `${u.permissions}:${u.path}`]), '--', ...input.command];
@@ -561,7 +569,7 @@ export function buildResult(input: {
     promises: canonicalPromises(promises), why: whyOf(attributed, promises),
     execpromises: execpromises ? canonicalPromises(execpromises) : null, images,
     unveil, argv, commandLine: ['pledge', ...argv].map(shellQuote).join(' '),
-    unattributed, errno, sites, observations, records,
+    unattributed, errno, sites, notes, observations, records,
   };
 }
 
@@ -582,6 +590,7 @@ export function formatLearnText(r: LearnResult): string {
     out.push('pledge learn: unveil');
     for (const u of r.unveil) out.push(`  ${u.permissions || '(hidden)'} ${u.path}`);
   }
+  for (const n of r.notes) out.push(`pledge learn: ${n}`);
   for (const u of r.unattributed) out.push(`pledge learn: no promise allows ${u.comm}: ${u.call}: ${u.todo}`);
   for (const e of r.errno) {
     out.push(e.probe === undefined

@@ -90,7 +90,7 @@ describe('pledge learn proposes what a careful person finds, and the proposal ru
 describe('pledge learn output', () => {
   it('--json has the documented shape; the text form names promises, calls and the command line', () => {
     const { profile } = learn(['cat', path.join(dir, 'lines.txt')]);
-    expect(Object.keys(profile).sort()).toEqual(['arch', 'argv', 'commandLine', 'errno', 'execpromises', 'images', 'node', 'note', 'observations', 'promises',
+    expect(Object.keys(profile).sort()).toEqual(['arch', 'argv', 'commandLine', 'errno', 'execpromises', 'images', 'node', 'note', 'notes', 'observations', 'promises',
       'records', 'runs', 'sites', 'unattributed', 'unveil', 'version', 'why'].sort());
     expect(profile.version).toBe(1);
     expect(profile.runs).toHaveLength(1);
