@@ -59,7 +59,7 @@ describe('attribution on recorded calls (aarch64 tables)', () => {
   const passwd = obs(aarch64, 'openat', [AT_FDCWD, 0x1000, c(aarch64, 'O_RDONLY') | c(aarch64, 'O_CLOEXEC')], { path: '/etc/passwd', file: '/etc/passwd', exists: true });
   const probe = obs(aarch64, 'socket', [c(aarch64, 'AF_UNIX'), c(aarch64, 'SOCK_STREAM') | c(aarch64, 'SOCK_CLOEXEC') | c(aarch64, 'SOCK_NONBLOCK'), 0]);
   const read = obs(aarch64, 'read', [0, 0x1000, 4096]);
-  const data = obs(aarch64, 'openat', [AT_FDCWD, 0x1000, c(aarch64, 'O_RDONLY')], { path: '/srv/data/a.txt', file: '/srv/data/a.txt', exists: true });
+  const data = obs(aarch64, 'openat', [AT_FDCWD, 0x1000, c(aarch64, 'O_RDONLY')], { path: '/etc/hostname', file: '/etc/hostname', exists: true });
   const tmp = obs(aarch64, 'openat', [AT_FDCWD, 0x1000, c(aarch64, 'O_RDWR') | c(aarch64, 'O_CREAT') | c(aarch64, 'O_EXCL')], { path: '/tmp/tmp.XXXXXX', file: '/tmp/tmp.XXXXXX', exists: false });
   const tcp = obs(aarch64, 'socket', [c(aarch64, 'AF_INET'), c(aarch64, 'SOCK_STREAM'), 0]);
   const attr = (o: Observation) => attributeCall({ nr: o.nr, args: o.args.map((a) => BigInt(a)), ...(o.path ? { path: o.path } : {}), ...(o.file ? { file: o.file } : {}) }, context);
@@ -101,7 +101,7 @@ describe('attribution on recorded calls (aarch64 tables)', () => {
     // With a read of an ordinary file too, rpath comes in and /etc/passwd needs a rule (rpath lets the kernel open it: Landlock judges).
     const r2 = buildResult({ arch: aarch64, node: false, runs: [], observations: [read, passwd, data], records: [], runtime: { pid: 4242, uid: 1000, gid: 1000 }, command: ['prog'] });
     expect(r2.promises).toBe('stdio rpath');
-    expect(r2.unveil).toEqual([{ path: '/etc/passwd', permissions: 'r' }, { path: '/srv/data/a.txt', permissions: 'r' }]);
+    expect(r2.unveil).toEqual([{ path: '/etc/hostname', permissions: 'r' }, { path: '/etc/passwd', permissions: 'r' }]);
   });
 
   it('proposes execpromises when the programs started needed less', () => {
