@@ -2,7 +2,8 @@
 // The `pledge` command's supervisor costs (issue 18 item 4), next to their
 // floor, one bare seccomp notification round trip answered by a minimal
 // supervisor in C (tools/bench/supervisor-bench.c), all in the same runs,
-// interleaved, medians over rounds:
+// interleaved; each figure is the 10th percentile over rounds (the fastest
+// of fewer than ten: the undisturbed cost, as the machine is shared):
 //
 // - a refused call under `pledge run --penalty errno -p stdio`: a program
 //   makes N refused calls (getpriority) and times them itself; through the
@@ -17,7 +18,7 @@
 //   library costs in the window (its open, performed by the supervisor and
 //   handed over, and its executable mappings let through).
 //
-//   node tools/bench/supervisor.mjs [--quick] [--rounds 5]
+//   node tools/bench/supervisor.mjs [--quick] [--rounds 7]
 //
 // tools/bench/bench.mjs calls run() for its supervisor section.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -32,12 +33,6 @@ const root = path.resolve(here, '../..');
 const pledgeJs = path.join(root, 'packages/pledge-cli/bin/pledge.js');
 const entry = path.join(root, 'packages/pledge-cli/bin/pledge');
 const launcher = path.join(root, 'packages/native/build/Release/pledge-launch');
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Runs a command, returns its stdout's first number; throws with its stderr when it fails. */
 function number(cmd, args, env) {
@@ -57,7 +52,7 @@ function wall(cmd, args, env) {
  * Measures; returns { sections: [{ title, unit, rows: [{ label, value, note? }] }], rounds }.
  * Rows of one section are timed in the same rounds, interleaved.
  */
-export function run({ quick = false, rounds = quick ? 1 : 5 } = {}) {
+export function run({ quick = false, rounds = quick ? 1 : 7 } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pledge-supervisor-bench-'));
   const env = { ...process.env, XDG_CACHE_HOME: path.join(dir, 'cache') };
   delete env.SECCOMP_SCOPES_NO_CACHE;
@@ -138,22 +133,28 @@ export function run({ quick = false, rounds = quick ? 1 : 5 } = {}) {
       const per = (launched[2 * i + 1].value - launched[2 * i].value) / k;
       rows.push({ label: `${launchers[i][0]}: one library more`, value: per, note: i === 0 ? 'the loader\'s own cost' : `${(per - plainPer).toFixed(1)} µs over plain` });
     }
-    sections.push({ title: `A library loaded in the start-up window (launch with ${k} libraries − with none, / ${k}; ${launchRounds} launches each)`, unit: 'µs per library', rows });
+    sections.push({ title: `A library loaded in the start-up window (launch with ${k} libraries − with none, / ${k}; 10th percentile of ${launchRounds} launches each)`, unit: 'µs per library', rows });
     return { sections, rounds };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Runs each row once per round, the order reversed every other round; the median per row, through `scale`. */
+/**
+ * Runs each row once per round, the order reversed every other round; per
+ * row the 10th percentile of its rounds (the fastest of fewer than ten: the
+ * undisturbed cost; the machine is shared), through `scale`.
+ */
 function measure(rows, rounds, scale) {
   const times = rows.map(() => []);
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 ? [...rows.keys()].reverse() : [...rows.keys()];
     for (const i of order) times[i].push(rows[i][1]());
   }
-  return rows.map(([label], i) => ({ label, value: scale(median(times[i])) }));
+  return rows.map(([label], i) => ({ label, value: scale(p10(times[i])) }));
 }
+
+const p10 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 10)];
 
 /** The result as Markdown tables; refused calls and execs also as multiples of the bare round trip. */
 export function format(result) {
@@ -161,8 +162,10 @@ export function format(result) {
   for (const s of result.sections) {
     out.push(`${s.title}:`, `| what | ${s.unit} | |`, '|---|---:|---|');
     const floor = s.rows.find((r) => r.label.startsWith('bare round trip: C supervisor answers EPERM'));
+    const plain = s.rows.find((r) => r.label.startsWith('plain (no pledge)'));
     for (const r of s.rows) {
-      const note = r.note ?? (floor && r.value > floor.value * 1.5 ? `${(r.value / floor.value).toFixed(1)}× the bare round trip` : '');
+      const note = r.note ?? (floor && r.value > floor.value * 1.5 ? `${(r.value / floor.value).toFixed(1)}× the bare round trip`
+        : plain && r !== plain ? `${r.value >= plain.value ? '+' : ''}${(r.value - plain.value).toFixed(1)} µs over plain` : '');
       out.push(`| ${r.label} | ${r.value.toFixed(1)} | ${note} |`);
     }
     out.push('');
