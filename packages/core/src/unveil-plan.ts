@@ -18,7 +18,7 @@
  * ({@link PledgeError.naming}), so each message has one wording.
  */
 import { PledgeError } from './errors.js';
-import { landlockRightNames, unveilRuleRights, unveilWidenedRules, type LandlockDowngrade, type WidenedRule } from './landlock.js';
+import { LANDLOCK_ACCESS_FS, landlockRightNames, unveilRuleRights, unveilWidenedRules, type LandlockDowngrade, type WidenedRule } from './landlock.js';
 
 /** One rule as the plan sees it: a path already opened, and its letters. */
 export interface UnveilPlanRule {
@@ -86,4 +86,48 @@ export function planUnveil<R extends UnveilPlanRule>(downgrade: LandlockDowngrad
     }
   }
   return { downgrade, rules: planned, warnings };
+}
+
+/**
+ * Where `tmppath` lets a program create and remove files: OpenBSD
+ * pledge(2) "tmppath" allows them for paths starting with `/tmp/` only
+ * (checked in `pledge_namei`). Not `$TMPDIR`: an environment variable must
+ * not widen a promise, and OpenBSD does not read it either.
+ */
+export const TMPPATH_DIRECTORY = '/tmp';
+
+/**
+ * The Landlock access rights that make `tmppath` path-precise (kernel
+ * document `userspace-api/landlock.rst`; both in ABI 1): the ruleset
+ * handles exactly these and grants them beneath {@link TMPPATH_DIRECTORY}.
+ *
+ * - `MAKE_REG`: mkstemp's `open(O_RDWR|O_CREAT|O_EXCL)` creates a regular
+ *   file (the only creation the catalog's tmppath rules let through:
+ *   `O_TMPFILE` and `O_TRUNC` are refused, and `O_EXCL` never follows a
+ *   symbolic link);
+ * - `REMOVE_FILE`: unlink, and unlinkat without `AT_REMOVEDIR`.
+ *
+ * Nothing else is handled, so nothing else changes: reads, writes to
+ * descriptors and to existing files (`WRITE_FILE`, `TRUNCATE`), sockets
+ * (`MAKE_SOCK`), FIFOs and devices (`dpath`), directories, executing stay
+ * as the promises decide. `lstat` has no Landlock right (metadata is never
+ * restricted by Landlock), so tmppath's lstat stays unrestricted, as the
+ * docs say.
+ */
+export const TMPPATH_RIGHTS = LANDLOCK_ACCESS_FS.MAKE_REG | LANDLOCK_ACCESS_FS.REMOVE_FILE;
+
+/**
+ * Whether `tmppath` must be confined to {@link TMPPATH_DIRECTORY} by a
+ * Landlock ruleset of its own ({@link TMPPATH_RIGHTS}): `tmppath` is
+ * promised, `cpath` is not (cpath creates and removes files anywhere, so
+ * handling those rights would take from it what it grants), and no unveil
+ * rule is given (an unveil ruleset already decides every path: tmppath's
+ * calls then need "c" where they create and remove). `wpath` and `dpath`
+ * use none of the two rights (writing existing files; FIFOs and devices),
+ * so they do not prevent the confinement.
+ * @param promises the promise set (after parsing).
+ * @param unveiled whether unveil rules (`-v`, unveil()) are in force.
+ */
+export function tmppathConfined(promises: ReadonlySet<string>, unveiled: boolean): boolean {
+  return promises.has('tmppath') && !promises.has('cpath') && !unveiled;
 }

@@ -18,7 +18,8 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import { PledgeError, checkExecPromises, constantOf, formatPromises, parsePromises, resolvePenalty, type ConstantName, type PathProbe, type Rule } from '@seccomp-scopes/core';
+import path from 'node:path';
+import { PledgeError, checkExecPromises, constantOf, TMPPATH_DIRECTORY, tmppathConfined, formatPromises, parsePromises, resolvePenalty, type ConstantName, type PathProbe, type Rule } from '@seccomp-scopes/core';
 import * as native from '@seccomp-scopes/native';
 import { archFor } from '@seccomp-scopes/pledge';
 import { inspectExecutable } from './elf.js';
@@ -30,7 +31,7 @@ import { compileJudgeFilter, compileSupervisedFilter, nodeProgramRules, pathArgT
 import { Policy } from './policy.js';
 import { Reporter } from './report.js';
 import { resolveCommand } from './resolve.js';
-import { buildUnveilRuleset, parseUnveilSpec, type UnveilRuleset } from './unveil.js';
+import { buildTmppathRuleset, buildUnveilRuleset, parseUnveilSpec, type UnveilRuleset } from './unveil.js';
 import { writeText } from './output.js';
 import { cacheRequest, codeDeps, writePolicyEntry, type Dep } from './policy-cache.js';
 import { NODE_START_FILES, PATH_PRECISE_PROMISES, openPathsFor } from './path-exceptions.js';
@@ -223,6 +224,18 @@ export function runCommand(command: readonly string[], options: RunOptions): num
   }
 
   let ruleset: UnveilRuleset | undefined;
+  // tmppath means /tmp (OpenBSD): without -v (whose rules decide every path) and without cpath, a ruleset of its own.
+  const tmppathRuleset = tmppathConfined(promises, specs.length > 0);
+  if (tmppathRuleset) {
+    const built = buildTmppathRuleset({ bestEffort: options.unveilBestEffort ?? false });
+    for (const w of built.warnings) say(w);
+    if (built.fd !== undefined) ruleset = built;
+    // mkstemp's directory is usually $TMPDIR: one elsewhere would fail with EACCES, which the supervisor never sees.
+    const tmpdir = env['TMPDIR'];
+    if (ruleset && tmpdir && !`${path.posix.resolve(tmpdir)}/`.startsWith(`${TMPPATH_DIRECTORY}/`)) {
+      say(`pledge: warning: TMPDIR=${tmpdir} is not under ${TMPPATH_DIRECTORY}: tmppath lets the program create and remove files in ${TMPPATH_DIRECTORY} only (OpenBSD's meaning), so temporary files there fail with EACCES; unset TMPDIR or point it under ${TMPPATH_DIRECTORY}`);
+    }
+  }
   if (specs.length > 0) {
     const built = buildUnveilRuleset(specs, {
       bestEffort: options.unveilBestEffort ?? false,
@@ -233,9 +246,10 @@ export function runCommand(command: readonly string[], options: RunOptions): num
     for (const w of built.warnings) say(w.startsWith('pledge') ? w : `pledge: warning: ${w}`);
     if (built.fd !== undefined) ruleset = built;
     // The variable the preload reads the unveil ruleset's descriptor from (src/preload/protocol.h).
-    if (ruleset && loader) env[native.preloadProtocol().envLandlockFd] = String(ruleset.fd);
+    if (ruleset?.startupFd !== undefined && loader) env[native.preloadProtocol().envLandlockFd] = String(ruleset.fd);
   } else if (options.unveilWarning !== false) {
-    const writing = WRITING_PROMISES.filter((p) => promises.has(p));
+    // tmppath confined to /tmp by its ruleset needs no warning; without Landlock (best effort) it has said so.
+    const writing = WRITING_PROMISES.filter((p) => promises.has(p) && !(p === 'tmppath' && tmppathRuleset));
     for (const p of writing) {
       say(`pledge: warning: "${p}" without -v: seccomp cannot see paths, so the whole file system is open to it (as far as file permissions allow); confine it with -v (e.g. -v rwc:/tmp/out -v r:/usr), or pass --no-unveil-warning if that is intended`);
     }
@@ -277,7 +291,8 @@ export function runCommand(command: readonly string[], options: RunOptions): num
   // output, for the options it serves natively (no -e, -v, JSON
   // reports), stored for the next launch of the same command line.
   const request = cacheRequest(process.argv.slice(2), command, options.cache === false);
-  if (request && !execpromises && specs.length === 0 && !nodeHint && (options.reportFormat ?? 'text') === 'text') {
+  // Nor a Landlock ruleset (-v, tmppath's): the entry holds none, so the launcher could not enter it.
+  if (request && !execpromises && specs.length === 0 && !tmppathRuleset && !nodeHint && (options.reportFormat ?? 'text') === 'text') {
     const stat = (p: string): Dep => ({ kind: 'stat', path: p });
     const real = (p: string): Dep => ({ kind: 'real', path: p });
     const preload = loader ? native.preloadLibraryPath() : undefined;
@@ -319,8 +334,9 @@ export function runCommand(command: readonly string[], options: RunOptions): num
       loaderPaths: loaderAccess ? supervisorLoaderPaths(loaderAccess) : [],
       loaderWindow: loaderWindowTable(arch),
       // Static: the rules (and its start files); dynamic: the start-up domain, then the preload stacks the rules.
-      rulesetFd: ruleset ? (loader ? ruleset.startupFd ?? -1 : ruleset.fd!) : -1,
-      keepFd: ruleset && loader ? ruleset.fd! : -1,
+      // A ruleset without a start-up domain (tmppath's: the loader only reads) is entered by the launcher for either.
+      rulesetFd: ruleset ? (loader ? ruleset.startupFd ?? ruleset.fd! : ruleset.fd!) : -1,
+      keepFd: ruleset && loader && ruleset.startupFd !== undefined ? ruleset.fd! : -1,
       selfRules: ruleset?.selfRules ?? [],
       pathArgs: pathArgTable(arch),
       signals: FORWARDED.map((s) => os.constants.signals[s]),

@@ -19,9 +19,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LANDLOCK_ACCESS_FS, PledgeError, parseUnveilPermissions, planUnveil } from '@seccomp-scopes/core';
+import { LANDLOCK_ACCESS_FS, PledgeError, TMPPATH_DIRECTORY, TMPPATH_RIGHTS, landlockDowngrade, parseUnveilPermissions, planUnveil } from '@seccomp-scopes/core';
 import * as native from '@seccomp-scopes/native';
-import { openUnveilPath, unveilDowngrade } from '@seccomp-scopes/pledge';
+import { openUnveilPath, probeLandlockAbi, unveilDowngrade } from '@seccomp-scopes/pledge';
 import { CliError, messageOf } from './exit.js';
 
 /** One `-v` argument. */
@@ -167,4 +167,55 @@ export function buildUnveilRuleset(specs: readonly UnveilSpec[], options: { best
   } finally {
     closeAll();
   }
+}
+
+/**
+ * The ruleset that makes `tmppath` mean /tmp (OpenBSD pledge(2)
+ * "tmppath": mkstemp-style creation and unlink only for paths under
+ * `/tmp/`), for a program run without `-v` (core `tmppathConfined`
+ * decides when). It handles only core's `TMPPATH_RIGHTS` (creating a
+ * regular file, removing a non-directory) and grants them beneath
+ * `TMPPATH_DIRECTORY`: elsewhere those fail with EACCES inside the kernel;
+ * everything else (reads, writes, sockets, executing) is not handled and so
+ * not affected. No start-up domain is needed: the loader only reads.
+ * Entered as a `-v` ruleset is, by the launcher before execve
+ * (`SuperviseOptions.rulesetFd`).
+ * @param bestEffort `--unveil-best-effort`: without Landlock, run with a
+ *   warning (tmppath then reaches the whole file system) instead of failing.
+ * @returns without `fd` when nothing can be enforced (best effort without Landlock), with the warning that says so.
+ * @throws CliError (exit 125, as a `-v` that cannot be enforced) when
+ *   Landlock is unavailable and `bestEffort` is false, or /tmp cannot be opened.
+ */
+export function buildTmppathRuleset(options: { bestEffort: boolean }): UnveilRuleset {
+  let probe;
+  try {
+    probe = probeLandlockAbi();
+  } catch (e) {
+    throw new CliError(`pledge: tmppath: ${messageOf(e)}`);
+  }
+  const downgrade = landlockDowngrade(TMPPATH_RIGHTS, probe.abi, { bestEffort: true });
+  if (!downgrade.enforced) {
+    const why = probe.reason ? ` (${probe.reason})` : '';
+    if (!options.bestEffort) {
+      throw new CliError(`pledge: tmppath: Landlock is not available on this kernel${why}; the command confines tmppath's file creation and removal to ${TMPPATH_DIRECTORY} with it. Pass --unveil-best-effort to run with tmppath reaching the whole file system`);
+    }
+    return { selfRules: [], warnings: [`pledge: warning: tmppath (best effort): Landlock is not available on this kernel${why}: seccomp cannot see paths, so tmppath creates and removes files anywhere (as far as file permissions allow), not only in ${TMPPATH_DIRECTORY}`] };
+  }
+  let target;
+  try {
+    target = openUnveilPath(TMPPATH_DIRECTORY, `tmppath (${TMPPATH_DIRECTORY})`);
+  } catch (e) {
+    throw new CliError(`pledge: ${messageOf(e)}`);
+  }
+  let ruleset = -1;
+  try {
+    ruleset = native.landlockCreateRuleset(downgrade.handled);
+    native.landlockAddPathRule(ruleset, target.fd, downgrade.handled);
+  } catch (e) {
+    if (ruleset >= 0) fs.closeSync(ruleset);
+    throw new CliError(`pledge: tmppath: ${(e as Error).message}`);
+  } finally {
+    fs.closeSync(target.fd);
+  }
+  return { fd: ruleset, selfRules: [], warnings: [] };
 }

@@ -7,7 +7,9 @@
  *   answering landlock_* with ENOSYS or EPERM, as old kernels and container
  *   profiles do) warns loudly and runs; strict fails with `pledge:` and 125,
  *   no stack trace;
- * - `wpath`/`cpath`/`dpath`/`tmppath` without `-v` warn;
+ * - `wpath`/`cpath`/`dpath` without `-v` warn (`tmppath` is confined to
+ *   /tmp by a Landlock ruleset instead, cli.tmppath.test.ts; without
+ *   Landlock it fails like `-v`, or warns under `--unveil-best-effort`);
  * - the kill penalty: nothing of the program runs after its refused call,
  *   even with a SIGSYS handler;
  * - a call through a foreign ABI (int 0x80, x32) is reported, then killed;
@@ -111,11 +113,25 @@ describe.runIf(process.arch in AUDIT_ARCH)('no Landlock (an outer seccomp filter
       expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     });
+
+    // tmppath is confined to /tmp with Landlock (cli.tmppath.test.ts): without it, the same choice as -v.
+    it(`${name}: tmppath fails as -v does (a pledge: line, 125), or warns and runs under --unveil-best-effort`, () => {
+      const strict = pledgeWithoutLandlock(errno, ['-p', 'stdio tmppath', '--', helper, 'exit', '0']);
+      expect(strict.status, describeRun(strict)).toBe(125);
+      expect(strict.stderr).toMatch(/^pledge: tmppath: Landlock is not available on this kernel .*confines tmppath's file creation and removal to \/tmp.*--unveil-best-effort/);
+      expect(strict.stderr).toContain(name);
+      expect(strict.stderr.trim().split('\n')).toHaveLength(1);
+      const bestEffort = pledgeWithoutLandlock(errno, ['-p', 'stdio tmppath', '--unveil-best-effort', '--', helper, 'exit', '0']);
+      expect(bestEffort.status, describeRun(bestEffort)).toBe(0);
+      expect(bestEffort.stderr).toMatch(/^pledge: warning: tmppath \(best effort\): Landlock is not available on this kernel .*creates and removes files anywhere/m);
+      // The one warning: not the generic "without -v" one as well.
+      expect(bestEffort.stderr.trim().split('\n')).toHaveLength(1);
+    });
   }
 });
 
-describe('wpath, cpath, dpath, tmppath without -v: the whole file system is writable', () => {
-  for (const promise of ['wpath', 'cpath', 'dpath', 'tmppath']) {
+describe('wpath, cpath, dpath without -v: the whole file system is writable', () => {
+  for (const promise of ['wpath', 'cpath', 'dpath']) {
     it(`${promise}: a warning naming -v and --no-unveil-warning`, () => {
       const r = pledgeCli(['-p', `stdio ${promise}`, '--', helper, 'exit', '0']);
       expect(r.status, describeRun(r)).toBe(0);
