@@ -219,10 +219,18 @@ export function asRefused(line: string, errno: string, format: 'text' | 'json'):
  * means exactly that on paths under /tmp/, so it is the narrower answer
  * there (tac's temporary copy of a pipe needs `stdio tmppath`, not `rpath
  * wpath cpath`). Not for stat calls: `ls -l /tmp/dir` needs rpath.
+ * For a path elsewhere, the sets that rely on `tmppath` without `cpath` are
+ * left out: the command confines tmppath to /tmp with Landlock (./unveil.ts
+ * buildTmppathRuleset), so it would not allow that call.
  */
 export function preferTmppath(line: string, filePath: string | undefined, format: 'text' | 'json'): string {
-  if (filePath === undefined || !canonicalPath(filePath).startsWith('/tmp/')) return line;
+  if (filePath === undefined) return line;
   const needs = needsOf(line, format);
+  if (!canonicalPath(filePath).startsWith('/tmp/')) {
+    // Elsewhere tmppath is no answer: the command confines it to /tmp (core tmppathConfined), except beside cpath.
+    const kept = needs.filter((s) => !s.includes('tmppath') || s.includes('cpath'));
+    return kept.length > 0 && kept.length < needs.length ? withNeeds(line, kept, format) : line;
+  }
   const i = needs.findIndex((s) => s.length === 1 && s[0] === 'tmppath');
   return i > 0 ? withNeeds(line, [needs[i]!, ...needs.filter((_, j) => j !== i)], format) : line;
 }

@@ -165,6 +165,25 @@ describe.skipIf(landlock < 1)('tmppath means /tmp (Landlock)', () => {
     expect(fs.existsSync(path.join(outside, 'victim'))).toBe(true);
   });
 
+  it('a refused mkstemp-style open is reported with tmppath only under /tmp (elsewhere tmppath would not allow it), on Node and natively', () => {
+    const cache = fs.mkdtempSync('/tmp/pledge-tmppath-cache-');
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', XDG_CACHE_HOME: cache, PATH: `${path.dirname(NODE)}:${process.env['PATH'] ?? '/usr/bin:/bin'}` };
+      delete env['SECCOMP_SCOPES_NO_CACHE'];
+      for (const [where, needs] of [[outside, 'it needs "rpath wpath cpath"'], [inside, 'it needs "tmppath" or "rpath wpath cpath"']] as const) {
+        const args = ['--penalty', 'errno', '-p', 'stdio', '--', attack, 'create', path.join(where, 'r')];
+        // On Node, then through the entry script twice (the launcher's miss, then its native hit where it is built).
+        const runs = [spawnSync(NODE, [path.resolve(here, '../bin/pledge.js'), ...args], { env, encoding: 'utf8' }), ...[1, 2].map(() => spawnSync(ENTRY, args, { env, encoding: 'utf8' }))];
+        for (const r of runs) {
+          expect(r.stdout, r.stderr).toBe('error EPERM\n');
+          expect(r.stderr.replace(/^\S+\[\d+\]/, 'PROGRAM[PID]')).toBe(`PROGRAM[PID]: pledge "stdio" blocked openat(AT_FDCWD, "${path.join(where, 'r')}", flags=O_RDWR|O_CREAT|O_EXCL|O_CLOEXEC); ${needs}\n`);
+        }
+      }
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
   it.runIf(fs.existsSync(LAUNCHER))('the native launcher never serves tmppath from its cache: each launch is confined', () => {
     const cache = fs.mkdtempSync('/tmp/pledge-tmppath-cache-');
     try {

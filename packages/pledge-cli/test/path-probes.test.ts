@@ -144,11 +144,15 @@ describe('report lines', () => {
     expect(needsOf('bash[1]: pledge "stdio" blocked openat(AT_FDCWD, "/dev/tty", flags=O_RDWR); it needs "rpath wpath"', 'text')).toEqual([['rpath', 'wpath']]);
     expect(needsOf('x[1]: pledge "stdio" blocked foo(); no promise allows this', 'text')).toEqual([]);
   });
-  it('tmppath is named first for a mkstemp open under /tmp/, not elsewhere', () => {
+  it('tmppath is named first for a mkstemp open under /tmp/, and left out elsewhere (the command confines it to /tmp)', () => {
     const l = (p: string): string => `tac[1]: pledge "stdio" blocked openat(AT_FDCWD, "${p}", flags=O_RDWR|O_CREAT|O_EXCL); it needs "rpath wpath cpath" or "tmppath"`;
+    const elsewhere = (p: string): string => `tac[1]: pledge "stdio" blocked openat(AT_FDCWD, "${p}", flags=O_RDWR|O_CREAT|O_EXCL); it needs "rpath wpath cpath"`;
     expect(preferTmppath(l('/tmp/tacX'), '/tmp/tacX', 'text')).toMatch(/; it needs "tmppath" or "rpath wpath cpath"$/);
-    expect(preferTmppath(l('/var/tmp/tacX'), '/var/tmp/tacX', 'text')).toBe(l('/var/tmp/tacX'));
-    expect(preferTmppath(l('/tmp/../etc/x'), '/tmp/../etc/x', 'text')).toBe(l('/tmp/../etc/x'));
+    expect(preferTmppath(l('/var/tmp/tacX'), '/var/tmp/tacX', 'text')).toBe(elsewhere('/var/tmp/tacX'));
+    expect(preferTmppath(l('/tmp/../etc/x'), '/tmp/../etc/x', 'text')).toBe(elsewhere('/tmp/../etc/x'));
+    // A set with cpath beside tmppath is not confined: kept.
+    const both = `x[1]: pledge "stdio" blocked openat(AT_FDCWD, "/etc/x", flags=O_RDWR|O_CREAT|O_EXCL); it needs "rpath wpath cpath" or "cpath tmppath"`;
+    expect(preferTmppath(both, '/etc/x', 'text')).toBe(both);
   });
 });
 

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -202,8 +203,18 @@ std::string AsRefused(const std::string& line, const std::string& errno_name) {
 
 // path-exceptions.ts preferTmppath (text).
 std::string PreferTmppath(const std::string& line, const SupervisedCall& call) {
-  if (!call.has_path || CanonicalPath(AsJsString(call.path)).rfind("/tmp/", 0) != 0) return line;
+  if (!call.has_path) return line;
   Needs needs = NeedsOf(line);
+  if (CanonicalPath(AsJsString(call.path)).rfind("/tmp/", 0) != 0) {
+    // Elsewhere tmppath is no answer: the command confines it to /tmp, except beside cpath.
+    Needs kept;
+    for (const auto& set : needs) {
+      const bool tmp = std::find(set.begin(), set.end(), "tmppath") != set.end();
+      const bool cpath = std::find(set.begin(), set.end(), "cpath") != set.end();
+      if (!tmp || cpath) kept.push_back(set);
+    }
+    return !kept.empty() && kept.size() < needs.size() ? WithNeeds(line, kept) : line;
+  }
   size_t i = 0;
   while (i < needs.size() && !(needs[i].size() == 1 && needs[i][0] == "tmppath")) i++;
   if (i == 0 || i >= needs.size()) return line;
