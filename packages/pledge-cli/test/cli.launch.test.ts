@@ -162,6 +162,21 @@ describe.runIf(fs.existsSync(LAUNCHER))('the native launcher', () => {
     }
   });
 
+  it("the launcher's request is removed from the environment, and honoured only when its split of the command line is the command's", () => {
+    const cache = path.join(dir, 'cache-request');
+    const entry = path.join(cache, 'seccomp-scopes', 'x.policy');
+    const args = ['-p', 'stdio rpath proc exec prot_exec', '--', 'sh', '-c', 'env'];
+    const key = Buffer.from('k').toString('hex');
+    // 4 words of options (-p, its value, --, sh) would make `-c` the program: not this command's split, nothing written.
+    const bad = run(cache, args, { node: true, env: { SECCOMP_SCOPES_CACHE_WRITE: `4\npledge-launch/0\n${key}\n${entry}` } });
+    expect(bad.status).toBe(0);
+    expect(bad.stdout).not.toContain('SECCOMP_SCOPES_CACHE_WRITE');
+    expect(fs.existsSync(entry)).toBe(false);
+    const good = run(cache, args, { node: true, env: { SECCOMP_SCOPES_CACHE_WRITE: `3\npledge-launch/0\n${key}\n${entry}` } });
+    expect(good.stdout).not.toContain('SECCOMP_SCOPES_CACHE_WRITE');
+    expect(fs.statSync(entry).mode & 0o777).toBe(0o600);
+  });
+
   it('--no-cache and SECCOMP_SCOPES_NO_CACHE: no entry used or written', () => {
     const cache = path.join(dir, 'cache-off');
     const a = run(cache, ['--no-cache', '-p', 'stdio', '--', 'true']);
