@@ -17,7 +17,7 @@ const PROMISE_TABLE = [
   { name: 'wpath', summary: 'write-only opens (O_WRONLY, O_TRUNC; O_RDWR with rpath), path metadata, truncate' },
   { name: 'cpath', summary: 'creating and removing files and directories (O_CREAT with rpath/wpath), rename, link, symlink' },
   { name: 'dpath', summary: 'special files: mkfifo, mknod' },
-  { name: 'tmppath', summary: 'mkstemp-style creation, lstat and unlink (pair with unveil("/tmp", "rwc"): paths are invisible to seccomp)' },
+  { name: 'tmppath', summary: 'mkstemp-style creation, lstat and unlink, in /tmp only under the pledge command (Landlock); in-process pair with unveil("/tmp", "rwc"): paths are invisible to seccomp' },
   { name: 'fattr', summary: 'file times and modes (no setuid/setgid bits), chown to its own user and group' },
   { name: 'chown', summary: 'chown to anyone; with fattr, setuid/setgid modes' },
   { name: 'flock', summary: 'flock and fcntl locks' },

@@ -78,7 +78,9 @@ export function openRules(syscall: 'open' | 'openat', flagsArg: 1 | 2): Rule[] {
  * `tmppath`: what mkstemp(3) and unlink(2) need. OpenBSD restricts these to
  * paths under /tmp; seccomp cannot see paths, so here the shape of the call
  * is all that is checked (O_RDWR|O_CREAT|O_EXCL, mode without setuid bits).
- * Pair it with unveil("/tmp", "rwc") to get OpenBSD's meaning.
+ * The `pledge` command adds a Landlock ruleset that grants the creation and
+ * removal beneath /tmp only (unveil-plan.ts tmppathConfined); in-process,
+ * pair it with unveil("/tmp", "rwc") to get OpenBSD's meaning.
  */
 export function tmppathOpenRules(): Rule[] {
   return ([['openat', 2], ['open', 1]] as const).map(([syscall, flagsArg]) => ({
@@ -89,7 +91,7 @@ export function tmppathOpenRules(): Rule[] {
     ],
     action: ALLOW,
     requires: ['tmppath'],
-    why: 'mkstemp(3): a new file opened O_RDWR|O_CREAT|O_EXCL; the /tmp restriction needs unveil',
+    why: 'mkstemp(3): a new file opened O_RDWR|O_CREAT|O_EXCL; /tmp only under the pledge command (Landlock); in-process pair with unveil',
     source: 'OpenBSD pledge(2) "tmppath"',
   }));
 }

@@ -35,9 +35,9 @@ export const PATH_RULES: readonly Rule[] = [
     arg.bitsClear(modeArg, 32, 'mode', ['S_ISUID', 'S_ISGID']),
   ], 'special files: FIFOs (mkfifo) and device nodes (devices need CAP_MKNOD as well); not regular files or sockets (those are cpath), never setuid/setgid', `${OB} "dpath"`)),
   // tmppath: mkstemp + unlink + lstat.
-  ...allowEach(['tmppath'], ['lstat', 'newfstatat', 'statx'], 'lstat() of the temporary file; the /tmp restriction needs unveil', `${OB} "tmppath"`),
-  ...allowEach(['tmppath'], ['unlink'], 'removing the temporary file; the /tmp restriction needs unveil', `${OB} "tmppath"`),
-  allowWhen(['tmppath'], 'unlinkat', [arg.bitsClear(2, 32, 'flags', 'AT_REMOVEDIR')], 'removing the temporary file (not directories); the /tmp restriction needs unveil', `${OB} "tmppath"`),
+  ...allowEach(['tmppath'], ['lstat', 'newfstatat', 'statx'], 'lstat() of the temporary file; of any path, even under the pledge command (Landlock has no right for metadata, and seccomp cannot see paths)', `${OB} "tmppath"`),
+  ...allowEach(['tmppath'], ['unlink'], 'removing the temporary file; /tmp only under the pledge command (Landlock); in-process pair with unveil', `${OB} "tmppath"`),
+  allowWhen(['tmppath'], 'unlinkat', [arg.bitsClear(2, 32, 'flags', 'AT_REMOVEDIR')], 'removing the temporary file (not directories); /tmp only under the pledge command (Landlock); in-process pair with unveil', `${OB} "tmppath"`),
   // fattr: times and modes.
   ...allowEach(['fattr'], ['utime', 'utimes', 'futimesat', 'utimensat'], 'changing file times', `${OB} "fattr"`),
   ...CHMOD.map(([syscall, modeArg]) => allowWhen(['fattr'], syscall, [arg.bitsClear(modeArg, 32, 'mode', ['S_ISUID', 'S_ISGID'])],
