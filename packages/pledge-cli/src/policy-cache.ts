@@ -39,7 +39,9 @@
  * exceptions (active u32, refuse u32, list of (path str, read-write u32,
  * requires list, directory files list of (name str, file str)), open paths
  * list, needs lists),
- * path probes list, node u32, Node's start files list, end mark. The reader is src/launch/policy-entry.cc of the addon package;
+ * path probes list, node u32, Node's start files list, -e u32 (and then
+ * the execpromises' judge + slots, tables + slots, promises, exception
+ * flags, exceptions and open paths), end mark. The reader is src/launch/policy-entry.cc of the addon package;
  * both sides change together (ENTRY_FORMAT).
  */
 import fs from 'node:fs';
@@ -234,6 +236,14 @@ export interface PolicyEntryInput {
   /** `--node`: ./path-exceptions.ts NODE_START_FILES' paths (none without it). */
   readonly nodeStartFiles?: readonly string[];
   readonly node?: boolean;
+  /** `-e`: what a process that called execve since the launch is judged by. */
+  readonly after?: {
+    readonly promises: ReadonlySet<string>;
+    readonly judge: (pid: number) => Uint8Array;
+    readonly reportTables: (pid: number) => Uint8Array;
+    readonly openPaths: readonly string[];
+    readonly preciseRefuse: boolean;
+  };
 }
 
 /** The promises ./path-exceptions.ts openNeeds looks a refused path up under, in its order. */
@@ -248,12 +258,15 @@ export function encodePolicyEntry(req: CacheRequest, input: PolicyEntryInput): B
   const judge = pidTemplate(input.judge, 8, input.arch.endian);
   const tables = pidTemplate(input.reportTables, 4, input.arch.endian);
   if (!filter || !judge || !tables) return undefined;
+  const afterJudge = input.after && pidTemplate(input.after.judge, 8, input.arch.endian);
+  const afterTables = input.after && pidTemplate(input.after.reportTables, 4, input.arch.endian);
+  if (input.after && (!afterJudge || !afterTables)) return undefined;
   const exc = (w: Writer, e: PathException): void => {
     w.str(e.path).u32(e.access === 'read-write' ? 1 : 0).list(e.requires, (x, p) => x.str(p))
       .list(Object.entries(e.directoryFiles ?? {}), (x, [dir, file]) => x.str(dir).str(file));
   };
-  const w = new Writer()
-    .blob(req.key).str(req.format).str(input.arch.nodeArch)
+  const w = new Writer();
+  w.blob(req.key).str(req.format).str(input.arch.nodeArch)
     .list(input.deps, depRecord)
     .str(input.file).u32(input.loader ? 1 : 0).u32(input.loaderTimeoutMs)
     .list(input.messages, (x, m) => x.str(m))
@@ -283,7 +296,17 @@ export function encodePolicyEntry(req: CacheRequest, input: PolicyEntryInput): B
         .u32(p.quiet ? 1 : 0).list(p.needs ?? [], (y, n) => y.str(n));
     })
     .u32(input.node ? 1 : 0).list(input.nodeStartFiles ?? [], (x, p) => x.str(p))
-    .u32(END_MARK);
+    .u32(input.after ? 1 : 0);
+  if (input.after && afterJudge && afterTables) {
+    const a = input.after;
+    w.blob(afterJudge.bytes).list(afterJudge.slots, (x, s) => x.u32(s))
+      .blob(afterTables.bytes).list(afterTables.slots, (x, s) => x.u32(s))
+      .list([...a.promises], (x, p) => x.str(p))
+      .u32(a.promises.has('rpath') ? 0 : 1).u32(a.preciseRefuse ? 1 : 0)
+      .list(pathExceptionsFor(a.promises), exc)
+      .list(a.openPaths, (x, p) => x.str(p));
+  }
+  w.u32(END_MARK);
   const body = w.bytes();
   const header = Buffer.alloc(16);
   header.writeUInt32LE(MAGIC, 0);

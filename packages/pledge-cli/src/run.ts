@@ -288,11 +288,11 @@ export function runCommand(command: readonly string[], options: RunOptions): num
   };
 
   // The native launcher's miss (./policy-cache.ts): this policy's compiled
-  // output, for the options it serves natively (no -e, -v, JSON
+  // output, for the options it serves natively (no -v, JSON
   // reports), stored for the next launch of the same command line.
   const request = cacheRequest(process.argv.slice(2), command, options.cache === false);
   // Nor a Landlock ruleset (-v, tmppath's): the entry holds none, so the launcher could not enter it.
-  if (request && !execpromises && specs.length === 0 && !tmppathRuleset && !nodeHint && (options.reportFormat ?? 'text') === 'text') {
+  if (request && specs.length === 0 && !tmppathRuleset && !nodeHint && (options.reportFormat ?? 'text') === 'text') {
     const stat = (p: string): Dep => ({ kind: 'stat', path: p });
     const real = (p: string): Dep => ({ kind: 'real', path: p });
     const preload = loader ? native.preloadLibraryPath() : undefined;
@@ -319,6 +319,15 @@ export function runCommand(command: readonly string[], options: RunOptions): num
       openPaths: openPathsFor(promises, options.node === true),
       node: options.node === true,
       nodeStartFiles: options.node ? NODE_START_FILES.map((e) => e.path) : [],
+      ...(execpromises ? {
+        after: {
+          promises: execpromises,
+          judge: (pid: number) => compileJudgeFilter(execpromises, arch, { pid, uid, gid }, extra(execpromises)).bytes,
+          reportTables: (pid: number) => reporter.tablesFor(pid, execpromises),
+          openPaths: openPathsFor(execpromises, options.node === true),
+          preciseRefuse: !execpromises.has('rpath') && [...PATH_PRECISE_PROMISES].some((p) => execpromises.has(p)),
+        },
+      } : {}),
       preciseRefuse: !promises.has('rpath') && [...PATH_PRECISE_PROMISES].some((p) => promises.has(p)),
     });
   }

@@ -112,7 +112,10 @@ describe.runIf(fs.existsSync(LAUNCHER))('the native launcher', () => {
     ] : []),
     { name: '--node: a read-only open refused with EACCES, unreported', args: () => ['-p', 'stdio prot_exec', '--node', '--', NODE, '-e', `try { require('fs').readFileSync(${JSON.stringify(text)}) } catch (e) { console.log(e.code) }`], native: true },
     { name: '--node: a write refused, reported, killed', args: () => ['-p', 'stdio rpath prot_exec', '--node', '--', NODE, '-e', `console.log('before'); require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'out'))}, 'x')`], native: true },
-    { name: '-e: served by Node', args: () => ['-p', 'stdio rpath proc exec prot_exec', '-e', 'stdio rpath prot_exec', '--', 'sh', '-c', `cat ${text}`], native: false },
+    { name: '-e: an executed program under the execpromises', args: () => ['-p', 'stdio rpath proc exec prot_exec', '-e', 'stdio rpath prot_exec', '--', 'sh', '-c', `cat ${text}`], native: true },
+    { name: '-e: an executed program refused what only the promises allow (reported under the execpromises)', args: () => ['-p', 'stdio rpath proc exec prot_exec', '-e', 'stdio prot_exec', '--', 'sh', '-c', `cat ${text}; echo status $?`], native: true },
+    { name: '-e --penalty errno: a child that has not executed keeps the promises; each executed one is reported once', args: () => ['-p', 'stdio rpath proc exec prot_exec', '-e', 'stdio prot_exec', '--penalty', 'errno', '--', 'sh', '-c', `x=$(cat < ${text}); echo "$x"; /bin/true < ${text}; echo $?; head -c1 ${text}; echo $?`], native: true },
+    { name: '-v: served by Node', args: () => ['-p', 'stdio rpath', '-v', `r:${dir}`, '--', 'cat', text], native: false },
   ];
 
   for (const c of CASES) {

@@ -182,7 +182,7 @@ std::string ResolveCommand(const std::string& command) {
 // (into args) where COMMAND starts, or -1 when an option is one the
 // launcher does not serve natively (Node runs the command).
 int SplitOptions(const std::vector<std::string>& args) {
-  static const char* const kValue[] = {"-p", "--promises", "--penalty", "--errno", "--report-format", "--loader-timeout"};
+  static const char* const kValue[] = {"-p", "--promises", "-e", "--execpromises", "--penalty", "--errno", "--report-format", "--loader-timeout"};
   static const char* const kFlag[] = {"-q", "--quiet", "--no-window", "--no-unveil-warning", "--node"};
   size_t i = 0;
   if (!args.empty() && args[0] == "run") i++;

@@ -226,7 +226,13 @@ std::string PreferTmppath(const std::string& line, const SupervisedCall& call) {
 }  // namespace
 
 NativeClient::NativeClient(const PolicyEntry& entry, const std::string& file, const char* home)
-    : entry_(entry), file_(file), has_home_(home != nullptr), home_(home ? home : "") {}
+    : entry_(entry), file_(file), has_home_(home != nullptr), home_(home ? home : "") {
+  // run.ts keys what it reported by the promises' text: -e equal to -p is one set.
+  std::vector<std::string> a = entry.promises, b = entry.after.promises;
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  same_sets_ = !entry.has_after || a == b;
+}
 
 // path-exceptions.ts decideProbe / core pathProbeOf.
 const EntryProbe* NativeClient::ProbeOf(const SupervisedCall& call, bool open, uint32_t flags, bool read_only) const {
@@ -257,7 +263,7 @@ const EntryProbe* NativeClient::ProbeOf(const SupervisedCall& call, bool open, u
 }
 
 // run.ts: a refused read-only open's line names what allows that path (openNeeds, withNeeds).
-std::string NativeClient::OpenNeeds(const std::string& line, const SupervisedCall& call) const {
+std::string NativeClient::OpenNeeds(const std::string& line, const SupervisedCall& call, bool after) const {
   if (!call.has_path || call.path.empty() || call.path[0] != '/') return line;
   const std::string canonical = NormalizePath(AsJsString(call.path));
   Needs needs;
@@ -269,33 +275,147 @@ std::string NativeClient::OpenNeeds(const std::string& line, const SupervisedCal
   Needs missing;
   for (const auto& s : needs) {
     bool all = true;
-    for (const auto& p : s) all = all && HasPromise(p);
+    for (const auto& p : s) all = all && HasPromise(p, after);
     if (!all) missing.push_back(s);
   }
   return WithNeeds(line, missing);
 }
 
 std::vector<uint8_t> NativeClient::Filter(pid_t pid) {
-  // The Policy of run.ts is made for the child's pid; so is the judge.
+  // The Policy of run.ts is made for the child's pid; so are its judges.
+  child_ = pid;
+  execed_.clear();
+  execed_[pid] = Remembered{};
   judge_ = WithPid(entry_.judge, static_cast<uint32_t>(pid), true);
+  if (entry_.has_after) after_judge_ = WithPid(entry_.after.judge, static_cast<uint32_t>(pid), true);
   return WithPid(entry_.filter, static_cast<uint32_t>(pid), true);
 }
 
-bool NativeClient::HasPromise(const std::string& p) const {
-  for (const auto& q : entry_.promises) if (q == p) return true;
+bool NativeClient::HasPromise(const std::string& p, bool after) const {
+  for (const auto& q : after ? entry_.after.promises : entry_.promises) if (q == p) return true;
   return false;
 }
 
-// policy.ts judge(): the call run through pledge()'s own filter for the promises.
-NativeClient::Judged NativeClient::Judge(const SupervisedCall& call, uint32_t* err) const {
+namespace {
+
+// policy.ts readProcessInfo: /proc/<pid>/stat fields 4 (ppid) and 22 (start time).
+struct ProcessInfo {
+  pid_t ppid;
+  uint64_t start;
+};
+std::optional<ProcessInfo> ReadProcessInfo(pid_t pid) {
+  const int fd = open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char buf[1024];
+  const ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return std::nullopt;
+  const std::string stat(buf, static_cast<size_t>(n));
+  const size_t close_paren = stat.rfind(')');
+  if (close_paren == std::string::npos) return std::nullopt;
+  std::vector<std::string> fields;
+  size_t i = close_paren + 2;
+  while (i <= stat.size()) {
+    size_t j = stat.find(' ', i);
+    if (j == std::string::npos) j = stat.size();
+    fields.push_back(stat.substr(i, j - i));
+    i = j + 1;
+  }
+  auto integer = [](const std::string& f, uint64_t* out) {
+    if (f.empty() || f.size() > 19) return false;
+    for (char c : f) if (c < '0' || c > '9') return false;
+    *out = std::stoull(f);
+    return true;
+  };
+  uint64_t ppid, start;
+  if (fields.size() < 20 || !integer(fields[1], &ppid) || !integer(fields[19], &start)) return std::nullopt;
+  return ProcessInfo{static_cast<pid_t>(ppid), start};
+}
+
+}  // namespace
+
+std::optional<bool> NativeClient::Cached(pid_t pid, double process, std::optional<uint64_t> start) const {
+  const auto it = execed_.find(pid);
+  if (it == execed_.end()) return std::nullopt;
+  const Remembered& e = it->second;
+  if (pid == child_) return e.execed;  // its pid stays its own until it is reaped
+  if (process != 0 && e.process != 0) return process == e.process ? std::optional<bool>(e.execed) : std::nullopt;
+  return start.has_value() && e.start.has_value() && *start == *e.start ? std::optional<bool>(e.execed) : std::nullopt;
+}
+
+void NativeClient::Remember(const SupervisedCall& call, std::optional<uint64_t> start, bool execed) {
+  const bool child = call.pid == child_;
+  if (!child && call.process == 0 && !start.has_value()) return;  // cannot be told from a later process with this pid
+  Remembered r;
+  r.execed = execed;
+  if (!child) {
+    r.process = call.process;
+    r.start = start;
+  }
+  execed_[call.pid] = r;
+  if (execed_.size() >= sweep_at_) Sweep();
+}
+
+void NativeClient::Sweep() {
+  for (auto it = execed_.begin(); it != execed_.end();) {
+    const auto info = it->first != child_ ? ReadProcessInfo(it->first) : std::nullopt;
+    const bool same = info.has_value() && it->second.start.has_value() && info->start == *it->second.start;
+    it = it->first != child_ && !same ? execed_.erase(it) : std::next(it);
+  }
+  sweep_at_ = std::max<size_t>(4096, execed_.size() * 2);
+}
+
+std::optional<uint64_t> NativeClient::StartOf(const SupervisedCall& call) const {
+  if (call.start_time != 0) return call.start_time;
+  const auto info = ReadProcessInfo(call.pid);
+  return info ? std::optional<uint64_t>(info->start) : std::nullopt;
+}
+
+bool NativeClient::HasExeced(const SupervisedCall& call) {
+  const std::optional<uint64_t> start = StartOf(call);
+  if (const auto known = Cached(call.pid, call.process, start)) return *known;
+  bool state = true;
+  pid_t pid = call.pid;
+  std::optional<uint64_t> start_time = start;
+  for (int depth = 0; depth < 64 && start_time.has_value(); depth++) {
+    const auto info = ReadProcessInfo(pid);
+    if (!info || info->start != *start_time) break;  // ended, or the pid names another process now
+    const auto parent = info->ppid > 0 ? ReadProcessInfo(info->ppid) : std::nullopt;
+    if (!parent || parent->start > *start_time) break;  // gone, or its pid was reused
+    pid = info->ppid;
+    start_time = parent->start;
+    if (const auto here = Cached(pid, 0, start_time)) {
+      state = *here;
+      break;
+    }
+  }
+  Remember(call, start, state);
+  return state;
+}
+
+bool NativeClient::PromisesAfter(const SupervisedCall& call) {
+  return entry_.has_after && HasExeced(call);
+}
+
+// policy.ts judge(): the call run through pledge()'s own filter for the promises in force there.
+NativeClient::Judged NativeClient::Judge(const SupervisedCall& call, uint32_t* err) {
+  const bool after = entry_.has_after && HasExeced(call);
+  const std::vector<uint8_t>& judge = after ? after_judge_ : judge_;
   struct seccomp_data d = {};
   d.nr = call.nr;
   d.arch = call.arch;
   d.instruction_pointer = call.ip;
   for (int i = 0; i < 6; i++) d.args[i] = call.args[i];
-  const uint32_t ret = RunFilter(reinterpret_cast<const struct sock_filter*>(judge_.data()), judge_.size() / 8, d);
+  const uint32_t ret = RunFilter(reinterpret_cast<const struct sock_filter*>(judge.data()), judge.size() / 8, d);
   const uint32_t action = ret & SECCOMP_RET_ACTION_FULL;
-  if (action == SECCOMP_RET_ALLOW) return Judged::kAllow;
+  if (action == SECCOMP_RET_ALLOW) {
+    bool exec = call.nr == SYS_execve;
+#ifdef SYS_execveat
+    exec = exec || call.nr == SYS_execveat;
+#endif
+    if (entry_.has_after && exec) Remember(call, StartOf(call), true);
+    return Judged::kAllow;
+  }
   if (action == SECCOMP_RET_ERRNO) {
     *err = ret & SECCOMP_RET_DATA;
     return Judged::kErrno;
@@ -303,17 +423,19 @@ NativeClient::Judged NativeClient::Judge(const SupervisedCall& call, uint32_t* e
   return Judged::kViolation;
 }
 
-// report.ts Reporter.format(): the tables for the caller's pid, the formatter of format.cc.
-std::string NativeClient::ReportLine(const SupervisedCall& call) {
+// report.ts Reporter.format(): the tables for the caller's pid and promises, the formatter of format.cc.
+std::string NativeClient::ReportLine(const SupervisedCall& call, bool after) {
   const uint32_t pid = static_cast<uint32_t>(call.pid);
-  if (tables_.empty() || tables_pid_ != pid) {
-    const std::vector<uint8_t> bytes = WithPid(entry_.tables, pid, false);
+  const PidTemplate& tmpl = after ? entry_.after.tables : entry_.tables;
+  if (tables_.empty() || tables_pid_ != pid || tables_set_ != static_cast<int>(after)) {
+    const std::vector<uint8_t> bytes = WithPid(tmpl, pid, false);
     tables_.assign((bytes.size() + 7) / 8 + 1, 0);
     std::memcpy(tables_.data(), bytes.data(), bytes.size());
     tables_pid_ = pid;
+    tables_set_ = static_cast<int>(after);
   }
   Tables t;
-  if (const char* err = ParseTables(reinterpret_cast<const uint8_t*>(tables_.data()), entry_.tables.bytes.size(), &t)) {
+  if (const char* err = ParseTables(reinterpret_cast<const uint8_t*>(tables_.data()), tmpl.bytes.size(), &t)) {
     throw std::runtime_error(std::string("the cached report tables: ") + err);
   }
   const std::string comm = call.comm.empty() ? "?" : AsJsString(call.comm);
@@ -337,28 +459,29 @@ std::string NativeClient::ReportLine(const SupervisedCall& call) {
   return std::string(line.data(), n > 0 ? n - 1 : 0);
 }
 
-
 SupervisorClient::Verdict NativeClient::Decide(const SupervisedCall& call) {
   Verdict out;
   out.value = -1;
   if (call.foreign) {
-    if (!entry_.quiet) WriteErr(ReportLine(call) + "\n");
+    if (!entry_.quiet) WriteErr(ReportLine(call, PromisesAfter(call)) + "\n");
     return out;
   }
   struct seccomp_data d = {};
   d.nr = call.nr;
   for (int i = 0; i < 6; i++) d.args[i] = call.args[i];
-  // path-exceptions.ts openCallOf / decideOpen.
+  // path-exceptions.ts openCallOf / decideOpen, under the promises in force in the caller.
   const bool open = IsOpenCall(d);
   bool read_only = false, open_refused = false;
   uint32_t open_flags = 0;
   if (open) {
+    const bool after = PromisesAfter(call);
+    const std::vector<EntryException>& exceptions = after ? entry_.after.exceptions : entry_.exceptions;
     const uint32_t flags = OpenCallOf(d).flags;
     open_flags = flags;
     read_only = (flags & O_ACCMODE) == O_RDONLY && (flags & (O_CREAT | O_TRUNC | __O_TMPFILE)) == 0;
     if (call.has_path && !call.path.empty() && call.path[0] == '/') {
       const std::string canonical = NormalizePath(AsJsString(call.path));
-      const EntryException* e = ExceptionOf(entry_.exceptions, canonical);
+      const EntryException* e = ExceptionOf(exceptions, canonical);
       EntryException node_file;
       if (!e && entry_.node) {
         for (const auto& f : entry_.node_start_files) {
@@ -370,10 +493,10 @@ SupervisorClient::Verdict NativeClient::Decide(const SupervisedCall& call) {
         }
       }
       const bool access_ok = e && (read_only || (e->read_write && (flags & O_ACCMODE) != O_ACCMODE));
-      if (e && access_ok && entry_.exceptions_active) {
+      if (e && access_ok && (after ? entry_.after.exceptions_active : entry_.exceptions_active)) {
         out.value = 0;
         out.emulate_open = true;
-        out.open_paths = entry_.open_paths;
+        out.open_paths = after ? entry_.after.open_paths : entry_.open_paths;
         // path.posix.basename: trailing slashes do not count.
         std::string trimmed = canonical;
         while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
@@ -382,7 +505,7 @@ SupervisorClient::Verdict NativeClient::Decide(const SupervisedCall& call) {
         return out;
       }
     }
-    open_refused = read_only && entry_.precise_refuse;
+    open_refused = read_only && (after ? entry_.after.precise_refuse : entry_.precise_refuse);
     // The Node runtime allowance answers a read-only open it does not allow with EACCES.
     if (open_refused && entry_.node) {
       out.value = EACCES;
@@ -411,14 +534,15 @@ SupervisorClient::Verdict NativeClient::Decide(const SupervisedCall& call) {
   const double process = call.process != 0 ? call.process : -static_cast<double>(call.pid);
   // A probe the program handles (core PATH_PROBES): its errno, reported once unless quiet.
   if (const EntryProbe* probe = ProbeOf(call, open, open_flags, read_only)) {
-    const auto key = std::make_pair(std::make_pair(process, call.nr), call.has_path ? AsJsString(call.path) : std::string());
+    const bool after = PromisesAfter(call);
+    const auto key = std::make_pair(std::make_pair(std::make_pair(process, static_cast<int>(after && !same_sets_)), call.nr), call.has_path ? AsJsString(call.path) : std::string());
     if (!probe->quiet && !entry_.quiet && probes_reported_.count(key) == 0) {
       probes_reported_.insert(key);
-      std::string line = ReportLine(call);
-      if (open && read_only) line = OpenNeeds(line, call);
+      std::string line = ReportLine(call, after);
+      if (open && read_only) line = OpenNeeds(line, call, after);
       if (!probe->needs.empty()) {
         std::vector<std::string> first;
-        for (const auto& p : probe->needs) if (!HasPromise(p)) first.push_back(p);
+        for (const auto& p : probe->needs) if (!HasPromise(p, after)) first.push_back(p);
         Needs needs{first};
         for (auto& n : NeedsOf(line)) needs.push_back(n);
         line = WithNeeds(line, needs);
@@ -429,11 +553,12 @@ SupervisorClient::Verdict NativeClient::Decide(const SupervisedCall& call) {
     return out;
   }
   if (!entry_.quiet) {
-    const std::pair<double, int> key{process, call.nr};
+    const bool after = PromisesAfter(call);
+    const auto key = std::make_pair(std::make_pair(process, static_cast<int>(after && !same_sets_)), call.nr);
     if (entry_.penalty_kill || reported_.count(key) == 0) {
       reported_.insert(key);
-      std::string line = ReportLine(call);
-      if (open && read_only) line = OpenNeeds(line, call);
+      std::string line = ReportLine(call, after);
+      if (open && read_only) line = OpenNeeds(line, call, after);
       if (open && !read_only) line = PreferTmppath(line, call);
       WriteErr(line + "\n");
     }
@@ -444,11 +569,14 @@ SupervisorClient::Verdict NativeClient::Decide(const SupervisedCall& call) {
 
 void NativeClient::Event(const SupervisorEvent& event) {
   if (event.kind == SupervisorEvent::kProcessExit && event.process != 0) {
-    for (auto it = reported_.begin(); it != reported_.end();) {
-      it = it->first == event.process ? reported_.erase(it) : std::next(it);
+    // policy.ts forget(): the process ended; its pid may name another next.
+    const auto it = execed_.find(event.pid);
+    if (event.pid != child_ && it != execed_.end() && it->second.process == event.process) execed_.erase(it);
+    for (auto r = reported_.begin(); r != reported_.end();) {
+      r = r->first.first == event.process ? reported_.erase(r) : std::next(r);
     }
-    for (auto it = probes_reported_.begin(); it != probes_reported_.end();) {
-      it = it->first.first == event.process ? probes_reported_.erase(it) : std::next(it);
+    for (auto r = probes_reported_.begin(); r != probes_reported_.end();) {
+      r = r->first.first.first == event.process ? probes_reported_.erase(r) : std::next(r);
     }
   }
   if (event.kind == SupervisorEvent::kLoaderTimeout && !entry_.quiet) {

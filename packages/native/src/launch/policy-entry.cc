@@ -198,9 +198,20 @@ std::string ParsePolicyEntry(const std::vector<uint8_t>& bytes, PolicyEntry* e) 
   }
   e->node = r.U32() != 0;
   e->node_start_files = ReadStrings(&r);
+  e->has_after = r.U32() != 0;
+  if (e->has_after) {
+    ReadTemplate(&r, &e->after.judge);
+    ReadTemplate(&r, &e->after.tables);
+    e->after.promises = ReadStrings(&r);
+    e->after.exceptions_active = r.U32() != 0;
+    e->after.precise_refuse = r.U32() != 0;
+    e->after.exceptions = ReadExceptions(&r);
+    e->after.open_paths = ReadStrings(&r);
+  }
   const uint32_t end = r.U32();
   if (!r.ok() || end != kEndMark || !r.done()) return "truncated or malformed";
   if (!SlotsFit(e->filter, true) || !SlotsFit(e->judge, true) || !SlotsFit(e->tables, false)) return "bad pid slots";
+  if (e->has_after && (!SlotsFit(e->after.judge, true) || !SlotsFit(e->after.tables, false) || e->after.judge.bytes.size() / 8 > 4096)) return "bad pid slots";
   if (e->filter.bytes.size() / 8 > 4096 || e->judge.bytes.size() / 8 > 4096) return "filter too long";
   return "";
 }

@@ -15,7 +15,7 @@ namespace seccomp_scopes {
 
 // The format the launcher asks for and accepts (bumped whenever the layout
 // or the meaning of a field changes).
-constexpr const char* kEntryFormat = "pledge-launch/4";
+constexpr const char* kEntryFormat = "pledge-launch/5";
 
 // A fact the entry was computed from, checked again before it is used.
 struct EntryDep {
@@ -79,6 +79,18 @@ struct PolicyEntry {
   // read-only, after the exceptions; a refused read-only open gets EACCES).
   bool node = false;
   std::vector<std::string> node_start_files;
+  // -e: what a process that called execve since the launch is judged by
+  // (pledge-cli policy.ts: the execpromises' judge filter, their report
+  // tables, path exceptions and flags). The kernel filter is theirs already.
+  struct Set {
+    PidTemplate judge, tables;
+    std::vector<std::string> promises;
+    bool exceptions_active = false, precise_refuse = false;
+    std::vector<EntryException> exceptions;
+    std::vector<std::string> open_paths;
+  };
+  bool has_after = false;
+  Set after;
 };
 
 // Parses and checks `bytes` (magic, format, checksum, every length).
