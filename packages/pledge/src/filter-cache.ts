@@ -24,7 +24,8 @@
  * carry their full key and a check of their bytes. Anything else is not
  * used (the filter is compiled). `SECCOMP_SCOPES_NO_CACHE` set (non-empty)
  * disables the cache, as for the `pledge` command; so does a `dev` build
- * (no build id to key by). The cache is read and written only while the
+ * (no build id to key by). A write that finds more than 256 entries removes
+ * the older half. The cache is read and written only while the
  * process has no seccomp filter at all (its first pledge(), not under the
  * `pledge` command): a filter in force may refuse the file calls.
  */
@@ -205,9 +206,35 @@ function writeEntry(dir: string, key: string, uid: number, template: PidTemplate
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, encodeEntry({ key, unit: template.unit, slots: template.slots, bytes: template.bytes, ...(extra !== undefined ? { extra } : {}) }), { flag: 'wx', mode: 0o600 });
     fs.renameSync(tmp, file);
+    prune(dir, file);
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Entries a directory keeps: past this, a write removes the least recently written half (entries of older builds go first). */
+export const MAX_ENTRIES = 256;
+
+/** Removes the oldest entries (by modification time) past {@link MAX_ENTRIES}, never `keep`; on a miss only, after the write. */
+function prune(dir: string, keep: string): void {
+  const names = fs.readdirSync(dir).filter((n) => n.endsWith('.entry'));
+  if (names.length <= MAX_ENTRIES) return;
+  const byAge = names.map((n) => {
+    const file = path.join(dir, n);
+    try {
+      return { file, mtime: fs.lstatSync(file).mtimeMs };
+    } catch {
+      return { file, mtime: 0 };
+    }
+  }).sort((a, b) => a.mtime - b.mtime);
+  for (const { file } of byAge.slice(0, names.length - MAX_ENTRIES / 2)) {
+    if (file === keep) continue;
+    try {
+      fs.unlinkSync(file);
+    } catch {
+      // removed meanwhile
+    }
   }
 }
 

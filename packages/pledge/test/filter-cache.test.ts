@@ -14,7 +14,7 @@ import { INITIAL_PLEDGE_STATE, TEMPLATE_PIDS, fillPidTemplate, pidTemplate, plan
 import { x86_64 } from '@seccomp-scopes/arch-x86_64';
 import { aarch64 } from '@seccomp-scopes/arch-aarch64';
 import { compilePledge, type CompilePledgeOptions } from '../src/index.js';
-import { cachedFilter, cachedReportTables, decodeEntry, encodeEntry, filterCacheDir, type BuildIds, type CacheEntry, type FilterCacheInputs } from '../src/filter-cache.js';
+import { MAX_ENTRIES, cachedFilter, cachedReportTables, decodeEntry, encodeEntry, filterCacheDir, type BuildIds, type CacheEntry, type FilterCacheInputs } from '../src/filter-cache.js';
 
 const SETS = [
   '', 'stdio', 'stdio rpath', 'stdio inet dns', 'stdio rpath wpath cpath', 'stdio proc', 'stdio proc exec', 'stdio fattr chown',
@@ -211,5 +211,26 @@ describe('the cache of compiled filters', () => {
     expect(cachedReportTables(x86_64, opts, build, { env, buildIds: ids })).toMatchObject({ source: 'compiled', stored: true });
     expect(cachedReportTables(x86_64, { ...opts, pid: 1001 }, build, { env, buildIds: ids }).source).toBe('cache');
     expect(cachedReportTables(x86_64, { ...opts, pid: 4242 }, build, { env, buildIds: ids }).source).toBe('compiled');
+  });
+
+  it(`keeps at most ${MAX_ENTRIES} entries: a write past that removes the oldest half, never the entry just written`, () => {
+    const { env, dir, inputs, compile } = setup();
+    cachedFilter(inputs, 4242, compile, { env, buildIds: ids });
+    const real = entryOf(dir);
+    const old = Date.now() / 1000 - 3600;
+    for (let i = 0; i < MAX_ENTRIES + 10; i++) {
+      const f = path.join(dir, `old${i}.entry`);
+      fs.writeFileSync(f, 'x', { mode: 0o600 });
+      fs.utimesSync(f, old + i, old + i);
+    }
+    fs.utimesSync(real, old - 10, old - 10);  // the oldest of all
+    // another build's write: the directory is pruned
+    expect(cachedFilter(inputs, 4242, compile, { env, buildIds: { ...ids, core: 'c9' } })).toMatchObject({ source: 'compiled', stored: true });
+    const left = fs.readdirSync(dir).filter((n) => n.endsWith('.entry'));
+    expect(left.length).toBeLessThanOrEqual(MAX_ENTRIES / 2 + 1);
+    expect(left).toContain('old' + (MAX_ENTRIES + 9) + '.entry');  // the newest stay
+    expect(left).not.toContain('old0.entry');
+    expect(fs.existsSync(real)).toBe(false);  // the oldest went
+    expect(cachedFilter(inputs, 4243, compile, { env, buildIds: { ...ids, core: 'c9' } }).source).toBe('cache');
   });
 });
