@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  LANDLOCK_ACCESS_FS, LIBRARY_OPTION_SPELLING, PledgeError, UNVEIL_ALL_RIGHTS, landlockDowngrade, planUnveil, resolvePenalty,
-  type UnveilPlanRule,
+  LANDLOCK_ACCESS_FS, LIBRARY_OPTION_SPELLING, PledgeError, TMPPATH_DIRECTORY, TMPPATH_RIGHTS, UNVEIL_ALL_RIGHTS, landlockDowngrade, planUnveil, resolvePenalty,
+  tmppathConfined, type UnveilPlanRule,
 } from '../src/index.js';
 import { FAKE } from './fake-arch.js';
 
@@ -86,5 +86,26 @@ describe('PledgeError hint', () => {
     const e = new PledgeError('EINVAL', 'BAD_ARGUMENT', 'errno here is no option');
     expect(e.hint).toBeUndefined();
     expect(e.messageWith(CLI_SPELLING)).toBe('errno here is no option');
+  });
+});
+
+describe('tmppath confined to /tmp (the command\'s Landlock ruleset)', () => {
+  it('handles only creating a regular file and removing a name, both in ABI 1, beneath /tmp', () => {
+    expect(TMPPATH_DIRECTORY).toBe('/tmp');
+    expect(TMPPATH_RIGHTS).toBe(LANDLOCK_ACCESS_FS.MAKE_REG | LANDLOCK_ACCESS_FS.REMOVE_FILE);
+    expect(landlockDowngrade(TMPPATH_RIGHTS, 1).handled).toBe(TMPPATH_RIGHTS);
+    // Reads, writes, truncation, sockets, FIFOs, directories: not handled, so not affected.
+    for (const r of ['READ_FILE', 'READ_DIR', 'WRITE_FILE', 'TRUNCATE', 'MAKE_SOCK', 'MAKE_FIFO', 'MAKE_DIR', 'REMOVE_DIR', 'EXECUTE', 'REFER'] as const) {
+      expect(TMPPATH_RIGHTS & LANDLOCK_ACCESS_FS[r]).toBe(0);
+    }
+  });
+
+  it('applies with tmppath, not beside cpath nor with unveil rules; wpath and dpath do not prevent it', () => {
+    const set = (s: string): ReadonlySet<string> => new Set(s.split(' '));
+    expect(tmppathConfined(set('stdio tmppath'), false)).toBe(true);
+    expect(tmppathConfined(set('stdio rpath wpath dpath tmppath'), false)).toBe(true);
+    expect(tmppathConfined(set('stdio wpath cpath tmppath'), false)).toBe(false);
+    expect(tmppathConfined(set('stdio tmppath'), true)).toBe(false);
+    expect(tmppathConfined(set('stdio rpath wpath cpath'), false)).toBe(false);
   });
 });
