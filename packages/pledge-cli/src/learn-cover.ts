@@ -111,9 +111,10 @@ export interface AttributionContext {
   readonly home?: string;
   /**
    * The promises the proposal has so far: the command performs a path
-   * exception's open only when they lack `rpath` (with it, the open is the
-   * kernel's and Landlock's to judge), so whether an open is free depends
-   * on them. Default: none.
+   * exception's read-only open only when they lack `rpath` (with it, the
+   * open is the kernel's and Landlock's to judge; a write to /dev/null it
+   * performs whatever they are), so whether an open is free depends on
+   * them. Default: none.
    */
   readonly inForce?: ReadonlySet<string>;
 }

@@ -101,7 +101,8 @@ const NO_FOLD: ReadonlySet<string> = new Set([
 /**
  * The rules for `uses`: the paths the command opens itself left out (its
  * path exceptions: core's PATH_EXCEPTIONS under the promises proposed,
- * when they lack `rpath`),
+ * when they do not allow the open in the kernel: a read without `rpath`,
+ * a write to /dev/null without `wpath`),
  * `/proc/<pid>/` of the caller as `/proc/self/`; files below a first-level
  * directory of a system tree (`/usr/lib/python3.11`, `/usr/share/locale`,
  * ...) read or executed only, as that directory;
@@ -123,11 +124,13 @@ export function unveilRules(uses: readonly PathUse[], arch: ArchDescriptor, prom
       let p = path.posix.normalize(n.path);
       if (use.pid !== undefined) p = p.replace(new RegExp(`^/proc/${use.pid}(?=/|$)`), '/proc/self');
       if (p !== '/' && p.endsWith('/')) p = p.slice(0, -1);
-      // The command opens its path exceptions itself, bypassing -v; only
-      // without rpath, though: with it the kernel lets the open through and
-      // Landlock judges it.
-      const exception = promises.has('rpath') ? undefined : pathExceptionOf(p, promises);
-      if (exception && (n.letters === 'r' || ((n.letters === 'rw' || n.letters === 'w') && exception.access === 'read-write'))) continue;
+      // The command opens its path exceptions itself, bypassing -v, when
+      // the promises do not allow the open in the kernel (a read without
+      // rpath, a write to /dev/null without wpath; path-exceptions.ts
+      // decideOpen); else the kernel lets it through and Landlock judges it.
+      const exception = pathExceptionOf(p, promises);
+      const inKernel = [...n.letters].every((l) => (l === 'r' ? promises.has('rpath') : l === 'w' && promises.has('wpath')));
+      if (exception && !inKernel && (n.letters === 'r' || ((n.letters === 'rw' || n.letters === 'w') && exception.access === 'read-write'))) continue;
       add(p, n.letters);
     }
   }

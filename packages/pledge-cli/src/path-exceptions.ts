@@ -81,15 +81,23 @@ export type OpenDecision =
 /**
  * Decides an open/openat the filter sent to the supervisor, in a process
  * under `promises`: one of the path exceptions is performed by the
- * supervisor; a read-only open that only `dns` or `getpw` would allow (any
- * path, in-process) is refused; anything else is for the judge.
+ * supervisor (a read-only one only without `rpath`, which allows it in the
+ * kernel; /dev/null's read and write whatever the promises, OpenBSD
+ * pledge_namei); a read-only open that only `dns` or `getpw` would allow
+ * (any path, in-process) is refused; anything else is for the judge.
+ * The native launcher's client (@seccomp-scopes/native src/launch/native-client.cc)
+ * makes the same decision.
  */
 export function decideOpen(call: SupervisedCall, open: OpenCallShape, promises: ReadonlySet<string>, node = false): OpenDecision {
   if (call.path !== undefined && call.path.startsWith('/')) {
     const canonical = path.posix.normalize(call.path);
     const exception = pathExceptionOf(canonical, promises) ?? (node ? NODE_START_FILES.find((e) => e.path === canonical) : undefined);
     const accessOk = exception && (open.readOnly || (exception.access === 'read-write' && (open.flags & O_ACCMODE) !== O_ACCMODE));
-    if (exception && accessOk && !promises.has('rpath')) {
+    // Under rpath the kernel allows a read-only open by itself (and checks
+    // the -v rules on it): that one is left to the judge. A write to a
+    // read-write exception (/dev/null) is performed whatever the promises,
+    // as OpenBSD's pledge_namei does.
+    if (exception && accessOk && !(open.readOnly && promises.has('rpath'))) {
       const directoryFile = exception.directoryFiles?.[path.posix.basename(canonical)];
       return { kind: 'emulate', verdict: { openPaths: openPathsFor(promises, node), ...(directoryFile !== undefined ? { directoryFile } : {}) }, exception };
     }

@@ -36,7 +36,7 @@
  * + pid slots (instruction indices), judge blob + slots, report tables blob
  * + slots (indices of u32 words), penalty kill u32, errno u32, quiet
  * u32, promises list, path arguments blob, loader paths list, loader window list, path
- * exceptions (active u32, refuse u32, list of (path str, read-write u32,
+ * exceptions (read-only ones active u32 (no rpath), refuse u32, list of (path str, read-write u32,
  * requires list, directory files list of (name str, file str)), open paths
  * list, needs lists),
  * path probes list, node u32, Node's start files list, -e u32 (and then

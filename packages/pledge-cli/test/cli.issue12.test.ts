@@ -76,6 +76,24 @@ describe('path exceptions (OpenBSD pledge_namei, glibc\'s locale)', () => {
     expect(r.status, describeRun(r)).toBe(0);
   });
 
+  it('/dev/null for writing whatever the promises: under stdio rpath too (OpenBSD pledge_namei), and nothing else', () => {
+    for (const promises of ['stdio', 'stdio rpath', 'stdio wpath']) {
+      const r = pledgeCli(['-p', promises, '--', 'dd', 'if=/dev/null', 'of=/dev/null', 'status=none']);
+      expect(r.status, `${promises}\n${describeRun(r)}`).toBe(0);
+      expect(reports(r.stderr)).toEqual([]);
+    }
+    // Read and write on one descriptor (daemon(3)'s O_RDWR) under rpath alone.
+    const rw = pledgeCli(['-p', 'stdio rpath', '--', 'dash', '-c', 'exec 3<>/dev/null && echo ok'], { env: { PWD: undefined } });
+    expect(rw.stdout, describeRun(rw)).toBe('ok\n');
+    // The attack: rpath's presence widens no other exception to writing (/etc/localtime is read-only), nor any other path.
+    const localtime = pledgeCli(['-p', 'stdio rpath', '--', 'dd', 'if=/dev/null', 'of=/etc/localtime', 'conv=notrunc', 'status=none']);
+    expect(localtime.status, describeRun(localtime)).toBe(KILLED);
+    expect(reports(localtime.stderr)[0]).toMatch(/blocked openat\(AT_FDCWD, "\/etc\/localtime", flags=O_WRONLY\|O_CREAT\); it needs "wpath cpath"$/);
+    const other = pledgeCli(['-p', 'stdio rpath', '--', 'dd', 'if=/dev/null', `of=${path.join(dir, 'out-null')}`, 'status=none']);
+    expect(other.status, describeRun(other)).toBe(KILLED);
+    expect(fs.existsSync(path.join(dir, 'out-null'))).toBe(false);
+  });
+
   it('dns alone cannot read /etc/passwd (the report names getpw)', () => {
     const r = pledgeCli(['-p', 'stdio dns', '--', 'cat', '/etc/passwd']);
     expect(r.status, describeRun(r)).toBe(KILLED);

@@ -101,6 +101,8 @@ describe.runIf(fs.existsSync(LAUNCHER))('the native launcher', () => {
     { name: '--penalty errno: each refused open fails, one report', args: () => ['-p', 'stdio', '--penalty', 'errno', '--', 'cat', text, '/etc/hostname'], native: true },
     { name: '--errno and -q', args: () => ['-q', '-p', 'stdio', '--penalty', 'errno', '--errno', 'EACCES', '--', 'cat', text], native: true },
     { name: 'a path exception (the supervisor opens /etc/localtime)', args: () => ['-p', 'stdio', '--', 'head', '-c', '4', '/etc/localtime'], native: true },
+    { name: '/dev/null written under stdio rpath (a path exception whatever the promises)', args: () => ['-p', 'stdio rpath', '--', 'dd', 'if=/dev/null', 'of=/dev/null', 'status=none'], native: true },
+    { name: '/etc/localtime written under stdio rpath: refused (its exception is read-only)', args: () => ['-p', 'stdio rpath', '--', 'dd', 'if=/dev/null', 'of=/etc/localtime', 'conv=notrunc', 'status=none'], native: true },
     { name: 'dns without getpw: /etc/passwd refused, "it needs getpw"', args: () => ['-p', 'stdio dns', '--', 'cat', '/etc/passwd'], native: true },
     { name: 'a write to /tmp refused (tmppath named first)', args: () => ['-p', 'stdio', '--penalty', 'errno', '--', 'dd', 'if=/dev/null', `of=${path.join('/tmp', `pledge-launch-${process.pid}`)}`], native: true },
     { name: 'a probe: getcwd answered EACCES and reported', args: () => ['-p', 'stdio', '--', 'pwd'], native: true },

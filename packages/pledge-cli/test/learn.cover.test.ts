@@ -144,6 +144,17 @@ describe('unveil rules', () => {
       { path: '/usr/lib/python3.11', permissions: 'r' },
     ]);
   });
+
+  it('leaves out the path exceptions the command opens itself (bypassing -v), and only those: the ones the promises do not allow in the kernel', () => {
+    const write = c(x86_64, 'O_WRONLY') | c(x86_64, 'O_CREAT') | c(x86_64, 'O_TRUNC');
+    const uses = [use('/dev/null', write), use('/etc/localtime', 0)];
+    // Neither rpath nor wpath: both reach the supervisor.
+    expect(unveilRules(uses, x86_64, new Set(['stdio']))).toEqual([]);
+    // rpath: the read is the kernel's (Landlock judges it); the write to /dev/null still reaches the supervisor.
+    expect(unveilRules(uses, x86_64, new Set(['stdio', 'rpath']))).toEqual([{ path: '/etc/localtime', permissions: 'r' }]);
+    // wpath: the write is the kernel's.
+    expect(unveilRules(uses, x86_64, new Set(['stdio', 'wpath']))).toEqual([{ path: '/dev/null', permissions: 'w' }]);
+  });
 });
 
 describe('shellQuote', () => {

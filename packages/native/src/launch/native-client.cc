@@ -493,7 +493,8 @@ SupervisorClient::Verdict NativeClient::Decide(const SupervisedCall& call) {
         }
       }
       const bool access_ok = e && (read_only || (e->read_write && (flags & O_ACCMODE) != O_ACCMODE));
-      if (e && access_ok && (after ? entry_.after.exceptions_active : entry_.exceptions_active)) {
+      // A read-only exception only without rpath (which allows it in the kernel); a write one (/dev/null) always.
+      if (e && access_ok && (!read_only || (after ? entry_.after.exceptions_active : entry_.exceptions_active))) {
         out.value = 0;
         out.emulate_open = true;
         out.open_paths = after ? entry_.after.open_paths : entry_.open_paths;

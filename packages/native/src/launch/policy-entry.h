@@ -15,7 +15,7 @@ namespace seccomp_scopes {
 
 // The format the launcher asks for and accepts (bumped whenever the layout
 // or the meaning of a field changes).
-constexpr const char* kEntryFormat = "pledge-launch/5";
+constexpr const char* kEntryFormat = "pledge-launch/6";
 
 // A fact the entry was computed from, checked again before it is used.
 struct EntryDep {
@@ -69,7 +69,7 @@ struct PolicyEntry {
   std::vector<std::string> promises;
   std::vector<int8_t> path_args;
   LoaderWindow window;  // paths and rules
-  bool exceptions_active = false;  // no rpath: the path exceptions are performed by the supervisor
+  bool exceptions_active = false;  // no rpath: the read-only path exceptions are performed by the supervisor (a write one always is)
   bool precise_refuse = false;     // dns or getpw without rpath: other read-only opens are refused
   std::vector<EntryException> exceptions;
   std::vector<std::string> open_paths;
