@@ -418,7 +418,7 @@ for (const [opt, name] of [[0, 'default'], [2, 'tree']]) {
 }
 const firstPledge = path.join(here, 'first-pledge.mjs');
 if (fs.existsSync(firstPledge)) {
-  const r = spawnSync(process.execPath, [firstPledge, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', cwd: root });
+  const r = spawnSync(process.execPath, [firstPledge, ...(quick ? ['--quick', '--runs', '1'] : [])], { encoding: 'utf8', cwd: root });
   console.log(`first pledge() in a fresh Node process (tools/bench/first-pledge.mjs${quick ? ' --quick' : ''}):`);
   console.log(r.status === 0 ? r.stdout.trim() : `  failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
 } else {
