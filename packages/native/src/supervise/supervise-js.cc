@@ -181,7 +181,12 @@ void Parse(Napi::Env env, Napi::Object options, SuperviseConfig* config, Callbac
 // (which kills and reaps the child) out of supervise().
 class JsClient : public SupervisorClient {
  public:
-  JsClient(Napi::Env env, const Callbacks& callbacks) : env_(env), callbacks_(callbacks) {}
+  // Made in supervise()'s own scope, so the property names stay valid
+  // across the per-call scopes: a name given as a C string would be
+  // converted and looked up again on every Set.
+  JsClient(Napi::Env env, const Callbacks& callbacks) : env_(env), callbacks_(callbacks) {
+    for (const char* name : kKeyNames) keys_.push_back(Napi::String::New(env, name));
+  }
 
   std::vector<uint8_t> Filter(pid_t pid) override {
     Napi::HandleScope scope(env_);
@@ -202,22 +207,22 @@ class JsClient : public SupervisorClient {
     // scope per call, every call's values would live until it returns.
     Napi::HandleScope scope(env_);
     Napi::Object n = Napi::Object::New(env_);
-    n.Set("pid", Napi::Number::New(env_, c.pid));
-    n.Set("tid", Napi::Number::New(env_, c.tid));
-    n.Set("nr", Napi::Number::New(env_, c.nr));
-    n.Set("arch", Napi::Number::New(env_, c.arch));
+    n.Set(keys_[kPid], Napi::Number::New(env_, c.pid));
+    n.Set(keys_[kTid], Napi::Number::New(env_, c.tid));
+    n.Set(keys_[kNr], Napi::Number::New(env_, c.nr));
+    n.Set(keys_[kArch], Napi::Number::New(env_, c.arch));
     Napi::Array args = Napi::Array::New(env_, 6);
     for (uint32_t i = 0; i < 6; i++) args.Set(i, Napi::BigInt::New(env_, c.args[i]));
-    n.Set("args", args);
-    n.Set("ip", Napi::BigInt::New(env_, c.ip));
-    if (c.has_path) n.Set("path", Napi::String::New(env_, c.path));
-    if (!c.comm.empty()) n.Set("comm", Napi::String::New(env_, c.comm));
-    if (c.process != 0) n.Set("process", Napi::Number::New(env_, c.process));
-    if (c.start_time != 0) n.Set("startTime", Napi::Number::New(env_, static_cast<double>(c.start_time)));
-    n.Set("phase", Napi::String::New(env_, PhaseName(c.phase)));
-    n.Set("main", Napi::Boolean::New(env_, c.main));
-    n.Set("foreign", Napi::Boolean::New(env_, c.foreign));
-    if (c.has_record) n.Set("record", Napi::String::New(env_, c.record));
+    n.Set(keys_[kArgs], args);
+    n.Set(keys_[kIp], Napi::BigInt::New(env_, c.ip));
+    if (c.has_path) n.Set(keys_[kPath], Napi::String::New(env_, c.path));
+    if (!c.comm.empty()) n.Set(keys_[kComm], Napi::String::New(env_, c.comm));
+    if (c.process != 0) n.Set(keys_[kProcess], Napi::Number::New(env_, c.process));
+    if (c.start_time != 0) n.Set(keys_[kStartTime], Napi::Number::New(env_, static_cast<double>(c.start_time)));
+    n.Set(keys_[kPhase], Napi::String::New(env_, PhaseName(c.phase)));
+    n.Set(keys_[kMain], Napi::Boolean::New(env_, c.main));
+    n.Set(keys_[kForeign], Napi::Boolean::New(env_, c.foreign));
+    if (c.has_record) n.Set(keys_[kRecord], Napi::String::New(env_, c.record));
     Napi::Value verdict = callbacks_.on_notify.Call({n});
     Verdict out;
     out.value = -1;
@@ -254,8 +259,12 @@ class JsClient : public SupervisorClient {
   }
 
  private:
+  enum KeyIndex { kPid, kTid, kNr, kArch, kArgs, kIp, kPath, kComm, kProcess, kStartTime, kPhase, kMain, kForeign, kRecord };
+  static constexpr const char* kKeyNames[] = {"pid", "tid", "nr", "arch", "args", "ip", "path", "comm", "process", "startTime", "phase", "main", "foreign", "record"};
+
   Napi::Env env_;
   const Callbacks& callbacks_;
+  std::vector<Napi::String> keys_;
 };
 
 // supervise(options): { pid, status, signal, execErrno, violationKill, violations, loaderEnd, unveilError? }
