@@ -84,15 +84,55 @@ let request: CacheRequest | undefined;
 
 /**
  * The launcher's request, when this process was started by it on a cache
- * miss, the cache is not disabled, and the launcher's split of the command
+ * miss, the cache is not disabled, the launcher's split of the command
  * line is this command's (`argv`: the words after the script, `command`: the
- * program and its arguments as parsed).
+ * program and its arguments as parsed, `file`: the program as found in
+ * PATH), and the request names this command line: its key is the one the
+ * launcher computes for these option words, program, ids and environment
+ * ({@link expectedKey}), and its entry path is that key's file in the cache
+ * directory. The variable is only the launcher's word, so anyone who sets
+ * it would otherwise have this command write its policy under another
+ * command line's key (a weaker entry for a stricter `-p`) or over any file
+ * of the user's.
  */
-export function cacheRequest(argv: readonly string[], command: readonly string[], noCache: boolean): CacheRequest | undefined {
+export function cacheRequest(argv: readonly string[], command: readonly string[], noCache: boolean, file: string): CacheRequest | undefined {
   if (!request || noCache || process.env[NO_CACHE_ENV]) return undefined;
   const rest = argv.slice(request.optionWords);
   if (rest.length !== command.length || rest.some((w, i) => w !== command[i])) return undefined;
+  const key = expectedKey(request.format, argv.slice(0, request.optionWords), file);
+  if (!Buffer.from(key, 'utf8').equals(Buffer.from(request.key))) return undefined;
+  const dir = launchCacheDir();
+  const name = `${fnv1a64(request.key).toString(16).padStart(16, '0')}.policy`;
+  if (dir === undefined || request.entryPath !== `${dir}/${name}`) return undefined;
   return request;
+}
+
+/**
+ * The key the launcher computes (src/launch/main.cc Launch; docs/cli.md
+ * "Launch and the policy cache"): the entry format, the arch, the real
+ * uid and gid and the effective uid, each option word, the program (and
+ * the working directory when it is relative), LD_PRELOAD and
+ * LD_LIBRARY_PATH (a name alone when unset), NUL-separated. Here only to
+ * check a request against: a mismatch writes nothing.
+ */
+function expectedKey(format: string, options: readonly string[], file: string): string {
+  let key = `${format}\0${process.arch}\0${process.getuid?.() ?? 0}\0${process.getgid?.() ?? 0}\0${process.geteuid?.() ?? 0}\0`;
+  for (const w of options) key += `${w}\0`;
+  key += `\x01${file}\0`;
+  if (!file.startsWith('/')) key += process.cwd();
+  for (const name of ['LD_PRELOAD', 'LD_LIBRARY_PATH']) {
+    const v = process.env[name];
+    key += `\0${name}${v !== undefined ? `=${v}` : ''}`;
+  }
+  return key;
+}
+
+/** The launcher's cache directory (main.cc CacheDir): $XDG_CACHE_HOME/seccomp-scopes, else ~/.cache/seccomp-scopes, when absolute. */
+function launchCacheDir(): string | undefined {
+  const xdg = process.env['XDG_CACHE_HOME'];
+  if (xdg?.startsWith('/')) return `${xdg}/seccomp-scopes`;
+  const home = process.env['HOME'];
+  return home?.startsWith('/') ? `${home}/.cache/seccomp-scopes` : undefined;
 }
 
 /** FNV-1a, 64 bits: the entry's checksum (corruption, not an attacker: ownership and modes are the guard). */

@@ -290,7 +290,7 @@ export function runCommand(command: readonly string[], options: RunOptions): num
   // The native launcher's miss (./policy-cache.ts): this policy's compiled
   // output, for the options it serves natively (no -v, JSON
   // reports), stored for the next launch of the same command line.
-  const request = cacheRequest(process.argv.slice(2), command, options.cache === false);
+  const request = cacheRequest(process.argv.slice(2), command, options.cache === false, file);
   // Nor a Landlock ruleset (-v, tmppath's): the entry holds none, so the launcher could not enter it.
   if (request && specs.length === 0 && !tmppathRuleset && !nodeHint && (options.reportFormat ?? 'text') === 'text') {
     const stat = (p: string): Dep => ({ kind: 'stat', path: p });

@@ -1,0 +1,225 @@
+/**
+ * Attacks on the native launcher and its policy cache (docs/cli.md,
+ * "Launch and the policy cache") beyond cli.launch.test.ts's tampered
+ * entries: a forged launcher request (SECCOMP_SCOPES_CACHE_WRITE) making
+ * Node write a weaker policy under another command line's key or over a
+ * file outside the cache, the entry script's handling of awkward
+ * arguments, PATH and the working directory choosing another program, a
+ * cache directory of another user, the learn marker on a cached run, and a
+ * few programs of cli.programs40 compared byte for byte on Node, the
+ * launcher's miss and its hit. Every program runs in a child process.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, NODE, tempDir, type CliResult } from './cli-harness.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ENTRY = path.resolve(here, '../bin/pledge');
+const LAUNCHER = path.resolve(here, '../../native/build/Release/pledge-launch');
+
+let dir: string;
+let secret: string;
+/** A directory with a `node` that records the launcher's request instead of running the command. */
+let spy: string;
+
+beforeAll(() => {
+  dir = tempDir();
+  secret = path.join(dir, 'secret.txt');
+  fs.writeFileSync(secret, 'secret\n');
+  fs.mkdirSync(path.join(dir, 'listed'));
+  fs.writeFileSync(path.join(dir, 'listed', 'a'), 'a\n');
+  spy = path.join(dir, 'spy');
+  fs.mkdirSync(spy);
+  fs.writeFileSync(path.join(spy, 'node'), `#!/bin/sh\nprintf '%s' "$SECCOMP_SCOPES_CACHE_WRITE" > "${path.join(spy, 'request')}"\n`, { mode: 0o755 });
+});
+
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+interface Run extends CliResult {
+  readonly trace: string;
+}
+
+function environment(cache: string, trace: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANG: 'C', XDG_CACHE_HOME: cache, SECCOMP_SCOPES_CACHE_TRACE: trace };
+  env['PATH'] = `${path.dirname(NODE)}:${env['PATH'] ?? '/usr/bin:/bin'}`;
+  delete env['SECCOMP_SCOPES_NO_CACHE'];
+  delete env['SECCOMP_SCOPES_CACHE_WRITE'];
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+/** `pledge ARGS` through the entry script, or on Node directly (`node: true`). */
+function run(cache: string, args: readonly string[], options: { input?: string | Buffer; node?: boolean; env?: Record<string, string | undefined>; cwd?: string } = {}): Run {
+  const trace = path.join(cache, 'trace');
+  fs.mkdirSync(cache, { recursive: true });
+  fs.writeFileSync(trace, '');
+  const [cmd, argv] = options.node ? [NODE, [CLI, ...args]] : [ENTRY, [...args]];
+  const r = spawnSync(cmd, argv, { cwd: options.cwd, env: environment(cache, trace, options.env), input: options.input ?? '', encoding: 'utf8', timeout: 30_000 });
+  if (r.error) throw r.error;
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, trace: fs.readFileSync(trace, 'utf8').trim() };
+}
+
+/** The request the launcher would pass to Node for `args` on a miss. */
+function launcherRequest(cache: string, args: readonly string[]): string {
+  const file = path.join(spy, 'request');
+  fs.rmSync(file, { force: true });
+  const r = spawnSync(LAUNCHER, ['--pledge-js', CLI, ...args], { env: { ...environment(cache, path.join(cache, 'trace')), PATH: `${spy}:/usr/bin:/bin` }, encoding: 'utf8' });
+  if (r.error) throw r.error;
+  return fs.readFileSync(file, 'utf8');
+}
+
+const comparable = (r: CliResult): { status: number | null; stdout: string; stderr: string } =>
+  ({ status: r.status, stdout: r.stdout, stderr: r.stderr.replace(/\[\d+\]/g, '[PID]') });
+
+const entries = (cache: string): string[] => {
+  const d = path.join(cache, 'seccomp-scopes');
+  return fs.existsSync(d) ? fs.readdirSync(d).filter((n) => n.endsWith('.policy')) : [];
+};
+
+describe.runIf(fs.existsSync(LAUNCHER))('attacks on the launcher and its cache', () => {
+  it('a forged request: the key of `-p stdio` on a `-p "stdio rpath"` run writes nothing, so `-p stdio` never runs under rpath', () => {
+    const cache = path.join(dir, 'forged-key');
+    const strict = ['-p', 'stdio', '--', 'cat', secret];
+    const request = launcherRequest(cache, strict);
+    expect(request.split('\n')).toHaveLength(4);
+    // The same split (3 option words), a weaker policy.
+    const weak = run(cache, ['-p', 'stdio rpath', '--', 'cat', secret], { node: true, env: { SECCOMP_SCOPES_CACHE_WRITE: request } });
+    expect(weak.stdout).toBe('secret\n');
+    expect(entries(cache)).toHaveLength(0);
+    const r = run(cache, strict);
+    expect(r.trace).toMatch(/^miss/);
+    expect(r.stdout).toBe('');
+    expect(r.status).toBe(159);
+    // The honest request still writes the entry, and the hit enforces stdio.
+    expect(run(cache, strict).trace).toBe('hit');
+    expect(run(cache, strict).status).toBe(159);
+  });
+
+  it('a forged request: a key for another program, uid or environment writes nothing', () => {
+    const cache = path.join(dir, 'forged-parts');
+    const args = ['-p', 'stdio rpath', '--', 'cat', secret];
+    const [words, format, keyHex, entry] = launcherRequest(cache, args).split('\n') as [string, string, string, string];
+    const key = Buffer.from(keyHex, 'hex').toString('latin1');
+    for (const forged of [
+      key.replace('/usr/bin/cat', '/usr/bin/cut'),
+      key.replace(/^([^\0]*\0[^\0]*\0)0\0/, '$11000\0'),
+      key.replace('LD_PRELOAD', 'LD_PRELOAD=/x.so'),
+    ]) {
+      expect(forged).not.toBe(key);
+      const hex = Buffer.from(forged, 'latin1').toString('hex');
+      run(cache, args, { node: true, env: { SECCOMP_SCOPES_CACHE_WRITE: `${words}\n${format}\n${hex}\n${entry}` } });
+      expect(entries(cache)).toHaveLength(0);
+    }
+    run(cache, args, { node: true, env: { SECCOMP_SCOPES_CACHE_WRITE: `${words}\n${format}\n${keyHex}\n${entry}` } });
+    expect(entries(cache)).toEqual([path.basename(entry)]);
+  });
+
+  it('a forged request: an entry path outside the cache directory (a file of the user\'s) is never written', () => {
+    const cache = path.join(dir, 'forged-path');
+    const args = ['-p', 'stdio', '--', 'true'];
+    const [words, format, keyHex, entry] = launcherRequest(cache, args).split('\n') as [string, string, string, string];
+    const private_ = path.join(dir, 'private');
+    fs.mkdirSync(private_, { mode: 0o700 });
+    const victim = path.join(private_, 'authorized_keys');
+    fs.writeFileSync(victim, 'mine\n', { mode: 0o600 });
+    for (const target of [victim, path.join(path.dirname(entry), 'other.policy'), path.join(path.dirname(entry), '0000000000000000.policy')]) {
+      const r = run(cache, args, { node: true, env: { SECCOMP_SCOPES_CACHE_WRITE: `${words}\n${format}\n${keyHex}\n${target}` } });
+      expect(r.status).toBe(0);
+    }
+    expect(fs.readFileSync(victim, 'utf8')).toBe('mine\n');
+    expect(entries(cache)).toHaveLength(0);
+  });
+
+  it('the entry script passes arguments with spaces, newlines, globs, an empty one and option-like ones verbatim, miss and hit', () => {
+    const cache = path.join(dir, 'args');
+    const words = ['a b', 'c\nd', '*', '', '-p', '--', "$HOME", '\\', 'e=f'];
+    const args = ['-p', 'stdio', '--', 'printf', '[%s]\\n', ...words];
+    const expected = words.map((w) => `[${w}]\n`).join('');
+    const first = run(cache, args, { cwd: dir });
+    const second = run(cache, args, { cwd: dir });
+    expect(first.trace).toMatch(/^miss/);
+    expect(second.trace).toBe('hit');
+    for (const r of [first, second]) expect(r.stdout).toBe(expected);
+  });
+
+  it('PATH or the working directory choosing another program with the same name: another key, never the other entry', () => {
+    const cache = path.join(dir, 'path');
+    const a = path.join(dir, 'bin-a');
+    const b = path.join(dir, 'bin-b');
+    for (const d of [a, b]) {
+      fs.mkdirSync(d);
+      fs.copyFileSync('/bin/cat', path.join(d, 'prog'));
+      fs.chmodSync(path.join(d, 'prog'), 0o755);
+    }
+    const args = ['-p', 'stdio rpath', '--', 'prog', secret];
+    run(cache, args, { env: { PATH: `${a}:${path.dirname(NODE)}:/usr/bin:/bin` } });
+    expect(run(cache, args, { env: { PATH: `${a}:${path.dirname(NODE)}:/usr/bin:/bin` } }).trace).toBe('hit');
+    expect(run(cache, args, { env: { PATH: `${b}:${path.dirname(NODE)}:/usr/bin:/bin` } }).trace).toBe('miss: no entry');
+    const rel = ['-p', 'stdio rpath', '--', './prog', secret];
+    run(cache, rel, { cwd: a });
+    expect(run(cache, rel, { cwd: a }).trace).toBe('hit');
+    expect(run(cache, rel, { cwd: b }).trace).toBe('miss: no entry');
+  });
+
+  it("a cache directory of another user (XDG_CACHE_HOME pointing at it): its entry is never used, nothing written there", () => {
+    const cache = path.join(dir, 'other-user');
+    const args = ['-p', 'stdio', '--', 'cat', secret];
+    run(cache, args);
+    expect(run(cache, args).trace).toBe('hit');
+    const d = path.join(cache, 'seccomp-scopes');
+    // As if another user had planted it: ownership alone refuses it.
+    fs.chownSync(d, 65534, 65534);
+    for (const f of entries(cache)) fs.chownSync(path.join(d, f), 65534, 65534);
+    const r = run(cache, args);
+    expect(r.trace).toMatch(/^refused: the cache directory is not the user's own/);
+    expect(r.status).toBe(159);
+    expect(fs.readdirSync(d).filter((n) => n.endsWith('.tmp'))).toHaveLength(0);
+    expect(entries(cache).map((f) => fs.statSync(path.join(d, f)).uid)).toEqual([65534]);
+  });
+
+  it('the learn marker on a cached run (native client): plain getppid, never LEARN_ACK, and pledge() enforces', () => {
+    const cache = path.join(dir, 'learn');
+    const native = path.resolve(here, '../../native/dist/index.js');
+    const code = `import(${JSON.stringify(native)}).then((n) => console.log(n.learnMark(JSON.stringify({ v: 1, call: 'pledge', promises: 'stdio', execpromises: null, path: null, permissions: null, site: 'x.js:1:1' })) === n.learnProtocol().ack ? 'ACK' : 'no ACK'))`;
+    const args = ['-p', 'stdio rpath prot_exec', '--node', '--', NODE, '-e', code];
+    const first = run(cache, args, { env: { SECCOMP_SCOPES_LEARN: '1' } });
+    const second = run(cache, args, { env: { SECCOMP_SCOPES_LEARN: '1' } });
+    expect(second.trace).toBe('hit');
+    for (const r of [first, second]) {
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe('no ACK\n');
+    }
+  });
+});
+
+describe.runIf(fs.existsSync(LAUNCHER))('programs of cli.programs40: Node, the launcher\'s miss and its hit, byte for byte', () => {
+  const which = (p: string): boolean => spawnSync('sh', ['-c', `command -v ${p}`]).status === 0;
+  const CASES: readonly { name: string; args: () => string[]; input?: string; needs: string }[] = [
+    { name: 'dash -c', args: () => ['-p', 'stdio rpath', '--', 'dash', '-c', 'for i in 1 2 3; do echo $i; done'], needs: 'dash' },
+    { name: 'ls -l (getpw)', args: () => ['-p', 'stdio rpath getpw', '--', 'ls', '-l', '--time-style=+', path.join(dir, 'listed')], needs: 'ls' },
+    { name: 'ls -l without getpw (refused, "it needs getpw")', args: () => ['-p', 'stdio rpath', '--penalty', 'errno', '--', 'ls', '-l', '--time-style=+', secret], needs: 'ls' },
+    { name: 'openssl dgst (openssl.cnf a path exception)', args: () => ['-p', 'stdio', '--', 'openssl', 'dgst', '-sha256'], input: 'pear\n', needs: 'openssl' },
+    { name: 'perl -ne', args: () => ['-p', 'stdio rpath', '--', 'perl', '-ne', 'print uc'], input: 'pear\n', needs: 'perl' },
+    { name: 'file - under stdio (refused magic database)', args: () => ['-p', 'stdio', '--', 'file', '-'], input: 'pear\n', needs: 'file' },
+  ];
+  for (const c of CASES) {
+    it.runIf(which(c.needs))(c.name, () => {
+      const cache = path.join(dir, `p40-${CASES.indexOf(c)}`);
+      const node = run(cache, c.args(), { input: c.input, node: true });
+      const first = run(cache, c.args(), { input: c.input });
+      const second = run(cache, c.args(), { input: c.input });
+      expect(first.trace).toMatch(/^miss/);
+      expect(second.trace).toBe('hit');
+      expect(comparable(first)).toEqual(comparable(node));
+      expect(comparable(second)).toEqual(comparable(node));
+    });
+  }
+});
