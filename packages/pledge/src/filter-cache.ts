@@ -19,7 +19,8 @@
  * Trust: an entry is policy. Entries live in `$SECCOMP_SCOPES_CACHE_DIR`,
  * else `$XDG_CACHE_HOME/seccomp-scopes`, else `~/.cache/seccomp-scopes`,
  * under `node-pledge/`, a directory of mode 0700 owned by the effective
- * user, in a parent not writable by others (or sticky); entries are mode
+ * user, every directory above it (as named and as resolved) the user's or
+ * root's and not writable by others (or sticky); entries are mode
  * 0600, owned by the effective user, opened without following a link, and
  * carry their full key and a check of their bytes. Anything else is not
  * used (the filter is compiled). `SECCOMP_SCOPES_NO_CACHE` set (non-empty)
@@ -106,15 +107,31 @@ const euid = (): number | undefined => process.geteuid?.();
 /** Owned by the effective user and writable by nobody else. */
 const ours = (st: fs.Stats, uid: number): boolean => st.uid === uid && (st.mode & 0o022) === 0;
 
-/** The entries' directory is ours, and its parent cannot have it replaced by another user. */
+/**
+ * The entries' directory is ours, and no other user can change what its
+ * path leads to: every directory above it, as named and as it resolves
+ * (realpath), is the user's or root's and not writable by others (or
+ * sticky, as /tmp). Checking the parent alone is not enough: the owner of
+ * a directory further up (SECCOMP_SCOPES_CACHE_DIR or XDG_CACHE_HOME named
+ * under it) can put a link there to any directory of ours, one holding
+ * files of ours with someone else's bytes (an unpacked archive, a clone).
+ */
 function trustedDir(dir: string, uid: number): boolean {
   try {
     const st = fs.lstatSync(dir);
     if (!st.isDirectory() || !ours(st, uid)) return false;
-    const parent = fs.statSync(path.dirname(dir));
-    return (parent.uid === uid || parent.uid === 0) && ((parent.mode & 0o022) === 0 || (parent.mode & 0o1000) !== 0);
+    return trustedAncestors(dir, uid) && trustedAncestors(fs.realpathSync(dir), uid);
   } catch {
     return false;
+  }
+}
+
+/** Every directory above `dir` (followed when a link) is the user's or root's, and not writable by others unless sticky. */
+function trustedAncestors(dir: string, uid: number): boolean {
+  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+    const st = fs.statSync(d);
+    if ((st.uid !== uid && st.uid !== 0) || ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0)) return false;
+    if (d === path.dirname(d)) return true;
   }
 }
 

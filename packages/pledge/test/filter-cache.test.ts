@@ -152,6 +152,35 @@ describe('the cache of compiled filters', () => {
     expect(cachedFilter(inputs, 4243, compile, { env, buildIds: ids }).source).toBe('cache');
   });
 
+  it("a path through another user's directory (SECCOMP_SCOPES_CACHE_DIR under it) is never used: a link there could swap in any directory of ours holding planted bytes", () => {
+    // Our directory V holds an entry of the key with a weaker filter (as files of ours with someone else's bytes: an unpacked archive, a clone).
+    const { env: venv, dir: vdir, inputs, compile } = setup();
+    cachedFilter(inputs, 4242, compile, { env: venv, buildIds: ids });
+    const weaker = pidTemplate((pid) => bytesFor('stdio rpath wpath cpath inet', x86_64, { uid: 1000, gid: 1000, eventFds: [5] }, pid), 8, 'little')!;
+    edit(entryOf(vdir), (e) => ({ ...e, slots: weaker.slots, bytes: weaker.bytes }));
+    expect(cachedFilter(inputs, 4243, compile, { env: venv, buildIds: ids }).source).toBe('cache');
+    // Another user's directory G (not writable by others: only its owner can change it), where our cache directory is named.
+    const g = path.join(base, `other-${n++}`);
+    fs.mkdirSync(g, { mode: 0o755 });
+    fs.symlinkSync(venv['SECCOMP_SCOPES_CACHE_DIR']!, path.join(g, 'base'));
+    fs.chownSync(g, 12345, 12345);
+    const env = { SECCOMP_SCOPES_CACHE_DIR: path.join(g, 'base') };
+    const got = cachedFilter(inputs, 4243, compile, { env, buildIds: ids });
+    expect(got.source).toBe('compiled');
+    expect(Buffer.from(got.bytes).equals(Buffer.from(compile(4243)))).toBe(true);
+    // Nor through a link of ours that leads into another user's directory.
+    const h = path.join(base, `other-${n++}`);
+    fs.mkdirSync(path.join(h, 'inner'), { recursive: true, mode: 0o755 });
+    fs.renameSync(venv['SECCOMP_SCOPES_CACHE_DIR']!, path.join(h, 'inner', 'v'));
+    fs.chownSync(h, 12345, 12345);
+    const link = path.join(base, `link-${n++}`);
+    fs.symlinkSync(path.join(h, 'inner', 'v'), link);
+    expect(cachedFilter(inputs, 4243, compile, { env: { SECCOMP_SCOPES_CACHE_DIR: link }, buildIds: ids }).source).toBe('compiled');
+    // Ours all the way: used.
+    fs.chownSync(h, process.geteuid!(), process.getegid!());
+    expect(cachedFilter(inputs, 4243, compile, { env: { SECCOMP_SCOPES_CACHE_DIR: link }, buildIds: ids }).source).toBe('cache');
+  });
+
   it('report tables: from the cache, the same bytes core builds for that pid; keyed by their options', async () => {
     const { buildReportTables, prebuiltReportTables } = await import('@seccomp-scopes/core');
     type Options = Parameters<typeof buildReportTables>[1];
