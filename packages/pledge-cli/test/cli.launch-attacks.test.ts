@@ -185,6 +185,33 @@ describe.runIf(fs.existsSync(LAUNCHER))('attacks on the launcher and its cache',
     expect(entries(cache).map((f) => fs.statSync(path.join(d, f)).uid)).toEqual([65534]);
   });
 
+  it("a cache path through another user's directory (XDG_CACHE_HOME under it, or a link into one): never used, whatever our directory at its end holds", () => {
+    // Our directory V with an entry of this command line (any file of ours there would do: an unpacked archive's bytes).
+    const v = path.join(dir, 'ours-v');
+    const args = ['-p', 'stdio', '--', 'cat', secret];
+    run(v, args);
+    expect(run(v, args).trace).toBe('hit');
+    // Another user's directory G naming it: only G's owner can change where G/base leads.
+    const g = path.join(dir, 'other-g');
+    fs.mkdirSync(g, { mode: 0o755 });
+    fs.symlinkSync(v, path.join(g, 'base'));
+    fs.chownSync(g, 65534, 65534);
+    const through = run(path.join(g, 'base'), args);
+    expect(through.trace).toMatch(/^refused: the cache directory is not the user's own/);
+    expect(through.status).toBe(159);
+    // A link of ours into another user's directory: the same.
+    const h = path.join(dir, 'other-h');
+    fs.mkdirSync(h, { mode: 0o755 });
+    fs.renameSync(v, path.join(h, 'v'));
+    fs.chownSync(h, 65534, 65534);
+    const link = path.join(dir, 'link-v');
+    fs.symlinkSync(path.join(h, 'v'), link);
+    expect(run(link, args).trace).toMatch(/^refused: the cache directory is not the user's own/);
+    // Ours all the way: used.
+    fs.chownSync(h, process.geteuid!(), process.getegid!());
+    expect(run(link, args).trace).toBe('hit');
+  });
+
   it('the learn marker on a cached run (native client): plain getppid, never LEARN_ACK, and pledge() enforces', () => {
     const cache = path.join(dir, 'learn');
     const native = path.resolve(here, '../../native/dist/index.js');

@@ -237,9 +237,40 @@ std::string CacheDir() {
   return "";
 }
 
+// The directory above `p` ("/" for "/" and its children).
+std::string ParentDir(std::string p) {
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  const size_t i = p.rfind('/');
+  if (i == std::string::npos || i == 0) return "/";
+  p.resize(i);
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  return p;
+}
+
+// Whether no other user can change what `dir` leads to: every directory
+// above it, as named and as it resolves (realpath), is the effective
+// user's or root's and not writable by group or others unless sticky
+// (/tmp). The owner of any directory further up (XDG_CACHE_HOME named
+// under it) could otherwise link it to any directory of ours, one holding
+// files of ours with someone else's bytes (an unpacked archive).
+bool TrustedAncestors(const std::string& dir) {
+  const uid_t euid = geteuid();
+  auto above = [euid](const std::string& start) {
+    for (std::string d = ParentDir(start);; d = ParentDir(d)) {
+      struct stat st;
+      if (stat(d.c_str(), &st) != 0) return false;
+      if ((st.st_uid != euid && st.st_uid != 0) || ((st.st_mode & 022) != 0 && (st.st_mode & S_ISVTX) == 0)) return false;
+      if (d == "/") return true;
+    }
+  };
+  char real[PATH_MAX];
+  return above(dir) && realpath(dir.c_str(), real) != nullptr && above(real);
+}
+
 // Reads the entry at `path` if it is ours: a regular file (not a link),
 // owned by the effective user, not writable by group or others, in a
-// directory of the same kind. Returns "" or why it was refused.
+// directory of the same kind that no other user can replace
+// (TrustedAncestors). Returns "" or why it was refused.
 std::string ReadOwned(const std::string& dir, const std::string& name, std::vector<uint8_t>* out) {
   const uid_t euid = geteuid();
   struct stat st;
@@ -247,9 +278,9 @@ std::string ReadOwned(const std::string& dir, const std::string& name, std::vect
   // what was checked is what is read, whatever is renamed meanwhile.
   const int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dfd < 0) return errno == ENOENT ? "miss: no cache directory" : "refused: the cache directory is not the user's own (a link, another owner, or writable by group or others)";
-  if (fstat(dfd, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != euid || (st.st_mode & 022) != 0) {
+  if (fstat(dfd, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != euid || (st.st_mode & 022) != 0 || !TrustedAncestors(dir)) {
     close(dfd);
-    return "refused: the cache directory is not the user's own (a link, another owner, or writable by group or others)";
+    return "refused: the cache directory is not the user's own (a link, another owner, writable by group or others, or under a directory another user can change)";
   }
   const int fd = openat(dfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   close(dfd);
