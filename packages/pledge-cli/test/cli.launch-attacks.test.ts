@@ -167,6 +167,8 @@ describe.runIf(fs.existsSync(LAUNCHER))('attacks on the launcher and its cache',
     run(cache, rel, { cwd: a });
     expect(run(cache, rel, { cwd: a }).trace).toBe('hit');
     expect(run(cache, rel, { cwd: b }).trace).toBe('miss: no entry');
+    // LD_LIBRARY_PATH (what the loader may open in the window): another key.
+    expect(run(cache, args, { env: { PATH: `${a}:${path.dirname(NODE)}:/usr/bin:/bin`, LD_LIBRARY_PATH: b } }).trace).toBe('miss: no entry');
   });
 
   it("a cache directory of another user (XDG_CACHE_HOME pointing at it): its entry is never used, nothing written there", () => {
