@@ -26,16 +26,19 @@ import { CLI, NODE, buildFixture, tempDir, type CliResult } from './cli-harness.
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ENTRY = path.resolve(here, '../bin/pledge');
 const LAUNCHER = path.resolve(here, '../../native/build/Release/pledge-launch');
+const FACADE = path.resolve(here, '../../pledge/dist/index.js');
 
 let dir: string;
 let text: string;
 let staticHelper: string;
 let foreignAbi: string;
+let vmReadv: string;
 const onX64 = process.arch === 'x64';
 
 beforeAll(() => {
   staticHelper = buildFixture('cli-helper', ['-static']);
   foreignAbi = buildFixture('sec-foreign-abi', ['-static']);
+  vmReadv = buildFixture('sec-vm-readv');
   dir = tempDir();
   text = path.join(dir, 'lines.txt');
   fs.writeFileSync(text, 'pear\napple\nfig\n');
@@ -113,6 +116,8 @@ describe.runIf(fs.existsSync(LAUNCHER))('the native launcher', () => {
       { name: 'a foreign ABI (x32): reported and killed', args: () => ['-p', 'stdio', '--penalty', 'errno', '--', foreignAbi, 'x32'], native: true },
     ] : []),
     { name: '--node: a read-only open refused with EACCES, unreported', args: () => ['-p', 'stdio prot_exec', '--node', '--', NODE, '-e', `try { require('fs').readFileSync(${JSON.stringify(text)}) } catch (e) { console.log(e.code) }`], native: true },
+    { name: "--node: the program's own pledge() reports a refused read-only open (its reporter reads its own memory)", args: () => ['-p', 'stdio rpath prot_exec', '--node', '--', NODE, '-e', `import(${JSON.stringify(FACADE)}).then(({ pledge }) => { pledge('stdio'); try { require('fs').readFileSync(${JSON.stringify(text)}) } catch (e) { console.log(e.code) } })`], native: true },
+    { name: '--node: a process reads its own memory; a forked child reading its parent is killed (-q: the report names a pid)', args: () => ['-q', '-p', 'stdio rpath proc exec prot_exec', '--node', '--', 'sh', '-c', `${vmReadv} self; ${vmReadv} parent`], native: true },
     { name: '--node: a write refused, reported, killed', args: () => ['-p', 'stdio rpath prot_exec', '--node', '--', NODE, '-e', `console.log('before'); require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'out'))}, 'x')`], native: true },
     { name: '-e: an executed program under the execpromises', args: () => ['-p', 'stdio rpath proc exec prot_exec', '-e', 'stdio rpath prot_exec', '--', 'sh', '-c', `cat ${text}`], native: true },
     { name: '-e: an executed program refused what only the promises allow (reported under the execpromises)', args: () => ['-p', 'stdio rpath proc exec prot_exec', '-e', 'stdio prot_exec', '--', 'sh', '-c', `cat ${text}; echo status $?`], native: true },

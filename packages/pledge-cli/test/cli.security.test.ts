@@ -249,6 +249,33 @@ describe('H6: the program cannot ptrace the supervisor', () => {
   });
 });
 
+describe("--node's own-memory read (the facade's reporter): only the caller's own process", () => {
+  // The supervisor allows process_vm_readv when its pid is the caller's own
+  // (cli.facade.node.test.ts); a pid compiled into the kernel filter would
+  // be inherited by every process the program starts.
+  it('a process reads its own memory', () => {
+    const bin = buildFixture('sec-vm-readv');
+    const r = pledgeCli(['-p', 'stdio proc', '--node', '--', bin, 'self']);
+    expect(r.stdout, describeRun(r)).toBe('self 15 own memory\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('a forked child cannot read the program (its parent), whose pid it knows: reported and killed', () => {
+    const bin = buildFixture('sec-vm-readv');
+    const r = pledgeCli(['-p', 'stdio proc', '--node', '--', bin, 'parent']);
+    expect(r.stdout, describeRun(r)).toBe('child ended by signal 9\n');
+    expect(reports(r.stderr)[0]).toMatch(/blocked process_vm_readv\(pid=\d+\); no promise allows this$/);
+  });
+
+  it('the program cannot read its forked child: reported and killed', () => {
+    const bin = buildFixture('sec-vm-readv');
+    const r = pledgeCli(['-p', 'stdio proc', '--node', '--', bin, 'child']);
+    expect(r.status, describeRun(r)).toBe(KILLED);
+    expect(r.stdout).toBe('');
+    expect(reports(r.stderr)[0]).toMatch(/blocked process_vm_readv\(pid=\d+\); no promise allows this$/);
+  });
+});
+
 describe('W1: the kill penalty is not raced by a SIGSYS handler', () => {
   it('the program never survives its refused call (several runs)', () => {
     const bin = buildFixture('sec-sigsys-race', ['-pthread']);

@@ -47,7 +47,14 @@ export interface ReporterRulesOptions {
  *   built) is allowed: the handler copies the path of a read-only open the
  *   Node runtime allowance traps (it answers EACCES) without dereferencing
  *   the caller's pointer, so a bad address fails the copy instead of faulting
- *   in the handler. Reading one's own memory reveals nothing new.
+ *   in the handler. Reading one's own memory reveals nothing new. Known
+ *   limit: the pid is the one the filter was built for, and a process
+ *   forked or executed after pledge() inherits the rule, so it may read the
+ *   pledged process' memory (as far as ptrace access checks allow). The
+ *   `pledge` command does not compile this pid into its own filter: under
+ *   `--node` its supervisor allows these calls only when the pid is the
+ *   caller's own process (pledge-cli filter.ts ownProcessCalls, which
+ *   finds them here).
  */
 export function reporterRules(options: ReporterRulesOptions): Rule[] {
   if (!Number.isInteger(options.reportFd) || options.reportFd < 0 || options.reportFd > 0x7fffffff) {
