@@ -214,6 +214,17 @@ describe.runIf(fs.existsSync(LAUNCHER))('attacks on the launcher and its cache',
     expect(run(link, args).trace).toBe('hit');
   });
 
+  it.runIf(fs.existsSync('/usr/bin/python3'))('-e: a thread of an executed program, its first judged call, is under the execpromises (not placed by the thread group\'s parent), on Node, miss and hit', () => {
+    const cache = path.join(dir, 'thread');
+    const out = path.join(dir, 'thread-out');
+    const script = `import threading\ndef w():\n    try:\n        open(${JSON.stringify(out)}, 'w').write('x'); print('WRITTEN')\n    except Exception as e:\n        print('refused', e.errno)\nt = threading.Thread(target=w); t.start(); t.join()\n`;
+    const args = ['-p', 'stdio rpath wpath cpath proc exec prot_exec', '-e', 'stdio rpath prot_exec', '--penalty', 'errno', '-q', '--no-unveil-warning', '--', 'sh', '-c', `/usr/bin/python3 -c "$1"`, 'sh', script];
+    const runs = [run(cache, args, { node: true }), run(cache, args), run(cache, args)];
+    expect(runs[2]!.trace).toBe('hit');
+    for (const r of runs) expect(r.stdout).toBe('refused 1\n');
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it('the learn marker on a cached run (native client): plain getppid, never LEARN_ACK, and pledge() enforces', () => {
     const cache = path.join(dir, 'learn');
     const native = path.resolve(here, '../../native/dist/index.js');
