@@ -100,7 +100,12 @@ export function cacheRequest(argv: readonly string[], command: readonly string[]
   if (!request || noCache || process.env[NO_CACHE_ENV]) return undefined;
   const rest = argv.slice(request.optionWords);
   if (rest.length !== command.length || rest.some((w, i) => w !== command[i])) return undefined;
-  const key = expectedKey(request.format, argv.slice(0, request.optionWords), file);
+  let key: string;
+  try {
+    key = expectedKey(request.format, argv.slice(0, request.optionWords), file);
+  } catch {
+    return undefined;  // no working directory (removed): the launcher's key holds "?", nothing is written
+  }
   if (!Buffer.from(key, 'utf8').equals(Buffer.from(request.key))) return undefined;
   const dir = launchCacheDir();
   const name = `${fnv1a64(request.key).toString(16).padStart(16, '0')}.policy`;
