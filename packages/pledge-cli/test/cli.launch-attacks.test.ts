@@ -225,6 +225,27 @@ describe.runIf(fs.existsSync(LAUNCHER))('attacks on the launcher and its cache',
     expect(fs.existsSync(out)).toBe(false);
   });
 
+  it.runIf(fs.existsSync('/usr/bin/python3'))("an io_uring ring the caller leaves open (SQPOLL: its kernel thread runs submissions under the creator's credentials, never the filter) never reaches the program, on Node, miss and hit", () => {
+    const cache = path.join(dir, 'ring');
+    // Creates the ring (io_uring_setup(4, {flags: IORING_SETUP_SQPOLL})), leaves it inheritable, and executes the rest.
+    const maker = "import ctypes, os, sys\nlibc = ctypes.CDLL(None, use_errno=True)\np = ctypes.create_string_buffer(120)\nctypes.c_uint32.from_buffer(p, 8).value = 2\nfd = libc.syscall(425, 4, p)\nif fd < 0: print('no ring'); sys.exit(0)\nos.set_inheritable(fd, True)\nprint(os.readlink(f'/proc/self/fd/{fd}'), flush=True)\nos.execv(sys.argv[1], sys.argv[1:])\n";
+    const lister = "import os\nfor i in range(3, 1024):\n    try: print(i, os.readlink(f'/proc/self/fd/{i}'))\n    except OSError: pass\n";
+    const args = ['-p', 'stdio rpath prot_exec', '--', '/usr/bin/python3', '-c', lister];
+    const trace = path.join(cache, 'trace');
+    const outs = [[NODE, CLI], [ENTRY], [ENTRY]].map((cmd) => {
+      fs.mkdirSync(cache, { recursive: true });
+      fs.writeFileSync(trace, '');
+      const r = spawnSync('/usr/bin/python3', ['-c', maker, ...cmd, ...args], { env: environment(cache, trace), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      return { stdout: r.stdout, trace: fs.readFileSync(trace, 'utf8').trim() };
+    });
+    if (outs[0]!.stdout.startsWith('no ring')) return;  // io_uring disabled here
+    expect(outs[2]!.trace).toBe('hit');
+    for (const o of outs) {
+      expect(o.stdout.split('\n')[0]).toBe('anon_inode:[io_uring]');
+      expect(o.stdout.split('\n').slice(1).join('\n')).not.toContain('io_uring');
+    }
+  });
+
   it('the learn marker on a cached run (native client): plain getppid, never LEARN_ACK, and pledge() enforces', () => {
     const cache = path.join(dir, 'learn');
     const native = path.resolve(here, '../../native/dist/index.js');
