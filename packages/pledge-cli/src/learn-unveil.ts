@@ -103,6 +103,8 @@ const NO_FOLD: ReadonlySet<string> = new Set([
  * path exceptions: core's PATH_EXCEPTIONS under the promises proposed,
  * when they do not allow the open in the kernel: a read without `rpath`,
  * a write to /dev/null without `wpath`),
+ * the files the command unveils itself, read (`implied`: unveil.ts
+ * impliedReadFiles, the preload object), left out too;
  * `/proc/<pid>/` of the caller as `/proc/self/`; files below a first-level
  * directory of a system tree (`/usr/lib/python3.11`, `/usr/share/locale`,
  * ...) read or executed only, as that directory;
@@ -111,7 +113,15 @@ const NO_FOLD: ReadonlySet<string> = new Set([
  * directory of NO_FOLD); rules within a directory rule that gives them all
  * their letters, dropped.
  */
-export function unveilRules(uses: readonly PathUse[], arch: ArchDescriptor, promises: ReadonlySet<string>): LearnedUnveil[] {
+export function unveilRules(uses: readonly PathUse[], arch: ArchDescriptor, promises: ReadonlySet<string>, implied: readonly string[] = []): LearnedUnveil[] {
+  // Files the command unveils itself (unveil.ts impliedReadFiles: the preload object), as given and as resolved.
+  const impliedPaths = new Set(implied.flatMap((f) => {
+    try {
+      return [path.posix.normalize(f), fs.realpathSync(f)];
+    } catch {
+      return [path.posix.normalize(f)];
+    }
+  }));
   const need = new Map<string, Set<string>>();
   const add = (p: string, letters: string): void => {
     if (letters === '') return;
@@ -131,6 +141,8 @@ export function unveilRules(uses: readonly PathUse[], arch: ArchDescriptor, prom
       const exception = pathExceptionOf(p, promises);
       const inKernel = [...n.letters].every((l) => (l === 'r' ? promises.has('rpath') : l === 'w' && promises.has('wpath')));
       if (exception && !inKernel && (n.letters === 'r' || ((n.letters === 'rw' || n.letters === 'w') && exception.access === 'read-write'))) continue;
+      // Read by the loader of a program started with the command's LD_PRELOAD: the command unveils it.
+      if (impliedPaths.has(p) && n.letters === 'r') continue;
       add(p, n.letters);
     }
   }

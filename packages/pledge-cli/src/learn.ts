@@ -38,6 +38,7 @@ import { Policy } from './policy.js';
 import { Reporter } from './report.js';
 import { resolveCommand } from './resolve.js';
 import { inheritedDescriptors } from './run.js';
+import { impliedReadFiles } from './unveil.js';
 
 /** How many calls each promise's reason lists (its `count` says how many there were). */
 export const WHY_SHOWN = 12;
@@ -525,7 +526,7 @@ export function buildResult(input: {
   }] : []));
   // A path that does not exist now cannot be unveiled (pledge run refuses the rule): left out, and said.
   const notes: string[] = [];
-  const unveil = unveilRules(usesOf(attributed), arch, promises).filter((u) => {
+  const unveil = unveilRules(usesOf(attributed), arch, promises, impliedReadFiles()).filter((u) => {
     if (fs.existsSync(u.path)) return true;
     notes.push(`-v ${u.permissions}:${u.path} is not proposed: ${u.path} does not exist now (it was made and removed during the run, or the program failed to use it)`);
     return false;

@@ -31,7 +31,7 @@ import { compileJudgeFilter, compileSupervisedFilter, isOwnProcessCall, nodeProg
 import { Policy } from './policy.js';
 import { Reporter } from './report.js';
 import { resolveCommand } from './resolve.js';
-import { buildTmppathRuleset, buildUnveilRuleset, parseUnveilSpec, type UnveilRuleset } from './unveil.js';
+import { buildTmppathRuleset, buildUnveilRuleset, impliedReadFiles, parseUnveilSpec, type UnveilRuleset } from './unveil.js';
 import { writeText } from './output.js';
 import { cacheRequest, codeDeps, writePolicyEntry, type Dep } from './policy-cache.js';
 import { NODE_START_FILES, PATH_PRECISE_PROMISES, openPathsFor } from './path-exceptions.js';
@@ -240,6 +240,8 @@ export function runCommand(command: readonly string[], options: RunOptions): num
     const built = buildUnveilRuleset(specs, {
       bestEffort: options.unveilBestEffort ?? false,
       startFiles,
+      // The preload object in LD_PRELOAD: the dynamic programs this one starts load it too.
+      readFiles: loader ? impliedReadFiles() : [],
       ...(loaderAccess ? { startup: { exec: loaderAccess.exec, read: [...loaderAccess.files, ...loaderAccess.dirs] } } : {}),
     });
     // Every warning of the plan, loudly: best effort without Landlock means no file restriction at all.

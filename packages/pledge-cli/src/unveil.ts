@@ -86,14 +86,34 @@ export interface StartupAccess {
 }
 
 /**
+ * Files the command unveils itself, read-only, whatever the `-v` rules:
+ * the preload object (@seccomp-scopes/native `pledge_preload.so`). The
+ * command puts it in LD_PRELOAD for a dynamic program with a window, and
+ * LD_PRELOAD is inherited: every dynamic program that program starts (a
+ * shell's `ls | cat`) has its loader open it, under the rules alone, where
+ * it would be refused ("cannot be preloaded") unless the user unveiled it.
+ * `READ_FILE` on exactly this file: the loader reads and maps it (Landlock
+ * does not check mmap's PROT_EXEC; it is never executed), and nothing
+ * beside it in its directory. `pledge learn` leaves these out of its
+ * proposals (./learn-unveil.ts).
+ */
+export function impliedReadFiles(): string[] {
+  const preload = native.preloadLibraryPath();
+  return preload ? [preload] : [];
+}
+
+/**
  * Builds the Landlock ruleset for `specs`.
  * @param startFiles files the kernel opens to start a static program (they get read and execute).
+ * @param readFiles files read in both domains whatever the rules ({@link impliedReadFiles}):
+ *   `READ_FILE` on exactly those files, not checked for widening (the user's
+ *   own rules are; what such a file gets beyond reading comes from them).
  * @param startup for a dynamic program: also build the start-up domain's ruleset.
  * @returns without `fd` when nothing can be enforced (best effort without Landlock), with the warning that says so.
  * @throws CliError for a path that cannot be opened, a kernel that cannot
  *   enforce it (strict), or rules Landlock would widen (strict).
  */
-export function buildUnveilRuleset(specs: readonly UnveilSpec[], options: { bestEffort: boolean; startFiles: readonly string[]; startup?: StartupAccess }): UnveilRuleset {
+export function buildUnveilRuleset(specs: readonly UnveilSpec[], options: { bestEffort: boolean; startFiles: readonly string[]; readFiles?: readonly string[]; startup?: StartupAccess }): UnveilRuleset {
   const opened: { readonly fd: number }[] = [];
   const closeAll = (): void => { for (const o of opened) fs.closeSync(o.fd); };
   try {
@@ -126,10 +146,21 @@ export function buildUnveilRuleset(specs: readonly UnveilSpec[], options: { best
     // The start-up domain's additions are not checked for widening: they
     // are meant to be wider, and the rules alone are stacked on top.
     const extra: { fd: number; mask: number }[] = [];
-    const closeExtra = (): void => { for (const o of extra) fs.closeSync(o.fd); };
+    // Both domains: the implied files (read only).
+    const implied: { fd: number; mask: number }[] = [];
+    const closeExtra = (): void => { for (const o of [...extra, ...implied]) fs.closeSync(o.fd); };
     let ruleset = -1;
     let startup = -1;
     try {
+      for (const file of options.readFiles ?? []) {
+        let fd: number;
+        try {
+          fd = native.openPath(file);
+        } catch {
+          continue; // not there: nothing to read
+        }
+        implied.push({ fd, mask: LANDLOCK_ACCESS_FS.READ_FILE & downgrade.handled });
+      }
       for (const [files, rights] of [[options.startup?.exec ?? [], LANDLOCK_ACCESS_FS.READ_FILE | LANDLOCK_ACCESS_FS.EXECUTE], [options.startup?.read ?? [], LANDLOCK_ACCESS_FS.READ_FILE]] as const) {
         for (const file of files) {
           let fd: number;
@@ -141,7 +172,7 @@ export function buildUnveilRuleset(specs: readonly UnveilSpec[], options: { best
           extra.push({ fd, mask: rights & downgrade.handled });
         }
       }
-      const here = plan.rules.filter((o) => o.self === undefined);
+      const here = [...plan.rules.filter((o) => o.self === undefined), ...implied];
       ruleset = native.landlockCreateRuleset(downgrade.handled);
       for (const o of here) {
         if (o.mask !== 0) native.landlockAddPathRule(ruleset, o.fd, o.mask);

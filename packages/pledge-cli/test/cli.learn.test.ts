@@ -177,6 +177,20 @@ describe('the enforcing path never answers as the learner does', () => {
   });
 });
 
+describe("the preload object in the programs a shell starts (the command unveils it itself)", () => {
+  it('is not proposed, and the proposal runs the pipeline without it', () => {
+    const out = path.join(dir, 'pipeline.json');
+    const command = ['bash', '-c', 'ls /usr | cat'];
+    const learned = pledgeCli(['learn', '--json', '-o', out, '--', ...command]);
+    expect(learned.status, describeRun(learned)).toBe(0);
+    const profile = JSON.parse(fs.readFileSync(out, 'utf8')) as LearnResult;
+    expect(profile.unveil.map((u) => u.path).filter((p) => p.endsWith('pledge_preload.so') || p.includes('/build/Release'))).toEqual([]);
+    const r = pledgeCli(profile.argv);
+    expect(r.stderr, describeRun(r)).not.toMatch(/cannot be preloaded/);
+    expect(r.stdout).toBe(direct(command).stdout);
+  });
+});
+
 describe('the preload applies the unveil descriptor only when it is open (a shell passes it on to the programs it runs)', () => {
   it('a library constructor that closes it first does not get the program out of the unveil domain: killed, exit 125', () => {
     const src = path.join(dir, 'evil.c');

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as native from '@seccomp-scopes/native';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildFixture, describeRun, pledgeCli, reports, tempDir } from './cli-harness.js';
+import { buildFixture, describeRun, direct, pledgeCli, reports, tempDir } from './cli-harness.js';
 
 let landlock = 0;
 try {
@@ -71,5 +71,33 @@ describe.skipIf(landlock < 3)('pledge run -v', () => {
     const bestEffort = pledgeCli(['-p', 'stdio rpath', '--unveil-best-effort', '-v', `r:${dir}`, '-v', `:${path.join(dir, 'hidden')}`, '--', helper, 'exit', '0']);
     expect(bestEffort.status, describeRun(bestEffort)).toBe(0);
     expect(bestEffort.stderr).toMatch(/best effort/);
+  });
+});
+
+describe.skipIf(landlock < 3)('pledge run -v: the preload object is an implied read-only rule', () => {
+  // In LD_PRELOAD for a dynamic program, and so for every dynamic program it starts.
+  const preload = native.preloadLibraryPath()!;
+
+  it("programs a shell starts load it: no -v for the preload's path is needed", () => {
+    const r = pledgeCli(['-p', 'stdio rpath proc exec prot_exec', '-v', 'rx:/usr', '-v', 'r:/etc', '--', 'bash', '-c', 'ls /usr | cat']);
+    expect(r.stderr, describeRun(r)).not.toMatch(/cannot be preloaded/);
+    expect(r.stdout).toBe(direct(['ls', '/usr']).stdout);
+    expect(r.status).toBe(0);
+  });
+
+  it('reads that one file only: a sibling in its directory is refused, and the preload cannot be written', () => {
+    const sibling = fs.readdirSync(path.dirname(preload)).map((n) => path.join(path.dirname(preload), n))
+      .find((f) => f !== preload && fs.statSync(f).isFile());
+    expect(sibling).toBeDefined();
+    const own = pledgeCli(['-p', 'stdio rpath', '-v', 'r:/etc', '--', helper, 'open', preload]);
+    expect(own.stdout, describeRun(own)).toBe('ok\n');
+    const beside = pledgeCli(['-p', 'stdio rpath', '-v', 'r:/etc', '--', helper, 'open', sibling!]);
+    expect(beside.stdout, describeRun(beside)).toBe('error EACCES\n');
+    const before = fs.readFileSync(preload);
+    // Allowed by the promises (wpath cpath): only Landlock stands in the way; a 0-byte write would change nothing anyway.
+    const write = pledgeCli(['-p', 'stdio rpath wpath cpath', '-v', 'r:/etc', '--', 'dd', 'if=/dev/null', `of=${preload}`, 'conv=notrunc', 'status=none']);
+    expect(write.status, describeRun(write)).toBe(1);
+    expect(write.stderr).toMatch(/Permission denied/);
+    expect(fs.readFileSync(preload).equals(before)).toBe(true);
   });
 });

@@ -155,6 +155,15 @@ describe('unveil rules', () => {
     // wpath: the write is the kernel's.
     expect(unveilRules(uses, x86_64, new Set(['stdio', 'wpath']))).toEqual([{ path: '/dev/null', permissions: 'w' }]);
   });
+
+  it('leaves out the files the command unveils itself (the preload object), read only', () => {
+    const preload = '/opt/pledge/pledge_preload.so';
+    const uses = [use(preload, 0), use('/srv/data', 0)];
+    expect(unveilRules(uses, x86_64, new Set(['stdio', 'rpath']), [preload])).toEqual([{ path: '/srv/data', permissions: 'r' }]);
+    expect(unveilRules(uses, x86_64, new Set(['stdio', 'rpath']))).toContainEqual({ path: preload, permissions: 'r' });
+    // Written: not what the command grants, so proposed.
+    expect(unveilRules([use(preload, c(x86_64, 'O_WRONLY'))], x86_64, new Set(['stdio', 'wpath']), [preload])).toEqual([{ path: preload, permissions: 'w' }]);
+  });
 });
 
 describe('shellQuote', () => {
