@@ -246,6 +246,15 @@ describe.runIf(fs.existsSync(LAUNCHER))('attacks on the launcher and its cache',
     }
   });
 
+  it("the caller's own SECCOMP_SCOPES_CACHE_WRITE never reaches the program: on Node, the launcher's miss and its hit alike", () => {
+    const cache = path.join(dir, 'request-env');
+    const args = ['-p', 'stdio rpath proc exec prot_exec', '--', 'sh', '-c', 'echo "[$SECCOMP_SCOPES_CACHE_WRITE]"'];
+    const env = { SECCOMP_SCOPES_CACHE_WRITE: 'from the caller' };
+    const runs = [run(cache, args, { node: true, env }), run(cache, args, { env }), run(cache, args, { env })];
+    expect(runs[2]!.trace).toBe('hit');
+    for (const r of runs) expect(r.stdout).toBe('[]\n');
+  });
+
   it('the learn marker on a cached run (native client): plain getppid, never LEARN_ACK, and pledge() enforces', () => {
     const cache = path.join(dir, 'learn');
     const native = path.resolve(here, '../../native/dist/index.js');

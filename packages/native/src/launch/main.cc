@@ -356,6 +356,8 @@ std::vector<std::string> ProgramEnv(const PolicyEntry& e) {
 }
 
 int Launch(int argc, char** argv) {
+  // The request is the launcher's word to Node alone: one the caller set never reaches the program (Node removes it too).
+  unsetenv(kRequestEnv);
   AsNodeStarts();
   const std::vector<int> inherit = InheritedDescriptors();
   // `--pledge-js FILE` first (the entry script's way), else the command's
