@@ -222,7 +222,7 @@ describe.runIf(fs.existsSync(LAUNCHER))('the native launcher', () => {
     it('a tampered entry (checksum)', () => {
       const { cache, entry } = prime('tampered');
       const bytes = fs.readFileSync(entry);
-      bytes[bytes.length - 40] ^= 0xff;
+      bytes[bytes.length - 40]! ^= 0xff;
       fs.writeFileSync(entry, bytes);
       refusedThen(cache, /^refused: checksum mismatch/);
     });
