@@ -150,6 +150,18 @@ describe.runIf(fs.existsSync(LAUNCHER))('attacks on the launcher and its cache',
     for (const r of [first, second]) expect(r.stdout).toBe(expected);
   });
 
+  it('options with `=`, `--` and `run`: each spelling its own key; a weaker line\'s entry never serves a stricter one', () => {
+    const cache = path.join(dir, 'spellings');
+    const weak = ['run', '--promises=stdio rpath', '--', 'cat', secret];
+    run(cache, weak);
+    expect(run(cache, weak)).toMatchObject({ trace: 'hit', stdout: 'secret\n' });
+    for (const strict of [['run', '--promises=stdio', '--', 'cat', secret], ['--promises=stdio', '--', 'cat', secret], ['-p', 'stdio', 'cat', secret], ['run', '--promises=stdio', 'rpath', '--', 'cat', secret]]) {
+      const r = run(cache, strict);
+      expect(r.trace, strict.join(' ')).not.toBe('hit');
+      expect(r.stdout, strict.join(' ')).toBe('');
+    }
+  });
+
   it('PATH or the working directory choosing another program with the same name: another key, never the other entry', () => {
     const cache = path.join(dir, 'path');
     const a = path.join(dir, 'bin-a');
