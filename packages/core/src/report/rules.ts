@@ -43,18 +43,15 @@ export interface ReporterRulesOptions {
  * - `write` to the report descriptor, `getpid` and `gettid` (to name the
  *   process and thread) are allowed, also under promises without stdio.
  *   `rt_sigreturn` is always allowed.
- * - `process_vm_readv` on the process' own pid (the pid when the filter was
- *   built) is allowed: the handler copies the path of a read-only open the
- *   Node runtime allowance traps (it answers EACCES) without dereferencing
- *   the caller's pointer, so a bad address fails the copy instead of faulting
- *   in the handler. Reading one's own memory reveals nothing new. Known
- *   limit: the pid is the one the filter was built for, and a process
- *   forked or executed after pledge() inherits the rule, so it may read the
- *   pledged process' memory (as far as ptrace access checks allow). The
- *   `pledge` command does not compile this pid into its own filter: under
- *   `--node` its supervisor allows these calls only when the pid is the
- *   caller's own process (pledge-cli filter.ts ownProcessCalls, which
- *   finds them here).
+ * - Nothing that names a process: the handler copies the path of a
+ *   read-only open the Node runtime allowance traps (it answers EACCES)
+ *   through a pipe of its own, made before the filter (write(2) from the
+ *   caller's pointer fails with EFAULT for a bad address instead of
+ *   faulting in the handler; read(2) brings the bytes back), with calls
+ *   "stdio" allows; without "stdio" the report has no path. A rule such as
+ *   `process_vm_readv` on the pledged pid would be inherited by every
+ *   program the process executes and let it read the pledged process'
+ *   memory.
  */
 export function reporterRules(options: ReporterRulesOptions): Rule[] {
   if (!Number.isInteger(options.reportFd) || options.reportFd < 0 || options.reportFd > 0x7fffffff) {
@@ -69,8 +66,6 @@ export function reporterRules(options: ReporterRulesOptions): Rule[] {
     allow('write', 'reports go to this descriptor, whatever was promised', source, [arg.in(0, 32, 'fd', [options.reportFd])]),
     allow('getpid', 'the report names the process', source),
     allow('gettid', 'the report names the thread', source),
-    allow('process_vm_readv', "the report of a refused read-only open copies its path from the process' own memory without faulting (process_vm_readv(2) returns EFAULT for a bad address); only the own pid",
-      `${source}; process_vm_readv(2)`, [arg.in(0, 32, 'pid', [{ runtime: 'pid' }])]),
   ];
 }
 

@@ -27,9 +27,12 @@
 // without it such an open is a violation like any other). The handler answers EACCES, as the
 // kernel would have, whatever the penalty, after reporting the path once
 // (`refused openat(...) with EACCES`): the path is copied from the caller
-// with process_vm_readv on the process' own pid (reporterRules allows exactly
-// that), page by page, so an unreadable address ends the copy with an error
-// instead of faulting in the handler. Paths are remembered as 64-bit hashes in
+// through a pipe of its own (write(2) from the pointer, read(2) back: see
+// CopyOwnString), page by page, so an unreadable address ends the copy with
+// EFAULT instead of faulting in the handler, and no call names a process
+// (the filter, inherited by every program the process executes, allows none
+// for the reporter). Without "stdio" in force, or when the pipe is gone or
+// busy, the report has no path. Paths are remembered as 64-bit hashes in
 // a fixed lock-free set; Node's own probes (Reporter::quiet_paths) are never
 // reported.
 //
@@ -50,9 +53,10 @@
 #include "../ring-replay.h"           // ReplayRingEnter
 #include "format.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -138,57 +142,103 @@ int ReadOnlyOpenPathArg(uint32_t nr, const uint64_t* args) {
   return (flags & (kOpenAccMode | kOpenCreat | kOpenTrunc | kOpenTmpfile)) == 0 ? path_arg : -1;
 }
 
-// process_vm_readv(pid, local, 1, remote, 1, 0) without the C library
-// (RawSyscall has four arguments; this call needs six).
-long RawProcessVmReadv(long pid, const struct iovec* local, const struct iovec* remote) {
-#if defined(__x86_64__)
-  long ret;
-  register long r10 __asm__("r10") = reinterpret_cast<long>(remote);
-  register long r8 __asm__("r8") = 1;
-  register long r9 __asm__("r9") = 0;
-  __asm__ volatile("syscall"
-                   : "=a"(ret)
-                   : "a"(static_cast<long>(SYS_process_vm_readv)), "D"(pid), "S"(local), "d"(1L), "r"(r10), "r"(r8), "r"(r9)
-                   : "rcx", "r11", "memory");
-  return ret;
-#elif defined(__aarch64__)
-  register long x8 __asm__("x8") = SYS_process_vm_readv;
-  register long x0 __asm__("x0") = pid;
-  register long x1 __asm__("x1") = reinterpret_cast<long>(local);
-  register long x2 __asm__("x2") = 1;
-  register long x3 __asm__("x3") = reinterpret_cast<long>(remote);
-  register long x4 __asm__("x4") = 1;
-  register long x5 __asm__("x5") = 0;
-  __asm__ volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory");
-  return x0;
-#else
-  return syscall(SYS_process_vm_readv, pid, local, 1, remote, 1, 0);
-#endif
+// The own-memory copy: a pipe, made when the reporter is installed (before
+// the filter that traps into it), O_NONBLOCK and O_CLOEXEC. write(2) of a
+// user pointer lets the kernel copy from it (EFAULT for a bad address, no
+// signal), and read(2) brings the bytes back. No call that names a process:
+// a filter allowing one on the pledged pid would let every program the
+// process executes (the filter is inherited) read its memory. Used only
+// while "stdio" is in force, which allows write, read, fstat and
+// fcntl(F_GETFL) on any descriptor; one handler at a time (g_copy_busy).
+std::atomic<int> g_copy_r{-1}, g_copy_w{-1};
+uint64_t g_copy_dev = 0, g_copy_ino = 0;  // the pipe's, set with the descriptors
+std::atomic<bool> g_copy_busy{false};
+
+// Whether `fd` is still the copy pipe (the program may have closed or
+// replaced the descriptor) and non-blocking.
+bool IsCopyPipe(int fd) {
+  struct stat st;
+  if (RawSyscall(SYS_fstat, fd, reinterpret_cast<long>(&st)) != 0) return false;
+  if (!S_ISFIFO(st.st_mode) || static_cast<uint64_t>(st.st_dev) != g_copy_dev || static_cast<uint64_t>(st.st_ino) != g_copy_ino) return false;
+  const long fl = RawSyscall(SYS_fcntl, fd, F_GETFL);
+  return fl >= 0 && (fl & O_NONBLOCK) != 0;
+}
+
+// Empties the pipe (non-blocking reads until EAGAIN).
+void DrainCopyPipe(int rfd) {
+  char sink[512];
+  for (int i = 0; i < 256; i++) {
+    const long n = RawSyscall(SYS_read, rfd, reinterpret_cast<long>(sink), sizeof sink);
+    if (n == -EINTR) continue;
+    if (n <= 0) return;
+  }
 }
 
 // Copies the NUL-terminated string at `addr` of this process into `buf`
-// (at most cap - 1 bytes) without touching it directly: process_vm_readv on
-// the own pid, one remote piece per 4 KiB page, so an unmapped page ends the
-// copy. Returns the string's length, or -1 when unreadable or not
-// terminated within cap - 1 bytes.
-long CopyOwnString(int64_t pid, uint64_t addr, char* buf, size_t cap) {
-  if (addr == 0 || cap < 2) return -1;
-  size_t got = 0;
-  while (got < cap - 1) {
-    const uint64_t at = addr + got;
-    size_t n = 4096 - (at & 4095);
-    if (n > cap - 1 - got) n = cap - 1 - got;
-    struct iovec local = {buf + got, n};
-    struct iovec remote = {reinterpret_cast<void*>(at), n};
-    const long r = RawProcessVmReadv(static_cast<long>(pid), &local, &remote);
-    if (r == -EINTR) continue;
-    if (r <= 0) return -1;
-    for (size_t i = got; i < got + static_cast<size_t>(r); i++) {
-      if (buf[i] == '\0') return static_cast<long>(i);
+// (at most cap - 1 bytes) without touching it directly: through the copy
+// pipe, one piece per 4 KiB page (at most PIPE_BUF bytes, written whole), so
+// an unmapped page ends the copy with EFAULT. Returns the string's length,
+// or -1 when unreadable, not terminated within cap - 1 bytes, or when the
+// pipe is missing, replaced or in use by another thread's handler.
+long CopyOwnString(uint64_t addr, char* buf, size_t cap) {
+  const int rfd = g_copy_r.load(std::memory_order_acquire), wfd = g_copy_w.load(std::memory_order_acquire);
+  if (addr == 0 || cap < 2 || rfd < 0 || wfd < 0) return -1;
+  if (g_copy_busy.exchange(true, std::memory_order_acquire)) return -1;
+  long result = -1;
+  if (IsCopyPipe(rfd) && IsCopyPipe(wfd)) {
+    DrainCopyPipe(rfd);
+    size_t got = 0;
+    while (got < cap - 1) {
+      const uint64_t at = addr + got;
+      size_t n = 4096 - (at & 4095);
+      if (n > cap - 1 - got) n = cap - 1 - got;
+      long w;
+      do w = RawSyscall(SYS_write, wfd, static_cast<long>(at), static_cast<long>(n)); while (w == -EINTR);
+      if (w <= 0) break;
+      size_t back = 0;
+      while (back < static_cast<size_t>(w)) {
+        const long r = RawSyscall(SYS_read, rfd, reinterpret_cast<long>(buf + got + back), static_cast<long>(static_cast<size_t>(w) - back));
+        if (r == -EINTR) continue;
+        if (r <= 0) break;
+        back += static_cast<size_t>(r);
+      }
+      if (back != static_cast<size_t>(w)) break;
+      bool ended = false;
+      for (size_t i = got; i < got + back; i++) {
+        if (buf[i] == '\0') { result = static_cast<long>(i); ended = true; break; }
+      }
+      if (ended) break;
+      got += back;
     }
-    got += static_cast<size_t>(r);
+    DrainCopyPipe(rfd);  // leaves nothing behind after a partial copy
   }
-  return -1;
+  g_copy_busy.store(false, std::memory_order_release);
+  return result;
+}
+
+// Makes the copy pipe once (before the filter: pipe2 needs no promise then).
+void MakeCopyPipe() {
+  if (g_copy_w.load(std::memory_order_acquire) >= 0) return;
+  int fds[2];
+  if (RawSyscall(SYS_pipe2, reinterpret_cast<long>(fds), O_NONBLOCK | O_CLOEXEC) != 0) return;
+  struct stat st;
+  if (RawSyscall(SYS_fstat, fds[0], reinterpret_cast<long>(&st)) != 0) {
+    RawSyscall(SYS_close, fds[0]);
+    RawSyscall(SYS_close, fds[1]);
+    return;
+  }
+  g_copy_dev = static_cast<uint64_t>(st.st_dev);
+  g_copy_ino = static_cast<uint64_t>(st.st_ino);
+  g_copy_r.store(fds[0], std::memory_order_release);
+  g_copy_w.store(fds[1], std::memory_order_release);
+}
+
+// Whether the promise "stdio" is in force in `t` (the copy's calls need it).
+bool StdioInForce(const Tables& t) {
+  for (uint32_t i = 0; i < t.prom_count && i < 32; i++) {
+    if ((t.in_force & (1u << i)) && std::strcmp(t.Str(t.W(t.PromiseName(i) + report::promise_name_field::name)), "stdio") == 0) return true;
+  }
+  return false;
 }
 
 bool IsQuietPath(const Reporter* r, const char* p, size_t n) {
@@ -225,10 +275,10 @@ bool FirstTimePath(const char* p, size_t n) {
 void RefuseReadOnlyOpen(const Reporter* r, uint32_t nr, const uint64_t* args, int path_arg) {
   if (r->quiet) return;
   const int64_t pid = RawSyscall(SYS_getpid);
-  // After fork() the filter allows process_vm_readv on the parent's pid only: no read, no report.
+  // A forked child (another pid) shares the copy pipe with its parent: no copy, no report.
   if (static_cast<uint32_t>(pid) != r->tables.pid) return;
   char path[4096];
-  const long n = CopyOwnString(pid, args[path_arg], path, sizeof path);
+  const long n = r->copy_paths ? CopyOwnString(args[path_arg], path, sizeof path) : -1;
   if (n >= 0 && IsQuietPath(r, path, static_cast<size_t>(n))) return;
   if (n >= 0 && !FirstTimePath(path, static_cast<size_t>(n))) return;
   Violation v;
@@ -320,6 +370,9 @@ int InstallReporter(Reporter* r) {
   Reporter* previous = g_reporter.load(std::memory_order_acquire);
   g_rollback = {true, g_installed, previous};
   if (previous && previous->kill) r->kill = true;
+  // Paths of refused read-only opens are copied through the pipe while "stdio" allows its calls.
+  r->copy_paths = r->refuse_read_only_opens && !r->quiet && StdioInForce(r->tables);
+  if (r->copy_paths) MakeCopyPipe();
   if (!g_installed) {
     struct sigaction sa;
     std::memset(&sa, 0, sizeof sa);

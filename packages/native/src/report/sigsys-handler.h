@@ -37,6 +37,9 @@ struct Reporter {
   // unreported: Node's own start-up probes (node-runtime.ts PROBES). An
   // entry ending in '*' is a prefix. Read-only once installed.
   std::vector<std::string> quiet_paths;
+  // Set by InstallReporter(): refused read-only opens get their path copied
+  // (through the handler's pipe; only while "stdio" is in force).
+  bool copy_paths = false;
 };
 
 // Publishes `r` (taking ownership) and installs the handler on the first
