@@ -16,7 +16,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathExceptionOf, type ArchDescriptor } from '@seccomp-scopes/core';
+import { pathExceptionOf, unveilRuleRights, type ArchDescriptor } from '@seccomp-scopes/core';
 
 /** One path use, as the learner recorded it. */
 export interface PathUse {
@@ -178,19 +178,24 @@ export function unveilRules(uses: readonly PathUse[], arch: ArchDescriptor, prom
   // the union of the rules on the way from /: one rule per file as the
   // kernel resolves it (letters merged), a rule beneath another given the
   // other's letters too (what Landlock grants it anyway; unveil's plan
-  // refuses a rule that would silently get more than it says), and then
-  // dropped when the outer rule already says it all.
-  const byReal = new Map<string, { path: string; letters: Set<string> }>();
+  // refuses a rule that would silently get more than it says): only the
+  // letters that grant it something (on a file, `c` grants nothing and the
+  // command warns about it: core's unveilRuleRights), and then dropped
+  // when the outer rule already says it all.
+  const byReal = new Map<string, { path: string; letters: Set<string>; directory: boolean }>();
   for (const [p, letters] of need) {
     const real = realPath(p);
     const known = byReal.get(real);
     if (known) for (const l of letters) known.letters.add(l);
-    else byReal.set(real, { path: p, letters: new Set(letters) });
+    else byReal.set(real, { path: p, letters: new Set(letters), directory: isDirectory(real) });
   }
   const within = (inner: string, outer: string): boolean => outer === '/' ? inner !== '/' : inner.startsWith(`${outer}/`);
   const entries = [...byReal];
   for (const [real, r] of entries) {
-    for (const [outerReal, o] of entries) if (outerReal !== real && within(real, outerReal)) for (const l of o.letters) r.letters.add(l);
+    for (const [outerReal, o] of entries) {
+      if (outerReal === real || !within(real, outerReal)) continue;
+      for (const l of o.letters) if (r.directory || unveilRuleRights(l, false).rights !== 0) r.letters.add(l);
+    }
   }
   return entries
     .filter(([real, r]) => !entries.some(([outerReal, o]) => outerReal !== real && within(real, outerReal) && [...r.letters].every((l) => o.letters.has(l))))
@@ -204,5 +209,14 @@ function realPath(p: string): string {
     return fs.realpathSync(p);
   } catch {
     return p;
+  }
+}
+
+/** Whether the path is a directory now (symbolic links followed); false when it does not exist. */
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
   }
 }

@@ -76,6 +76,23 @@ describe('pledge learn proposes what a careful person finds, and the proposal ru
     check(['perl', '-ne', 'print uc'], 'stdio rpath', TEXT);
   });
 
+  it('cp in.txt out.txt: "c" only on the directory, the input without it, and the proposal runs without a warning', () => {
+    const copy = path.join(dir, 'copy');
+    fs.mkdirSync(copy);
+    fs.writeFileSync(path.join(copy, 'in.txt'), TEXT);
+    const { r, profile } = learn(['cp', 'copy/in.txt', 'copy/out.txt']);
+    expect(r.status, describeRun(r)).toBe(0);
+    expect(profile.unveil).toContainEqual({ path: copy, permissions: 'wc' });
+    // Only read: "r", and the "w" Landlock grants it from the directory's rule (strict -v refuses a rule that silently gets more); never "c".
+    expect(profile.unveil.find((u) => u.path === path.join(copy, 'in.txt'))?.permissions).toBe('rw');
+    for (const u of profile.unveil) if (u.permissions.includes('c')) expect(fs.statSync(u.path).isDirectory(), u.path).toBe(true);
+    fs.rmSync(path.join(copy, 'out.txt'));
+    const got = pledgeCli(profile.argv, { cwd: dir });
+    expect(got.status, describeRun(got)).toBe(0);
+    expect(got.stderr).toBe('');
+    expect(fs.readFileSync(path.join(copy, 'out.txt'), 'utf8')).toBe(TEXT);
+  });
+
   it('a shell pipeline that spawns: proc exec for the shell, execpromises for what it started', () => {
     const p = check(['bash', '-c', `cat ${path.join(dir, 'lines.txt')} | sort | uniq -c`], 'stdio rpath proc exec prot_exec');
     expect(p.execpromises).not.toBeNull();

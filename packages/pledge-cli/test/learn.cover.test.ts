@@ -4,6 +4,9 @@
  * least powerful cover, the attribution of recorded calls on the aarch64
  * tables (this machine's arch does not matter), and the unveil rules.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROMISES, type ArchDescriptor } from '@seccomp-scopes/core';
 import { aarch64 } from '@seccomp-scopes/arch-aarch64';
@@ -154,6 +157,16 @@ describe('unveil rules', () => {
     expect(unveilRules(uses, x86_64, new Set(['stdio', 'rpath']))).toEqual([{ path: '/etc/localtime', permissions: 'r' }]);
     // wpath: the write is the kernel's.
     expect(unveilRules(uses, x86_64, new Set(['stdio', 'wpath']))).toEqual([{ path: '/dev/null', permissions: 'w' }]);
+  });
+
+  it('a file beneath a directory rule gets only the letters that apply to a file: never "c" (cp in.txt out.txt)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'learn-unveil-'));
+    fs.writeFileSync(path.join(dir, 'in.txt'), 'x');
+    const create = c(x86_64, 'O_WRONLY') | c(x86_64, 'O_CREAT') | c(x86_64, 'O_EXCL');
+    const rules = unveilRules([use(path.join(dir, 'in.txt'), 0), use(path.join(dir, 'out.txt'), create, false)], x86_64, new Set(['stdio', 'rpath', 'wpath', 'cpath']));
+    // in.txt was only read; "w" is what Landlock grants it from the directory's rule anyway (strict -v refuses a rule that silently gets more).
+    expect(rules).toEqual([{ path: dir, permissions: 'wc' }, { path: path.join(dir, 'in.txt'), permissions: 'rw' }]);
+    fs.rmSync(dir, { recursive: true });
   });
 
   it('leaves out the files the command unveils itself (the preload object), read only', () => {
