@@ -16,7 +16,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { PledgeError } from '@seccomp-scopes/core';
-import { ARCHES } from '@seccomp-scopes/pledge';
+import { ARCHES, archFor } from '@seccomp-scopes/pledge';
 import { dump } from './dump.js';
 import { CliError, EXIT_CLI_ERROR, messageOf } from './exit.js';
 import { explain } from './explain.js';
@@ -24,6 +24,8 @@ import { registerExport } from './export.js';
 import { registerGenC } from './gen-c.js';
 import { writeAll, writeText } from './output.js';
 import { learnCommand } from './learn.js';
+import { withOpenNeeds } from './path-exceptions.js';
+import { Reporter } from './report.js';
 import { runCommand, type RunOptions } from './run.js';
 import { finishProgram, refuseUnknownSubcommand } from './unix.js';
 
@@ -37,7 +39,7 @@ Examples:
   pledge -p 'stdio rpath' --penalty errno -- python3 -c 'open("/tmp/x", "w")'
 
 A call outside the promises is reported on stderr, e.g.
-  cat[4242]: pledge "stdio" blocked openat(AT_FDCWD, "/etc/passwd", flags=O_RDONLY); it needs "rpath"
+  \${SAMPLE_REPORT}
 and the program is killed by SIGSYS (exit status 159), or, with --penalty errno
 (the default under the "error" promise), the call fails and the program goes on.
 
@@ -75,6 +77,36 @@ Examples:
   pledge dump 'stdio' --format asm
   pledge dump 'stdio rpath' --format bpf --pid 4242 > filter.bpf
   pledge dump 'stdio' --for run --format json`;
+
+/**
+ * The sample report of `pledge run --help`: made by the code that makes a
+ * run's report (./report.ts and the path-precise "needs" of
+ * ./path-exceptions.ts) for `cat /etc/passwd` under `stdio`, so the help
+ * cannot drift from what a run prints.
+ */
+export function sampleReport(): string {
+  const arch = archFor();
+  const stdio = new Set(['stdio']);
+  const call = { nr: arch.syscalls['openat']!, args: [BigInt.asUintN(64, -100n), 0n, 0n, 0n, 0n, 0n], pid: 4242, tid: 4242, comm: 'cat', path: '/etc/passwd' };
+  const line = new Reporter({ arch, format: 'text', penalty: 'kill', uid: 0, gid: 0 }).format(call, stdio);
+  return withOpenNeeds(line, call.path, stdio, 'text');
+}
+
+/** The run form, first line of bare `pledge`'s usage and of `pledge --help`'s run section. */
+const RUN_FORM = 'pledge -p PROMISES [options] -- COMMAND [ARGS...]';
+
+/**
+ * How to run a program, from the run command's own options (so it names
+ * every one): bare `pledge` prints it (exit 125), `pledge --help` ends
+ * with it.
+ */
+function runSection(program: Command): string {
+  const run = program.commands.find((c) => c.name() === 'run');
+  const flags = (run?.options ?? []).map((o) => o.short ?? o.long).filter((f): f is string => !!f);
+  return `Run a program (the default command; its options: pledge run --help):
+  ${RUN_FORM}
+  run options: ${flags.join(' ').replace(/(.{1,62})(?: |$)/g, '$1\n              ').trimEnd()}`;
+}
 
 /** Accepts Node's names (x64, arm64) and the kernel's (x86_64, aarch64). */
 function nodeArchName(value: string): string {
@@ -126,7 +158,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--no-cache', 'neither use nor write the policy cache of the native launcher (also: SECCOMP_SCOPES_NO_CACHE=1)')
     .argument('<command...>', 'the program and its arguments')
     .passThroughOptions()
-    .addHelpText('after', RUN_EXAMPLES)
+    .addHelpText('after', () => RUN_EXAMPLES.replace('${SAMPLE_REPORT}', sampleReport()))
     .action((command: string[], opts: Record<string, unknown>) => {
       const options: RunOptions = {
         promises: opts['promises'] as string,
@@ -219,6 +251,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
       setExit(0);
     });
 
+  program.addHelpText('after', () => `\n${runSection(program)}\n`);
   registerGenC(program, setExit);
   registerExport(program, setExit);
   finishProgram(program, setExit); // last: --version, completion, man, hints over every subcommand above
@@ -231,6 +264,11 @@ export function main(argv: readonly string[]): number {
   let code = 0;
   try {
     const program = buildProgram((c) => { code = c; });
+    if (argv.length === 0) {
+      // Not commander's "required option -p": what to type, and where the rest is.
+      writeText(2, `usage: ${RUN_FORM}\n       pledge COMMAND [options] ...  (${program.commands.map((c) => c.name()).filter((n) => n !== 'run' && n !== 'help').join(', ')})\n\n${runSection(program)}\nEverything: pledge --help\n`);
+      return EXIT_CLI_ERROR;
+    }
     refuseUnknownSubcommand(program, argv);
     program.parse([...argv], { from: 'user' });
   } catch (e) {

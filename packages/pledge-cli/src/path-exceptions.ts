@@ -123,6 +123,16 @@ export function openNeeds(filePath: string | undefined): string[][] | undefined 
   return [...groups, ['rpath']];
 }
 
+/**
+ * A report `line` of a refused read-only open of `filePath` with its
+ * "needs" made path-precise ({@link openNeeds}), leaving out the sets
+ * already in force (`promisesThere`); `line` unchanged for an unknown path.
+ */
+export function withOpenNeeds(line: string, filePath: string | undefined, promisesThere: ReadonlySet<string>, format: 'text' | 'json'): string {
+  const needs = openNeeds(filePath);
+  return needs ? withNeeds(line, needs.filter((s) => !s.every((p) => promisesThere.has(p))), format) : line;
+}
+
 /** The "needs" of `line` (a report, text or JSON form). */
 export function needsOf(line: string, format: 'text' | 'json'): string[][] {
   if (format === 'json') {

@@ -4,7 +4,10 @@
  * @seccomp-scopes/native `formatViolation` over @seccomp-scopes/core
  * `buildReportTables` (docs/reports.md):
  *
- *     cat[4242]: pledge "stdio" blocked openat(AT_FDCWD, "/etc/passwd", flags=O_RDONLY); it needs "rpath"
+ *     cat[4242]: pledge "stdio" blocked openat(AT_FDCWD, "/etc/passwd", flags=O_RDONLY); it needs "rpath" or "dns" or "getpw"
+ *
+ * (the command's run then makes a read-only open's "needs" path-precise:
+ * `it needs "getpw" or "rpath"`, ./path-exceptions.ts withOpenNeeds)
  *
  * or one JSON object. The tables depend on the pid (the catalog's "signals
  * to itself" rules name it, so attribution does) and the promises in force;

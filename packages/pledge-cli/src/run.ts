@@ -25,7 +25,7 @@ import { archFor } from '@seccomp-scopes/pledge';
 import { inspectExecutable } from './elf.js';
 import { loaderFiles, supervisorLoaderPaths, systemLoader, type LoaderFiles } from './loader.js';
 import { LOADER_WINDOW_RULES, loaderWindowTable } from './loader-window.js';
-import { asRefused, decideOpen, decideProbe, needsOf, openCallOf, openNeeds, preferTmppath, withNeeds } from './path-exceptions.js';
+import { asRefused, decideOpen, decideProbe, needsOf, openCallOf, preferTmppath, withNeeds, withOpenNeeds } from './path-exceptions.js';
 import { CliError, EXIT_CANNOT_EXECUTE, EXIT_CLI_ERROR, EXIT_NOT_FOUND, EXIT_SIGNAL_BASE, messageOf } from './exit.js';
 import { compileJudgeFilter, compileSupervisedFilter, isOwnProcessCall, nodeProgramRules, ownProcessCalls, pathArgTable } from './filter.js';
 import { Policy } from './policy.js';
@@ -283,8 +283,7 @@ export function runCommand(command: readonly string[], options: RunOptions): num
     const format = options.reportFormat ?? 'text';
     const promisesThere = policy!.promisesOf(call);
     let line = reportLine(call, promisesThere);
-    const needs = readOnlyOpen ? openNeeds(call.path) : undefined;
-    if (needs) line = withNeeds(line, needs.filter((s) => !s.every((p) => promisesThere.has(p))), format);
+    if (readOnlyOpen) line = withOpenNeeds(line, call.path, promisesThere, format);
     if (probe.needs) line = withNeeds(line, [probe.needs.filter((p) => !promisesThere.has(p)), ...needsOf(line, format)], format);
     return asRefused(line, probe.errno, format);
   };
@@ -401,8 +400,7 @@ export function runCommand(command: readonly string[], options: RunOptions): num
             reported.add(key);
             let line = reportLine(call, promisesThere);
             // A refused read-only open: what allows that path in the command (its exception group, else rpath).
-            const needs = open?.readOnly ? openNeeds(call.path) : undefined;
-            if (needs) line = withNeeds(line, needs.filter((s) => !s.every((p) => promisesThere.has(p))), options.reportFormat ?? 'text');
+            if (open?.readOnly) line = withOpenNeeds(line, call.path, promisesThere, options.reportFormat ?? 'text');
             if (open && !open.readOnly) line = preferTmppath(line, call.path, options.reportFormat ?? 'text');
             // Node.js run without --node: its runtime's first refused call is capget.
             if (nodeHint && call.nr === capgetNr) {
