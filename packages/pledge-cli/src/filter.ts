@@ -19,10 +19,10 @@
  * Node process.
  */
 import {
-  KILL_PROCESS, PledgeError, REPORT_DECODE, arg, compileFilter, compilePromises, reporterRules,
+  KILL_PROCESS, PledgeError, REPORT_DECODE, arg, compileFilter, compilePromises,
   rulesFor, verify, type Action, type ArchDescriptor, type CompiledFilter, type Insn, type Rule, type RuntimeValues, type SyscallName,
 } from '@seccomp-scopes/core';
-import { preloadProtocol, type SupervisedCall } from '@seccomp-scopes/native';
+import { preloadProtocol } from '@seccomp-scopes/native';
 import { nodeRuntimeRules } from '@seccomp-scopes/pledge';
 import { PATH_PRECISE_PROMISES } from './path-exceptions.js';
 
@@ -128,51 +128,6 @@ export function nodeProgramRules(promises: ReadonlySet<string>): Rule[] {
     ...nodeRuntimeRules({ jit: promises.has('prot_exec') }),
     { syscall: 'pkey_alloc', action: { kind: 'errno', errno: 'ENOSYS' }, requires: [], why: 'V8 asks for a memory protection key at start-up and does without one', source: 'strace of node 20 under pledge run' },
   ];
-}
-
-/** A call the supervisor allows under `--node` when it names the caller's own process ({@link ownProcessCalls}). */
-export interface OwnProcessCall {
-  readonly syscall: SyscallName;
-  /** The index of its pid argument. */
-  readonly arg: 0 | 1 | 2 | 3 | 4 | 5;
-  /** 32: the pid is compared as a C int (low word only); 64: all bits. */
-  readonly width: 32 | 64;
-}
-
-/**
- * `--node`: the calls of pledge()'s in-process reporter that its own filter
- * allows only on the pid known when pledge() runs (core reporterRules: the
- * allow rules whose one condition is `{ runtime: 'pid' }`, i.e.
- * process_vm_readv, with which the reporter copies the path of a refused
- * read-only open from its own memory). Filters stack, so the command's must
- * let that through too, or a Node program that calls pledge() is killed
- * instead of getting its EACCES and report. Its kernel filter cannot say
- * "the caller's own pid": it is inherited by every process the program
- * starts, and the program's pid compiled into it would let each of them read
- * the program's memory. So these calls reach the supervisor, which allows
- * them when the pid argument is the calling process' own (the
- * notification's thread-group id), and judges them as any other call
- * otherwise. The native launcher's client decides the same, with these
- * calls stored in the entry (./policy-cache.ts).
- */
-export function ownProcessCalls(): readonly OwnProcessCall[] {
-  return (ownCalls ??= reporterRules({ reportFd: 2 }).flatMap((r) => {
-    const c = r.when?.length === 1 ? r.when[0]! : undefined;
-    const v = c?.oneOf.length === 1 ? c.oneOf[0] : undefined;
-    const own = r.action.kind === 'allow' && c !== undefined && !c.negate && c.mask === undefined &&
-      typeof v === 'object' && v !== null && !Array.isArray(v) && (v as { runtime?: string }).runtime === 'pid';
-    return own ? [{ syscall: r.syscall, arg: c.arg, width: c.width }] : [];
-  }));
-}
-let ownCalls: readonly OwnProcessCall[] | undefined;
-
-/** Whether `call` is one of {@link ownProcessCalls} naming the caller's own process. */
-export function isOwnProcessCall(call: SupervisedCall, arch: ArchDescriptor): boolean {
-  return ownProcessCalls().some((o) => {
-    if (arch.syscalls[o.syscall] !== call.nr) return false;
-    const value = call.args[o.arg]!;
-    return (o.width === 32 ? value & 0xffffffffn : value) === BigInt(call.pid);
-  });
 }
 
 /**

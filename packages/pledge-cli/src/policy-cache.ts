@@ -39,8 +39,7 @@
  * exceptions (read-only ones active u32 (no rpath), refuse u32, list of (path str, read-write u32,
  * requires list, directory files list of (name str, file str)), open paths
  * list, needs lists),
- * path probes list, node u32, Node's start files list, own-process calls
- * list of (syscall number u32, pid argument u32, width u32), -e u32 (and then
+ * path probes list, node u32, Node's start files list, -e u32 (and then
  * the execpromises' judge + slots, tables + slots, promises, exception
  * flags, exceptions and open paths), end mark. The reader is src/launch/policy-entry.cc of the addon package;
  * both sides change together (ENTRY_FORMAT).
@@ -282,8 +281,6 @@ export interface PolicyEntryInput {
   /** `--node`: ./path-exceptions.ts NODE_START_FILES' paths (none without it). */
   readonly nodeStartFiles?: readonly string[];
   readonly node?: boolean;
-  /** `--node`: ./filter.ts ownProcessCalls, by number on the arch (none without it). */
-  readonly ownProcessCalls?: readonly { readonly nr: number; readonly arg: number; readonly width: 32 | 64 }[];
   /** `-e`: what a process that called execve since the launch is judged by. */
   readonly after?: {
     readonly promises: ReadonlySet<string>;
@@ -344,7 +341,6 @@ export function encodePolicyEntry(req: CacheRequest, input: PolicyEntryInput): B
         .u32(p.quiet ? 1 : 0).list(p.needs ?? [], (y, n) => y.str(n));
     })
     .u32(input.node ? 1 : 0).list(input.nodeStartFiles ?? [], (x, p) => x.str(p))
-    .list(input.ownProcessCalls ?? [], (x, o) => x.u32(o.nr).u32(o.arg).u32(o.width))
     .u32(input.after ? 1 : 0);
   if (input.after && afterJudge && afterTables) {
     const a = input.after;

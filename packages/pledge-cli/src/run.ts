@@ -27,7 +27,7 @@ import { loaderFiles, supervisorLoaderPaths, systemLoader, type LoaderFiles } fr
 import { LOADER_WINDOW_RULES, loaderWindowTable } from './loader-window.js';
 import { asRefused, decideOpen, decideProbe, needsOf, openCallOf, preferTmppath, withNeeds, withOpenNeeds } from './path-exceptions.js';
 import { CliError, EXIT_CANNOT_EXECUTE, EXIT_CLI_ERROR, EXIT_NOT_FOUND, EXIT_SIGNAL_BASE, messageOf } from './exit.js';
-import { compileJudgeFilter, compileSupervisedFilter, isOwnProcessCall, nodeProgramRules, ownProcessCalls, pathArgTable } from './filter.js';
+import { compileJudgeFilter, compileSupervisedFilter, nodeProgramRules, pathArgTable } from './filter.js';
 import { Policy } from './policy.js';
 import { Reporter } from './report.js';
 import { resolveCommand } from './resolve.js';
@@ -320,7 +320,6 @@ export function runCommand(command: readonly string[], options: RunOptions): num
       openPaths: openPathsFor(promises, options.node === true),
       node: options.node === true,
       nodeStartFiles: options.node ? NODE_START_FILES.map((e) => e.path) : [],
-      ownProcessCalls: options.node ? ownProcessCalls().flatMap((o) => (arch.syscalls[o.syscall] !== undefined ? [{ nr: arch.syscalls[o.syscall]!, arg: o.arg, width: o.width }] : [])) : [],
       ...(execpromises ? {
         after: {
           promises: execpromises,
@@ -363,8 +362,6 @@ export function runCommand(command: readonly string[], options: RunOptions): num
           if (!options.quiet) writeText(2, `${reportLine(call, policy!.promisesOf(call))}\n`);
           return -1;
         }
-        // --node: pledge()'s reporter in the program reading its own memory (./filter.ts ownProcessCalls).
-        if (options.node && isOwnProcessCall(call, arch)) return 0;
         // Opens: the path exceptions, and dns/getpw reaching their files only.
         const open = openCallOf(call, arch);
         let openRefused = false;

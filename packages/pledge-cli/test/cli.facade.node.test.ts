@@ -2,11 +2,11 @@
  * `pledge run --node` of a Node program that calls pledge() itself (the
  * facade, @seccomp-scopes/pledge), on every tested Node version (the root
  * vitest.config.ts runs *.node.test.ts under each): when the in-process
- * pledge refuses a read-only open, its reporter copies the path from its own
- * memory (process_vm_readv on its own pid, core reporterRules); the
- * command's supervisor allows exactly that read, so the program gets the
- * in-process EACCES and report instead of being killed. The attacks (a
- * process reading another's memory) are in cli.security.test.ts.
+ * pledge refuses a read-only open, its reporter copies the path through a
+ * pipe of its own (write and read, which stdio allows; no process_vm_readv,
+ * docs/reports.md), so the program gets the in-process EACCES and report
+ * instead of being killed. cli.security.test.ts: process_vm_readv is refused
+ * whichever process it names.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,7 +29,7 @@ console.log('after');
 });
 
 describe('pledge run --node of a program that calls pledge()', () => {
-  it("gets the in-process EACCES and report of a refused read-only open (its reporter reads its own memory), not the command's kill", () => {
+  it("gets the in-process EACCES and report of a refused read-only open (its reporter copies the path through its pipe), not the command's kill", () => {
     const r = pledgeCli(['-p', 'stdio rpath prot_exec', '--node', '--', NODE, path.join(dir, 'app.mjs')], { cwd: dir, timeoutMs: 30_000 });
     expect(r.stdout, describeRun(r)).toBe('EACCES\nafter\n');
     expect(r.status).toBe(0);

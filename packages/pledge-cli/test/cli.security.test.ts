@@ -249,15 +249,16 @@ describe('H6: the program cannot ptrace the supervisor', () => {
   });
 });
 
-describe("--node's own-memory read (the facade's reporter): only the caller's own process", () => {
-  // The supervisor allows process_vm_readv when its pid is the caller's own
-  // (cli.facade.node.test.ts); a pid compiled into the kernel filter would
-  // be inherited by every process the program starts.
-  it('a process reads its own memory', () => {
+describe('--node allows no process_vm_readv, whichever process it names', () => {
+  // pledge()'s reporter in a Node program copies paths through its own pipe
+  // (cli.facade.node.test.ts); an allowance on a pid would be inherited by
+  // every process the program starts.
+  it('a process reading its own memory: reported and killed', () => {
     const bin = buildFixture('sec-vm-readv');
     const r = pledgeCli(['-p', 'stdio proc', '--node', '--', bin, 'self']);
-    expect(r.stdout, describeRun(r)).toBe('self 15 own memory\n');
-    expect(r.status).toBe(0);
+    expect(r.status, describeRun(r)).toBe(KILLED);
+    expect(r.stdout).toBe('');
+    expect(reports(r.stderr)[0]).toMatch(/blocked process_vm_readv\(pid=\d+\); no promise allows this$/);
   });
 
   it('a forked child cannot read the program (its parent), whose pid it knows: reported and killed', () => {

@@ -466,14 +466,6 @@ SupervisorClient::Verdict NativeClient::Decide(const SupervisedCall& call) {
     if (!entry_.quiet) WriteErr(ReportLine(call, PromisesAfter(call)) + "\n");
     return out;
   }
-  // --node: pledge()'s reporter in the program reading its own memory (filter.ts ownProcessCalls).
-  for (const auto& o : entry_.own_process_calls) {
-    const uint64_t value = o.wide ? call.args[o.arg] : (call.args[o.arg] & 0xffffffffu);
-    if (static_cast<uint32_t>(call.nr) == o.nr && value == static_cast<uint64_t>(call.pid)) {
-      out.value = 0;
-      return out;
-    }
-  }
   struct seccomp_data d = {};
   d.nr = call.nr;
   for (int i = 0; i < 6; i++) d.args[i] = call.args[i];

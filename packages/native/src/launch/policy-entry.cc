@@ -198,16 +198,6 @@ std::string ParsePolicyEntry(const std::vector<uint8_t>& bytes, PolicyEntry* e) 
   }
   e->node = r.U32() != 0;
   e->node_start_files = ReadStrings(&r);
-  for (uint32_t i = 0, n = r.Count(); i < n; i++) {
-    PolicyEntry::OwnProcessCall o;
-    o.nr = r.U32();
-    o.arg = static_cast<int>(r.U32());
-    const uint32_t width = r.U32();
-    if (!r.ok()) break;
-    if (o.arg < 0 || o.arg > 5 || (width != 32 && width != 64)) return "bad own-process call";
-    o.wide = width == 64;
-    e->own_process_calls.push_back(o);
-  }
   e->has_after = r.U32() != 0;
   if (e->has_after) {
     ReadTemplate(&r, &e->after.judge);

@@ -15,7 +15,7 @@ namespace seccomp_scopes {
 
 // The format the launcher asks for and accepts (bumped whenever the layout
 // or the meaning of a field changes).
-constexpr const char* kEntryFormat = "pledge-launch/7";
+constexpr const char* kEntryFormat = "pledge-launch/8";
 
 // A fact the entry was computed from, checked again before it is used.
 struct EntryDep {
@@ -79,15 +79,6 @@ struct PolicyEntry {
   // read-only, after the exceptions; a refused read-only open gets EACCES).
   bool node = false;
   std::vector<std::string> node_start_files;
-  // --node: calls allowed when their pid argument is the caller's own
-  // process (filter.ts ownProcessCalls: pledge()'s reporter in the program
-  // reading its own memory with process_vm_readv).
-  struct OwnProcessCall {
-    uint32_t nr = 0;
-    int arg = 0;
-    bool wide = false;  // 64-bit comparison; else the low word (a C int)
-  };
-  std::vector<OwnProcessCall> own_process_calls;
   // -e: what a process that called execve since the launch is judged by
   // (pledge-cli policy.ts: the execpromises' judge filter, their report
   // tables, path exceptions and flags). The kernel filter is theirs already.
