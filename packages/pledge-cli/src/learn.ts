@@ -230,6 +230,12 @@ function execInfo(file: string): { script?: boolean; interpreter?: string } {
   }
 }
 
+/** Whether the arguments are the preload's marker's (src/preload/protocol.h, as the addon was compiled with them). */
+function isPreloadMarker(args: readonly bigint[]): boolean {
+  const { markerA, markerB } = native.preloadProtocol();
+  return args[0] === markerA && args[1] === markerB;
+}
+
 /** Records the calls of one learned run. */
 class Recorder {
   readonly observations = new Map<string, Observation>();
@@ -239,16 +245,22 @@ class Recorder {
   private readonly siteOf = new Map<number, number>();
   private readonly names: Map<number, string>;
   private readonly execNrs: ReadonlySet<number>;
+  private readonly getppid: number | undefined;
   policy: Policy | undefined;
 
   constructor(private readonly arch: ArchDescriptor, private readonly run: number) {
     this.names = namesOf(arch);
     this.execNrs = new Set(['execve', 'execveat'].map((n) => arch.syscalls[n]).filter((n): n is number => n !== undefined));
+    this.getppid = arch.syscalls['getppid'];
   }
 
   record(call: native.SupervisedCall): void {
     const process = call.process ?? -call.pid;
     if (call.record !== undefined) return this.site(call, process);
+    // The preload's marker, which ends the start-up window of each program started with the command's LD_PRELOAD
+    // (src/preload/protocol.h): the window's own call, not the program's, so no evidence (under the command the
+    // supervisor takes it; a plain getppid() otherwise).
+    if (!call.foreign && call.nr === this.getppid && isPreloadMarker(call.args)) return;
     const syscall = call.foreign ? `foreign:${call.nr}` : this.names.get(call.nr) ?? `syscall_${call.nr}`;
     // Whether the process runs under -e: the enforcer's own bookkeeping (a process that called execve, or descends from one).
     const execed = this.policy !== undefined && this.policy.promisesOf(call) === this.policy.execpromises;

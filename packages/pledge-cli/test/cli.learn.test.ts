@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
+import * as native from '@seccomp-scopes/native';
 import { NODE, describeRun, direct, pledgeCli, tempDir, type CliResult } from './cli-harness.js';
 import type { LearnResult } from '../src/learn.js';
 
@@ -98,6 +99,10 @@ describe('pledge learn proposes what a careful person finds, and the proposal ru
     expect(p.execpromises).not.toBeNull();
     expect(p.execpromises!.split(' ')).not.toContain('exec');
     expect(p.images.map((i) => i.comm)).toEqual(['cat', 'sort', 'uniq']);
+    // The preload's marker that ends each started program's start-up window (getppid(PLEDGE_MARKER_A, PLEDGE_MARKER_B, ...)) is ours, not the program's: not evidence.
+    const { markerA } = native.preloadProtocol();
+    expect(p.observations.filter((o) => BigInt(o.args[0]!) === markerA)).toEqual([]);
+    expect(p.why.flatMap((w) => w.calls).filter((call) => /getppid/.test(call))).toEqual([]);
     expect(p.argv).toContain('-e');
     // The programs it runs: read and execute (folded into their directory).
     expect(p.unveil).toContainEqual({ path: '/usr/bin', permissions: 'rx' });
