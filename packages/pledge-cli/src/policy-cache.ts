@@ -49,6 +49,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { PATH_PROBES, constantOf, pathExceptionsFor, pidTemplate, type ArchDescriptor, type ConstantName, type PathException } from '@seccomp-scopes/core';
 import type { LoaderWindowEntry } from '@seccomp-scopes/native';
+import { makeCacheDir } from '@seccomp-scopes/pledge';
 
 /** The variable the native launcher passes its request in (removed from the environment on import). */
 export const CACHE_REQUEST_ENV = 'SECCOMP_SCOPES_CACHE_WRITE';
@@ -375,7 +376,7 @@ export function writePolicyEntry(req: CacheRequest, input: PolicyEntryInput): bo
   const uid = process.geteuid?.() ?? 0;
   let tmp: string | undefined;
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeCacheDir(dir);  // not mkdirSync recursive: it loops forever under /proc
     const st = fs.lstatSync(dir);
     if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o022) !== 0) return false;
     tmp = `${req.entryPath}.${process.pid}.tmp`;

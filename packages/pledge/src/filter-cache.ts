@@ -214,10 +214,45 @@ function readEntry(dir: string, key: string, uid: number, unit: 4 | 8): CacheEnt
   return e;
 }
 
+/**
+ * Creates the cache directory `dir` and its missing parents, mode 0700,
+ * one level at a time. Not `mkdirSync(dir, { recursive: true })`: under
+ * /proc (`XDG_CACHE_HOME=/proc/nope`) mkdir and the lookup both answer
+ * ENOENT and Node's recursive walk loops forever; here each missing level
+ * is made once, so an impossible directory fails at once.
+ * @throws Node's error of the first level that cannot be made (ENOENT,
+ *   EACCES, ENOTDIR...), or ENOTDIR when an existing level is not a
+ *   directory; the callers take that as "no cache".
+ */
+export function makeCacheDir(dir: string): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    if (st) {
+      if (!st.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${d}'`), { code: 'ENOTDIR', path: d });
+      break;
+    }
+    if (path.dirname(d) === d) break;
+    missing.push(d);
+  }
+  for (const d of missing.reverse()) {
+    try {
+      fs.mkdirSync(d, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
 /** Writes the entry atomically (a temporary file, then rename), mode 0600 in a 0700 directory; false when it could not. */
 function writeEntry(dir: string, key: string, uid: number, template: PidTemplate, extra?: unknown): boolean {
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeCacheDir(dir);
     if (!trustedDir(dir, uid)) return false;
     const file = path.join(dir, `${keyHash(key)}.entry`);
     const tmp = `${file}.${process.pid}.tmp`;

@@ -8,6 +8,8 @@
 export { pledge, compilePledge, currentPromises, currentExecPromises, isJitless } from './pledge.js';
 export type { CompilePledgeOptions, PledgeOptions, PledgeStatus } from './pledge.js';
 export { archFor, ARCHES } from './arch.js';
+/** For the `pledge` command's policy cache: makes a cache directory without Node's recursive mkdir (see filter-cache.ts). */
+export { makeCacheDir } from './filter-cache.js';
 export { nodeRuntimeRules } from './node-runtime.js';
 export { PledgeError, PROMISES, parsePromises } from '@seccomp-scopes/core';
 export { unveil, unveilStatus } from './unveil.js';
