@@ -103,7 +103,7 @@ describe("the refused open's path is copied without faulting and without a cross
     expect(r.stderr).not.toContain('secret-name');
   });
 
-  it('without "stdio" (pledge("")): EACCES and a report without a path', () => {
+  it('without "stdio" (pledge("")): EACCES, no line (no path can be copied to tell Node\'s own probes apart)', () => {
     const r = runChild(`
       import fs from 'node:fs';
       pledge('');
@@ -111,6 +111,6 @@ describe("the refused open's path is copied without faulting and without a cross
     `, { timeoutMs: 60_000 });
     expect(r.status, describeEnd(r)).toBe(0);
     const out = lines(r.stderr);
-    expect(out, describeEnd(r)).toEqual([expect.stringMatching(/pledge "" refused openat\(AT_FDCWD, flags=O_RDONLY(\|O_CLOEXEC)?\) with EACCES/), 'EACCES']);
+    expect(out, describeEnd(r)).toEqual(['EACCES']);
   });
 });

@@ -48,7 +48,7 @@ export interface ReporterRulesOptions {
  *   through a pipe of its own, made before the filter (write(2) from the
  *   caller's pointer fails with EFAULT for a bad address instead of
  *   faulting in the handler; read(2) brings the bytes back), with calls
- *   "stdio" allows; without "stdio" the report has no path. A rule such as
+ *   "stdio" allows; without "stdio" such opens are refused unreported. A rule such as
  *   `process_vm_readv` on the pledged pid would be inherited by every
  *   program the process executes and let it read the pledged process'
  *   memory.

@@ -31,8 +31,10 @@
 // CopyOwnString), page by page, so an unreadable address ends the copy with
 // EFAULT instead of faulting in the handler, and no call names a process
 // (the filter, inherited by every program the process executes, allows none
-// for the reporter). Without "stdio" in force, or when the pipe is gone or
-// busy, the report has no path. Paths are remembered as 64-bit hashes in
+// for the reporter). When the address is bad, or the pipe is gone, replaced
+// or busy too long, the report has no path. Without "stdio" in force
+// nothing is copied and nothing reported (Node's own probes could not be
+// told apart). Paths are remembered as 64-bit hashes in
 // a fixed lock-free set; Node's own probes (Reporter::quiet_paths) are never
 // reported.
 //
@@ -149,7 +151,8 @@ int ReadOnlyOpenPathArg(uint32_t nr, const uint64_t* args) {
 // a filter allowing one on the pledged pid would let every program the
 // process executes (the filter is inherited) read its memory. Used only
 // while "stdio" is in force, which allows write, read, fstat and
-// fcntl(F_GETFL) on any descriptor; one handler at a time (g_copy_busy).
+// fcntl(F_GETFL) on any descriptor; one handler at a time (g_copy_busy:
+// another waits for it, a bounded spin).
 std::atomic<int> g_copy_r{-1}, g_copy_w{-1};
 uint64_t g_copy_dev = 0, g_copy_ino = 0;  // the pipe's, set with the descriptors
 std::atomic<bool> g_copy_busy{false};
@@ -183,7 +186,10 @@ void DrainCopyPipe(int rfd) {
 long CopyOwnString(uint64_t addr, char* buf, size_t cap) {
   const int rfd = g_copy_r.load(std::memory_order_acquire), wfd = g_copy_w.load(std::memory_order_acquire);
   if (addr == 0 || cap < 2 || rfd < 0 || wfd < 0) return -1;
-  if (g_copy_busy.exchange(true, std::memory_order_acquire)) return -1;
+  // Another thread's handler copies: wait for it (a short copy; bounded, then no path).
+  for (long spins = 0; g_copy_busy.exchange(true, std::memory_order_acquire); spins++) {
+    if (spins >= (1L << 22)) return -1;
+  }
   long result = -1;
   if (IsCopyPipe(rfd) && IsCopyPipe(wfd)) {
     DrainCopyPipe(rfd);
@@ -278,7 +284,10 @@ void RefuseReadOnlyOpen(const Reporter* r, uint32_t nr, const uint64_t* args, in
   // A forked child (another pid) shares the copy pipe with its parent: no copy, no report.
   if (static_cast<uint32_t>(pid) != r->tables.pid) return;
   char path[4096];
-  const long n = r->copy_paths ? CopyOwnString(args[path_arg], path, sizeof path) : -1;
+  // Without "stdio" no path can be copied, so Node's own probes cannot be told from
+  // the program's opens: answered EACCES, unreported.
+  if (!r->copy_paths) return;
+  const long n = CopyOwnString(args[path_arg], path, sizeof path);
   if (n >= 0 && IsQuietPath(r, path, static_cast<size_t>(n))) return;
   if (n >= 0 && !FirstTimePath(path, static_cast<size_t>(n))) return;
   Violation v;

@@ -38,7 +38,8 @@ struct Reporter {
   // entry ending in '*' is a prefix. Read-only once installed.
   std::vector<std::string> quiet_paths;
   // Set by InstallReporter(): refused read-only opens get their path copied
-  // (through the handler's pipe; only while "stdio" is in force).
+  // (through the handler's pipe) and reported; only while "stdio" is in
+  // force, without it they are answered EACCES unreported.
   bool copy_paths = false;
 };
 
