@@ -15,7 +15,7 @@ import {
   type ArchDescriptor, type CompiledFilter, type PathProbe, type ResolvedRule, type Rule, type RuntimeValues,
 } from '@seccomp-scopes/core';
 import type { SupervisedCall } from '@seccomp-scopes/native';
-import { nodeRuntimeRules } from '@seccomp-scopes/pledge';
+import { nodeQuietOpenPaths, nodeRuntimeRules } from '@seccomp-scopes/pledge';
 import { compileJudgeFilter, nodeProgramRules } from './filter.js';
 import { decideOpen, openCallOf, openNeeds } from './path-exceptions.js';
 
@@ -117,6 +117,8 @@ export interface AttributionContext {
    * them. Default: none.
    */
   readonly inForce?: ReadonlySet<string>;
+  /** `in-process`: the Node binary of the process (Node opens it itself when a Worker starts: one of its probes). */
+  readonly nodeExecPath?: string;
 }
 
 const baseFilters = new WeakMap<ArchDescriptor, Map<string, CompiledFilter>>();
@@ -186,6 +188,15 @@ export function attributeCall(call: CallShape, context: AttributionContext): Att
   const { ret } = simulate(judgeFilter(context).program, data, arch.endian);
   const action = (ret & SECCOMP_RET_ACTION_FULL) >>> 0;
   if (action === SECCOMP_RET_ALLOW) return { kind: 'free', why: context.mode === 'program' ? 'allowed under every promise set' : 'the Node runtime allowance' };
+  // pledge() in Node: what its runtime allowance (not the catalog) answers with an errno under every promise set is
+  // Node's own and coped with (TCSETS at exit: EPERM; TIOCGPTN: ENOTTY), and so is a path look-up or read-only open
+  // the allowance answers EACCES when its path is one of Node's own probes (libuv's cgroup limit, V8's overcommit
+  // setting, a Worker's start: node-runtime.ts PROBES). The program's own reads get the same EACCES, and fail: they
+  // still need their promise (below).
+  if (context.mode === 'in-process' && action === SECCOMP_RET_ERRNO) {
+    const catalog = simulate(judgeFilter({ ...context, mode: 'program' }).program, data, arch.endian).ret;
+    if (catalog !== ret && (call.path === undefined || nodeOwnProbe(call, context.nodeExecPath))) return { kind: 'errno', errno: ret & SECCOMP_RET_DATA };
+  }
   const like = { nr: call.nr, args, ...(call.path !== undefined ? { path: call.path } : {}) } as unknown as SupervisedCall;
   const open = openCallOf(like, arch);
   let sets: string[][] = [];
@@ -229,6 +240,20 @@ export function attributeCall(call: CallShape, context: AttributionContext): Att
   if (sets.length > 0) return { kind: 'needs', sets };
   if (action === SECCOMP_RET_ERRNO) return { kind: 'errno', errno: ret & SECCOMP_RET_DATA };
   return { kind: 'none', why: 'no promise allows this' };
+}
+
+/**
+ * Whether the call's path is one Node looks up or opens on its own (the
+ * in-process allowance's PROBES, @seccomp-scopes/pledge node-runtime.ts):
+ * the read-only opens its reporter keeps quiet (nodeQuietOpenPaths: exact
+ * paths, or prefixes ending in `*`), and the look-ups of `/proc/self/exe`
+ * and `/proc/self/fd/N` (a Worker's start, the tty re-open). `/proc/<pid>/`
+ * is taken as `/proc/self/`.
+ */
+function nodeOwnProbe(call: CallShape, execPath: string | undefined): boolean {
+  const patterns = [...nodeQuietOpenPaths(execPath ?? '/'), '/proc/self/exe', '/proc/self/fd/*'];
+  const names = [call.path, call.file].filter((p): p is string => p !== undefined && p.startsWith('/')).map((p) => path.posix.normalize(p).replace(/^\/proc\/\d+(?=\/|$)/, '/proc/self'));
+  return names.some((p) => patterns.some((q) => (q.endsWith('*') ? p.startsWith(q.slice(0, -1)) : p === q)));
 }
 
 /**

@@ -411,6 +411,16 @@ function learnRun(command: readonly string[], options: LearnOptions, arch: ArchD
   return { run: { command: [...command], pid: childPid, cwd: process.cwd(), status: result.status, signal: result.signal }, recorder };
 }
 
+/** The Node binary a run started (its command's program, symbolic links followed), as the process' `process.execPath`; none when it cannot be found now. */
+function nodeExecPathOf(run: RunRecord | undefined): { nodeExecPath?: string } {
+  try {
+    const program = run?.command[0];
+    return program === undefined ? {} : { nodeExecPath: fs.realpathSync(program.includes('/') ? path.resolve(run!.cwd, program) : resolveCommand(program)) };
+  } catch {
+    return {};
+  }
+}
+
 /** A typed error for a `--merge` file that is not a learned profile. */
 function badMerge(file: string, why: string): CliError {
   return new CliError(`pledge learn: --merge ${file}: ${why} (expected the output of pledge learn --json, version ${LEARN_FORMAT})`);
@@ -560,13 +570,13 @@ export function buildResult(input: {
   }
 
   // Per pledge() call site: the process' calls from there on, judged as in-process pledge() judges them.
-  const siteContext: AttributionContext = { arch, runtime, mode: 'in-process' };
+  const siteContext = (r: SiteRecord): AttributionContext => ({ arch, runtime, mode: 'in-process', ...nodeExecPathOf(input.runs[r.run]) });
   const sites: SiteAdvice[] = [];
   records.forEach((r, index) => {
     if (r.call !== 'pledge') return;
     const list = observations
       .filter((o) => o.run === r.run && o.process === r.process && o.site !== null && o.site >= index && records[o.site]?.process === r.process)
-      .map((o) => ({ o, a: attributeCall({ nr: o.nr, args: bigArgs(o), ...(o.path !== undefined ? { path: o.path } : {}), ...(o.file !== undefined ? { file: o.file } : {}), foreign: o.foreign }, siteContext) }));
+      .map((o) => ({ o, a: attributeCall({ nr: o.nr, args: bigArgs(o), ...(o.path !== undefined ? { path: o.path } : {}), ...(o.file !== undefined ? { file: o.file } : {}), foreign: o.foreign }, siteContext(r)) }));
     const set = leastCover(needsOf(list));
     const rules = unveilRules(usesOf(list), arch, set);
     const needs = canonicalPromises(set);

@@ -38,6 +38,17 @@ pledge('stdio'); // TOO EARLY
 const b = fs.readFileSync(${JSON.stringify(path.join(dir, 'b.txt'))}, 'utf8');
 process.stdout.write(a + b);
 `);
+  // Opens a file, pledges stdio, then asks Node for its memory limit: libuv reads /proc/self/cgroup and /sys/fs/cgroup/...,
+  // V8 (Node 24+) /proc/sys/vm/overcommit_memory, probes the in-process Node allowance answers EACCES and Node copes with.
+  fs.writeFileSync(path.join(dir, 'probes.mjs'), `import fs from 'node:fs';
+import { pledge } from ${JSON.stringify(PLEDGE)};
+const fd = fs.openSync(${JSON.stringify(path.join(dir, 'a.txt'))}, 'r');
+pledge('stdio');
+const limit = process.constrainedMemory();
+const b = Buffer.alloc(6);
+fs.readSync(fd, b);
+process.stdout.write(b.toString() + typeof limit + '\\n');
+`);
 });
 
 describe('pledge learn --node', () => {
@@ -76,5 +87,22 @@ describe('pledge learn --node', () => {
     expect(site.write).toContain("pledge('stdio rpath')");
     const text = pledgeCli(['learn', '--node', '--', NODE, path.join(dir, 'app.mjs')], { cwd: dir, timeoutMs: 60_000 });
     expect(text.stderr).toMatch(new RegExp(`pledge learn: pledge\\('stdio'\\) at ${path.join(dir, 'app.mjs')}:4:\\d+ needs "stdio rpath" and .*r:${path.join(dir, 'b.txt')}`));
+  });
+
+  it("Node's own probes after pledge('stdio'), which the in-process allowance answers EACCES, need no promise: the site needs what it pledged", () => {
+    const command = [NODE, path.join(dir, 'probes.mjs')];
+    // Enforced, it runs: the probes fail with EACCES and Node goes on.
+    const enforced = direct(command, { cwd: dir });
+    expect(enforced.status, describeRun(enforced)).toBe(0);
+    expect(enforced.stdout).toBe('first\nnumber\n');
+    const out = path.join(dir, 'probes.json');
+    const r = pledgeCli(['learn', '--node', '--json', '-o', out, '--', ...command], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.status, describeRun(r)).toBe(0);
+    const profile = JSON.parse(fs.readFileSync(out, 'utf8')) as LearnResult;
+    expect(profile.sites).toHaveLength(1);
+    const site = profile.sites[0]!;
+    expect(site.needs, JSON.stringify(site.why)).toBe('stdio');
+    expect(site.unveil).toEqual([]);
+    expect(site.write).toBe("pledge('stdio') is what it needs");
   });
 });

@@ -135,6 +135,25 @@ describe('attribution on recorded calls (aarch64 tables)', () => {
   });
 });
 
+describe('in-process pledge() in Node: the runtime allowance', () => {
+  const context: AttributionContext = { arch: x86_64, runtime: { pid: 4242, uid: 1000, gid: 1000 }, mode: 'in-process', nodeExecPath: '/opt/node/bin/node' };
+  const attr = (o: Observation) => attributeCall({ nr: o.nr, args: o.args.map((a) => BigInt(a)), ...(o.path ? { path: o.path } : {}), ...(o.file ? { file: o.file } : {}) }, context);
+  const open = (p: string) => obs(x86_64, 'openat', [AT_FDCWD, 0, c(x86_64, 'O_RDONLY') | c(x86_64, 'O_CLOEXEC')], { path: p, file: p });
+  it("answers Node's own probes with an errno it copes with: no promise", () => {
+    for (const p of ['/proc/sys/vm/overcommit_memory', '/proc/self/cgroup', '/sys/fs/cgroup/memory/memory.limit_in_bytes', '/proc/4242/maps', '/opt/node/bin/node']) {
+      expect(attr(open(p)), p).toEqual({ kind: 'errno', errno: 13 });
+    }
+    expect(attr(obs(x86_64, 'readlink', [0, 0, 4096], { path: '/proc/self/fd/1', file: '/proc/self/fd/1' }))).toEqual({ kind: 'errno', errno: 13 });
+    // Node restores the terminal at exit and accepts EPERM.
+    expect(attr(obs(x86_64, 'ioctl', [0, c(x86_64, 'TCSETS')]))).toEqual({ kind: 'errno', errno: 1 });
+  });
+  it("the program's own reads get the same EACCES and fail: they still need rpath", () => {
+    expect(attr(open('/srv/data'))).toEqual({ kind: 'needs', sets: [['rpath']] });
+    expect(attr(open('/proc/sys/vm/swappiness')).kind).toBe('needs');
+    expect(attr(obs(x86_64, 'newfstatat', [AT_FDCWD, 0, 0, 0], { path: '/srv/data', file: '/srv/data' })).kind).toBe('needs');
+  });
+});
+
 describe('unveil rules', () => {
   const use = (file: string, flags: number, exists = true) => ({ syscall: 'openat', args: [AT_FDCWD, 0n, BigInt(flags)], file, exists });
   it('folds several files of a directory, keeps single files, and leaves missing files out', () => {

@@ -10,7 +10,7 @@ export type { CompilePledgeOptions, PledgeOptions, PledgeStatus } from './pledge
 export { archFor, ARCHES } from './arch.js';
 /** For the `pledge` command's policy cache: makes a cache directory without Node's recursive mkdir (see filter-cache.ts). */
 export { makeCacheDir } from './filter-cache.js';
-export { nodeRuntimeRules } from './node-runtime.js';
+export { nodeQuietOpenPaths, nodeRuntimeRules } from './node-runtime.js';
 export { PledgeError, PROMISES, parsePromises } from '@seccomp-scopes/core';
 export { unveil, unveilStatus } from './unveil.js';
 export type { UnveilOptions, UnveilStatus, UnveilRuleStatus, UnveilThreadResult, UnveilThreadStatus } from './unveil.js';
