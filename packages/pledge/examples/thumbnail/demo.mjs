@@ -25,7 +25,8 @@ const main = runJob([]);
 process.stdout.write(main.stdout);
 process.stderr.write(main.stderr);
 if (main.status !== 0) {
-  console.log(`the job failed (${status(main)})`);
+  // Exit 1 with a line on stderr: the job said what failed (a bad input or output).
+  if (main.signal || main.status !== 1 || !main.stderr) console.log(`the job failed (${status(main)})`);
   process.exit(1);
 }
 

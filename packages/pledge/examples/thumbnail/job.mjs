@@ -21,20 +21,44 @@ if (!input || !output || (flag !== undefined && (flag !== '--attack' || !['read'
   process.exit(2);
 }
 
-const inFd = fs.openSync(input, 'r');
-const outFd = fs.openSync(output, 'w');
+// A bad input or output is one line on stderr and exit 1, not a stack trace.
+const fail = (message) => {
+  process.stderr.write(`job.mjs: ${message}\n`);
+  process.exit(1);
+};
+// Node's "ENOENT: no such file or directory, open '/x'" as "no such file or directory (ENOENT)".
+const why = (e) => (e.code ? `${e.message.replace(/^\w+: /, '').replace(/, \w+( '.*')?$/, '')} (${e.code})` : e.message);
+const open = (file, flags, what) => {
+  try {
+    return fs.openSync(file, flags);
+  } catch (e) {
+    fail(`cannot open the ${what} ${file}: ${why(e)}`);
+  }
+};
+
+const inFd = open(input, 'r', 'input');
+const outFd = open(output, 'w', 'output');
 
 pledge('stdio');
 
 // Untrusted data from here on.
 const size = fs.fstatSync(inFd).size;
 const bytes = Buffer.alloc(size);
-for (let off = 0; off < size;) {
-  const n = fs.readSync(inFd, bytes, off, size - off, off);
-  if (n === 0) break;
-  off += n;
+try {
+  for (let off = 0; off < size;) {
+    const n = fs.readSync(inFd, bytes, off, size - off, off);
+    if (n === 0) break;
+    off += n;
+  }
+} catch (e) {
+  fail(`cannot read the input ${input}: ${why(e)}`);
 }
-const src = PNG.sync.read(bytes);
+let src;
+try {
+  src = PNG.sync.read(bytes);
+} catch (e) {
+  fail(`the input ${input} is not a PNG image, or a damaged one (pngjs: ${e.message})`);
+}
 const w = Math.max(1, src.width >> 1);
 const h = Math.max(1, src.height >> 1);
 const dst = new PNG({ width: w, height: h });
