@@ -9,11 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { describeEnd, runChild } from './child.js';
 
 describe('an impossible cache directory', () => {
-  for (const env of [
+  const envs: Record<string, string>[] = [
     { SECCOMP_SCOPES_CACHE_DIR: '', XDG_CACHE_HOME: '/proc/nope' },
     { SECCOMP_SCOPES_CACHE_DIR: '/proc/self/nope/deeper' },
     { SECCOMP_SCOPES_CACHE_DIR: '/dev/null/cache' },
-  ]) {
+  ];
+  for (const env of envs) {
     it(`${JSON.stringify(env)}: pledge() works without a cache`, () => {
       const r = runChild(`pledge('stdio'); process.stdout.write('pledged\\n');`, { env, timeoutMs: 15_000 });
       expect(r.signal, describeEnd(r)).toBeNull();
