@@ -89,6 +89,26 @@ describe('pledge learn --node', () => {
     expect(text.stderr).toMatch(new RegExp(`pledge learn: pledge\\('stdio'\\) at ${path.join(dir, 'app.mjs')}:4:\\d+ needs "stdio rpath" and .*r:${path.join(dir, 'b.txt')}`));
   });
 
+  it('a Node program copying a file: "c" only on the directory, the input without it, and the proposal runs without a warning', () => {
+    const copy = path.join(dir, `copy-${process.versions.node}`);
+    fs.mkdirSync(copy);
+    fs.writeFileSync(path.join(copy, 'in.txt'), 'data\n');
+    fs.writeFileSync(path.join(dir, 'copy.js'), "require('node:fs').copyFileSync(process.argv[2], process.argv[3]);\n");
+    const command = [NODE, path.join(dir, 'copy.js'), path.join(copy, 'in.txt'), path.join(copy, 'out.txt')];
+    const out = path.join(copy, 'profile.json');
+    const r = pledgeCli(['learn', '--node', '--json', '-o', out, '--', ...command], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.status, describeRun(r)).toBe(0);
+    const profile = JSON.parse(fs.readFileSync(out, 'utf8')) as LearnResult;
+    expect(profile.unveil).toContainEqual({ path: copy, permissions: 'wc' });
+    expect(profile.unveil).toContainEqual({ path: path.join(copy, 'in.txt'), permissions: 'rw' });
+    for (const u of profile.unveil) if (u.permissions.includes('c')) expect(fs.statSync(u.path).isDirectory(), u.path).toBe(true);
+    fs.rmSync(path.join(copy, 'out.txt'));
+    const got = pledgeCli(profile.argv, { cwd: dir, timeoutMs: 30_000 });
+    expect(got.status, describeRun(got)).toBe(0);
+    expect(got.stderr).toBe('');
+    expect(fs.readFileSync(path.join(copy, 'out.txt'), 'utf8')).toBe('data\n');
+  });
+
   it("Node's own probes after pledge('stdio'), which the in-process allowance answers EACCES, need no promise: the site needs what it pledged", () => {
     const command = [NODE, path.join(dir, 'probes.mjs')];
     // Enforced, it runs: the probes fail with EACCES and Node goes on.
