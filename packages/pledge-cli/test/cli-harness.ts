@@ -111,3 +111,22 @@ export function reports(stderr: string): string[] {
   return stderr.split('\n').filter((l) => /^\S+\[\d+\]: pledge "/.test(l));
 }
 
+
+/**
+ * The environment of a run through the entry script and its policy cache:
+ * the cache under `cache`, the launcher's trace written to `trace`, the
+ * test's `node` first on PATH (the entry script starts `node` from PATH),
+ * no cache switches or write request inherited; `extra` set (undefined
+ * removes).
+ */
+export function launchEnvironment(cache: string, trace: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANG: 'C', XDG_CACHE_HOME: cache, SECCOMP_SCOPES_CACHE_TRACE: trace };
+  env['PATH'] = `${path.dirname(NODE)}:${env['PATH'] ?? '/usr/bin:/bin'}`;
+  delete env['SECCOMP_SCOPES_NO_CACHE'];
+  delete env['SECCOMP_SCOPES_CACHE_WRITE'];
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, NODE, tempDir, type CliResult } from './cli-harness.js';
+import { CLI, NODE, launchEnvironment, tempDir, type CliResult } from './cli-harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ENTRY = path.resolve(here, '../bin/pledge');
@@ -44,17 +44,6 @@ interface Run extends CliResult {
   readonly trace: string;
 }
 
-function environment(cache: string, trace: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANG: 'C', XDG_CACHE_HOME: cache, SECCOMP_SCOPES_CACHE_TRACE: trace };
-  env['PATH'] = `${path.dirname(NODE)}:${env['PATH'] ?? '/usr/bin:/bin'}`;
-  delete env['SECCOMP_SCOPES_NO_CACHE'];
-  delete env['SECCOMP_SCOPES_CACHE_WRITE'];
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  return env;
-}
 
 /** `pledge ARGS` through the entry script, or on Node directly (`node: true`). */
 function run(cache: string, args: readonly string[], options: { input?: string | Buffer; node?: boolean; env?: Record<string, string | undefined>; cwd?: string } = {}): Run {
@@ -62,7 +51,7 @@ function run(cache: string, args: readonly string[], options: { input?: string |
   fs.mkdirSync(cache, { recursive: true });
   fs.writeFileSync(trace, '');
   const [cmd, argv] = options.node ? [NODE, [CLI, ...args]] : [ENTRY, [...args]];
-  const r = spawnSync(cmd, argv, { cwd: options.cwd, env: environment(cache, trace, options.env), input: options.input ?? '', encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(cmd, argv, { cwd: options.cwd, env: launchEnvironment(cache, trace, options.env), input: options.input ?? '', encoding: 'utf8', timeout: 30_000 });
   if (r.error) throw r.error;
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, trace: fs.readFileSync(trace, 'utf8').trim() };
 }
@@ -71,7 +60,7 @@ function run(cache: string, args: readonly string[], options: { input?: string |
 function launcherRequest(cache: string, args: readonly string[]): string {
   const file = path.join(spy, 'request');
   fs.rmSync(file, { force: true });
-  const r = spawnSync(LAUNCHER, ['--pledge-js', CLI, ...args], { env: { ...environment(cache, path.join(cache, 'trace')), PATH: `${spy}:/usr/bin:/bin` }, encoding: 'utf8' });
+  const r = spawnSync(LAUNCHER, ['--pledge-js', CLI, ...args], { env: { ...launchEnvironment(cache, path.join(cache, 'trace')), PATH: `${spy}:/usr/bin:/bin` }, encoding: 'utf8' });
   if (r.error) throw r.error;
   return fs.readFileSync(file, 'utf8');
 }
@@ -247,7 +236,7 @@ describe.runIf(fs.existsSync(LAUNCHER))('attacks on the launcher and its cache',
     const outs = [[NODE, CLI], [ENTRY], [ENTRY]].map((cmd) => {
       fs.mkdirSync(cache, { recursive: true });
       fs.writeFileSync(trace, '');
-      const r = spawnSync('/usr/bin/python3', ['-c', maker, ...cmd, ...args], { env: environment(cache, trace), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const r = spawnSync('/usr/bin/python3', ['-c', maker, ...cmd, ...args], { env: launchEnvironment(cache, trace), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       return { stdout: r.stdout, trace: fs.readFileSync(trace, 'utf8').trim() };
     });
     if (outs[0]!.stdout.startsWith('no ring')) return;  // io_uring disabled here

@@ -21,7 +21,7 @@ import { compileSupervisedFilter } from '../src/filter.js';
 import { TEMPLATE_PIDS, fillPidTemplate, pidTemplate } from '@seccomp-scopes/core';
 import { fnv1a64 } from '../src/policy-cache.js';
 import { Reporter } from '../src/report.js';
-import { CLI, NODE, buildFixture, tempDir, type CliResult } from './cli-harness.js';
+import { CLI, NODE, launchEnvironment, buildFixture, tempDir, type CliResult } from './cli-harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ENTRY = path.resolve(here, '../bin/pledge');
@@ -53,17 +53,6 @@ interface Run extends CliResult {
   readonly trace: string;
 }
 
-function environment(cache: string, trace: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANG: 'C', XDG_CACHE_HOME: cache, SECCOMP_SCOPES_CACHE_TRACE: trace };
-  // The entry script starts `node` from PATH: the test's.
-  env['PATH'] = `${path.dirname(NODE)}:${env['PATH'] ?? '/usr/bin:/bin'}`;
-  delete env['SECCOMP_SCOPES_NO_CACHE'];
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  return env;
-}
 
 /** `pledge ARGS` through the entry script (the launcher), or on Node directly (`node: true`). */
 function run(cache: string, args: readonly string[], options: { input?: string; node?: boolean; env?: Record<string, string | undefined> } = {}): Run {
@@ -71,7 +60,7 @@ function run(cache: string, args: readonly string[], options: { input?: string; 
   fs.mkdirSync(cache, { recursive: true });
   fs.writeFileSync(trace, '');
   const [cmd, argv] = options.node ? [NODE, [CLI, ...args]] : [ENTRY, [...args]];
-  const r = spawnSync(cmd, argv, { env: environment(cache, trace, options.env), input: options.input ?? '', encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(cmd, argv, { env: launchEnvironment(cache, trace, options.env), input: options.input ?? '', encoding: 'utf8', timeout: 30_000 });
   if (r.error) throw r.error;
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, trace: fs.readFileSync(trace, 'utf8').trim() };
 }
@@ -165,7 +154,7 @@ describe.runIf(fs.existsSync(LAUNCHER))('the native launcher', () => {
     fs.mkdirSync(cache, { recursive: true });
     for (const expected of [/^miss/, /^hit$/]) {
       fs.writeFileSync(trace, '');
-      const r = spawnSync(LAUNCHER, ['-p', 'stdio', '--', 'sort'], { env: environment(cache, trace), input: 'b\na\n', encoding: 'utf8' });
+      const r = spawnSync(LAUNCHER, ['-p', 'stdio', '--', 'sort'], { env: launchEnvironment(cache, trace), input: 'b\na\n', encoding: 'utf8' });
       expect(r.stdout).toBe('a\nb\n');
       expect(r.status).toBe(0);
       expect(fs.readFileSync(trace, 'utf8').trim()).toMatch(expected);

@@ -120,22 +120,9 @@ const EntryException* ExceptionOf(const std::vector<EntryException>& list, const
 }  // namespace
 
 std::string CanonicalPath(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (i <= path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    const std::string part = path.substr(i, j - i);
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-    } else if (!part.empty() && part != ".") {
-      parts.push_back(part);
-    }
-    i = j + 1;
-  }
-  std::string out;
-  for (const auto& p : parts) out += "/" + p;
-  return out.empty() ? "/" : out;
+  std::string out = NormalizePath(path);
+  if (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
 }
 
 namespace {
