@@ -517,7 +517,7 @@ function pledgeLocked(promises: string | null | undefined, execpromises: string 
   // [unveil] Enforce the paths unveiled so far now (a pledge without "unveil" locks unveil(), OpenBSD pledge(2); one that keeps it
   // must not leave them unenforced, docs/unveil.md); throws before any filter exists.
   const unveilLocked = lockedEarly || (plan.lockUnveil && lockUnveilForPledge(formatPromises(plan.filter.promises)));
-  prepareRuntime();
+  prepareRuntime(plan.filter.promises);
   if (found) adoptRings(found.rings);
   if (plan.directExit) installDirectExit();
   // The handler before the filter that traps into it.

@@ -1,12 +1,36 @@
+import fs from 'node:fs';
+
 /**
  * The lazy set-up Node would otherwise do at a later, restricted moment,
  * done now: creating the stdout/stderr streams re-opens the terminal when
  * they are ttys (libuv uv_tty_init), and the first local time formatting
  * reads the time zone (/etc/localtime). Called by pledge() before its filter
  * and by unveil() before its lock.
+ *
+ * With `promises` (those the filter about to be installed keeps) holding
+ * `stdio`, a stdout or stderr that is a pipe, a socket or a regular file is
+ * left to be created on first use (it costs 1-1.5 ms, most of a cached
+ * first pledge()): Node then makes only calls stdio allows on the open
+ * descriptor (ioctl TCGETS and FIONBIO, fstat, getsockname, getsockopt
+ * SO_TYPE, fcntl F_GETFL; measured with strace on Node 20-26) and libuv's
+ * spare descriptor open of /dev/null, a probe the runtime allowance answers
+ * with EACCES (node-runtime.ts). A later pledge() without stdio runs this
+ * again before its own filter, while stdio still allows them. A tty (the
+ * re-open needs paths), a closed descriptor or any other kind is created now.
  */
-export function prepareRuntime(): void {
-  void process.stdout;
-  void process.stderr;
+export function prepareRuntime(promises?: ReadonlySet<string>): void {
+  const lazy = promises?.has('stdio') === true;
+  if (!lazy || !createdOnFirstUse(1)) void process.stdout;
+  if (!lazy || !createdOnFirstUse(2)) void process.stderr;
   void new Date().toString();
+}
+
+/** Whether descriptor `fd` is a pipe, a socket or a regular file: a stream Node can create under stdio alone. */
+function createdOnFirstUse(fd: number): boolean {
+  try {
+    const st = fs.fstatSync(fd);
+    return st.isFIFO() || st.isSocket() || st.isFile();
+  } catch {
+    return false;
+  }
 }

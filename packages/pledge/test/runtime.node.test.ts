@@ -229,3 +229,27 @@ describe('io_uring: no ring submits work after pledge()', () => {
     expect(lines(r.stdout)).toEqual(['ring works true', 'ENOTSUP UNSUPPORTED_RUNTIME true', 'filters 0']);
   });
 });
+
+describe('stdout and stderr first used after pledge()', () => {
+  it('a pipe (a socket pair from libuv 1.49 on) or a file as stdout/stderr is created under "stdio" and written; a later pledge("") creates them first and keeps the exit status', () => {
+    // The driver spawns fresh processes whose streams pledge() leaves to their first use (runtime-prep.ts): any call
+    // that creating them makes outside stdio kills the child.
+    const r = runChild(`
+      import { spawnSync } from 'node:child_process';
+      import fs from 'node:fs';
+      const program = dir + '/program.mjs';
+      fs.writeFileSync(program, "import { pledge } from " + JSON.stringify(${JSON.stringify(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/index.js'))}) + ";\\n" +
+        "pledge('stdio');\\n" +
+        "if (process.argv[2] === 'narrow') { pledge(''); process.exitCode = 3; } else { console.log('out ' + process.stdout.constructor.name); console.error('err'); await new Promise((res) => process.stdout.write('', res)); }\\n");
+      const file = fs.openSync(dir + '/out.txt', 'w');
+      const piped = spawnSync(process.execPath, [program], { encoding: 'utf8' });
+      console.log('pipe', piped.status, piped.stdout.trim(), piped.stderr.trim());
+      const filed = spawnSync(process.execPath, [program], { stdio: ['ignore', file, file] });
+      console.log('file', filed.status, fs.readFileSync(dir + '/out.txt', 'utf8').trim().split('\\n').join(' '));
+      const narrowed = spawnSync(process.execPath, [program, 'narrow'], { encoding: 'utf8' });
+      console.log('narrow', narrowed.status, narrowed.signal, narrowed.stdout.trim());
+    `);
+    expect(r.status, describeEnd(r)).toBe(0);
+    expect(lines(r.stdout)).toEqual(['pipe 0 out Socket err', 'file 0 out SyncWriteStream err', 'narrow 3 null']);
+  });
+});
