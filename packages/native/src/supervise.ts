@@ -75,9 +75,11 @@ export interface SuperviseEvent {
    * a process whose calls were given to {@link SuperviseOptions.onNotify}
    * ended (`pid`, and `process` as in {@link SupervisedCall.process}); told
    * before any later call, so that its pid can be forgotten before another
-   * process gets it.
+   * process gets it; `program-changed`: the program that started is not
+   * the file {@link SuperviseOptions.programIdentity} names (replaced
+   * after the inspection): it gets no loader window.
    */
-  readonly event: 'exec' | 'loader-done' | 'loader-timeout' | 'process-exit';
+  readonly event: 'exec' | 'loader-done' | 'loader-timeout' | 'process-exit' | 'program-changed';
   readonly timeoutMs?: number;
   readonly pid?: number;
   readonly process?: number;
@@ -124,6 +126,15 @@ export interface SuperviseOptions {
   readonly selfRules?: readonly { readonly path: string; readonly mask: number }[];
   /** True for a dynamic program: the loader window lasts until the preload's marker. */
   readonly loader: boolean;
+  /**
+   * The file inspected to decide on the loader window: its device and inode
+   * (fstat(2) of the descriptor its ELF header was read through; Node's
+   * bigint stats). The window is granted only when the started program's
+   * /proc/PID/exe is that file (checked at its first window decision);
+   * otherwise it gets none (event `program-changed`; under `keepFd` it is
+   * killed). Absent: not checked.
+   */
+  readonly programIdentity?: { readonly dev: bigint; readonly ino: bigint };
   /** How long the loader window may last without the marker (default 10000 ms). */
   readonly loaderTimeoutMs?: number;
   /** Per syscall number: the index of its path argument, or -1. */
@@ -212,8 +223,8 @@ export interface SuperviseResult {
   readonly violationKill: boolean;
   /** Calls refused (errno or kill). */
   readonly violations: number;
-  /** How the loader window ended: `marker`, `timeout`, `exec` (an execve during it), `static` (none needed), `none` (the program never ran). */
-  readonly loaderEnd: 'marker' | 'timeout' | 'exec' | 'static' | 'none';
+  /** How the loader window ended: `marker`, `timeout`, `exec` (an execve during it), `static` (none needed), `changed` (the program was not the inspected file: none given), `none` (the program never ran). */
+  readonly loaderEnd: 'marker' | 'timeout' | 'exec' | 'static' | 'changed' | 'none';
   /** Why unveil could not be applied (the child was killed). */
   readonly unveilError?: string;
 }

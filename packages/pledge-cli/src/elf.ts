@@ -27,6 +27,24 @@ export interface ExecutableInfo {
   readonly reason?: string;
   /** `unknown` because a file could not be read. */
   readonly unreadable?: boolean;
+  /**
+   * Per file of `chain` read: its identity, from fstat(2) of the very
+   * descriptor its header was read through (so a file renamed over the
+   * path after the inspection is told apart). The last is the ELF file:
+   * what /proc/PID/exe of the started program must be for the analysis to
+   * describe it.
+   */
+  readonly identities?: readonly FileIdentity[];
+}
+
+/** A file's identity as fstat(2) gives it (nanosecond times). */
+export interface FileIdentity {
+  readonly path: string;
+  readonly dev: bigint;
+  readonly ino: bigint;
+  readonly size: bigint;
+  readonly mtimeNs: bigint;
+  readonly ctimeNs: bigint;
 }
 
 const PT_LOAD = 1;
@@ -37,18 +55,14 @@ const DT_STRTAB = 5;
 const DT_RPATH = 15;
 const DT_RUNPATH = 29;
 
-function readHead(file: string, length: number, position = 0): Buffer {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    const n = fs.readSync(fd, buf, 0, length, position);
-    return buf.subarray(0, n);
-  } finally {
-    fs.closeSync(fd);
-  }
+/** Up to `length` bytes at `position` of the open file `fd`. */
+function readAt(fd: number, length: number, position = 0): Buffer {
+  const buf = Buffer.alloc(length);
+  const n = fs.readSync(fd, buf, 0, length, position);
+  return buf.subarray(0, n);
 }
 
-function inspectElf(file: string, head: Buffer, chain: string[]): ExecutableInfo {
+function inspectElf(fd: number, head: Buffer, chain: string[]): Omit<ExecutableInfo, 'identities'> {
   const cls = head[4];
   const le = head[5] === 1;
   if ((cls !== 1 && cls !== 2) || (head[5] !== 1 && head[5] !== 2)) return { kind: 'unknown', chain, reason: 'unknown ELF class or byte order' };
@@ -60,7 +74,7 @@ function inspectElf(file: string, head: Buffer, chain: string[]): ExecutableInfo
   const phentsize = u16(head, is64 ? 0x36 : 0x2a);
   const phnum = u16(head, is64 ? 0x38 : 0x2c);
   if (phnum === 0 || phentsize < (is64 ? 56 : 32) || phnum > 4096) return { kind: 'static', chain, elfClass: is64 ? 64 : 32 };
-  const table = readHead(file, phentsize * phnum, phoff);
+  const table = readAt(fd, phentsize * phnum, phoff);
   let interp: string | undefined;
   let dynamic: { offset: number; size: number } | undefined;
   const loads: { vaddr: number; offset: number; filesz: number }[] = [];
@@ -70,7 +84,7 @@ function inspectElf(file: string, head: Buffer, chain: string[]): ExecutableInfo
     const offset = is64 ? u64(ph, 8) : u32(ph, 4);
     const size = is64 ? u64(ph, 0x20) : u32(ph, 0x10);
     if (type === PT_INTERP && interp === undefined) {
-      interp = readHead(file, Math.min(size, 4096), offset).toString('latin1').replace(/\0.*$/s, '');
+      interp = readAt(fd, Math.min(size, 4096), offset).toString('latin1').replace(/\0.*$/s, '');
     } else if (type === PT_DYNAMIC) {
       dynamic = { offset, size };
     } else if (type === PT_LOAD) {
@@ -80,7 +94,7 @@ function inspectElf(file: string, head: Buffer, chain: string[]): ExecutableInfo
   if (interp === undefined) return { kind: 'static', chain, elfClass: is64 ? 64 : 32 };
   let runpath: string[] | undefined;
   try {
-    runpath = dynamic ? readRunpath(file, dynamic, loads, is64, le) : undefined;
+    runpath = dynamic ? readRunpath(fd, dynamic, loads, is64, le) : undefined;
   } catch {
     runpath = undefined;
   }
@@ -88,8 +102,8 @@ function inspectElf(file: string, head: Buffer, chain: string[]): ExecutableInfo
 }
 
 /** DT_RUNPATH (else DT_RPATH) of the dynamic section, split at ':'. */
-function readRunpath(file: string, dynamic: { offset: number; size: number }, loads: readonly { vaddr: number; offset: number; filesz: number }[], is64: boolean, le: boolean): string[] | undefined {
-  const dyn = readHead(file, Math.min(dynamic.size, 65536), dynamic.offset);
+function readRunpath(fd: number, dynamic: { offset: number; size: number }, loads: readonly { vaddr: number; offset: number; filesz: number }[], is64: boolean, le: boolean): string[] | undefined {
+  const dyn = readAt(fd, Math.min(dynamic.size, 65536), dynamic.offset);
   const entry = is64 ? 16 : 8;
   const word = (o: number): number => (is64 ? Number(le ? dyn.readBigUInt64LE(o) : dyn.readBigUInt64BE(o)) : le ? dyn.readUInt32LE(o) : dyn.readUInt32BE(o));
   let strtab: number | undefined;
@@ -107,41 +121,58 @@ function readRunpath(file: string, dynamic: { offset: number; size: number }, lo
   if (strtab === undefined || at === undefined) return undefined;
   const seg = loads.find((l) => strtab! >= l.vaddr && strtab! < l.vaddr + l.filesz);
   if (!seg) return undefined;
-  const text = readHead(file, 4096, seg.offset + (strtab - seg.vaddr) + at).toString('latin1').replace(/\0.*$/s, '');
+  const text = readAt(fd, 4096, seg.offset + (strtab - seg.vaddr) + at).toString('latin1').replace(/\0.*$/s, '');
   return text.split(':').filter((p) => p.length > 0);
 }
 
 /**
- * Looks at `file` as execve(2) would.
+ * Looks at `file` as execve(2) would. Each file of the chain is opened
+ * once: its header, program headers and strings are read through that
+ * descriptor, and its identity is that descriptor's fstat(2)
+ * ({@link ExecutableInfo.identities}).
  * @param file a path to an executable file.
  */
 export function inspectExecutable(file: string): ExecutableInfo {
   const chain: string[] = [];
+  const identities: FileIdentity[] = [];
   let current = file;
   for (let depth = 0; depth < 5; depth++) {
     chain.push(current);
+    let fd: number;
     let head: Buffer;
     try {
-      head = readHead(current, 256);
+      fd = fs.openSync(current, 'r');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      return { kind: 'unknown', chain, reason: `${current}: ${(e as Error).message}`, unreadable: code === 'EACCES' || code === 'EPERM' };
+      return { kind: 'unknown', chain, reason: `${current}: ${(e as Error).message}`, unreadable: code === 'EACCES' || code === 'EPERM', identities };
     }
-    if (head.length >= 52 && head[0] === 0x7f && head.toString('latin1', 1, 4) === 'ELF') {
+    try {
       try {
-        return inspectElf(current, head, chain);
+        head = readAt(fd, 256);
+        const st = fs.fstatSync(fd, { bigint: true });
+        identities.push({ path: current, dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs });
       } catch (e) {
-        return { kind: 'unknown', chain, reason: `${current}: ${(e as Error).message}` };
+        const code = (e as NodeJS.ErrnoException).code;
+        return { kind: 'unknown', chain, reason: `${current}: ${(e as Error).message}`, unreadable: code === 'EACCES' || code === 'EPERM', identities };
       }
+      if (head.length >= 52 && head[0] === 0x7f && head.toString('latin1', 1, 4) === 'ELF') {
+        try {
+          return { ...inspectElf(fd, head, chain), identities };
+        } catch (e) {
+          return { kind: 'unknown', chain, reason: `${current}: ${(e as Error).message}`, identities };
+        }
+      }
+    } finally {
+      fs.closeSync(fd);
     }
     if (head[0] === 0x23 && head[1] === 0x21) { // "#!"
       const line = head.toString('latin1', 2).split('\n')[0]!.trim();
       const interp = line.split(/[ \t]+/)[0];
-      if (!interp) return { kind: 'unknown', chain, reason: `${current}: empty #! line` };
+      if (!interp) return { kind: 'unknown', chain, reason: `${current}: empty #! line`, identities };
       current = interp;
       continue;
     }
-    return { kind: 'unknown', chain, reason: `${current}: neither an ELF file nor a #! script` };
+    return { kind: 'unknown', chain, reason: `${current}: neither an ELF file nor a #! script`, identities };
   }
-  return { kind: 'unknown', chain, reason: 'more than 4 levels of #! interpreters' };
+  return { kind: 'unknown', chain, reason: 'more than 4 levels of #! interpreters', identities };
 }

@@ -32,7 +32,9 @@
  * `list` a u32 count and the items), after a 16-byte header (magic
  * 'SSPC', format, FNV-1a 64 of everything after the header):
  * key str, format str, arch str, deps list, file str, loader u32,
- * loader timeout u32, messages list, LD_PRELOAD (u32 set, str), filter blob
+ * loader timeout u32, program identity (u32 set, dev u64, ino u64: the
+ * inspected file's, which the started program must be for the loader
+ * window), messages list, LD_PRELOAD (u32 set, str), filter blob
  * + pid slots (instruction indices), judge blob + slots, report tables blob
  * + slots (indices of u32 words), penalty kill u32, errno u32, quiet
  * u32, promises list, path arguments blob, loader paths list, loader window list, path
@@ -193,16 +195,20 @@ class Writer {
 export interface Dep {
   readonly kind: 'stat' | 'real';
   readonly path: string;
+  /** `stat`: the identity to record instead of a stat now (the program's, from the descriptor it was inspected through). */
+  readonly identity?: { readonly dev: bigint; readonly ino: bigint; readonly size: bigint; readonly mtimeNs: bigint; readonly ctimeNs: bigint };
 }
 
 function depRecord(w: Writer, dep: Dep): void {
   w.u32(dep.kind === 'stat' ? 1 : 2).str(dep.path);
   if (dep.kind === 'stat') {
-    let st: fs.BigIntStats | undefined;
-    try {
-      st = fs.statSync(dep.path, { bigint: true });
-    } catch {
-      st = undefined;
+    let st: Dep['identity'] | undefined = dep.identity;
+    if (!st) {
+      try {
+        st = fs.statSync(dep.path, { bigint: true });
+      } catch {
+        st = undefined;
+      }
     }
     w.u64(st?.dev ?? 0n).u64(st?.ino ?? 0n).u64(st?.size ?? 0n).u64(st?.mtimeNs ?? 0n).u64(st?.ctimeNs ?? 0n);
   } else {
@@ -262,6 +268,8 @@ export interface PolicyEntryInput {
   readonly deps: readonly Dep[];
   readonly loader: boolean;
   readonly loaderTimeoutMs: number;
+  /** The inspected program's device and inode (fstat of the descriptor its header was read through): the loader window is for that file only. */
+  readonly programIdentity?: { readonly dev: bigint; readonly ino: bigint } | undefined;
   /** Lines printed on stderr before the program starts (warnings), without newlines. */
   readonly messages: readonly string[];
   /** The preload object put first in LD_PRELOAD (undefined: the environment is passed as it is). */
@@ -315,6 +323,7 @@ export function encodePolicyEntry(req: CacheRequest, input: PolicyEntryInput): B
   w.blob(req.key).str(req.format).str(input.arch.nodeArch)
     .list(input.deps, depRecord)
     .str(input.file).u32(input.loader ? 1 : 0).u32(input.loaderTimeoutMs)
+    .u32(input.programIdentity ? 1 : 0).u64(input.programIdentity?.dev ?? 0n).u64(input.programIdentity?.ino ?? 0n)
     .list(input.messages, (x, m) => x.str(m))
     .u32(input.preload !== undefined ? 1 : 0).str(input.preload ?? '')
     .blob(filter.bytes).list(filter.slots, (x, s) => x.u32(s))

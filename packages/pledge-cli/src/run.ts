@@ -207,6 +207,11 @@ export function runCommand(command: readonly string[], options: RunOptions): num
     say(`pledge: warning: ${info.reason}; ${file} gets no start-up window (if it has a dynamic loader, that runs under the promises)`);
   }
   const loader = loaderPath !== undefined;
+  // The file the header was read from (the last of the chain: the ELF
+  // file, what /proc/PID/exe will be): the window is granted to that file
+  // only, so one renamed over the path after this inspection gets none.
+  const inspected = info.identities?.[info.identities.length - 1];
+  const programIdentity = inspected && info.identities!.length === info.chain.length ? { dev: inspected.dev, ino: inspected.ino } : undefined;
   // Without a window, the files the kernel opens to start the program (its
   // loader included) need read and execute in a -v domain.
   const startFiles = loader ? [] : [...info.chain, ...(info.interpreter ? [info.interpreter] : [])];
@@ -299,10 +304,16 @@ export function runCommand(command: readonly string[], options: RunOptions): num
     const preload = loader ? native.preloadLibraryPath() : undefined;
     const envPaths = [...(env['LD_PRELOAD'] ?? '').split(/[ :]/), ...(process.env['LD_LIBRARY_PATH'] ?? '').split(/[:;]/)].filter((p) => p.startsWith('/'));
     const inputs = [...info.chain, ...(info.interpreter ? [info.interpreter] : []), ...(loaderPath ? [loaderPath] : []), ...(preload ? [preload] : [])];
+    // The chain's files as they were inspected (their descriptors' fstat), not as they are now.
+    const identityOf = (p: string): Dep => {
+      const id = info.identities?.find((i) => i.path === p);
+      return id ? { kind: 'stat', path: p, identity: id } : stat(p);
+    };
     writePolicyEntry(request, {
       arch,
       file,
-      deps: [...inputs.map(stat), ...inputs.map(real), ...['/etc/ld.so.cache', '/etc/ld.so.preload', ...envPaths].map(real), ...codeDeps()],
+      programIdentity: loader ? programIdentity : undefined,
+      deps: [...inputs.map(identityOf), ...inputs.map(real), ...['/etc/ld.so.cache', '/etc/ld.so.preload', ...envPaths].map(real), ...codeDeps()],
       loader,
       loaderTimeoutMs: options.loaderTimeoutMs ?? 10_000,
       messages: said,
@@ -340,6 +351,7 @@ export function runCommand(command: readonly string[], options: RunOptions): num
       argv: command,
       envp: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       loader,
+      ...(loader && programIdentity ? { programIdentity } : {}),
       loaderTimeoutMs: options.loaderTimeoutMs ?? 10_000,
       loaderPaths: loaderAccess ? supervisorLoaderPaths(loaderAccess) : [],
       loaderWindow: loaderWindowTable(arch),
@@ -414,6 +426,9 @@ export function runCommand(command: readonly string[], options: RunOptions): num
         if (event.event === 'process-exit' && event.pid !== undefined && event.process !== undefined) {
           policy?.forget(event.pid, event.process);
           for (const key of reported) if (key.startsWith(`${event.process}\0`)) reported.delete(key);
+        }
+        if (event.event === 'program-changed') {
+          say(`pledge: warning: ${file} changed after it was inspected (another file was put at its path before it started); it gets no start-up window`);
         }
         if (event.event === 'loader-timeout') {
           say(`pledge: warning: ${file} did not signal the end of its start-up within ${event.timeoutMs} ms; its start-up allowance ends now`);

@@ -14,7 +14,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, NODE, launchEnvironment, tempDir, type CliResult } from './cli-harness.js';
+import { fnv1a64 } from '../src/policy-cache.js';
+import { CLI, NODE, buildFixture, launchEnvironment, tempDir, type CliResult } from './cli-harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ENTRY = path.resolve(here, '../bin/pledge');
@@ -74,6 +75,43 @@ const entries = (cache: string): string[] => {
 };
 
 describe.runIf(fs.existsSync(LAUNCHER))('attacks on the launcher and its cache', () => {
+  it('a cached dynamic program gets the loader window only as the file it was inspected as (device and inode in the entry)', () => {
+    const cache = path.join(dir, 'program-identity');
+    const prog = path.join(dir, 'dyn-helper');
+    fs.copyFileSync(buildFixture('cli-helper'), prog);
+    fs.chmodSync(prog, 0o755);
+    const args = ['-p', 'stdio', '--', prog, 'exit', '7'];
+    expect(run(cache, args).status).toBe(7);
+    const hit = run(cache, args);
+    expect(hit.trace).toBe('hit');
+    expect(hit.status, hit.stderr).toBe(7);
+    // The entry records the program's identity after the loader timeout:
+    // file str, loader 1, timeout 10000, identity set 1, dev, ino.
+    const st = fs.statSync(prog, { bigint: true });
+    const name = Buffer.from(prog);
+    const fields = Buffer.alloc(4 + name.length + 12 + 16);
+    fields.writeUInt32LE(name.length, 0);
+    name.copy(fields, 4);
+    fields.writeUInt32LE(1, 4 + name.length);
+    fields.writeUInt32LE(10000, 8 + name.length);
+    fields.writeUInt32LE(1, 12 + name.length);
+    fields.writeBigUInt64LE(st.dev, 16 + name.length);
+    fields.writeBigUInt64LE(st.ino, 24 + name.length);
+    const [entryName] = entries(cache);
+    const entry = path.join(cache, 'seccomp-scopes', entryName!);
+    const bytes = fs.readFileSync(entry);
+    const at = bytes.indexOf(fields, 16);
+    expect(at).toBeGreaterThan(0);
+    // The same entry naming another file (as if the path had been swapped between check and execve).
+    bytes.writeBigUInt64LE(st.ino + 1n, at + 24 + name.length);
+    bytes.writeBigUInt64LE(fnv1a64(bytes.subarray(16)), 8);
+    fs.writeFileSync(entry, bytes);
+    const r = run(cache, args);
+    expect(r.trace).toBe('hit');
+    expect(r.status, r.stderr).toBe(159);
+    expect(r.stderr).toContain('changed after it was inspected');
+  });
+
   it('a forged request: the key of `-p stdio` on a `-p "stdio rpath"` run writes nothing, so `-p stdio` never runs under rpath', () => {
     const cache = path.join(dir, 'forged-key');
     const strict = ['-p', 'stdio', '--', 'cat', secret];

@@ -452,6 +452,9 @@ int Launch(int argc, char** argv) {
   config.envp = ProgramEnv(entry);
   config.loader = entry.loader;
   config.loader_timeout_ms = entry.loader_timeout_ms;
+  config.has_program_identity = entry.has_program_identity;
+  config.program_dev = entry.program_dev;
+  config.program_ino = entry.program_ino;
   config.window = entry.window;
   config.path_args = entry.path_args;
   config.signals = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};

@@ -567,6 +567,9 @@ void NativeClient::Event(const SupervisorEvent& event) {
       r = r->first.first.first == event.process ? probes_reported_.erase(r) : std::next(r);
     }
   }
+  if (event.kind == SupervisorEvent::kProgramChanged && !entry_.quiet) {
+    WriteErr("pledge: warning: " + file_ + " changed after it was inspected (another file was put at its path before it started); it gets no start-up window\n");
+  }
   if (event.kind == SupervisorEvent::kLoaderTimeout && !entry_.quiet) {
     WriteErr("pledge: warning: " + file_ + " did not signal the end of its start-up within " +
              std::to_string(static_cast<long long>(event.timeout_ms)) + " ms; its start-up allowance ends now\n");

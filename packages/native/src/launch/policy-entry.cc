@@ -146,6 +146,9 @@ std::string ParsePolicyEntry(const std::vector<uint8_t>& bytes, PolicyEntry* e) 
   e->file = r.Str();
   e->loader = r.U32() != 0;
   e->loader_timeout_ms = r.U32();
+  e->has_program_identity = r.U32() != 0;
+  e->program_dev = r.U64();
+  e->program_ino = r.U64();
   e->messages = ReadStrings(&r);
   e->has_preload = r.U32() != 0;
   e->preload = r.Str();

@@ -15,7 +15,7 @@ namespace seccomp_scopes {
 
 // The format the launcher asks for and accepts (bumped whenever the layout
 // or the meaning of a field changes).
-constexpr const char* kEntryFormat = "pledge-launch/8";
+constexpr const char* kEntryFormat = "pledge-launch/9";
 
 // A fact the entry was computed from, checked again before it is used.
 struct EntryDep {
@@ -59,6 +59,10 @@ struct PolicyEntry {
   std::string file;
   bool loader = false;
   uint32_t loader_timeout_ms = 10000;
+  // The inspected program's identity (SuperviseConfig::program_dev/ino):
+  // the loader window is granted only to that file.
+  bool has_program_identity = false;
+  uint64_t program_dev = 0, program_ino = 0;
   std::vector<std::string> messages;
   bool has_preload = false;
   std::string preload;

@@ -138,6 +138,17 @@ void Parse(Napi::Env env, Napi::Object options, SuperviseConfig* config, Callbac
   }
   config->loader = options.Get("loader").ToBoolean().Value();
   config->loader_timeout_ms = num("loaderTimeoutMs", 10000);
+  Napi::Value identity = options.Get("programIdentity");
+  if (identity.IsObject()) {
+    Napi::Value dev = identity.As<Napi::Object>().Get("dev"), ino = identity.As<Napi::Object>().Get("ino");
+    bool dev_ok = false, ino_ok = false;
+    if (dev.IsBigInt()) config->program_dev = dev.As<Napi::BigInt>().Uint64Value(&dev_ok);
+    if (ino.IsBigInt()) config->program_ino = ino.As<Napi::BigInt>().Uint64Value(&ino_ok);
+    if (!dev_ok || !ino_ok) ThrowInvalid<Napi::TypeError>(env, "supervise: options.programIdentity must be { dev: bigint, ino: bigint } (64 bits each)");
+    config->has_program_identity = true;
+  } else if (!identity.IsUndefined()) {
+    ThrowInvalid<Napi::TypeError>(env, "supervise: options.programIdentity must be { dev: bigint, ino: bigint }");
+  }
   if (!options.Get("loaderPaths").IsUndefined()) config->window.paths = strings("loaderPaths");
   Napi::Value window = options.Get("loaderWindow");
   if (window.IsArray()) {

@@ -79,6 +79,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -109,6 +110,7 @@ const char* EventName(SupervisorEvent::Kind kind) {
     case SupervisorEvent::kLoaderDone: return "loader-done";
     case SupervisorEvent::kLoaderTimeout: return "loader-timeout";
     case SupervisorEvent::kProcessExit: return "process-exit";
+    case SupervisorEvent::kProgramChanged: return "program-changed";
   }
   return "?";
 }
@@ -193,6 +195,7 @@ class Supervisor {
   void LoaderTimeout();
   void LearnCall(uint64_t id, const struct seccomp_data& d, pid_t tid, bool foreign);
   bool WindowWouldOpen(const struct seccomp_data& d, pid_t tid);
+  bool ProgramIsInspected();
 
   const SuperviseConfig& config_;
   SupervisorClient* client_;
@@ -205,6 +208,7 @@ class Supervisor {
   int wait_status_ = 0;
   Phase phase_ = Phase::kExec;
   double loader_deadline_ = 0;
+  bool program_checked_ = false;  // the child's image was compared with the inspected file (ProgramIsInspected)
   std::string loader_end_ = "none";
   int exec_errno_ = 0;
   int launcher_status_fd_ = -1;
@@ -415,6 +419,22 @@ void Supervisor::HandleNotification() {
     if (launcher && d.nr == SYS_write && static_cast<int>(d.args[0]) == launcher_status_fd_) return listener_.Continue(id);
     return listener_.Deny(id, EPERM);
   }
+  if (phase_ == Phase::kLoader && tid == child_ && !foreign && !program_checked_) {
+    // The window is for the file the command inspected: a program renamed
+    // over its path since then (a static one would get the window's
+    // allowances) gets none; its calls are judged by the promises alone.
+    // Under -v the unveil domain of the start-up is never left: killed.
+    program_checked_ = true;
+    if (!ProgramIsInspected()) {
+      EnterRunning("changed");
+      Event({SupervisorEvent::kProgramChanged});
+      if (config_.keep_fd >= 0) {
+        unveil_error_ = "the program's file changed after it was inspected, so unveil could not be applied";
+        kill(child_, SIGKILL);
+        return listener_.Deny(id, EPERM);
+      }
+    }
+  }
   if (phase_ == Phase::kLoader && tid == child_ && !foreign) {
     if (IsMarker(d)) {
       // The marker's argument is the preload's account of its
@@ -520,6 +540,17 @@ void Supervisor::HandleNotification() {
   violations_++;
   if (v > 0 && !foreign) return listener_.Deny(id, static_cast<int>(v));
   Penalize(id, tgid);
+}
+
+// Whether the child's image (/proc/PID/exe, while one of its calls is
+// pending: the image cannot change meanwhile) is the file the command
+// inspected (SuperviseConfig::program_dev/program_ino). Without a recorded
+// identity, as before: true.
+bool Supervisor::ProgramIsInspected() {
+  if (!config_.has_program_identity) return true;
+  struct stat st;
+  if (stat(("/proc/" + std::to_string(child_) + "/exe").c_str(), &st) != 0) return false;
+  return static_cast<uint64_t>(st.st_dev) == config_.program_dev && static_cast<uint64_t>(st.st_ino) == config_.program_ino;
 }
 
 // Learn mode: whether the window would have performed this read-only open

@@ -29,6 +29,13 @@ struct SuperviseConfig {
   std::vector<ProcSelfRule> self_rules;  // added by the launcher to ruleset_fd and keep_fd
   bool loader = false;                  // a dynamic program: the loader window lasts until the marker
   double loader_timeout_ms = 10000;
+  // The file the command inspected to decide on the window (fstat of the
+  // descriptor its ELF header was read through): the window is granted
+  // only while /proc/PID/exe of the child is that file (device and inode),
+  // checked at its first window decision. A program swapped in after the
+  // inspection gets no window (SupervisorEvent::kProgramChanged).
+  bool has_program_identity = false;
+  uint64_t program_dev = 0, program_ino = 0;
   LoaderWindow window;
   std::vector<int8_t> path_args;        // per syscall number: its path argument, or -1
   std::vector<int> signals;             // forwarded to the child
@@ -74,7 +81,7 @@ struct SupervisedCall {
 
 // Something the supervisor tells as it goes (supervise.ts: SuperviseEvent).
 struct SupervisorEvent {
-  enum Kind { kExec, kLoaderDone, kLoaderTimeout, kProcessExit } kind;
+  enum Kind { kExec, kLoaderDone, kLoaderTimeout, kProcessExit, kProgramChanged } kind;
   double timeout_ms = 0;  // kLoaderTimeout
   pid_t pid = 0;          // kProcessExit
   double process = 0;     // kProcessExit
@@ -113,7 +120,7 @@ struct SuperviseOutcome {
   int exec_errno = 0;       // of a failed execve, or 0
   bool violation_kill = false;
   int violations = 0;
-  std::string loader_end;   // marker | timeout | exec | static | none
+  std::string loader_end;   // marker | timeout | exec | static | changed | none
   std::string unveil_error;  // "" unless unveil could not be applied (the child was killed)
 };
 
