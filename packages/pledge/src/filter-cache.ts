@@ -36,6 +36,7 @@ import {
   BPF_JEQ, BPF_JGE, BPF_JMP, BPF_LD, BPF_RET, BUILD_ID as CORE_BUILD_ID, REPORT_TABLES_LAYOUT, TEMPLATE_PIDS, artifactCheck, fillPidTemplate, pidTemplate, prebuiltReportTables, type PrebuiltLayout,
   type ArchDescriptor, type FilterSpec, type PidTemplate, type ReportTablesOptions,
 } from '@seccomp-scopes/core';
+import * as native from '@seccomp-scopes/native';
 import { archBuildId, unfiltered } from './arch.js';
 import { BUILD_ID } from './build-id.js';
 
@@ -171,6 +172,22 @@ export function encodeEntry(e: CacheEntry): Uint8Array {
   return out;
 }
 
+/**
+ * Core's artifactCheck of `bytes`, by the addon where it has it (some 20 us
+ * for 52 KB; core's WebAssembly takes 0.5 ms on its first use in a process,
+ * most of a cached first pledge()'s reading of its tables), else by core.
+ * The same function either way (the native test compares them).
+ */
+function entryCheck(bytes: Uint8Array): string {
+  let check: string | undefined;
+  try {
+    check = native.artifactCheck(bytes);
+  } catch {
+    check = undefined; // no addon: core's
+  }
+  return check ?? artifactCheck(bytes);
+}
+
 /** The entry in a file's bytes, or undefined when they are not an intact entry of this format (check included). */
 export function decodeEntry(file: Uint8Array): CacheEntry | undefined {
   if (file.length < ENTRY_HEADER) return undefined;
@@ -180,7 +197,7 @@ export function decodeEntry(file: Uint8Array): CacheEntry | undefined {
   const at = ENTRY_HEADER + ((length + 3) & ~3);
   if (at > file.length) return undefined;
   const hex = (v: number): string => v.toString(16).padStart(8, '0');
-  if (hex(view.getUint32(12, true)) + hex(view.getUint32(16, true)) !== artifactCheck(file.subarray(ENTRY_HEADER))) return undefined;
+  if (hex(view.getUint32(12, true)) + hex(view.getUint32(16, true)) !== entryCheck(file.subarray(ENTRY_HEADER))) return undefined;
   let d: { key?: unknown; unit?: unknown; slots?: unknown; extra?: unknown };
   try {
     d = JSON.parse(new TextDecoder().decode(file.subarray(ENTRY_HEADER, ENTRY_HEADER + length))) as typeof d;
@@ -200,7 +217,9 @@ function readEntry(dir: string, key: string, uid: number, unit: 4 | 8): CacheEnt
     fd = fs.openSync(path.join(dir, `${keyHash(key)}.entry`), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     const st = fs.fstatSync(fd);
     if (!st.isFile() || !ours(st, uid) || st.size > 1 << 20) return undefined;
-    file = fs.readFileSync(fd);
+    // One read of the size fstat gave (readFileSync would fstat again); a file that grew since reads short and fails its check.
+    const buffer = Buffer.allocUnsafe(st.size);
+    file = buffer.subarray(0, fs.readSync(fd, buffer, 0, st.size, 0));
   } catch {
     return undefined;
   } finally {

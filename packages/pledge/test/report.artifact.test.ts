@@ -14,6 +14,7 @@ import {
 } from '@seccomp-scopes/core';
 import * as X from '@seccomp-scopes/arch-x86_64';
 import * as A from '@seccomp-scopes/arch-aarch64';
+import { artifactCheck as nativeCheck } from '@seccomp-scopes/native';
 
 const ARCHES: [ArchDescriptor, string, URL][] = [[X.x86_64, X.BUILD_ID, X.REPORT_TABLES_ARTIFACT], [A.aarch64, A.BUILD_ID, A.REPORT_TABLES_ARTIFACT]];
 const names = PROMISES.map((p) => p.name);
@@ -24,12 +25,13 @@ describe('report tables artifact', () => {
     for (const [, id] of ARCHES) expect(id).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('the check is the same in WebAssembly and in JavaScript, for every length and alignment', () => {
+  it('the check is the same in WebAssembly, in JavaScript and in the addon (pledge() cache entries), for every length and alignment', () => {
     const bytes = new Uint8Array(70000).map((_, i) => (i * 2654435761) >>> 24);
     for (const n of [0, 1, 2, 3, 4, 5, 7, 8, 1023, 1024, 4099, 65536, 65537, 70000]) {
       for (const off of [0, 1]) {
         const b = bytes.subarray(off, Math.max(off, n));
         expect(artifactCheck(b, 'wasm'), `${n}+${off}`).toBe(artifactCheck(b, 'js'));
+        expect(nativeCheck(b), `native ${n}+${off}`).toBe(artifactCheck(b, 'js'));
       }
     }
     expect(artifactCheck(bytes.subarray(0, 64), 'js')).not.toBe(artifactCheck(bytes.subarray(1, 65), 'js'));

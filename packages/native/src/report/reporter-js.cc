@@ -15,6 +15,7 @@
 #include "tables-view.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -237,6 +238,32 @@ Napi::Value ReportTablesLayoutJs(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// artifactCheck(bytes): string — core's artifactCheck (report/tables.ts): two 32-bit multiplicative hashes over the
+// little-endian u32 words of `bytes`, the tail bytes into the first, as 16 hex digits (first hash first). Here for a
+// fresh process: 52 KB in some 20 us, where WebAssembly's first use costs 0.5 ms and interpreted JavaScript 1.2 ms.
+Napi::Value ArtifactCheckJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    ThrowInvalid<Napi::TypeError>(env, "artifactCheck: bytes must be a Uint8Array");
+  }
+  Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+  const uint8_t* p = bytes.Data();
+  const size_t n = bytes.ByteLength();
+  uint32_t a = 0x811c9dc5u ^ static_cast<uint32_t>(n);
+  uint32_t b = 0x9e3779b9u;
+  const size_t words = n / 4;
+  for (size_t i = 0; i < words; i++) {
+    const uint32_t x = static_cast<uint32_t>(p[i * 4]) | static_cast<uint32_t>(p[i * 4 + 1]) << 8 |
+                       static_cast<uint32_t>(p[i * 4 + 2]) << 16 | static_cast<uint32_t>(p[i * 4 + 3]) << 24;
+    a = (a ^ x) * 0x01000193u;
+    b = ((b ^ x) * 0x85ebca6bu) ^ (b >> 15);
+  }
+  for (size_t i = words * 4; i < n; i++) a = (a ^ p[i]) * 0x01000193u;
+  char hex[17];
+  snprintf(hex, sizeof hex, "%08x%08x", a, b);
+  return Napi::String::New(env, hex, 16);
+}
+
 }  // namespace
 
 void InitReporter(Napi::Env env, Napi::Object exports) {
@@ -246,6 +273,7 @@ void InitReporter(Napi::Env env, Napi::Object exports) {
   exports.Set("rollbackReporter", Napi::Function::New(env, RollbackReporterJs, "rollbackReporter"));
   exports.Set("reporterState", Napi::Function::New(env, ReporterStateJs, "reporterState"));
   exports.Set("reportTablesLayout", Napi::Function::New(env, ReportTablesLayoutJs, "reportTablesLayout"));
+  exports.Set("artifactCheck", Napi::Function::New(env, ArtifactCheckJs, "artifactCheck"));
 }
 
 }  // namespace seccomp_scopes
