@@ -19,6 +19,7 @@ PACKAGES=(
   zlib1g           # libz.so.1: the pledge tests dlopen it to map code under --jitless
   jq               # the `pledge` command tests run real programs under promises: jq, sqlite3,
   sqlite3          #   python3, and coreutils/gzip (Essential, always there)
+  strace           # cli.unveil-log.test.ts: the flags the command passes to landlock_restrict_self
   # the acceptance table (packages/pledge-cli/test/cli.programs40.test.ts) runs these through the command:
   busybox          #   busybox sort
   libxml2-utils    #   xmllint

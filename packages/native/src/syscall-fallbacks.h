@@ -33,4 +33,17 @@
 #define SYS_landlock_restrict_self 446
 #endif
 
+/*
+ * landlock_restrict_self(2)'s flag of Landlock ABI 7 (Linux 6.15,
+ * include/uapi/linux/landlock.h): the new domain's denials are logged to
+ * the audit subsystem after an execve too (by default only until the next
+ * execve). Older ABIs refuse it with EINVAL: check the ABI first
+ * (landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)).
+ */
+#ifndef LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON
+#define LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON (1U << 1)
+#endif
+/* The first Landlock ABI with the LANDLOCK_RESTRICT_SELF_LOG_* flags. */
+#define SECCOMP_SCOPES_LANDLOCK_ABI_LOG_FLAGS 7
+
 #endif /* SECCOMP_SCOPES_SYSCALL_FALLBACKS_H_ */

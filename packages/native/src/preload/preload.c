@@ -81,7 +81,14 @@ static unsigned long long apply_landlock(void) {
    * runs, where the descriptor is long closed: nothing to apply there. */
   if (fcntl((int)fd, F_GETFD) < 0) return PLEDGE_LANDLOCK_NONE;
   unsigned long long status = PLEDGE_LANDLOCK_OK;
-  if (syscall(SYS_landlock_restrict_self, (int)fd, 0) != 0) status = PLEDGE_LANDLOCK_FAILED | (unsigned)errno;
+  /* Logged to the audit subsystem after the program's own execve too
+   * (Landlock ABI 7, Linux 6.15); an older ABI refuses the flag with EINVAL
+   * (the only EINVAL of the call), then the domain is entered without it.
+   * The ABI is not asked with landlock_create_ruleset: the loader window
+   * does not let that call through. */
+  long rc = syscall(SYS_landlock_restrict_self, (int)fd, LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON);
+  if (rc != 0 && errno == EINVAL) rc = syscall(SYS_landlock_restrict_self, (int)fd, 0U);
+  if (rc != 0) status = PLEDGE_LANDLOCK_FAILED | (unsigned)errno;
   close((int)fd);
   return status;
 }

@@ -176,7 +176,12 @@ const char* LaunchStageCall(int32_t stage) {
     close(fd);
   }
   if (p.ruleset_fd >= 0) {
-    if (syscall(SYS_landlock_restrict_self, p.ruleset_fd, 0) != 0) ChildFail(p, 'R', errno);
+    // The domain outlives this execve (the program runs in it): on Landlock
+    // ABI 7 (Linux 6.15) its denials are only logged to the audit subsystem
+    // after an execve when asked (LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON).
+    const long abi = syscall(SYS_landlock_create_ruleset, nullptr, 0, kLandlockCreateRulesetVersion);
+    const unsigned log_flags = abi >= SECCOMP_SCOPES_LANDLOCK_ABI_LOG_FLAGS ? LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON : 0U;
+    if (syscall(SYS_landlock_restrict_self, p.ruleset_fd, log_flags) != 0) ChildFail(p, 'R', errno);
     close(p.ruleset_fd);
   }
   if (p.keep_fd >= 0) {
