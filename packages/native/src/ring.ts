@@ -10,6 +10,7 @@ declare module './addon.js' {
   interface Addon {
     ringAdopt(rings: readonly RingToAdopt[]): { fd: number; sqArray: boolean }[];
     ringState(): RingState;
+    ringScan?(): RingScan;
   }
 }
 
@@ -52,4 +53,23 @@ export function ringAdopt(list: readonly RingToAdopt[]): { fd: number; sqArray: 
 /** The adopted rings and how many calls were replayed or refused. */
 export function ringState(): RingState {
   return binding().ringState();
+}
+
+/** What {@link ringScan} finds: io_uring and eventfd descriptors, and io_uring submission-polling threads. */
+export interface RingScan {
+  /** Descriptors linking to `anon_inode:[io_uring]` (with their /proc/self/fdinfo text, null when unreadable) or `anon_inode:[eventfd]`. */
+  readonly fds: readonly { readonly fd: number; readonly target: 'anon_inode:[io_uring]' | 'anon_inode:[eventfd]'; readonly fdinfo?: string | null }[];
+  /** Threads of the process named `iou-sqp-*`. */
+  readonly tasks: readonly { readonly tid: number; readonly name: string }[];
+}
+
+/**
+ * Reads /proc/self/fd (and fdinfo of io_uring descriptors) and
+ * /proc/self/task in one native pass: what pledge() looks for before its
+ * first filter (its io-uring.ts parses and decides). Undefined when the
+ * addon loaded is one without it (an older build).
+ * @throws {NativeError} with the errno when /proc/self/fd or /proc/self/task cannot be opened or read.
+ */
+export function ringScan(): RingScan | undefined {
+  return binding().ringScan?.();
 }

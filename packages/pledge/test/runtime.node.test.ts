@@ -228,6 +228,39 @@ describe('io_uring: no ring submits work after pledge()', () => {
     expect(r.status, describeEnd(r)).toBe(0);
     expect(lines(r.stdout)).toEqual(['ring works true', 'ENOTSUP UNSUPPORTED_RUNTIME true', 'filters 0']);
   });
+
+  it('the native scan (ringScan) finds what a walk of /proc/self finds: the rings with their fdinfo, the eventfds, the submission threads', () => {
+    const attack = ringAttack();
+    const r = runChild(`
+      import fs from 'node:fs';
+      import { ringScan } from ${JSON.stringify(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../native/dist/index.js'))};
+      ${loadAttack(attack)}
+      if (ra.makeRing() < 0) throw new Error('io_uring_setup');
+      const rc = ra.hiddenSqpoll(dir + '/hidden');
+      if (rc !== 0) throw new Error('hidden SQPOLL ring: ' + rc);
+      for (let i = 0; i < 1000 && !fs.existsSync(dir + '/hidden'); i++) await new Promise((res) => setTimeout(res, 10)); // its kernel thread has started
+      const link = (f) => { try { return fs.readlinkSync('/proc/self/fd/' + f); } catch { return ''; } };
+      // Threads start and descriptors open around the two walks: compared until they agree (at most 20 times).
+      let walked, scanned;
+      for (let attempt = 0; attempt < 20; attempt++) {
+        walked = {
+          fds: fs.readdirSync('/proc/self/fd').filter((f) => /^anon_inode:\\[(io_uring|eventfd)\\]$/.test(link(f))).map((f) => link(f) === 'anon_inode:[io_uring]'
+            ? { fd: Number(f), target: link(f), fdinfo: fs.readFileSync('/proc/self/fdinfo/' + f, 'utf8').replace(/^(SqHead|SqTail|CachedSqHead|CqHead|CqTail|CachedCqTail|SQEs|CQEs|SqWorkTime|SqTotalTime):.*$/gm, '') }
+            : { fd: Number(f), target: link(f) }),
+          tasks: fs.readdirSync('/proc/self/task').map((t) => ({ tid: Number(t), name: (() => { try { return fs.readFileSync('/proc/self/task/' + t + '/comm', 'utf8').trim(); } catch { return ''; } })() })).filter((t) => t.name.startsWith('iou-sqp-')),
+        };
+        walked.fds.sort((a, b) => a.fd - b.fd);
+        scanned = ringScan();
+        scanned.fds.sort((a, b) => a.fd - b.fd);
+        for (const f of scanned.fds) if (f.fdinfo) f.fdinfo = f.fdinfo.replace(/^(SqHead|SqTail|CachedSqHead|CqHead|CqTail|CachedCqTail|SQEs|CQEs|SqWorkTime|SqTotalTime):.*$/gm, '');
+        if (JSON.stringify(scanned) === JSON.stringify(walked)) break;
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      console.log(JSON.stringify(scanned) === JSON.stringify(walked), walked.fds.some((f) => f.fdinfo), walked.fds.some((f) => !f.fdinfo), walked.tasks.length > 0);
+    `);
+    expect(r.status, describeEnd(r)).toBe(0);
+    expect(lines(r.stdout)).toEqual(['true true true true']);
+  });
 });
 
 describe('stdout and stderr first used after pledge()', () => {
