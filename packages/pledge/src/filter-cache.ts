@@ -208,23 +208,42 @@ export function decodeEntry(file: Uint8Array): CacheEntry | undefined {
   return { key: d.key, unit: d.unit, slots: d.slots as number[], bytes: file.subarray(at), ...(d.extra !== undefined ? { extra: d.extra } : {}) };
 }
 
-/** The entry of `key` when it is there and trusted, as a pid template of `unit`-byte words; else undefined. */
-function readEntry(dir: string, key: string, uid: number, unit: 4 | 8): CacheEntry | undefined {
-  if (!trustedDir(dir, uid)) return undefined;
-  let file: Uint8Array;
+/**
+ * The bytes of a regular file of the user's, writable by nobody else
+ * ({@link ours}), of at most 1 MiB, opened without following a link; else
+ * undefined. Read by the addon in one call where it can (native
+ * readArtifactFile), else with fs.
+ */
+function readOwnFile(file: string, uid: number): Uint8Array | undefined {
+  const MAX = 1 << 20;
+  let got: native.ArtifactFile | undefined;
+  try {
+    got = native.readArtifactFile(file, MAX);
+  } catch (e) {
+    if ((e as native.NativeError).syscall !== undefined) return undefined; // open, fstat or read failed: ENOENT, ELOOP (a link)...
+    got = undefined; // no addon: read with fs
+  }
+  if (got) return got.regular && got.uid === uid && (got.mode & 0o022) === 0 && got.size <= MAX ? got.bytes : undefined;
   let fd: number | undefined;
   try {
-    fd = fs.openSync(path.join(dir, `${keyHash(key)}.entry`), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     const st = fs.fstatSync(fd);
-    if (!st.isFile() || !ours(st, uid) || st.size > 1 << 20) return undefined;
+    if (!st.isFile() || !ours(st, uid) || st.size > MAX) return undefined;
     // One read of the size fstat gave (readFileSync would fstat again); a file that grew since reads short and fails its check.
     const buffer = Buffer.allocUnsafe(st.size);
-    file = buffer.subarray(0, fs.readSync(fd, buffer, 0, st.size, 0));
+    return buffer.subarray(0, fs.readSync(fd, buffer, 0, st.size, 0));
   } catch {
     return undefined;
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
+}
+
+/** The entry of `key` when it is there and trusted, as a pid template of `unit`-byte words; else undefined. */
+function readEntry(dir: string, key: string, uid: number, unit: 4 | 8): CacheEntry | undefined {
+  if (!trustedDir(dir, uid)) return undefined;
+  const file = readOwnFile(path.join(dir, `${keyHash(key)}.entry`), uid);
+  if (!file) return undefined;
   const e = decodeEntry(file);
   if (!e || e.key !== key || e.unit !== unit) return undefined;
   const n = e.bytes.length / unit;

@@ -8,12 +8,18 @@
 #include <napi.h>
 
 #include "../adapters.h"
+#include "../linux/fd.h"    // Fd
 #include "../napi-errors.h"  // ThrowErrno, ThrowInvalid, ThrowCode
 #include "format.h"
 #include "report-tables.h"
 #include "sigsys-handler.h"
 #include "tables-view.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -264,6 +270,42 @@ Napi::Value ArtifactCheckJs(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, hex, 16);
 }
 
+// readArtifactFile(path, maxBytes): { regular, uid, mode, size, bytes? } — a file opened without following a final
+// link (O_NOFOLLOW), its fstat (regular file, owner, mode bits, size) and, when it is a regular file of at most
+// maxBytes, its bytes, all in one call (a fresh process' first fs.openSync/fstatSync/readSync costs 0.3-0.5 ms). The
+// caller decides whether to trust it from the fstat it gets. Throws the errno of open, fstat or read.
+Napi::Value ReadArtifactFileJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
+    ThrowInvalid<Napi::TypeError>(env, "readArtifactFile: path must be a string and maxBytes a number");
+  }
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  const double max_bytes = info[1].As<Napi::Number>().DoubleValue();
+  const int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) ThrowErrno(env, errno, "open");
+  Fd guard(fd);
+  struct stat st;
+  if (fstat(fd, &st) != 0) ThrowErrno(env, errno, "fstat");
+  Napi::Object out = Napi::Object::New(env);
+  const bool regular = S_ISREG(st.st_mode);
+  out.Set("regular", Napi::Boolean::New(env, regular));
+  out.Set("uid", Napi::Number::New(env, st.st_uid));
+  out.Set("mode", Napi::Number::New(env, st.st_mode & 07777));
+  out.Set("size", Napi::Number::New(env, static_cast<double>(st.st_size)));
+  if (!regular || static_cast<double>(st.st_size) > max_bytes) return out;
+  Napi::Buffer<uint8_t> bytes = Napi::Buffer<uint8_t>::New(env, static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < bytes.Length()) {
+    const ssize_t n = read(fd, bytes.Data() + got, bytes.Length() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) ThrowErrno(env, errno, "read");
+    if (n == 0) break;  // shrank since fstat: the bytes read so far (their check fails)
+    got += static_cast<size_t>(n);
+  }
+  out.Set("bytes", Napi::Uint8Array::New(env, got, bytes.ArrayBuffer(), 0));
+  return out;
+}
+
 }  // namespace
 
 void InitReporter(Napi::Env env, Napi::Object exports) {
@@ -274,6 +316,7 @@ void InitReporter(Napi::Env env, Napi::Object exports) {
   exports.Set("reporterState", Napi::Function::New(env, ReporterStateJs, "reporterState"));
   exports.Set("reportTablesLayout", Napi::Function::New(env, ReportTablesLayoutJs, "reportTablesLayout"));
   exports.Set("artifactCheck", Napi::Function::New(env, ArtifactCheckJs, "artifactCheck"));
+  exports.Set("readArtifactFile", Napi::Function::New(env, ReadArtifactFileJs, "readArtifactFile"));
 }
 
 }  // namespace seccomp_scopes
