@@ -21,6 +21,7 @@ declare module './addon.js' {
     reportTablesLayout(): ReportTablesLayout;
     artifactCheck?(bytes: Uint8Array): string;
     readArtifactFile?(path: string, maxBytes: number): ArtifactFile;
+    dirTrustFacts?(dir: string): DirTrustFacts;
   }
 }
 
@@ -316,4 +317,25 @@ export interface ArtifactFile {
  */
 export function readArtifactFile(path: string, maxBytes: number): ArtifactFile | undefined {
   return binding().readArtifactFile?.(path, maxBytes);
+}
+
+/** What {@link dirTrustFacts} read: the directory's lstat, its realpath, and the stat of every directory above both. */
+export interface DirTrustFacts {
+  readonly self: { readonly uid: number; readonly mode: number; readonly isDir: boolean };
+  readonly real: string;
+  /** The directories above `dir`, then those above `real`, each up to `/` included; `mode` is st_mode & 07777. */
+  readonly ancestors: readonly { readonly path: string; readonly uid: number; readonly mode: number }[];
+}
+
+/**
+ * The facts deciding whether another user can change what the absolute
+ * path `dir` leads to, read in one call (a fresh process' first
+ * fs.lstatSync/statSync/realpathSync cost 0.2-0.3 ms): lstat of `dir`, its
+ * realpath(3), and stat (links followed) of every directory above `dir` and
+ * above its realpath. The caller decides (pledge()'s cache directory).
+ * Undefined when the addon loaded is one without it (an older build).
+ * @throws {NativeError} with the errno of lstat, realpath or stat.
+ */
+export function dirTrustFacts(dir: string): DirTrustFacts | undefined {
+  return binding().dirTrustFacts?.(dir);
 }

@@ -106,7 +106,7 @@ const euid = (): number | undefined => process.geteuid?.();
 
 
 /** Owned by the effective user and writable by nobody else. */
-const ours = (st: fs.Stats, uid: number): boolean => st.uid === uid && (st.mode & 0o022) === 0;
+const ours = (st: { readonly uid: number; readonly mode: number }, uid: number): boolean => st.uid === uid && (st.mode & 0o022) === 0;
 
 /**
  * The entries' directory is ours, and no other user can change what its
@@ -119,6 +119,13 @@ const ours = (st: fs.Stats, uid: number): boolean => st.uid === uid && (st.mode 
  */
 function trustedDir(dir: string, uid: number): boolean {
   try {
+    const facts = native.dirTrustFacts(dir);
+    if (facts) return facts.self.isDir && ours(facts.self, uid) && facts.ancestors.every((a) => trustedAncestor(a, uid));
+  } catch (e) {
+    if ((e as native.NativeError).syscall !== undefined) return false; // lstat, realpath or stat failed
+    // no addon: with fs
+  }
+  try {
     const st = fs.lstatSync(dir);
     if (!st.isDirectory() || !ours(st, uid)) return false;
     return trustedAncestors(dir, uid) && trustedAncestors(fs.realpathSync(dir), uid);
@@ -127,11 +134,14 @@ function trustedDir(dir: string, uid: number): boolean {
   }
 }
 
-/** Every directory above `dir` (followed when a link) is the user's or root's, and not writable by others unless sticky. */
+/** A directory above the entries' one (followed when a link): the user's or root's, and not writable by others unless sticky. */
+const trustedAncestor = (st: { readonly uid: number; readonly mode: number }, uid: number): boolean =>
+  (st.uid === uid || st.uid === 0) && ((st.mode & 0o022) === 0 || (st.mode & 0o1000) !== 0);
+
+/** Every directory above `dir` is {@link trustedAncestor}. */
 function trustedAncestors(dir: string, uid: number): boolean {
   for (let d = path.dirname(dir); ; d = path.dirname(d)) {
-    const st = fs.statSync(d);
-    if ((st.uid !== uid && st.uid !== 0) || ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0)) return false;
+    if (!trustedAncestor(fs.statSync(d), uid)) return false;
     if (d === path.dirname(d)) return true;
   }
 }

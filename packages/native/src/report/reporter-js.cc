@@ -22,6 +22,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -306,6 +307,48 @@ Napi::Value ReadArtifactFileJs(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// dirTrustFacts(dir): { self, real, ancestors } — what deciding whether a directory's path can be changed by another
+// user needs, read in one call (a fresh process' first fs.lstatSync/statSync/realpathSync cost 0.2-0.3 ms): `self`,
+// the lstat of `dir` ({ uid, mode, isDir }); `real`, its realpath(3); `ancestors`, the stat (links followed) of every
+// directory above `dir` and above `real`, up to /, in that order ({ path, uid, mode }, mode with the file type bits
+// cleared). The caller decides (pledge's filter-cache.ts). Throws the errno of the first call that fails.
+Napi::Value DirTrustFactsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) ThrowInvalid<Napi::TypeError>(env, "dirTrustFacts: dir must be a string");
+  const std::string dir = info[0].As<Napi::String>().Utf8Value();
+  if (dir.empty() || dir[0] != '/') ThrowInvalid<Napi::TypeError>(env, "dirTrustFacts: dir must be an absolute path");
+  struct stat st;
+  if (lstat(dir.c_str(), &st) != 0) ThrowErrno(env, errno, "lstat");
+  Napi::Object self = Napi::Object::New(env);
+  self.Set("uid", Napi::Number::New(env, st.st_uid));
+  self.Set("mode", Napi::Number::New(env, st.st_mode & 07777));
+  self.Set("isDir", Napi::Boolean::New(env, S_ISDIR(st.st_mode)));
+  char* resolved = realpath(dir.c_str(), nullptr);
+  if (resolved == nullptr) ThrowErrno(env, errno, "realpath");
+  const std::string real(resolved);
+  free(resolved);
+  Napi::Array ancestors = Napi::Array::New(env);
+  for (const std::string& start : {dir, real}) {
+    std::string d = start;
+    while (d.size() > 1 && d.back() == '/') d.pop_back();
+    while (d != "/") {
+      const size_t slash = d.find_last_of('/');
+      d = slash == 0 ? "/" : d.substr(0, slash);
+      if (stat(d.c_str(), &st) != 0) ThrowErrno(env, errno, "stat");
+      Napi::Object a = Napi::Object::New(env);
+      a.Set("path", Napi::String::New(env, d));
+      a.Set("uid", Napi::Number::New(env, st.st_uid));
+      a.Set("mode", Napi::Number::New(env, st.st_mode & 07777));
+      ancestors.Set(ancestors.Length(), a);
+    }
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("self", self);
+  out.Set("real", Napi::String::New(env, real));
+  out.Set("ancestors", ancestors);
+  return out;
+}
+
 }  // namespace
 
 void InitReporter(Napi::Env env, Napi::Object exports) {
@@ -317,6 +360,7 @@ void InitReporter(Napi::Env env, Napi::Object exports) {
   exports.Set("reportTablesLayout", Napi::Function::New(env, ReportTablesLayoutJs, "reportTablesLayout"));
   exports.Set("artifactCheck", Napi::Function::New(env, ArtifactCheckJs, "artifactCheck"));
   exports.Set("readArtifactFile", Napi::Function::New(env, ReadArtifactFileJs, "readArtifactFile"));
+  exports.Set("dirTrustFacts", Napi::Function::New(env, DirTrustFactsJs, "dirTrustFacts"));
 }
 
 }  // namespace seccomp_scopes
