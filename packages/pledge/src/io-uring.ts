@@ -52,7 +52,18 @@ export interface IoUringScan {
  * @returns undefined when a field is missing or malformed.
  */
 export function parseRingFdinfo(fd: number, text: string): RingInfo | undefined {
-  const field = (name: string): string | undefined => new RegExp(`^${name}:\\s*(\\S+)`, 'm').exec(text)?.[1];
+  // The first `Name:<blanks>value` line of a name; no regular expressions or maps (a fresh process pays for each: 0.1-0.3 ms).
+  const field = (name: string): string | undefined => {
+    const key = `${name}:`;
+    const line = text.startsWith(key) ? -1 : text.indexOf(`\n${key}`);
+    if (line === -1 && !text.startsWith(key)) return undefined;
+    const at = line + 1;
+    let start = at + key.length;
+    while (text[start] === ' ' || text[start] === '\t') start++;
+    let end = start;
+    while (end < text.length && text[end] !== ' ' && text[end] !== '\t' && text[end] !== '\n') end++;
+    return end > start ? text.slice(start, end) : undefined;
+  };
   const sqMask = field('SqMask');
   const cqMask = field('CqMask');
   const sqThread = field('SqThread');
@@ -62,7 +73,7 @@ export function parseRingFdinfo(fd: number, text: string): RingInfo | undefined 
   const cq = Number(cqMask);
   const thread = Number(sqThread);
   if (!Number.isInteger(sq) || !Number.isInteger(cq) || !Number.isInteger(thread) || sq < 0 || cq < 0) return undefined;
-  return { fd, sqEntries: sq + 1, cqEntries: cq + 1, sqThread: thread, ...(ino !== undefined && /^\d+$/.test(ino) ? { ino: Number(ino) } : {}) };
+  return { fd, sqEntries: sq + 1, cqEntries: cq + 1, sqThread: thread, ...(ino !== undefined && [...ino].every((c) => c >= '0' && c <= '9') ? { ino: Number(ino) } : {}) };
 }
 
 /** The verdict on a scan: the rings to adopt, or why pledge() must refuse. */

@@ -14,6 +14,8 @@ describe('parseRingFdinfo', () => {
   it('gives up on a missing or malformed field', () => {
     expect(parseRingFdinfo(5, FDINFO.replace(/SqThread:.*\n/, ''))).toBeUndefined();
     expect(parseRingFdinfo(5, FDINFO.replace('SqMask:\t0xff', 'SqMask:\tzz'))).toBeUndefined();
+    expect(parseRingFdinfo(5, FDINFO.replace('SqMask:\t0xff', 'SqMask:\t'))).toBeUndefined(); // an empty value is not 0
+    expect(parseRingFdinfo(5, `SqMask:\t0x3\n${FDINFO}`)?.sqEntries).toBe(4); // the first line of a name
   });
 });
 
