@@ -194,6 +194,8 @@ class Supervisor {
   void ForgetEnded();
   void LoaderTimeout();
   void LearnCall(uint64_t id, const struct seccomp_data& d, pid_t tid, bool foreign);
+  // The parts of `call` the notification itself gives (caller, number, arguments, phase).
+  void DescribeCall(SupervisedCall* call, pid_t tgid, pid_t tid, const struct seccomp_data& d, bool foreign) const;
   bool WindowWouldOpen(const struct seccomp_data& d, pid_t tid);
   bool ProgramIsInspected();
 
@@ -401,6 +403,18 @@ void Supervisor::EmulateOpen(uint64_t id, const struct seccomp_data& d, pid_t ti
   listener_.HandOver(id, file.get(), call.flags & O_CLOEXEC);
 }
 
+void Supervisor::DescribeCall(SupervisedCall* call, pid_t tgid, pid_t tid, const struct seccomp_data& d, bool foreign) const {
+  call->pid = tgid;
+  call->tid = tid;
+  call->nr = d.nr;
+  call->arch = d.arch;
+  for (int i = 0; i < 6; i++) call->args[i] = static_cast<uint64_t>(d.args[i]);
+  call->ip = static_cast<uint64_t>(d.instruction_pointer);
+  call->phase = phase_;
+  call->main = tgid == child_;
+  call->foreign = foreign;
+}
+
 void Supervisor::HandleNotification() {
   const struct seccomp_notif* req = listener_.Receive();
   if (req == nullptr) return;
@@ -503,15 +517,7 @@ void Supervisor::HandleNotification() {
   // What was read belongs to this call only if the call is still pending.
   if (!listener_.StillPending(id)) return;
 
-  call.pid = tgid;
-  call.tid = tid;
-  call.nr = d.nr;
-  call.arch = d.arch;
-  for (int i = 0; i < 6; i++) call.args[i] = static_cast<uint64_t>(d.args[i]);
-  call.ip = static_cast<uint64_t>(d.instruction_pointer);
-  call.phase = phase_;
-  call.main = tgid == child_;
-  call.foreign = foreign;
+  DescribeCall(&call, tgid, tid, d, foreign);
 
   // 0: let it run; > 0: fail with that errno; < 0: kill.
   // A foreign ABI is killed whatever the answer: no promise allows one.
@@ -614,15 +620,7 @@ void Supervisor::LearnCall(uint64_t id, const struct seccomp_data& d, pid_t tid,
   call.comm = CommOf(thread.tgid);
   call.start_time = StartTimeOf(thread.tgid);
   if (!listener_.StillPending(id)) return;
-  call.pid = thread.tgid;
-  call.tid = tid;
-  call.nr = d.nr;
-  call.arch = d.arch;
-  for (int i = 0; i < 6; i++) call.args[i] = static_cast<uint64_t>(d.args[i]);
-  call.ip = static_cast<uint64_t>(d.instruction_pointer);
-  call.phase = phase_;
-  call.main = thread.tgid == child_;
-  call.foreign = foreign;
+  DescribeCall(&call, thread.tgid, tid, d, foreign);
   const double value = client_->Decide(call).value;
   const int answer = value > 0 && value < 4096 && !foreign && !call.has_record ? static_cast<int>(value) : 0;
   if (keyed) learn_seen_.emplace(std::move(key), answer);
