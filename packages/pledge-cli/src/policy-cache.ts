@@ -51,7 +51,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { PATH_PROBES, constantOf, pathExceptionsFor, pidTemplate, type ArchDescriptor, type ConstantName, type PathException } from '@seccomp-scopes/core';
 import type { LoaderWindowEntry } from '@seccomp-scopes/native';
-import { makeCacheDir } from '@seccomp-scopes/pledge';
+import { makeCacheDir, trustedCacheDir } from '@seccomp-scopes/pledge';
 
 /** The variable the native launcher passes its request in (removed from the environment on import). */
 export const CACHE_REQUEST_ENV = 'SECCOMP_SCOPES_CACHE_WRITE';
@@ -372,8 +372,9 @@ export function encodePolicyEntry(req: CacheRequest, input: PolicyEntryInput): B
 
 /**
  * Writes the entry for `req` atomically: the directory is created with
- * mode 0700 when missing, and used only when it is owned by this user and
- * not writable by group or others; the entry is written to a new
+ * mode 0700 when missing, and used only when the pledge() cache's rule
+ * holds for it (@seccomp-scopes/pledge trustedCacheDir: ours, not writable
+ * by others, and so is every directory above it); the entry is written to a new
  * temporary file (mode 0600, never following a link) and renamed over.
  * @returns false when it was not written (not cacheable, a directory that
  *   is not ours, an error): the cache is an optimisation, never a failure.
@@ -386,8 +387,7 @@ export function writePolicyEntry(req: CacheRequest, input: PolicyEntryInput): bo
   let tmp: string | undefined;
   try {
     makeCacheDir(dir);  // not mkdirSync recursive: it loops forever under /proc
-    const st = fs.lstatSync(dir);
-    if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o022) !== 0) return false;
+    if (!trustedCacheDir(dir, uid)) return false;  // the rule both caches and the launcher apply
     tmp = `${req.entryPath}.${process.pid}.tmp`;
     const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
     try {

@@ -116,8 +116,11 @@ const ours = (st: { readonly uid: number; readonly mode: number }, uid: number):
  * a directory further up (SECCOMP_SCOPES_CACHE_DIR or XDG_CACHE_HOME named
  * under it) can put a link there to any directory of ours, one holding
  * files of ours with someone else's bytes (an unpacked archive, a clone).
+ * The same rule guards the command's launch cache (pledge-cli policy-cache.ts).
+ * @param uid the effective user id the directory must belong to.
+ * @returns false also when a directory cannot be examined.
  */
-function trustedDir(dir: string, uid: number): boolean {
+export function trustedCacheDir(dir: string, uid: number): boolean {
   try {
     const facts = native.dirTrustFacts(dir);
     if (facts) return facts.self.isDir && ours(facts.self, uid) && facts.ancestors.every((a) => trustedAncestor(a, uid));
@@ -251,7 +254,7 @@ function readOwnFile(file: string, uid: number): Uint8Array | undefined {
 
 /** The entry of `key` when it is there and trusted, as a pid template of `unit`-byte words; else undefined. */
 function readEntry(dir: string, key: string, uid: number, unit: 4 | 8): CacheEntry | undefined {
-  if (!trustedDir(dir, uid)) return undefined;
+  if (!trustedCacheDir(dir, uid)) return undefined;
   const file = readOwnFile(path.join(dir, `${keyHash(key)}.entry`), uid);
   if (!file) return undefined;
   const e = decodeEntry(file);
@@ -301,7 +304,7 @@ export function makeCacheDir(dir: string): void {
 function writeEntry(dir: string, key: string, uid: number, template: PidTemplate, extra?: unknown): boolean {
   try {
     makeCacheDir(dir);
-    if (!trustedDir(dir, uid)) return false;
+    if (!trustedCacheDir(dir, uid)) return false;
     const file = path.join(dir, `${keyHash(key)}.entry`);
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, encodeEntry({ key, unit: template.unit, slots: template.slots, bytes: template.bytes, ...(extra !== undefined ? { extra } : {}) }), { flag: 'wx', mode: 0o600 });

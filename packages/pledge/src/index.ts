@@ -9,7 +9,7 @@ export { pledge, compilePledge, currentPromises, currentExecPromises, isJitless 
 export type { CompilePledgeOptions, PledgeOptions, PledgeStatus } from './pledge.js';
 export { archFor, ARCHES } from './arch.js';
 /** For the `pledge` command's policy cache: makes a cache directory without Node's recursive mkdir (see filter-cache.ts). */
-export { makeCacheDir } from './filter-cache.js';
+export { makeCacheDir, trustedCacheDir } from './filter-cache.js';
 export { nodeQuietOpenPaths, nodeRuntimeRules } from './node-runtime.js';
 export { PledgeError, PROMISES, parsePromises } from '@seccomp-scopes/core';
 export { unveil, unveilStatus } from './unveil.js';
