@@ -34,9 +34,19 @@ export interface RunOptions {
   readonly timeoutMs?: number;
 }
 
-/** Environment for every run: the C locale, so programs open no locale files and print the same messages. */
+/**
+ * What every run's environment fixes, whatever the runner's: the C locale, so
+ * programs open no locale files and print the same messages; and `SHELL`,
+ * because bash started without it looks the user up in the password database
+ * (glibc's nscd probe and /etc/passwd: `getpw`), so a promise set a test
+ * expects would depend on how the runner was started (CI runs without
+ * `SHELL`). Tests about that case remove it (`env: { SHELL: undefined }`).
+ */
+const FIXED_ENV = { LC_ALL: 'C', LANG: 'C', SHELL: '/bin/bash' } as const;
+
+/** Environment for every run: the runner's, with {@link FIXED_ENV}, then `extra` (undefined removes). */
 function environment(extra: RunOptions['env']): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANG: 'C' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...FIXED_ENV };
   for (const [k, v] of Object.entries(extra ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;
@@ -114,13 +124,13 @@ export function reports(stderr: string): string[] {
 
 /**
  * The environment of a run through the entry script and its policy cache:
- * the cache under `cache`, the launcher's trace written to `trace`, the
+ * {@link FIXED_ENV}, the cache under `cache`, the launcher's trace written to `trace`, the
  * test's `node` first on PATH (the entry script starts `node` from PATH),
  * no cache switches or write request inherited; `extra` set (undefined
  * removes).
  */
 export function launchEnvironment(cache: string, trace: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', LANG: 'C', XDG_CACHE_HOME: cache, SECCOMP_SCOPES_CACHE_TRACE: trace };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...FIXED_ENV, XDG_CACHE_HOME: cache, SECCOMP_SCOPES_CACHE_TRACE: trace };
   env['PATH'] = `${path.dirname(NODE)}:${env['PATH'] ?? '/usr/bin:/bin'}`;
   delete env['SECCOMP_SCOPES_NO_CACHE'];
   delete env['SECCOMP_SCOPES_CACHE_WRITE'];

@@ -107,6 +107,27 @@ describe('pledge learn proposes what a careful person finds, and the proposal ru
     // The programs it runs: read and execute (folded into their directory).
     expect(p.unveil).toContainEqual({ path: '/usr/bin', permissions: 'rx' });
   });
+
+  it('bash started without SHELL looks the user up: getpw is proposed, and the proposal runs it', () => {
+    // bash sets SHELL from the password database when it is unset (a service, cron, a CI runner):
+    // glibc asks nscd first (socket(AF_UNIX)), then reads /etc/passwd. That is getpw, not unix.
+    const command = ['bash', '-c', 'echo ok'];
+    const env = { SHELL: undefined };
+    const file = path.join(dir, 'profile-noshell.json');
+    const r = pledgeCli(['learn', '--json', '-o', file, '--', ...command], { cwd: dir, env, timeoutMs: 60_000 });
+    expect(r.status, describeRun(r)).toBe(0);
+    const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as LearnResult;
+    expect(profile.promises.split(' ')).toContain('getpw');
+    expect(profile.promises.split(' ')).not.toContain('unix');
+    expect(profile.unveil).toContainEqual({ path: '/etc/passwd', permissions: 'r' });
+    const got = pledgeCli(profile.argv, { cwd: dir, env });
+    expect(got.status, describeRun(got)).toBe(0);
+    expect(got.stdout).toBe('ok\n');
+    // With SHELL set, the same shell needs no getpw (what the other tests here run with).
+    const withShell = pledgeCli(['learn', '--json', '-o', file, '--', ...command], { cwd: dir, env: { SHELL: '/bin/bash' }, timeoutMs: 60_000 });
+    expect(withShell.status, describeRun(withShell)).toBe(0);
+    expect((JSON.parse(fs.readFileSync(file, 'utf8')) as LearnResult).promises.split(' ')).not.toContain('getpw');
+  });
 });
 
 describe('pledge learn output', () => {

@@ -85,6 +85,17 @@ describe.skipIf(landlock < 3)('pledge run -v: the preload object is an implied r
     expect(r.status).toBe(0);
   });
 
+  it('a shell started without SHELL is stopped at its user lookup, and the report names getpw', () => {
+    // bash fills SHELL from the password database; glibc's nscd probe (socket(AF_UNIX)) is getpw's.
+    const env = { SHELL: undefined };
+    const r = pledgeCli(['-p', 'stdio rpath proc exec prot_exec', '-v', 'rx:/usr', '-v', 'r:/etc', '--', 'bash', '-c', 'ls /usr | cat'], { env });
+    expect(r.status, describeRun(r)).not.toBe(0);
+    expect(r.stderr).toMatch(/blocked socket\(AF_UNIX[^\n]*; it needs "getpw"/);
+    const fixed = pledgeCli(['-p', 'stdio rpath proc exec prot_exec getpw', '-v', 'rx:/usr', '-v', 'r:/etc', '--', 'bash', '-c', 'ls /usr | cat'], { env });
+    expect(fixed.stdout, describeRun(fixed)).toBe(direct(['ls', '/usr']).stdout);
+    expect(fixed.status).toBe(0);
+  });
+
   it('reads that one file only: a sibling in its directory is refused, and the preload cannot be written', () => {
     const sibling = fs.readdirSync(path.dirname(preload)).map((n) => path.join(path.dirname(preload), n))
       .find((f) => f !== preload && fs.statSync(f).isFile());
