@@ -41,17 +41,26 @@ export interface RunOptions {
  * (glibc's nscd probe and /etc/passwd: `getpw`), so a promise set a test
  * expects would depend on how the runner was started (CI runs without
  * `SHELL`). Tests about that case remove it (`env: { SHELL: undefined }`).
+ * And `SHLVL` set, `SSH_CLIENT`/`SSH2_CLIENT` removed: Debian's bash reads
+ * /etc/bash.bashrc and ~/.bashrc when its stdin is a socket (Node's pipes
+ * are socketpairs) and SHLVL is unset, or when it sees those variables
+ * (it takes itself for sshd's), and a user's rc file can do anything.
  */
-const FIXED_ENV = { LC_ALL: 'C', LANG: 'C', SHELL: '/bin/bash' } as const;
+const FIXED_ENV = { LC_ALL: 'C', LANG: 'C', SHELL: '/bin/bash', SHLVL: '1', SSH_CLIENT: undefined, SSH2_CLIENT: undefined } as const;
 
-/** Environment for every run: the runner's, with {@link FIXED_ENV}, then `extra` (undefined removes). */
-function environment(extra: RunOptions['env']): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...FIXED_ENV };
-  for (const [k, v] of Object.entries(extra ?? {})) {
+/** The runner's environment with {@link FIXED_ENV} and `extra` applied (undefined removes). */
+function withFixed(extra: Readonly<Record<string, string | undefined>>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [k, v] of [...Object.entries(FIXED_ENV), ...Object.entries(extra)]) {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
   return env;
+}
+
+/** Environment for every run: the runner's, with {@link FIXED_ENV}, then `extra` (undefined removes). */
+function environment(extra: RunOptions['env']): NodeJS.ProcessEnv {
+  return withFixed(extra ?? {});
 }
 
 function result(r: SpawnSyncReturns<string>): CliResult {
@@ -130,13 +139,10 @@ export function reports(stderr: string): string[] {
  * removes).
  */
 export function launchEnvironment(cache: string, trace: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...FIXED_ENV, XDG_CACHE_HOME: cache, SECCOMP_SCOPES_CACHE_TRACE: trace };
-  env['PATH'] = `${path.dirname(NODE)}:${env['PATH'] ?? '/usr/bin:/bin'}`;
-  delete env['SECCOMP_SCOPES_NO_CACHE'];
-  delete env['SECCOMP_SCOPES_CACHE_WRITE'];
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k];
-    else env[k] = v;
-  }
-  return env;
+  return withFixed({
+    XDG_CACHE_HOME: cache, SECCOMP_SCOPES_CACHE_TRACE: trace,
+    PATH: `${path.dirname(NODE)}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
+    SECCOMP_SCOPES_NO_CACHE: undefined, SECCOMP_SCOPES_CACHE_WRITE: undefined,
+    ...extra,
+  });
 }

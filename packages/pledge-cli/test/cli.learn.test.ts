@@ -43,7 +43,7 @@ function check(command: readonly string[], promises: string, input = ''): LearnR
   expect(r.stdout).toBe(want.stdout);
   expect(r.stderr).toContain('pledge learn: verify: the proposal behaved the same: exit status 0 (learned run: 0), stdout identical');
   expect(r.stderr).toContain('learning only sees what this run exercised');
-  expect(profile.promises).toBe(promises);
+  expect(profile.promises, JSON.stringify(profile.why)).toBe(promises);
   expect(profile.argv.slice(-command.length - 1)).toEqual(['--', ...command]);
   const got = pledgeCli(profile.argv, { cwd: dir, input });
   expect(got.status, describeRun(got)).toBe(0);

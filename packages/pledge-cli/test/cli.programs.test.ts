@@ -94,9 +94,9 @@ describe('actions outside the promises after start-up', () => {
   const pythonThere = fs.existsSync(python);
   const py = (code: string): string[] => [python, '-c', code];
   const ACTIONS: readonly { what: string; code: string; blocked: RegExp }[] = [
-    { what: 'opening a file for writing', code: 'import os; print("started"); os.open(sys_argv_file, os.O_WRONLY | os.O_CREAT)', blocked: /blocked openat\(AT_FDCWD, "[^"]*new\.txt", flags=O_WRONLY\|O_CREAT.*it needs "wpath cpath"/ },
-    { what: 'spawning a process', code: 'import subprocess; print("started"); subprocess.run(["/bin/true"])', blocked: /blocked (vfork|clone|fork)\(.*it needs "proc"/ },
-    { what: 'creating a socket', code: 'import socket; print("started"); socket.socket(socket.AF_INET, socket.SOCK_STREAM)', blocked: /blocked socket\(AF_INET, SOCK_STREAM.*it needs "inet"/ },
+    { what: 'opening a file for writing', code: 'import os; print("started", flush=True); os.open(sys_argv_file, os.O_WRONLY | os.O_CREAT)', blocked: /blocked openat\(AT_FDCWD, "[^"]*new\.txt", flags=O_WRONLY\|O_CREAT.*it needs "wpath cpath"/ },
+    { what: 'spawning a process', code: 'import subprocess; print("started", flush=True); subprocess.run(["/bin/true"])', blocked: /blocked (vfork|clone|fork)\(.*it needs "proc"/ },
+    { what: 'creating a socket', code: 'import socket; print("started", flush=True); socket.socket(socket.AF_INET, socket.SOCK_STREAM)', blocked: /blocked socket\(AF_INET, SOCK_STREAM.*it needs "inet"/ },
   ];
   for (const a of ACTIONS) {
     it(`python3: ${a.what} is stopped and reported`, () => {
