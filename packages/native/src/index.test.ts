@@ -134,6 +134,45 @@ describe('@seccomp-scopes/native (kernel, in child processes)', () => {
     expect(r.tid).toBe(r.pid);
   });
 
+  it('getPersonality is what /proc/self/personality says (also under setarch -R); fdType is fstat\'s file type', () => {
+    const r = childResult<{ personality: [number, number]; types: unknown[]; closed: unknown; bad: unknown }>(`
+      const net = await import('node:net');
+      const server = net.createServer().listen(0);
+      await new Promise((r) => server.once('listening', r));
+      const file = fs.openSync(path.join(process.env.WORK_DIR, 'f-' + process.pid), 'w');
+      const fifo = path.join(process.env.WORK_DIR, 'p-' + process.pid);
+      (await import('node:child_process')).execFileSync('mkfifo', [fifo]);
+      const types = [file, fs.openSync('/dev/null', 'r'), fs.openSync(process.env.WORK_DIR, 'r'), server._handle.fd, fs.openSync(fifo, fs.constants.O_RDWR)].map((fd) => native.fdType(fd));
+      fs.closeSync(file);
+      report({ personality: [native.getPersonality(), parseInt(fs.readFileSync('/proc/self/personality', 'utf8'), 16)], types,
+        closed: errorOf(() => native.fdType(file)), bad: errorOf(() => native.fdType(-1)) });
+      server.close();
+    `);
+    expect(r.personality[0]).toBe(r.personality[1]);
+    expect(r.types).toEqual(['file', 'chr', 'dir', 'socket', 'fifo']);
+    expect(r.closed).toMatchObject({ code: 'EBADF', syscall: 'fstat' });
+    expect(r.bad).toMatchObject({ code: 'EINVAL' });
+    // ADDR_NO_RANDOMIZE (0x0040000), set by setarch -R with personality(2) before it execs node
+    const p = childResult<{ personality: [number, number] }>(`report({ personality: [native.getPersonality(), parseInt(fs.readFileSync('/proc/self/personality', 'utf8'), 16)] });`, undefined, ['setarch', '-R']);
+    expect(p.personality[0] & 0x0040000).toBe(0x0040000);
+    expect(p.personality[0]).toBe(p.personality[1]);
+  });
+
+  it('readArtifactFile with checkFrom gives the check of the bytes from there on, as artifactCheck does', () => {
+    const r = childResult<{ got: unknown[]; want: unknown[]; short: unknown; big: unknown }>(`
+      const file = path.join(process.env.WORK_DIR, 'a-' + process.pid);
+      const bytes = new Uint8Array(5003).map((_, i) => (i * 2654435761) >>> 24);
+      fs.writeFileSync(file, bytes);
+      const got = [0, 1, 20, 5002, 5003].map((from) => native.readArtifactFile(file, 1 << 20, from).check);
+      const want = [0, 1, 20, 5002, 5003].map((from) => native.artifactCheck(bytes.subarray(from)));
+      report({ got, want, short: native.readArtifactFile(file, 1 << 20, 5004).check ?? null, big: native.readArtifactFile(file, 100, 0).check ?? null });
+    `);
+    expect(r.got).toEqual(r.want);
+    expect(new Set(r.got).size).toBe(5);
+    expect(r.short).toBeNull(); // past the end: no check
+    expect(r.big).toBeNull(); // not read (over maxBytes): no check
+  });
+
   it('installs a filter: fsync fails with EPERM, /proc shows mode 2 and one filter', () => {
     const r = childResult(
       `

@@ -20,7 +20,7 @@ declare module './addon.js' {
     reporterState(): ReporterState;
     reportTablesLayout(): ReportTablesLayout;
     artifactCheck?(bytes: Uint8Array): string;
-    readArtifactFile?(path: string, maxBytes: number): ArtifactFile;
+    readArtifactFile?(path: string, maxBytes: number, checkFrom?: number): ArtifactFile;
     dirTrustFacts?(dir: string): DirTrustFacts;
   }
 }
@@ -305,6 +305,11 @@ export interface ArtifactFile {
   readonly mode: number;
   readonly size: number;
   readonly bytes?: Uint8Array;
+  /**
+   * With `checkFrom`, when the bytes were read and reach it: {@link artifactCheck} of the bytes from there
+   * on (absent from an older build, which ignores `checkFrom`).
+   */
+  readonly check?: string;
 }
 
 /**
@@ -312,11 +317,12 @@ export interface ArtifactFile {
  * when it is a regular file of at most `maxBytes`, reads it, in one call (a
  * fresh process' first fs.openSync/fstatSync/readSync cost 0.3-0.5 ms): for
  * pledge()'s cache entries, whose trust its caller decides from the fstat.
- * Undefined when the addon loaded is one without it (an older build).
+ * With `checkFrom`, also {@link artifactCheck} of the bytes from that offset
+ * on (`check`), computed as they are read. Undefined when the addon loaded is one without it (an older build).
  * @throws {NativeError} with the errno of open, fstat or read (ENOENT, ELOOP for a link...).
  */
-export function readArtifactFile(path: string, maxBytes: number): ArtifactFile | undefined {
-  return binding().readArtifactFile?.(path, maxBytes);
+export function readArtifactFile(path: string, maxBytes: number, checkFrom?: number): ArtifactFile | undefined {
+  return binding().readArtifactFile?.(path, maxBytes, checkFrom);
 }
 
 /** What {@link dirTrustFacts} read: the directory's lstat, its realpath, and the stat of every directory above both. */

@@ -1,6 +1,6 @@
 // The seccomp and process primitives: each export is a thin, explicit
 // wrapper around one syscall (prctl no_new_privs and seccomp mode, the
-// filter install, gettid, exit_group). Policy (which flags to pass, whether
+// filter install, gettid, exit_group, the personality, a descriptor's type). Policy (which flags to pass, whether
 // to set no_new_privs first, what the filter contains) belongs to the
 // JavaScript callers. Semantics follow prctl(2), seccomp(2) and the kernel's
 // Documentation/userspace-api/seccomp_filter.rst.
@@ -12,7 +12,9 @@
 
 #include <linux/filter.h>   // struct sock_filter, struct sock_fprog, BPF_MAXINSNS
 #include <linux/seccomp.h>  // SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_*
+#include <sys/personality.h>  // personality
 #include <sys/prctl.h>      // prctl, PR_*
+#include <sys/stat.h>       // fstat, S_IS*
 #include <sys/syscall.h>    // SYS_seccomp, SYS_gettid
 #include <unistd.h>         // syscall
 
@@ -48,6 +50,31 @@ Napi::Value GetSeccompMode(const Napi::CallbackInfo& info) {
   const int rc = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
   if (rc < 0) ThrowErrno(info.Env(), errno, "prctl(PR_GET_SECCOMP)");
   return Napi::Number::New(info.Env(), rc);
+}
+
+// getPersonality(): number — the process' execution domain and flags, personality(0xffffffff) (which queries without
+// changing anything; personality(2)): what pledge() reads to refuse READ_IMPLIES_EXEC, without /proc.
+Napi::Value GetPersonality(const Napi::CallbackInfo& info) {
+  const int rc = personality(0xffffffff);
+  if (rc < 0) ThrowErrno(info.Env(), errno, "personality");
+  return Napi::Number::New(info.Env(), static_cast<uint32_t>(rc));
+}
+
+// fdType(fd: number): string — the file type of an open descriptor, fstat(2)'s S_IFMT of st_mode: 'fifo', 'socket',
+// 'file', 'chr', 'dir', 'blk', 'link' or 'other'. Throws the errno of fstat (EBADF for a closed descriptor).
+Napi::Value FdType(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) ThrowInvalid<Napi::TypeError>(env, "fdType: fd must be a number");
+  const double fd = info[0].As<Napi::Number>().DoubleValue();
+  if (!(fd >= 0 && fd <= 0x7fffffff) || fd != static_cast<double>(static_cast<int>(fd))) {
+    ThrowInvalid<Napi::RangeError>(env, "fdType: fd must be a descriptor number");
+  }
+  struct stat st;
+  if (fstat(static_cast<int>(fd), &st) != 0) ThrowErrno(env, errno, "fstat");
+  const char* type = S_ISFIFO(st.st_mode) ? "fifo" : S_ISSOCK(st.st_mode) ? "socket" : S_ISREG(st.st_mode) ? "file"
+                   : S_ISCHR(st.st_mode) ? "chr" : S_ISDIR(st.st_mode) ? "dir" : S_ISBLK(st.st_mode) ? "blk"
+                   : S_ISLNK(st.st_mode) ? "link" : "other";
+  return Napi::String::New(env, type);
 }
 
 // seccompActionAvail(action: number): boolean
@@ -147,6 +174,8 @@ void InitSeccomp(Napi::Env env, Napi::Object exports) {
   exports.Set("setNoNewPrivs", Napi::Function::New(env, SetNoNewPrivs, "setNoNewPrivs"));
   exports.Set("getNoNewPrivs", Napi::Function::New(env, GetNoNewPrivs, "getNoNewPrivs"));
   exports.Set("getSeccompMode", Napi::Function::New(env, GetSeccompMode, "getSeccompMode"));
+  exports.Set("getPersonality", Napi::Function::New(env, GetPersonality, "getPersonality"));
+  exports.Set("fdType", Napi::Function::New(env, FdType, "fdType"));
   exports.Set("seccompActionAvail", Napi::Function::New(env, SeccompActionAvail, "seccompActionAvail"));
   exports.Set("installFilter", Napi::Function::New(env, InstallFilter, "installFilter"));
   exports.Set("gettid", Napi::Function::New(env, GetTid, "gettid"));

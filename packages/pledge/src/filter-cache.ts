@@ -34,7 +34,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   BPF_JEQ, BPF_JGE, BPF_JMP, BPF_LD, BPF_RET, BUILD_ID as CORE_BUILD_ID, REPORT_TABLES_LAYOUT, TEMPLATE_PIDS, artifactCheck, fillPidTemplate, pidTemplate, prebuiltReportTables, type PrebuiltLayout,
-  type ArchDescriptor, type FilterSpec, type PidTemplate, type ReportTablesOptions,
+  type ArchDescriptor, type FilterSpec, type PidTemplate, type PledgePlan, type PledgeState, type ReportTablesOptions, type ReporterPlan,
 } from '@seccomp-scopes/core';
 import * as native from '@seccomp-scopes/native';
 import { archBuildId, unfiltered } from './arch.js';
@@ -63,6 +63,8 @@ export interface CachedFilter {
   /** Where it came from: the cache, or compiled (and then written to the cache when `stored`). */
   readonly source: 'cache' | 'compiled';
   readonly stored?: boolean;
+  /** The pid template it was filled from, or was stored as (a first call's entry is made of it). */
+  readonly template?: PidTemplate;
 }
 
 /** The build ids of the code that compiles a filter (tools/build-id.mjs; `dev` when unbuilt). */
@@ -201,8 +203,11 @@ function entryCheck(bytes: Uint8Array): string {
   return check ?? artifactCheck(bytes);
 }
 
-/** The entry in a file's bytes, or undefined when they are not an intact entry of this format (check included). */
-export function decodeEntry(file: Uint8Array): CacheEntry | undefined {
+/**
+ * The entry in a file's bytes, or undefined when they are not an intact entry of this format (check included).
+ * @param check the check of the bytes after the header when the addon computed it as it read them (native readArtifactFile).
+ */
+export function decodeEntry(file: Uint8Array, check?: string): CacheEntry | undefined {
   if (file.length < ENTRY_HEADER) return undefined;
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   if (view.getUint32(0, true) !== ENTRY_MAGIC || view.getUint32(4, true) !== FORMAT) return undefined;
@@ -210,7 +215,7 @@ export function decodeEntry(file: Uint8Array): CacheEntry | undefined {
   const at = ENTRY_HEADER + ((length + 3) & ~3);
   if (at > file.length) return undefined;
   const hex = (v: number): string => v.toString(16).padStart(8, '0');
-  if (hex(view.getUint32(12, true)) + hex(view.getUint32(16, true)) !== entryCheck(file.subarray(ENTRY_HEADER))) return undefined;
+  if (hex(view.getUint32(12, true)) + hex(view.getUint32(16, true)) !== (check ?? entryCheck(file.subarray(ENTRY_HEADER)))) return undefined;
   let d: { key?: unknown; unit?: unknown; slots?: unknown; extra?: unknown };
   try {
     d = JSON.parse(new TextDecoder().decode(file.subarray(ENTRY_HEADER, ENTRY_HEADER + length))) as typeof d;
@@ -221,30 +226,36 @@ export function decodeEntry(file: Uint8Array): CacheEntry | undefined {
   return { key: d.key, unit: d.unit, slots: d.slots as number[], bytes: file.subarray(at), ...(d.extra !== undefined ? { extra: d.extra } : {}) };
 }
 
+/** The largest entry read. */
+const MAX_ENTRY_BYTES = 1 << 20;
+
 /**
  * The bytes of a regular file of the user's, writable by nobody else
  * ({@link ours}), of at most 1 MiB, opened without following a link; else
  * undefined. Read by the addon in one call where it can (native
- * readArtifactFile), else with fs.
+ * readArtifactFile, which also computes the check of the bytes after an
+ * entry's header), else with fs.
  */
-function readOwnFile(file: string, uid: number): Uint8Array | undefined {
-  const MAX = 1 << 20;
+function readOwnFile(file: string, uid: number): { bytes: Uint8Array; check?: string } | undefined {
   let got: native.ArtifactFile | undefined;
   try {
-    got = native.readArtifactFile(file, MAX);
+    got = native.readArtifactFile(file, MAX_ENTRY_BYTES, ENTRY_HEADER);
   } catch (e) {
     if ((e as native.NativeError).syscall !== undefined) return undefined; // open, fstat or read failed: ENOENT, ELOOP (a link)...
     got = undefined; // no addon: read with fs
   }
-  if (got) return got.regular && got.uid === uid && (got.mode & 0o022) === 0 && got.size <= MAX ? got.bytes : undefined;
+  if (got) {
+    if (!got.regular || got.uid !== uid || (got.mode & 0o022) !== 0 || got.size > MAX_ENTRY_BYTES || !got.bytes) return undefined;
+    return { bytes: got.bytes, ...(got.check !== undefined ? { check: got.check } : {}) };
+  }
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     const st = fs.fstatSync(fd);
-    if (!st.isFile() || !ours(st, uid) || st.size > MAX) return undefined;
+    if (!st.isFile() || !ours(st, uid) || st.size > MAX_ENTRY_BYTES) return undefined;
     // One read of the size fstat gave (readFileSync would fstat again); a file that grew since reads short and fails its check.
     const buffer = Buffer.allocUnsafe(st.size);
-    return buffer.subarray(0, fs.readSync(fd, buffer, 0, st.size, 0));
+    return { bytes: buffer.subarray(0, fs.readSync(fd, buffer, 0, st.size, 0)) };
   } catch {
     return undefined;
   } finally {
@@ -257,7 +268,7 @@ function readEntry(dir: string, key: string, uid: number, unit: 4 | 8): CacheEnt
   if (!trustedCacheDir(dir, uid)) return undefined;
   const file = readOwnFile(path.join(dir, `${keyHash(key)}.entry`), uid);
   if (!file) return undefined;
-  const e = decodeEntry(file);
+  const e = decodeEntry(file.bytes, file.check);
   if (!e || e.key !== key || e.unit !== unit) return undefined;
   const n = e.bytes.length / unit;
   if (e.bytes.length === 0 || !Number.isInteger(n) || (unit === 8 && n > 4096)) return undefined;
@@ -365,7 +376,7 @@ export function cachedFilter(inputs: FilterCacheInputs, pid: number, compile: (p
  * when a trusted entry is keyed by the same options but the pid, else
  * `build(options)`, kept for the next process like a filter.
  */
-export function cachedReportTables(arch: ArchDescriptor, tables: ReportTablesOptions, build: (arch: ArchDescriptor, options: ReportTablesOptions) => Uint8Array, options: FilterCacheOptions = {}): { bytes: Uint8Array; source: 'cache' | 'compiled'; stored?: boolean; layout?: PrebuiltLayout } {
+export function cachedReportTables(arch: ArchDescriptor, tables: ReportTablesOptions, build: (arch: ArchDescriptor, options: ReportTablesOptions) => Uint8Array, options: FilterCacheOptions = {}): { bytes: Uint8Array; source: 'cache' | 'compiled'; stored?: boolean; layout?: PrebuiltLayout; template?: PidTemplate } {
   const ids = options.buildIds ?? buildIdsFor(arch);
   const key = ids.core === 'dev' || ids.arch === 'dev' || ids.pledge === 'dev' ? undefined : JSON.stringify({
     format: FORMAT, kind: 'report-tables', core: ids.core, arch: ids.arch, pledge: ids.pledge, archName: arch.name,
@@ -393,9 +404,21 @@ export function cachedReportTables(arch: ArchDescriptor, tables: ReportTablesOpt
  * core pidTemplate.)
  */
 function pidCollides(entry: CacheEntry, unit: 4 | 8, pid: number, arch: ArchDescriptor): boolean {
+  const values = collidingPids(entry, unit, arch);
+  return values === undefined || values.includes(pid);
+}
+
+/**
+ * The pids {@link pidCollides} refuses for a template: the other values of
+ * every value list that holds a pid slot; undefined when the template's
+ * tables are malformed (then no pid is filled in). Kept in a first call's
+ * entry, so that a hit tests one list instead of walking the template.
+ */
+export function collidingPids(entry: { readonly bytes: Uint8Array; readonly slots: readonly number[] }, unit: 4 | 8, arch: ArchDescriptor): number[] | undefined {
   const little = arch.endian === 'little';
   const view = new DataView(entry.bytes.buffer, entry.bytes.byteOffset, entry.bytes.byteLength);
   const slots = new Set(entry.slots);
+  const found = new Set<number>();
   if (unit === 8) {
     const n = entry.bytes.length / 8;
     const code = (i: number): number => view.getUint16(i * 8, little);
@@ -405,17 +428,17 @@ function pidCollides(entry: CacheEntry, unit: 4 | 8, pid: number, arch: ArchDesc
       while (i > 0 && (code(i) & 0x07) !== BPF_LD) i--;
       for (i++; i < n && !isLoadOrRet(i); i++) {
         const op = code(i) & 0xf0;
-        if ((code(i) & 0x07) === BPF_JMP && (op === BPF_JEQ || op === BPF_JGE) && !slots.has(i) && view.getUint32(i * 8 + 4, little) === pid) return true;
+        if ((code(i) & 0x07) === BPF_JMP && (op === BPF_JEQ || op === BPF_JGE) && !slots.has(i)) found.add(view.getUint32(i * 8 + 4, little));
       }
     }
-    return false;
+    return [...found].sort((a, b) => a - b);
   }
   const L = REPORT_TABLES_LAYOUT;
   const word = (index: number): number => view.getUint32(index * 4, little);
   const conditionsAt = word(L.header.conditions);
   const conditions = word(L.header.conditions + 1);
   const valuesAt = word(L.header.values);
-  if (conditionsAt + conditions * L.recordBytes.condition > entry.bytes.length) return true;
+  if (conditionsAt + conditions * L.recordBytes.condition > entry.bytes.length) return undefined;
   const slotValue = (v: number): boolean => slots.has((valuesAt + v * L.recordBytes.value) / 4);
   for (let c = 0; c < conditions; c++) {
     const rec = conditionsAt + c * L.recordBytes.condition;
@@ -426,32 +449,177 @@ function pidCollides(entry: CacheEntry, unit: 4 | 8, pid: number, arch: ArchDesc
     if (!has) continue;
     for (let v = start; v < start + count; v++) {
       const lo = valuesAt + v * L.recordBytes.value;
-      if (lo + 8 > entry.bytes.length) return true;
-      if (!slotValue(v) && view.getUint32(lo, little) === pid && view.getUint32(lo + 4, little) === 0) return true;
+      if (lo + 8 > entry.bytes.length) return undefined;
+      if (!slotValue(v) && view.getUint32(lo + 4, little) === 0) found.add(view.getUint32(lo, little));
     }
   }
-  return false;
+  return [...found].sort((a, b) => a - b);
 }
 
-/** An entry's output for `pid` (and what was kept beside it), or `compute(pid)` (stored as a template, with `extra()`, when the template gives the same bytes). */
+/** An entry's output for `pid` (and what was kept beside it), or `compute(pid)` (stored as a template, with `extra()`, when the template gives the same bytes); with the template it came from or was stored as. */
 function cachedOutput(
   key: string | undefined, arch: ArchDescriptor, pid: number, unit: 4 | 8, compute: (pid: number) => Uint8Array, options: FilterCacheOptions, extra?: () => unknown,
-): { bytes: Uint8Array; source: 'cache' | 'compiled'; stored?: boolean; extra?: unknown } {
+): { bytes: Uint8Array; source: 'cache' | 'compiled'; stored?: boolean; extra?: unknown; template?: PidTemplate } {
   const dir = filterCacheDir(options.env);
   const uid = euid();
   const usable = key !== undefined && dir !== undefined && uid !== undefined && pid >= TEMPLATE_PIDS[0] && pid <= TEMPLATE_PIDS[1] && unfiltered();
   if (usable) {
     const entry = readEntry(dir, key, uid, unit);
     if (entry && !pidCollides(entry, unit, pid, arch)) {
-      return { bytes: fillPidTemplate({ ...entry, unit }, pid, arch.endian), source: 'cache', ...(entry.extra !== undefined ? { extra: entry.extra } : {}) };
+      const template: PidTemplate = { bytes: entry.bytes, slots: entry.slots, unit };
+      return { bytes: fillPidTemplate(template, pid, arch.endian), source: 'cache', template, ...(entry.extra !== undefined ? { extra: entry.extra } : {}) };
     }
   }
   const bytes = compute(pid);
-  let stored = false;
   if (usable) {
     const template = pidTemplate(compute, unit, arch.endian);
     // Kept only when the template gives exactly what was just computed for this pid.
-    if (template && Buffer.from(fillPidTemplate(template, pid, arch.endian)).equals(Buffer.from(bytes))) stored = writeEntry(dir, key, uid, template, extra?.());
+    if (template && Buffer.from(fillPidTemplate(template, pid, arch.endian)).equals(Buffer.from(bytes))) {
+      const kept = extra?.();
+      const stored = writeEntry(dir, key, uid, template, kept);
+      return { bytes, source: 'compiled', stored, ...(stored ? { template, ...(kept !== undefined ? { extra: kept } : {}) } : {}) };
+    }
   }
-  return { bytes, source: 'compiled', stored };
+  return { bytes, source: 'compiled', stored: false };
+}
+
+/**
+ * A process' first pledge() (from core INITIAL_PLEDGE_STATE) as the fast
+ * path keys it: the call's arguments as given, and the facts of the process
+ * its plan depends on, but the pid.
+ */
+export interface FirstCallRequest {
+  readonly arch: ArchDescriptor;
+  readonly promises: string;
+  readonly execpromises: string | null;
+  /** The caller's options object, as given to pledge(). */
+  readonly options: unknown;
+  readonly jit: boolean;
+  readonly uid: number;
+  readonly gid: number;
+  /** The process name reports show (pledge.ts processName). */
+  readonly comm: string;
+  /** io_uring descriptors found to adopt, and eventfds (core PledgeFacts). */
+  readonly rings: readonly number[];
+  readonly eventFds: readonly number[];
+}
+
+/** What a first pledge() gives for a pid, from its entry: the plan (reporter tables filled in), the filter, and the tables' prebuilt layout. */
+export interface FirstCall {
+  readonly plan: PledgePlan;
+  readonly filter: CachedFilter;
+  readonly layout?: PrebuiltLayout;
+}
+
+/** The option fields core planPledge reads (PenaltyOptions). */
+const OPTION_FIELDS = ['penalty', 'errno', 'quiet', 'format', 'reportFd'] as const;
+
+/**
+ * The key of a first call's entry, computed from the raw request (no
+ * planning): the build ids, the arch, the promise and execpromise strings
+ * as given, the option fields planPledge reads (each read once; a value
+ * that is not a string, number or boolean keys nothing), the JIT, uid, gid,
+ * process name, rings and eventfds. Undefined when nothing may be cached (a
+ * `dev` build, options of another shape): the call is then planned.
+ */
+export function firstCallKey(req: FirstCallRequest, ids: BuildIds = buildIdsFor(req.arch)): string | undefined {
+  if (ids.core === 'dev' || ids.arch === 'dev' || ids.pledge === 'dev') return undefined;
+  const given = req.options;
+  if (given === null || typeof given !== 'object') return undefined;
+  const options: Record<string, string | number | boolean> = {};
+  for (const field of OPTION_FIELDS) {
+    const v = (given as Record<string, unknown>)[field];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' && typeof v !== 'boolean' && (typeof v !== 'number' || !Number.isFinite(v))) return undefined;
+    options[field] = v;
+  }
+  return JSON.stringify({
+    format: FORMAT, kind: 'first-call', core: ids.core, arch: ids.arch, pledge: ids.pledge, archName: req.arch.name,
+    promises: req.promises, execpromises: req.execpromises, options, jit: req.jit, uid: req.uid, gid: req.gid, comm: req.comm,
+    rings: req.rings, eventFds: req.eventFds,
+  });
+}
+
+/** What a first call's entry keeps beside its bytes (the filter's template, then the report tables'). */
+interface FirstCallExtra {
+  readonly filterBytes: number;
+  /** Pids either template's value lists hold besides the pid ({@link collidingPids}): computed, never filled in. */
+  readonly collide: readonly number[];
+  readonly next: PledgeState;
+  readonly spec: Omit<FilterSpec, 'promises'> & { readonly promises: readonly string[] };
+  readonly reporter?: ReporterPlan['options'];
+  readonly directExit: boolean;
+  readonly lockUnveil: boolean;
+  readonly layout?: PrebuiltLayout;
+}
+
+/**
+ * The first call of `req` for `pid`, from its entry when a trusted one is
+ * there (the same trust rules as every entry: {@link trustedCacheDir}, an
+ * entry file of the user's, mode without group/other write, not a link, its
+ * check, the full key), the pid in the template's range and not among its
+ * colliding values, and no seccomp filter binds the process; else
+ * undefined (the caller plans and compiles). The bytes are those planPledge
+ * and the compiler give for the same request and facts: the entry is
+ * written from them ({@link storeFirstCall}).
+ */
+export function cachedFirstCall(req: FirstCallRequest, pid: number, options: FilterCacheOptions = {}): FirstCall | undefined {
+  const key = firstCallKey(req, options.buildIds);
+  const dir = filterCacheDir(options.env);
+  const uid = euid();
+  if (key === undefined || dir === undefined || uid === undefined || pid < TEMPLATE_PIDS[0] || pid > TEMPLATE_PIDS[1] || !unfiltered()) return undefined;
+  const entry = readEntry(dir, key, uid, 4);
+  const extra = entry?.extra as FirstCallExtra | undefined;
+  if (!entry || !extra || !Number.isInteger(extra.filterBytes) || extra.filterBytes <= 0 || extra.filterBytes % 8 !== 0 || extra.filterBytes > entry.bytes.length || extra.filterBytes > 4096 * 8) return undefined;
+  if (!Array.isArray(extra.collide) || extra.collide.includes(pid)) return undefined;
+  if ((extra.reporter === undefined) !== (extra.filterBytes === entry.bytes.length)) return undefined;
+  const all = fillPidTemplate({ bytes: entry.bytes, slots: entry.slots, unit: 4 }, pid, req.arch.endian);
+  const filterBytes = all.subarray(0, extra.filterBytes);
+  const spec: FilterSpec = { ...extra.spec, promises: new Set(extra.spec.promises) };
+  const plan: PledgePlan = {
+    next: extra.next, filter: spec,
+    ...(extra.reporter ? { reporter: { tables: all.subarray(extra.filterBytes), options: extra.reporter } } : {}),
+    lockUnveil: extra.lockUnveil, directExit: extra.directExit,
+  };
+  return { plan, filter: { bytes: filterBytes, instructions: filterBytes.length / 8, source: 'cache' }, ...(extra.layout ? { layout: extra.layout } : {}) };
+}
+
+/**
+ * Keeps what the first call of `req` gave for `pid` (its plan, its filter
+ * and report tables, with their pid templates) as one entry, when the
+ * templates filled with `pid` give exactly the bytes the call computed.
+ * @returns whether the entry was written.
+ */
+export function storeFirstCall(
+  req: FirstCallRequest, pid: number,
+  made: { readonly plan: PledgePlan; readonly filterBytes: Uint8Array; readonly filter: PidTemplate; readonly tables?: PidTemplate; readonly layout?: PrebuiltLayout },
+  options: FilterCacheOptions = {},
+): boolean {
+  const key = firstCallKey(req, options.buildIds);
+  const dir = filterCacheDir(options.env);
+  const uid = euid();
+  const { plan } = made;
+  if (key === undefined || dir === undefined || uid === undefined || !plan.filter || pid < TEMPLATE_PIDS[0] || pid > TEMPLATE_PIDS[1] || !unfiltered()) return false;
+  if (made.filter.unit !== 8 || (plan.reporter !== undefined) !== (made.tables !== undefined) || (made.tables && made.tables.unit !== 4)) return false;
+  const endian = req.arch.endian;
+  const collideFilter = collidingPids(made.filter, 8, req.arch);
+  const collideTables = made.tables ? collidingPids(made.tables, 4, req.arch) : [];
+  if (!collideFilter || !collideTables) return false;
+  const filterBytes = made.filter.bytes.length;
+  const template: PidTemplate = {
+    unit: 4,
+    bytes: Buffer.concat([made.filter.bytes, made.tables?.bytes ?? new Uint8Array(0)]),
+    slots: [...made.filter.slots.map((s) => s * 2 + 1), ...(made.tables?.slots ?? []).map((s) => filterBytes / 4 + s)],
+  };
+  // Kept only when filled with this pid it gives exactly this call's bytes.
+  const all = fillPidTemplate(template, pid, endian);
+  const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  if (!same(all.subarray(0, filterBytes), made.filterBytes) || !same(all.subarray(filterBytes), plan.reporter?.tables ?? new Uint8Array(0))) return false;
+  const extra: FirstCallExtra = {
+    filterBytes, collide: [...new Set([...collideFilter, ...collideTables])].sort((a, b) => a - b), next: plan.next,
+    spec: { ...plan.filter, promises: [...plan.filter.promises] },
+    ...(plan.reporter ? { reporter: plan.reporter.options } : {}),
+    directExit: plan.directExit, lockUnveil: plan.lockUnveil, ...(made.layout ? { layout: made.layout } : {}),
+  };
+  return writeEntry(dir, key, uid, template, extra);
 }

@@ -477,6 +477,18 @@ export function unveilStatus(): UnveilStatus {
 }
 
 /**
+ * Whether paths were unveiled and not yet locked, in any realm (what
+ * {@link lockUnveilForPledge} would lock), read without decoding them.
+ */
+export function unveilPending(): boolean {
+  try {
+    return process.platform === 'linux' && native.sharedGet(pending.KEY) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * What pledge() does with paths unveiled and not yet locked, before it
  * installs a filter: it locks them now, strictly (as `unveil()` would), so
  * they are enforced instead of silently dropped or left open.

@@ -10,11 +10,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { INITIAL_PLEDGE_STATE, TEMPLATE_PIDS, fillPidTemplate, pidTemplate, planPledge, type ArchDescriptor, type FilterSpec } from '@seccomp-scopes/core';
+import { INITIAL_PLEDGE_STATE, TEMPLATE_PIDS, fillPidTemplate, pidTemplate, planPledge, type ArchDescriptor, type FilterSpec, type PledgePlan } from '@seccomp-scopes/core';
 import { x86_64 } from '@seccomp-scopes/arch-x86_64';
 import { aarch64 } from '@seccomp-scopes/arch-aarch64';
 import { compilePledge, type CompilePledgeOptions } from '../src/index.js';
-import { MAX_ENTRIES, cachedFilter, cachedReportTables, decodeEntry, encodeEntry, filterCacheDir, type BuildIds, type CacheEntry, type FilterCacheInputs } from '../src/filter-cache.js';
+import {
+  MAX_ENTRIES, cachedFilter, cachedFirstCall, cachedReportTables, decodeEntry, encodeEntry, filterCacheDir, firstCallKey, storeFirstCall,
+  type BuildIds, type CacheEntry, type FilterCacheInputs, type FirstCallRequest,
+} from '../src/filter-cache.js';
 
 const SETS = [
   '', 'stdio', 'stdio rpath', 'stdio inet dns', 'stdio rpath wpath cpath', 'stdio proc', 'stdio proc exec', 'stdio fattr chown',
@@ -261,5 +264,165 @@ describe('the cache of compiled filters', () => {
     expect(left).not.toContain('old0.entry');
     expect(fs.existsSync(real)).toBe(false);  // the oldest went
     expect(cachedFilter(inputs, 4243, compile, { env, buildIds: { ...ids, core: 'c9' } }).source).toBe('cache');
+  });
+});
+
+describe("a first call's entry (the whole first pledge() from the initial state)", () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'first-call-'));
+  afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
+  const ids: BuildIds = { core: 'c1', arch: 'a1', pledge: 'p1' };
+  let n = 0;
+  const freshEnv = (): NodeJS.ProcessEnv => {
+    const root = path.join(base, String(n++));
+    fs.mkdirSync(root, { mode: 0o755 });
+    return { SECCOMP_SCOPES_CACHE_DIR: root };
+  };
+  interface Case { readonly promises: string; readonly execpromises: string | null; readonly options: Record<string, unknown>; readonly facts: { uid: number; gid: number; comm: string; rings: number[]; eventFds: number[] }; readonly jit: boolean }
+  const requestOf = (c: Case, arch: ArchDescriptor): FirstCallRequest =>
+    ({ arch, promises: c.promises, execpromises: c.execpromises, options: c.options, jit: c.jit, ...c.facts });
+  /** What the uncached path gives for `pid`: core's plan (its report tables built by core) and the compiled filter. */
+  const uncached = (c: Case, arch: ArchDescriptor, pid: number): { plan: PledgePlan; filter: Uint8Array } => {
+    const plan = planPledge(INITIAL_PLEDGE_STATE, { promises: c.promises, execpromises: c.execpromises, options: c.options }, arch, { pid, ...c.facts });
+    const o = c.options as { penalty?: 'kill' | 'errno'; errno?: string; quiet?: boolean; reportFd?: number };
+    const filter = compilePledge(c.promises, {
+      arch: arch.nodeArch, pid, uid: c.facts.uid, gid: c.facts.gid, jit: c.jit, ringFds: c.facts.rings, eventFds: c.facts.eventFds,
+      ...(o.penalty !== undefined ? { penalty: o.penalty } : {}), ...(o.errno !== undefined ? { errno: o.errno } : {}), quiet: o.quiet === true, ...(o.reportFd !== undefined ? { reportFd: o.reportFd } : {}),
+    }).bytes;
+    return { plan, filter };
+  };
+  /** Stores the entry as pledge() does on a miss: from the templates of the filter and the tables, for pid 4242. */
+  const store = (c: Case, arch: ArchDescriptor, env: NodeJS.ProcessEnv, buildIds: BuildIds = ids): boolean => {
+    const made = uncached(c, arch, 4242);
+    const filter = pidTemplate((pid) => uncached(c, arch, pid).filter, 8, arch.endian)!;
+    const tables = made.plan.reporter ? pidTemplate((pid) => uncached(c, arch, pid).plan.reporter!.tables, 4, arch.endian)! : undefined;
+    return storeFirstCall(requestOf(c, arch), 4242, { plan: made.plan, filterBytes: made.filter, filter, ...(tables ? { tables } : {}) }, { env, buildIds });
+  };
+  const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
+  const facts = { uid: 1000, gid: 1000, comm: 'node', rings: [], eventFds: [5] };
+  const CASES: Case[] = [
+    { promises: 'stdio', execpromises: null, options: {}, facts, jit: true },
+    { promises: 'stdio rpath', execpromises: 'stdio', options: { format: 'json' }, facts: { ...facts, comm: 'MainThread' }, jit: true },
+    { promises: 'stdio inet dns', execpromises: null, options: { penalty: 'errno', errno: 'EACCES' }, facts: { ...facts, uid: 0, gid: 0 }, jit: false },
+    { promises: 'stdio proc', execpromises: null, options: { quiet: true }, facts: { ...facts, rings: [7], eventFds: [5, 8] }, jit: true },
+    { promises: 'stdio error', execpromises: null, options: { reportFd: 3 }, facts, jit: true },
+    { promises: 'rpath', execpromises: null, options: { quiet: true, penalty: 'errno' }, facts, jit: true },
+    { promises: '', execpromises: null, options: {}, facts: { ...facts, uid: 65534, gid: 65534 }, jit: true },
+  ];
+
+  for (const arch of ARCHES) {
+    it(`${arch.name}: a hit gives exactly the plan, filter and report tables of the uncached path, for every pid (${CASES.length} requests)`, () => {
+      for (const c of CASES) {
+        const env = freshEnv();
+        const what = JSON.stringify(c);
+        expect(cachedFirstCall(requestOf(c, arch), 4243, { env, buildIds: ids }), `${what}: nothing before the store`).toBeUndefined();
+        expect(store(c, arch, env), what).toBe(true);
+        for (const pid of [2, 3, 100, 4243, 65536, 99999, 123456, 4194303]) {
+          const hit = cachedFirstCall(requestOf(c, arch), pid, { env, buildIds: ids });
+          expect(hit, `${what} pid ${pid}`).toBeDefined();
+          const want = uncached(c, arch, pid);
+          expect(same(hit!.filter.bytes, want.filter), `${what} pid ${pid}: filter`).toBe(true);
+          expect(hit!.filter.instructions).toBe(want.filter.length / 8);
+          expect(hit!.plan.reporter !== undefined).toBe(want.plan.reporter !== undefined);
+          if (want.plan.reporter) {
+            expect(same(hit!.plan.reporter!.tables, want.plan.reporter.tables), `${what} pid ${pid}: report tables`).toBe(true);
+            expect(hit!.plan.reporter!.options).toEqual(want.plan.reporter.options);
+          }
+          expect(JSON.stringify(hit!.plan.next)).toBe(JSON.stringify(want.plan.next));
+          expect(hit!.plan.filter).toEqual(want.plan.filter);
+          expect([hit!.plan.lockUnveil, hit!.plan.directExit]).toEqual([want.plan.lockUnveil, want.plan.directExit]);
+        }
+      }
+    });
+  }
+
+  it('is keyed by the request and every fact of the plan: any other value misses', () => {
+    const env = freshEnv();
+    const c = CASES[1]!;
+    expect(store(c, x86_64, env)).toBe(true);
+    const req = requestOf(c, x86_64);
+    expect(cachedFirstCall(req, 4243, { env, buildIds: ids })).toBeDefined();
+    const others: FirstCallRequest[] = [
+      { ...req, promises: 'stdio  rpath' }, { ...req, promises: 'rpath stdio' }, { ...req, execpromises: null }, { ...req, options: {} },
+      { ...req, options: { format: 'text' } }, { ...req, options: { format: 'json', quiet: false } }, { ...req, jit: false },
+      { ...req, uid: 0 }, { ...req, gid: 0 }, { ...req, comm: 'node' }, { ...req, rings: [7] }, { ...req, eventFds: [] }, { ...req, arch: aarch64 },
+    ];
+    for (const other of others) expect(cachedFirstCall(other, 4243, { env, buildIds: ids }), JSON.stringify({ ...other, arch: other.arch.name })).toBeUndefined();
+    expect(cachedFirstCall(req, 4243, { env, buildIds: { ...ids, arch: 'a2' } })).toBeUndefined();
+    expect(cachedFirstCall(req, 4243, { env: { ...env, SECCOMP_SCOPES_NO_CACHE: '1' }, buildIds: ids })).toBeUndefined();
+    // options that are not plain values, and dev builds, key nothing: neither read nor written
+    expect(firstCallKey({ ...req, options: { reportFd: { valueOf: () => 2 } } }, ids)).toBeUndefined();
+    expect(firstCallKey({ ...req, options: null }, ids)).toBeUndefined();
+    expect(firstCallKey(req, { ...ids, core: 'dev' })).toBeUndefined();
+    expect(store(c, x86_64, freshEnv(), { ...ids, pledge: 'dev' })).toBe(false);
+    // pids outside the template's range are computed
+    expect(cachedFirstCall(req, 1, { env, buildIds: ids })).toBeUndefined();
+  });
+
+  it('a pid among the values a template lists beside the pid is computed, not filled in', () => {
+    const env = freshEnv();
+    const c = CASES[0]!;
+    expect(store(c, x86_64, env)).toBe(true);
+    const file = path.join(filterCacheDir(env)!, fs.readdirSync(filterCacheDir(env)!)[0]!);
+    const entry = decodeEntry(fs.readFileSync(file))!;
+    const collide = (entry.extra as { collide: number[] }).collide;
+    // prlimit64(pid, ...) lists 0 and the pid: 0 is outside the range; kill's and tgkill's lists hold the pid alone
+    expect(collide.every((v) => Number.isInteger(v))).toBe(true);
+    fs.writeFileSync(file, encodeEntry({ ...entry, extra: { ...(entry.extra as object), collide: [...collide, 4243] } }));
+    expect(cachedFirstCall(requestOf(c, x86_64), 4243, { env, buildIds: ids })).toBeUndefined();
+    expect(cachedFirstCall(requestOf(c, x86_64), 4244, { env, buildIds: ids })).toBeDefined();
+  });
+
+  it('does not use an entry that was changed, is stale, of another kind, not the user\'s, writable by others, a link, or in a directory others may change', () => {
+    const c = CASES[2]!;
+    const cases: [string, (file: string, dir: string) => void][] = [
+      ['a changed instruction (check mismatch)', (file) => { const b = fs.readFileSync(file); b[b.length - 4]! ^= 1; fs.writeFileSync(file, b); }],
+      ['a changed next state (check mismatch)', (file) => {
+        const b = fs.readFileSync(file); const at = b.indexOf('"filters":1') + 10; b[at] = 0x32; fs.writeFileSync(file, b);
+      }],
+      ['the intact entry of a wider request in its place', (file, dir) => {
+        const env = { SECCOMP_SCOPES_CACHE_DIR: path.dirname(dir) };
+        const before = new Set(fs.readdirSync(dir));
+        expect(store({ ...c, promises: 'stdio inet dns rpath wpath cpath proc exec' }, x86_64, env)).toBe(true);
+        const wider = fs.readdirSync(dir).find((f) => !before.has(f))!;
+        fs.renameSync(path.join(dir, wider), file);
+      }],
+      ['another key in the file', (file) => { const e = decodeEntry(fs.readFileSync(file))!; fs.writeFileSync(file, encodeEntry({ ...e, key: e.key.replace('"c1"', '"c0"') })); }],
+      ['another unit', (file) => { const e = decodeEntry(fs.readFileSync(file))!; fs.writeFileSync(file, encodeEntry({ ...e, unit: 8 })); }],
+      ['no first-call description', (file) => { const e = decodeEntry(fs.readFileSync(file))!; fs.writeFileSync(file, encodeEntry({ key: e.key, unit: e.unit, slots: e.slots, bytes: e.bytes })); }],
+      ['the filter longer than the entry', (file) => {
+        const e = decodeEntry(fs.readFileSync(file))!; fs.writeFileSync(file, encodeEntry({ ...e, extra: { ...(e.extra as object), filterBytes: e.bytes.length + 8 } }));
+      }],
+      ['truncated', (file) => fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 40))],
+      ['group-writable', (file) => fs.chmodSync(file, 0o620)],
+      ['owned by another user', (file) => fs.chownSync(file, 12345, 12345)],
+      ['a link to a good entry', (file) => { fs.renameSync(file, `${file}.real`); fs.symlinkSync(`${file}.real`, file); }],
+      ['a directory others may write', (_file, dir) => fs.chmodSync(dir, 0o777)],
+      ['a directory of another user', (_file, dir) => fs.chownSync(dir, 12345, 12345)],
+      ['a parent directory others may write (not sticky)', (_file, dir) => fs.chmodSync(path.dirname(dir), 0o777)],
+    ];
+    for (const [what, spoil] of cases) {
+      const env = freshEnv();
+      const dir = filterCacheDir(env)!;
+      expect(store(c, x86_64, env), what).toBe(true);
+      expect(cachedFirstCall(requestOf(c, x86_64), 4243, { env, buildIds: ids }), `${what}: the good entry is used`).toBeDefined();
+      spoil(path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.entry'))!), dir);
+      expect(cachedFirstCall(requestOf(c, x86_64), 4243, { env, buildIds: ids }), what).toBeUndefined();
+    }
+  });
+
+  it('is not written when the templates do not give the bytes the call computed', () => {
+    const env = freshEnv();
+    const c = CASES[0]!;
+    const made = uncached(c, x86_64, 4242);
+    const filter = pidTemplate((pid) => uncached(c, x86_64, pid).filter, 8, 'little')!;
+    const tables = pidTemplate((pid) => uncached(c, x86_64, pid).plan.reporter!.tables, 4, 'little')!;
+    const other = uncached({ ...c, promises: 'stdio rpath' }, x86_64, 4242);
+    const req = requestOf(c, x86_64);
+    expect(storeFirstCall(req, 4242, { plan: made.plan, filterBytes: other.filter, filter, tables }, { env, buildIds: ids })).toBe(false);
+    expect(storeFirstCall(req, 4242, { plan: { ...made.plan, reporter: other.plan.reporter! }, filterBytes: made.filter, filter, tables }, { env, buildIds: ids })).toBe(false);
+    expect(storeFirstCall(req, 4242, { plan: made.plan, filterBytes: made.filter, filter }, { env, buildIds: ids })).toBe(false); // tables missing
+    expect(cachedFirstCall(req, 4243, { env, buildIds: ids })).toBeUndefined();
+    expect(storeFirstCall(req, 4242, { plan: made.plan, filterBytes: made.filter, filter, tables }, { env, buildIds: ids })).toBe(true);
+    expect(cachedFirstCall(req, 4243, { env, buildIds: ids })).toBeDefined();
   });
 });

@@ -245,17 +245,9 @@ Napi::Value ReportTablesLayoutJs(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// artifactCheck(bytes): string — core's artifactCheck (report/tables.ts): two 32-bit multiplicative hashes over the
-// little-endian u32 words of `bytes`, the tail bytes into the first, as 16 hex digits (first hash first). Here for a
-// fresh process: 52 KB in some 20 us, where WebAssembly's first use costs 0.5 ms and interpreted JavaScript 1.2 ms.
-Napi::Value ArtifactCheckJs(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    ThrowInvalid<Napi::TypeError>(env, "artifactCheck: bytes must be a Uint8Array");
-  }
-  Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
-  const uint8_t* p = bytes.Data();
-  const size_t n = bytes.ByteLength();
+// Core's artifactCheck (report/tables.ts) of n bytes at p: two 32-bit multiplicative hashes over the little-endian u32
+// words, the tail bytes into the first, as 16 hex digits (first hash first).
+Napi::String ArtifactCheckOf(Napi::Env env, const uint8_t* p, size_t n) {
   uint32_t a = 0x811c9dc5u ^ static_cast<uint32_t>(n);
   uint32_t b = 0x9e3779b9u;
   const size_t words = n / 4;
@@ -271,17 +263,20 @@ Napi::Value ArtifactCheckJs(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, hex, 16);
 }
 
-// readArtifactFile(path, maxBytes): { regular, uid, mode, size, bytes? } — a file opened without following a final
-// link (O_NOFOLLOW), its fstat (regular file, owner, mode bits, size) and, when it is a regular file of at most
-// maxBytes, its bytes, all in one call (a fresh process' first fs.openSync/fstatSync/readSync costs 0.3-0.5 ms). The
-// caller decides whether to trust it from the fstat it gets. Throws the errno of open, fstat or read.
-Napi::Value ReadArtifactFileJs(const Napi::CallbackInfo& info) {
+// artifactCheck(bytes): string — core's artifactCheck (report/tables.ts): two 32-bit multiplicative hashes over the
+// little-endian u32 words of `bytes`, the tail bytes into the first, as 16 hex digits (first hash first). Here for a
+// fresh process: 52 KB in some 20 us, where WebAssembly's first use costs 0.5 ms and interpreted JavaScript 1.2 ms.
+Napi::Value ArtifactCheckJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
-    ThrowInvalid<Napi::TypeError>(env, "readArtifactFile: path must be a string and maxBytes a number");
+  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    ThrowInvalid<Napi::TypeError>(env, "artifactCheck: bytes must be a Uint8Array");
   }
-  const std::string path = info[0].As<Napi::String>().Utf8Value();
-  const double max_bytes = info[1].As<Napi::Number>().DoubleValue();
+  Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+  return ArtifactCheckOf(env, bytes.Data(), bytes.ByteLength());
+}
+
+// The object readArtifactFile returns for `path` (see there); throws the errno of open, fstat or read.
+Napi::Object ArtifactFileOf(Napi::Env env, const std::string& path, double max_bytes) {
   const int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) ThrowErrno(env, errno, "open");
   Fd guard(fd);
@@ -307,16 +302,32 @@ Napi::Value ReadArtifactFileJs(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// dirTrustFacts(dir): { self, real, ancestors } — what deciding whether a directory's path can be changed by another
-// user needs, read in one call (a fresh process' first fs.lstatSync/statSync/realpathSync cost 0.2-0.3 ms): `self`,
-// the lstat of `dir` ({ uid, mode, isDir }); `real`, its realpath(3); `ancestors`, the stat (links followed) of every
-// directory above `dir` and above `real`, up to /, in that order ({ path, uid, mode }, mode with the file type bits
-// cleared). The caller decides (pledge's filter-cache.ts). Throws the errno of the first call that fails.
-Napi::Value DirTrustFactsJs(const Napi::CallbackInfo& info) {
+// readArtifactFile(path, maxBytes, checkFrom?): { regular, uid, mode, size, bytes?, check? } — a file opened without
+// following a final link (O_NOFOLLOW), its fstat (regular file, owner, mode bits, size) and, when it is a regular file
+// of at most maxBytes, its bytes, all in one call (a fresh process' first fs.openSync/fstatSync/readSync costs 0.3-0.5
+// ms); with checkFrom, and bytes read that reach it, `check`: artifactCheck of the bytes from checkFrom on (a cache
+// entry's check covers all but its header). The caller decides whether to trust it from the fstat it gets. Throws the
+// errno of open, fstat or read.
+Napi::Value ReadArtifactFileJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) ThrowInvalid<Napi::TypeError>(env, "dirTrustFacts: dir must be a string");
-  const std::string dir = info[0].As<Napi::String>().Utf8Value();
-  if (dir.empty() || dir[0] != '/') ThrowInvalid<Napi::TypeError>(env, "dirTrustFacts: dir must be an absolute path");
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber() || (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNumber())) {
+    ThrowInvalid<Napi::TypeError>(env, "readArtifactFile: path must be a string, maxBytes a number, checkFrom a number or undefined");
+  }
+  Napi::Object out = ArtifactFileOf(env, info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().DoubleValue());
+  if (info.Length() > 2 && info[2].IsNumber()) {
+    const double from = info[2].As<Napi::Number>().DoubleValue();
+    Napi::Value bytes = out.Get("bytes");
+    if (from >= 0 && bytes.IsTypedArray() && static_cast<double>(bytes.As<Napi::Uint8Array>().ByteLength()) >= from) {
+      Napi::Uint8Array b = bytes.As<Napi::Uint8Array>();
+      const size_t at = static_cast<size_t>(from);
+      out.Set("check", ArtifactCheckOf(env, b.Data() + at, b.ByteLength() - at));
+    }
+  }
+  return out;
+}
+
+// The object dirTrustFacts returns for the absolute path `dir` (see there); throws the errno of the first call that fails.
+Napi::Object DirTrustFactsOf(Napi::Env env, const std::string& dir) {
   struct stat st;
   if (lstat(dir.c_str(), &st) != 0) ThrowErrno(env, errno, "lstat");
   Napi::Object self = Napi::Object::New(env);
@@ -347,6 +358,19 @@ Napi::Value DirTrustFactsJs(const Napi::CallbackInfo& info) {
   out.Set("real", Napi::String::New(env, real));
   out.Set("ancestors", ancestors);
   return out;
+}
+
+// dirTrustFacts(dir): { self, real, ancestors } — what deciding whether a directory's path can be changed by another
+// user needs, read in one call (a fresh process' first fs.lstatSync/statSync/realpathSync cost 0.2-0.3 ms): `self`,
+// the lstat of `dir` ({ uid, mode, isDir }); `real`, its realpath(3); `ancestors`, the stat (links followed) of every
+// directory above `dir` and above `real`, up to /, in that order ({ path, uid, mode }, mode with the file type bits
+// cleared). The caller decides (pledge's filter-cache.ts). Throws the errno of the first call that fails.
+Napi::Value DirTrustFactsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) ThrowInvalid<Napi::TypeError>(env, "dirTrustFacts: dir must be a string");
+  const std::string dir = info[0].As<Napi::String>().Utf8Value();
+  if (dir.empty() || dir[0] != '/') ThrowInvalid<Napi::TypeError>(env, "dirTrustFacts: dir must be an absolute path");
+  return DirTrustFactsOf(env, dir);
 }
 
 }  // namespace
