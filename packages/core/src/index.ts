@@ -20,7 +20,7 @@ export * from './promises.js';
 export { FLAGS_ARG, openRequires, readOnlyOpenRules } from './catalog/open.js';
 export { FALLBACK_RULES } from './catalog/always.js';
 export { STDIO_MADVISE } from './catalog/stdio.js';
-export { PATH_EXCEPTIONS, PATH_PROBES, canonicalPath, pathExceptionOf, pathExceptionsFor, pathProbeOf } from './catalog/path-exceptions.js';
+export { METADATA_EXCEPTIONS, PATH_EXCEPTIONS, PATH_PROBES, canonicalPath, pathExceptionOf, pathExceptionsFor, pathProbeOf } from './catalog/path-exceptions.js';
 export type { PathException, PathProbe } from './catalog/path-exceptions.js';
 export * from './decide.js';
 export * from './describe.js';

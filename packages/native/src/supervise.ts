@@ -107,8 +107,9 @@ export interface SuperviseOptions {
    * the caller (SIGKILL, sent before the call is answered: the call never
    * returns). A {@link SupervisedCall.foreign} call is killed whatever the
    * answer. Called synchronously while the caller waits. An
-   * {@link EmulateOpenVerdict} (for open or openat only) makes the
-   * supervisor perform the open itself.
+   * {@link EmulateOpenVerdict} makes the supervisor perform the call
+   * itself: an open or openat, or a stat-family call (newfstatat, statx,
+   * stat, lstat); for any other call it is refused (EACCES).
    */
   readonly onNotify: (call: SupervisedCall) => number | EmulateOpenVerdict;
   readonly onEvent?: (event: SuperviseEvent) => void;
@@ -184,6 +185,17 @@ export interface SuperviseOptions {
  * device named one by one: with the call's access mode), and hands the
  * descriptor over (SECCOMP_IOCTL_NOTIF_ADDFD). Never a file of /proc or
  * /sys. Anything else fails with the errno of the check (EACCES).
+ *
+ * For a stat-family call (the `pledge` command's path-precise `dns` and
+ * `getpw`), `openPaths` lists files named one by one: the supervisor reads
+ * the path once, accepts it only when its name (`//`, `/./`, `/../`
+ * removed, nothing looked up) is listed, resolves it with O_PATH (not
+ * following a last link for lstat and AT_SYMLINK_NOFOLLOW) and, only when
+ * the file as the kernel resolved it is listed too, stats it and writes
+ * the kernel's struct stat (or struct statx, with the call's mask) into the
+ * caller's buffer (process_vm_writev: EFAULT where the call would fault).
+ * The caller never gets another path's metadata, whatever it changes in
+ * its memory after the check.
  */
 export interface EmulateOpenVerdict {
   readonly openPaths: readonly string[];

@@ -54,8 +54,8 @@ export function supervisorRules(): Rule[] {
  * differ from pledge()'s in what must reach the supervisor:
  *
  * - `dns` and `getpw` are path-precise (./path-exceptions.ts): their
- *   read-only open rules are left out, so those opens reach the supervisor,
- *   which allows their files only;
+ *   rules on path calls (read-only opens, the stat family) are left out,
+ *   so those calls reach the supervisor, which allows their files only;
  * - a rule answering open or openat with an errno (the Node runtime
  *   allowance's EACCES) is left out, so that the loader window sees the
  *   loader's opens and the path exceptions are found (the supervisor's
@@ -65,9 +65,10 @@ export function supervisorRules(): Rule[] {
  *   same reason.
  */
 export function commandKernelRules(promises: ReadonlySet<string>, extra: readonly Rule[], windowSyscalls: ReadonlySet<string> = new Set()): Rule[] {
+  const pathArgs = pathArguments();
   return rulesFor(promises, extra).filter((r) => {
     const open = r.syscall === 'open' || r.syscall === 'openat';
-    if (open && r.action.kind === 'allow' && r.requires.length > 0 && r.requires.every((p) => PATH_PRECISE_PROMISES.has(p))) return false;
+    if (pathArgs[r.syscall] !== undefined && r.action.kind === 'allow' && r.requires.length > 0 && r.requires.every((p) => PATH_PRECISE_PROMISES.has(p))) return false;
     if (r.action.kind === 'errno' && (open || (extra.includes(r) && windowSyscalls.has(r.syscall)))) return false;
     return true;
   });

@@ -7,10 +7,15 @@
  * `getpw` mean their files only: in the supervised filter they no longer
  * allow any read-only open (./filter.ts), and here a read-only open they
  * alone would have allowed is refused unless it names one of their files.
+ * The same holds for their other path calls (the stat family): see
+ * {@link decideStat}.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { canonicalPath, constantOf, pathExceptionOf, pathExceptionsFor, pathProbeOf, type ArchDescriptor, type PathException, type PathProbe } from '@seccomp-scopes/core';
+import {
+  METADATA_EXCEPTIONS, canonicalPath, constantOf, pathExceptionOf, pathExceptionsFor, pathProbeOf, rulesFor, syscallArg,
+  type ArchDescriptor, type PathException, type PathProbe, type SyscallName,
+} from '@seccomp-scopes/core';
 import type { EmulateOpenVerdict, SupervisedCall } from '@seccomp-scopes/native';
 
 /** Promises whose read-only opens are path-precise in the command. */
@@ -104,6 +109,127 @@ export function decideOpen(call: SupervisedCall, open: OpenCallShape, promises: 
   }
   if (open.readOnly && !promises.has('rpath') && [...PATH_PRECISE_PROMISES].some((p) => promises.has(p))) return { kind: 'refuse' };
   return { kind: 'judge' };
+}
+
+/**
+ * The calls other than open/openat that `dns` or `getpw` allow on a path
+ * (the stat family: newfstatat, statx, stat), from the catalog: every ALLOW
+ * rule that requires only path-precise promises, on a syscall whose
+ * argument the report reads as a path (`pathArgs`, ./filter.ts
+ * pathArguments). The command's filter leaves these rules out, so such a
+ * call reaches the supervisor, which decides it with {@link decideStat}.
+ */
+export function preciseStatSyscalls(pathArgs: Readonly<Record<string, number>>): SyscallName[] {
+  const out = new Set<SyscallName>();
+  for (const r of rulesFor(PATH_PRECISE_PROMISES)) {
+    if (r.action.kind !== 'allow' || r.requires.length === 0 || !r.requires.every((p) => PATH_PRECISE_PROMISES.has(p))) continue;
+    if (r.syscall === 'open' || r.syscall === 'openat' || pathArgs[r.syscall] === undefined) continue;
+    out.add(r.syscall);
+  }
+  return [...out];
+}
+
+/**
+ * Of {@link preciseStatSyscalls}, those `promises` would allow only through
+ * `dns` or `getpw`: one of them is promised, and no other promised rule
+ * allows the syscall whatever its arguments (rpath, wpath, tmppath do).
+ * stdio's fstat shape (an fd with AT_EMPTY_PATH) is left to the judge by
+ * {@link decideStat} itself.
+ */
+const preciseStatsCache = new Map<string, SyscallName[]>();
+export function preciseStatsFor(promises: ReadonlySet<string>, pathArgs: Readonly<Record<string, number>>): SyscallName[] {
+  const key = [...promises].sort().join(' ');
+  const known = preciseStatsCache.get(key);
+  if (known) return known;
+  const rules = rulesFor(promises);
+  const out = preciseStatSyscalls(pathArgs).filter((s) =>
+    rules.some((r) => r.syscall === s && r.action.kind === 'allow' && r.requires.length > 0 && r.requires.every((p) => PATH_PRECISE_PROMISES.has(p))) &&
+    !rules.some((r) => r.syscall === s && r.action.kind === 'allow' && r.when === undefined && !(r.requires.length > 0 && r.requires.every((p) => PATH_PRECISE_PROMISES.has(p)))));
+  preciseStatsCache.set(key, out);
+  return out;
+}
+
+/**
+ * The paths whose metadata a path-precise stat may read under `promises`:
+ * the files of the `dns`/`getpw` path exceptions promised (not the
+ * directories, not the exceptions every promise set has: without dns or
+ * getpw their stat is refused as before) and core's METADATA_EXCEPTIONS
+ * ("/"), each as listed and as realpath(3) resolves it (the supervisor
+ * compares the path it resolved itself).
+ */
+const statPathsCache = new Map<string, string[]>();
+export function statPathsFor(promises: ReadonlySet<string>): string[] {
+  const key = [...promises].filter((p) => PATH_PRECISE_PROMISES.has(p)).sort().join(' ');
+  const known = statPathsCache.get(key);
+  if (known) return known;
+  const listed = [...pathExceptionsFor(promises), ...METADATA_EXCEPTIONS.filter((e) => e.requires.every((p) => promises.has(p)))]
+    .filter((e) => e.requires.length > 0 && e.requires.every((p) => PATH_PRECISE_PROMISES.has(p)) && (e.path === '/' || !e.path.endsWith('/')))
+    .map((e) => e.path);
+  const out = new Set<string>();
+  for (const p of listed) {
+    out.add(p);
+    try {
+      out.add(fs.realpathSync(p));
+    } catch {
+      // absent here
+    }
+  }
+  statPathsCache.set(key, [...out]);
+  return [...out];
+}
+
+/** What to do with a stat-family call ({@link decideStat}). */
+export type StatDecision =
+  | { readonly kind: 'emulate'; readonly verdict: EmulateOpenVerdict }
+  | { readonly kind: 'refuse' };
+
+/**
+ * Decides a stat-family call the filter sent to the supervisor that only
+ * `dns` or `getpw` would allow in `promises` ({@link preciseStatsFor}):
+ * when it names one of {@link statPathsFor}'s paths (absolute, compared
+ * after removing `//`, `/./`, `/../`) the supervisor performs it itself
+ * (`emulate`: it reads the path once, resolves it, checks the file it
+ * reached against the list, stats that file and writes the result into the
+ * caller's buffer, so swapping the path string after the check changes
+ * nothing); any other path, a relative one, or an empty one
+ * (AT_EMPTY_PATH on AT_FDCWD: the working directory) is refused, as the
+ * promises without dns and getpw refuse it. Undefined: not such a call (the
+ * judge decides), including stdio's fstat, newfstatat/statx of a
+ * descriptor with AT_EMPTY_PATH. The native launcher's client
+ * (@seccomp-scopes/native src/launch/native-client.cc) decides the same.
+ */
+export function decideStat(call: SupervisedCall, arch: ArchDescriptor, promises: ReadonlySet<string>, pathArgs: Readonly<Record<string, number>>): StatDecision | undefined {
+  const name = syscallName(arch, call.nr);
+  if (name === undefined || !preciseStatsFor(promises, pathArgs).includes(name as SyscallName)) return undefined;
+  if (isFstatShape(name, call, arch)) return undefined;
+  if (call.path !== undefined && call.path.startsWith('/') && statPathsFor(promises).includes(canonicalPath(call.path))) {
+    return { kind: 'emulate', verdict: { openPaths: statPathsFor(promises) } };
+  }
+  return { kind: 'refuse' };
+}
+
+/** newfstatat/statx of a descriptor (not AT_FDCWD) with AT_EMPTY_PATH: fstat, stdio's (core catalog/stdio.ts). */
+function isFstatShape(name: string, call: SupervisedCall, arch: ArchDescriptor): boolean {
+  if (name !== 'newfstatat' && name !== 'statx') return false;
+  const dirfd = Number(BigInt.asIntN(32, call.args[syscallArg(name, 'dirfd').index]!));
+  const flags = Number(call.args[syscallArg(name, 'flags').index]! & 0xffffffffn);
+  return dirfd !== Number(arch.constants['AT_FDCWD']) && (flags & Number(arch.constants['AT_EMPTY_PATH'])) !== 0;
+}
+
+/**
+ * The promises that would allow a stat-family call of `filePath` refused
+ * by {@link decideStat}: the path-precise groups whose list holds it (e.g.
+ * `getpw` for /etc/passwd, both for "/"), then the catalog's others (the
+ * sets in `line`'s report that do not rest on dns or getpw alone).
+ */
+export function withStatNeeds(line: string, filePath: string | undefined, promisesThere: ReadonlySet<string>, format: 'text' | 'json'): string {
+  const groups: string[][] = [];
+  const canonical = filePath !== undefined && filePath.startsWith('/') ? canonicalPath(filePath) : undefined;
+  if (canonical !== undefined) {
+    for (const p of PATH_PRECISE_PROMISES) if (statPathsFor(new Set([p])).includes(canonical)) groups.push([p]);
+  }
+  const others = needsOf(line, format).filter((s) => !s.every((p) => PATH_PRECISE_PROMISES.has(p)));
+  return withNeeds(line, [...groups, ...others].filter((s) => !s.every((p) => promisesThere.has(p))), format);
 }
 
 /**

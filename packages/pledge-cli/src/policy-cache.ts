@@ -40,10 +40,11 @@
  * u32, promises list, path arguments blob, loader paths list, loader window list, path
  * exceptions (read-only ones active u32 (no rpath), refuse u32, list of (path str, read-write u32,
  * requires list, directory files list of (name str, file str)), open paths
- * list, needs lists),
+ * list, path-precise stat syscalls list (u32 numbers), stat paths list, needs lists,
+ * stat groups list of (promise str, paths list)),
  * path probes list, node u32, Node's start files list, -e u32 (and then
  * the execpromises' judge + slots, tables + slots, promises, exception
- * flags, exceptions and open paths), end mark. The reader is src/launch/policy-entry.cc of the addon package;
+ * flags, exceptions, open paths, path-precise stat syscalls and stat paths), end mark. The reader is src/launch/policy-entry.cc of the addon package;
  * both sides change together (ENTRY_FORMAT).
  */
 import fs from 'node:fs';
@@ -52,6 +53,7 @@ import { createRequire } from 'node:module';
 import { PATH_PROBES, constantOf, pathExceptionsFor, pidTemplate, type ArchDescriptor, type ConstantName, type PathException } from '@seccomp-scopes/core';
 import type { LoaderWindowEntry } from '@seccomp-scopes/native';
 import { makeCacheDir, trustedCacheDir } from '@seccomp-scopes/pledge';
+import { PATH_PRECISE_PROMISES, statPathsFor } from './path-exceptions.js';
 
 /** The variable the native launcher passes its request in (removed from the environment on import). */
 export const CACHE_REQUEST_ENV = 'SECCOMP_SCOPES_CACHE_WRITE';
@@ -287,6 +289,9 @@ export interface PolicyEntryInput {
   /** What ./path-exceptions.ts decides with: its open paths for `promises`. */
   readonly openPaths: readonly string[];
   readonly preciseRefuse: boolean;
+  /** ./path-exceptions.ts decideStat: the syscalls only dns/getpw allow (preciseStatsFor), and statPathsFor. */
+  readonly preciseStats: readonly string[];
+  readonly statPaths: readonly string[];
   /** `--node`: ./path-exceptions.ts NODE_START_FILES' paths (none without it). */
   readonly nodeStartFiles?: readonly string[];
   readonly node?: boolean;
@@ -297,6 +302,8 @@ export interface PolicyEntryInput {
     readonly reportTables: (pid: number) => Uint8Array;
     readonly openPaths: readonly string[];
     readonly preciseRefuse: boolean;
+    readonly preciseStats: readonly string[];
+    readonly statPaths: readonly string[];
   };
 }
 
@@ -319,6 +326,7 @@ export function encodePolicyEntry(req: CacheRequest, input: PolicyEntryInput): B
     w.str(e.path).u32(e.access === 'read-write' ? 1 : 0).list(e.requires, (x, p) => x.str(p))
       .list(Object.entries(e.directoryFiles ?? {}), (x, [dir, file]) => x.str(dir).str(file));
   };
+  const nrs = (names: readonly string[]): number[] => names.map((n) => input.arch.syscalls[n]).filter((n): n is number => n !== undefined);
   const w = new Writer();
   w.blob(req.key).str(req.format).str(input.arch.nodeArch)
     .list(input.deps, depRecord)
@@ -341,7 +349,10 @@ export function encodePolicyEntry(req: CacheRequest, input: PolicyEntryInput): B
     .u32(input.promises.has('rpath') ? 0 : 1).u32(input.preciseRefuse ? 1 : 0)
     .list(pathExceptionsFor(input.promises), exc)
     .list(input.openPaths, (x, p) => x.str(p))
+    .list(nrs(input.preciseStats), (x, n) => x.u32(n))
+    .list(input.statPaths, (x, p) => x.str(p))
     .list(NEEDS_GROUPS, (x, g) => x.list(pathExceptionsFor(new Set([g])), exc))
+    .list([...PATH_PRECISE_PROMISES], (x, p) => x.str(p).list(statPathsFor(new Set([p])), (y, q) => y.str(q)))
     // core's PATH_PROBES, each syscall by number (those the arch lacks left out), the errno by value and name.
     .list(PATH_PROBES, (x, p) => {
       x.list(p.syscalls.map((n) => input.arch.syscalls[n]).filter((n): n is number => n !== undefined), (y, n) => y.u32(n))
@@ -359,7 +370,9 @@ export function encodePolicyEntry(req: CacheRequest, input: PolicyEntryInput): B
       .list([...a.promises], (x, p) => x.str(p))
       .u32(a.promises.has('rpath') ? 0 : 1).u32(a.preciseRefuse ? 1 : 0)
       .list(pathExceptionsFor(a.promises), exc)
-      .list(a.openPaths, (x, p) => x.str(p));
+      .list(a.openPaths, (x, p) => x.str(p))
+      .list(nrs(a.preciseStats), (x, n) => x.u32(n))
+      .list(a.statPaths, (x, p) => x.str(p));
   }
   w.u32(END_MARK);
   const body = w.bytes();

@@ -25,16 +25,16 @@ import { archFor } from '@seccomp-scopes/pledge';
 import { inspectExecutable } from './elf.js';
 import { loaderFiles, supervisorLoaderPaths, systemLoader, type LoaderFiles } from './loader.js';
 import { LOADER_WINDOW_RULES, loaderWindowTable } from './loader-window.js';
-import { asRefused, decideOpen, decideProbe, needsOf, openCallOf, preferTmppath, withNeeds, withOpenNeeds } from './path-exceptions.js';
+import { asRefused, decideOpen, decideProbe, decideStat, needsOf, openCallOf, preferTmppath, withNeeds, withOpenNeeds, withStatNeeds } from './path-exceptions.js';
 import { CliError, EXIT_CANNOT_EXECUTE, EXIT_CLI_ERROR, EXIT_NOT_FOUND, EXIT_SIGNAL_BASE, messageOf } from './exit.js';
-import { compileJudgeFilter, compileSupervisedFilter, nodeProgramRules, pathArgTable } from './filter.js';
+import { compileJudgeFilter, compileSupervisedFilter, nodeProgramRules, pathArgTable, pathArguments } from './filter.js';
 import { Policy } from './policy.js';
 import { Reporter } from './report.js';
 import { resolveCommand } from './resolve.js';
 import { buildTmppathRuleset, buildUnveilRuleset, impliedReadFiles, parseUnveilSpec, type UnveilRuleset } from './unveil.js';
 import { writeText } from './output.js';
 import { cacheRequest, codeDeps, writePolicyEntry, type Dep } from './policy-cache.js';
-import { NODE_START_FILES, PATH_PRECISE_PROMISES, openPathsFor } from './path-exceptions.js';
+import { NODE_START_FILES, PATH_PRECISE_PROMISES, openPathsFor, preciseStatsFor, statPathsFor } from './path-exceptions.js';
 
 /** Options of {@link runCommand} (the command line's). */
 export interface RunOptions {
@@ -275,6 +275,7 @@ export function runCommand(command: readonly string[], options: RunOptions): num
 
   // What the errno penalty has reported: process, promises, syscall number.
   const reported = new Set<string>();
+  const pathArgs = pathArguments();
   const reportLine = (call: native.SupervisedCall, promisesThere: ReadonlySet<string>): string => {
     try {
       return reporter.format(call, promisesThere);
@@ -338,9 +339,13 @@ export function runCommand(command: readonly string[], options: RunOptions): num
           reportTables: (pid: number) => reporter.tablesFor(pid, execpromises),
           openPaths: openPathsFor(execpromises, options.node === true),
           preciseRefuse: !execpromises.has('rpath') && [...PATH_PRECISE_PROMISES].some((p) => execpromises.has(p)),
+          preciseStats: preciseStatsFor(execpromises, pathArgs),
+          statPaths: statPathsFor(execpromises),
         },
       } : {}),
       preciseRefuse: !promises.has('rpath') && [...PATH_PRECISE_PROMISES].some((p) => promises.has(p)),
+      preciseStats: preciseStatsFor(promises, pathArgs),
+      statPaths: statPathsFor(promises),
     });
   }
 
@@ -384,7 +389,13 @@ export function runCommand(command: readonly string[], options: RunOptions): num
           // The Node runtime allowance answers a read-only open it does not allow with EACCES.
           if (openRefused && options.node) return os.constants.errno.EACCES;
         }
-        const verdict = openRefused ? { kind: 'violation' as const } : policy!.judge(call);
+        // The stat family: dns/getpw reaching their files' metadata only, performed by the supervisor.
+        const stat = open ? undefined : decideStat(call, arch, policy!.promisesOf(call), pathArgs);
+        if (stat?.kind === 'emulate') return stat.verdict;
+        const statRefused = stat?.kind === 'refuse';
+        // As the Node runtime allowance answers a path lookup it does not allow.
+        if (statRefused && options.node) return os.constants.errno.EACCES;
+        const verdict = openRefused || statRefused ? { kind: 'violation' as const } : policy!.judge(call);
         if (verdict.kind === 'allow') return 0;
         if (verdict.kind === 'errno') return verdict.errno;
         if (ownExeLookup(call)) return os.constants.errno.ENOENT;
@@ -411,6 +422,8 @@ export function runCommand(command: readonly string[], options: RunOptions): num
             // A refused read-only open: what allows that path in the command (its exception group, else rpath).
             if (open?.readOnly) line = withOpenNeeds(line, call.path, promisesThere, options.reportFormat ?? 'text');
             if (open && !open.readOnly) line = preferTmppath(line, call.path, options.reportFormat ?? 'text');
+            // A refused path-precise stat: its path's group (getpw for /etc/passwd), then rpath and the others.
+            if (statRefused) line = withStatNeeds(line, call.path, promisesThere, options.reportFormat ?? 'text');
             // Node.js run without --node: its runtime's first refused call is capget.
             if (nodeHint && call.nr === capgetNr) {
               line = (options.reportFormat ?? 'text') === 'json'

@@ -73,6 +73,26 @@ export const PATH_EXCEPTIONS: readonly PathException[] = Object.freeze([
 ]);
 
 /**
+ * Paths whose metadata (the stat family: never their contents) `dns` and
+ * `getpw` may read under the `pledge` command besides their files above,
+ * because glibc checks them on every lookup. There, a stat of a path that
+ * only `dns` or `getpw` would allow is performed by the supervisor (it
+ * resolves the path itself, checks that it is one of these or one of the
+ * promises' files, and writes the result into the caller's buffer), and
+ * any other path is refused as the promises without them refuse it.
+ * Minimal on purpose: glibc 2.36's NSS stats "/" (below) and
+ * /etc/nsswitch.conf, its resolver /etc/resolv.conf and /etc/hosts (all
+ * files of the groups above); `ls -l`, `id`, `getent passwd`, `getent
+ * hosts` stat nothing else for their lookups (strace). OpenBSD's
+ * pledge_namei lets dns and getpw reach their files only.
+ */
+export const METADATA_EXCEPTIONS: readonly PathException[] = Object.freeze((['dns', 'getpw'] as const).map((p): PathException => ({
+  path: '/', requires: [p], access: 'read',
+  why: "glibc's NSS (getpwnam, getaddrinfo, ...) stats \"/\" before it reloads nsswitch.conf, to notice a chroot (and then stops reloading); the root directory's metadata tells nothing about any file",
+  source: 'glibc nss/nss_database.c (nss_database_check_reload_and_get); strace of getent passwd root and getent hosts localhost (glibc 2.36)',
+})));
+
+/**
  * The exceptions `promises` give (their `requires` all promised), or
  * exactly `path`'s, as the supervisor would grant it.
  */

@@ -23,27 +23,6 @@
 
 namespace seccomp_scopes {
 
-std::string NormalizePath(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (i <= path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    const std::string part = path.substr(i, j - i);
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-    } else if (!part.empty() && part != ".") {
-      parts.push_back(part);
-    }
-    i = j + 1;
-  }
-  if (parts.empty()) return "/";
-  std::string out;
-  for (const auto& p : parts) out += "/" + p;
-  if (path.back() == '/') out += "/";
-  return out;
-}
-
 std::string AsJsString(const std::string& s) {
   static const char kReplacement[] = "\xEF\xBF\xBD";
   std::string out;
@@ -119,11 +98,6 @@ const EntryException* ExceptionOf(const std::vector<EntryException>& list, const
 
 }  // namespace
 
-std::string CanonicalPath(const std::string& path) {
-  std::string out = NormalizePath(path);
-  if (out.size() > 1 && out.back() == '/') out.pop_back();
-  return out;
-}
 
 namespace {
 
@@ -259,6 +233,35 @@ std::string NativeClient::OpenNeeds(const std::string& line, const SupervisedCal
     if (e && !e->requires_.empty()) needs.push_back(e->requires_);
   }
   needs.push_back({"rpath"});
+  Needs missing;
+  for (const auto& s : needs) {
+    bool all = true;
+    for (const auto& p : s) all = all && HasPromise(p, after);
+    if (!all) missing.push_back(s);
+  }
+  return WithNeeds(line, missing);
+}
+
+// run.ts: a refused path-precise stat's line (path-exceptions.ts withStatNeeds): the
+// groups whose stat paths hold the path, then the line's sets that do not rest on them alone.
+std::string NativeClient::StatNeeds(const std::string& line, const SupervisedCall& call, bool after) const {
+  Needs needs;
+  const bool absolute = call.has_path && !call.path.empty() && call.path[0] == '/';
+  const std::string canonical = absolute ? CanonicalPath(AsJsString(call.path)) : std::string();
+  auto precise = [&](const std::string& p) {
+    for (const auto& g : entry_.stat_groups) if (g.first == p) return true;
+    return false;
+  };
+  if (absolute) {
+    for (const auto& g : entry_.stat_groups) {
+      if (std::find(g.second.begin(), g.second.end(), canonical) != g.second.end()) needs.push_back({g.first});
+    }
+  }
+  for (const auto& s : NeedsOf(line)) {
+    bool all = true;
+    for (const auto& p : s) all = all && precise(p);
+    if (!all) needs.push_back(s);
+  }
   Needs missing;
   for (const auto& s : needs) {
     bool all = true;
@@ -500,8 +503,32 @@ SupervisorClient::Verdict NativeClient::Decide(const SupervisedCall& call) {
       return out;
     }
   }
+  // path-exceptions.ts decideStat: a stat only dns/getpw allow, of their files only (not fstat's shape).
+  bool stat_refused = false;
+  if (!open && IsStatCall(d)) {
+    const bool after = PromisesAfter(call);
+    const std::vector<uint32_t>& nrs = after ? entry_.after.precise_stat : entry_.precise_stat;
+    const StatCall sc = StatCallOf(d);
+    const bool fstat_shape = sc.dirfd != AT_FDCWD && (sc.flags & AT_EMPTY_PATH) != 0;
+    if (std::find(nrs.begin(), nrs.end(), static_cast<uint32_t>(call.nr)) != nrs.end() && !fstat_shape) {
+      const std::vector<std::string>& paths = after ? entry_.after.stat_paths : entry_.stat_paths;
+      if (call.has_path && !call.path.empty() && call.path[0] == '/' &&
+          std::find(paths.begin(), paths.end(), CanonicalPath(AsJsString(call.path))) != paths.end()) {
+        out.value = 0;
+        out.emulate_open = true;
+        out.open_paths = paths;
+        return out;
+      }
+      stat_refused = true;
+      // As the Node runtime allowance answers a path lookup it does not allow.
+      if (entry_.node) {
+        out.value = EACCES;
+        return out;
+      }
+    }
+  }
   uint32_t err = 0;
-  const Judged verdict = open_refused ? Judged::kViolation : Judge(call, &err);
+  const Judged verdict = open_refused || stat_refused ? Judged::kViolation : Judge(call, &err);
   if (verdict == Judged::kAllow) {
     out.value = 0;
     return out;
@@ -548,6 +575,7 @@ SupervisorClient::Verdict NativeClient::Decide(const SupervisedCall& call) {
       std::string line = ReportLine(call, after);
       if (open && read_only) line = OpenNeeds(line, call, after);
       if (open && !read_only) line = PreferTmppath(line, call);
+      if (stat_refused) line = StatNeeds(line, call, after);
       WriteErr(line + "\n");
     }
   }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "../report/tables-view.h"
+#include "../supervise/loader-window.h"  // NormalizePath, CanonicalPath
 #include "../supervise/supervisor.h"
 #include "policy-entry.h"
 
@@ -41,6 +42,7 @@ class NativeClient : public SupervisorClient {
   bool HasPromise(const std::string& p, bool after) const;
   const EntryProbe* ProbeOf(const SupervisedCall& call, bool open, uint32_t flags, bool read_only) const;
   std::string OpenNeeds(const std::string& line, const SupervisedCall& call, bool after) const;
+  std::string StatNeeds(const std::string& line, const SupervisedCall& call, bool after) const;
 
   // policy.ts Policy (-e): whether a process called execve since the launch,
   // remembered per process (its number, else its start time), placed by its
@@ -74,11 +76,7 @@ class NativeClient : public SupervisorClient {
   std::set<std::pair<std::pair<std::pair<double, int>, int>, std::string>> probes_reported_;
 };
 
-// `path` (absolute) as Node's path.posix.normalize spells it.
-std::string NormalizePath(const std::string& path);
-
-// core's canonicalPath: without `//`, `/./`, `/../` and a trailing slash, always absolute.
-std::string CanonicalPath(const std::string& path);
+// NormalizePath, CanonicalPath: ../supervise/loader-window.h.
 
 // `s` as it reads after a round trip through a JavaScript string (invalid
 // UTF-8 becomes U+FFFD, WHATWG's decoder): report lines are byte for byte

@@ -185,7 +185,13 @@ std::string ParsePolicyEntry(const std::vector<uint8_t>& bytes, PolicyEntry* e) 
   e->precise_refuse = r.U32() != 0;
   e->exceptions = ReadExceptions(&r);
   e->open_paths = ReadStrings(&r);
+  for (uint32_t i = 0, n = r.Count(); i < n; i++) e->precise_stat.push_back(r.U32());
+  e->stat_paths = ReadStrings(&r);
   for (uint32_t i = 0, n = r.Count(); i < n; i++) e->needs_groups.push_back(ReadExceptions(&r));
+  for (uint32_t i = 0, n = r.Count(); i < n; i++) {
+    std::string promise = r.Str();
+    e->stat_groups.emplace_back(std::move(promise), ReadStrings(&r));
+  }
   for (uint32_t i = 0, n = r.Count(); i < n; i++) {
     EntryProbe p;
     for (uint32_t j = 0, m = r.Count(); j < m; j++) p.nrs.push_back(r.U32());
@@ -210,6 +216,8 @@ std::string ParsePolicyEntry(const std::vector<uint8_t>& bytes, PolicyEntry* e) 
     e->after.precise_refuse = r.U32() != 0;
     e->after.exceptions = ReadExceptions(&r);
     e->after.open_paths = ReadStrings(&r);
+    for (uint32_t i = 0, n = r.Count(); i < n; i++) e->after.precise_stat.push_back(r.U32());
+    e->after.stat_paths = ReadStrings(&r);
   }
   const uint32_t end = r.U32();
   if (!r.ok() || end != kEndMark || !r.done()) return "truncated or malformed";

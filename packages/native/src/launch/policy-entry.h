@@ -15,7 +15,7 @@ namespace seccomp_scopes {
 
 // The format the launcher asks for and accepts (bumped whenever the layout
 // or the meaning of a field changes).
-constexpr const char* kEntryFormat = "pledge-launch/9";
+constexpr const char* kEntryFormat = "pledge-launch/10";
 
 // A fact the entry was computed from, checked again before it is used.
 struct EntryDep {
@@ -77,7 +77,13 @@ struct PolicyEntry {
   bool precise_refuse = false;     // dns or getpw without rpath: other read-only opens are refused
   std::vector<EntryException> exceptions;
   std::vector<std::string> open_paths;
+  // path-exceptions.ts decideStat: the stat-family syscalls (numbers) only
+  // dns or getpw allow under these promises, and the paths they may stat.
+  std::vector<uint32_t> precise_stat;
+  std::vector<std::string> stat_paths;
   std::vector<std::vector<EntryException>> needs_groups;  // dns, getpw, tty
+  // withStatNeeds: per path-precise promise, the paths it may stat.
+  std::vector<std::pair<std::string, std::vector<std::string>>> stat_groups;
   std::vector<EntryProbe> probes;
   // --node: the program is Node.js (path-exceptions.ts NODE_START_FILES,
   // read-only, after the exceptions; a refused read-only open gets EACCES).
@@ -92,6 +98,8 @@ struct PolicyEntry {
     bool exceptions_active = false, precise_refuse = false;
     std::vector<EntryException> exceptions;
     std::vector<std::string> open_paths;
+    std::vector<uint32_t> precise_stat;
+    std::vector<std::string> stat_paths;
   };
   bool has_after = false;
   Set after;

@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 namespace seccomp_scopes {
 namespace {
@@ -172,6 +173,94 @@ int OpenForChild(const OpenRules& rules, pid_t tid, const OpenCall& call, const 
   }
   close(pfd);
   return err != 0 ? -err : fd;
+}
+
+bool IsStatCall(const struct seccomp_data& d) {
+#ifdef SYS_stat
+  if (d.nr == SYS_stat || d.nr == SYS_lstat) return true;
+#endif
+  return d.nr == SYS_newfstatat || d.nr == SYS_statx;
+}
+
+StatCall StatCallOf(const struct seccomp_data& d) {
+  StatCall call = {AT_FDCWD, d.args[0], d.args[1], 0, 0, false};
+#ifdef SYS_stat
+  if (d.nr == SYS_lstat) call.flags = AT_SYMLINK_NOFOLLOW;
+  if (d.nr == SYS_stat || d.nr == SYS_lstat) return call;
+#endif
+  call.dirfd = static_cast<int>(d.args[0]);
+  call.path_addr = d.args[1];
+  if (d.nr == SYS_statx) {
+    // statx(dirfd, path, flags, mask, buf)
+    call.statx = true;
+    call.flags = static_cast<uint32_t>(d.args[2]);
+    call.mask = static_cast<uint32_t>(d.args[3]);
+    call.buf_addr = d.args[4];
+  } else {
+    // newfstatat(dirfd, path, buf, flags)
+    call.buf_addr = d.args[2];
+    call.flags = static_cast<uint32_t>(d.args[3]);
+  }
+  return call;
+}
+
+int StatForChild(const std::vector<std::string>& paths, const StatCall& call, const std::string& path, std::string* out) {
+  const uint32_t known = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | (call.statx ? AT_STATX_SYNC_TYPE : 0);
+  if ((call.flags & ~known) != 0) return EINVAL;
+  // By name first: nothing outside the list is looked up (not even whether it exists).
+  if (path.empty() || path[0] != '/') return EACCES;
+  const std::string name = NormalizePath(path);
+  if (std::find(paths.begin(), paths.end(), name) == paths.end()) return EACCES;
+  const bool nofollow = (call.flags & AT_SYMLINK_NOFOLLOW) != 0;
+  const int pfd = open(name.c_str(), O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+  if (pfd < 0) return errno;
+  // Then as the kernel resolved it: a listed name renamed over, or a link, leads nowhere else.
+  const std::string resolved = ReadLink("/proc/self/fd/" + std::to_string(pfd));
+  int err = 0;
+  if (resolved.compare(0, 6, "/proc/") == 0 || resolved.compare(0, 5, "/sys/") == 0 ||
+      std::find(paths.begin(), paths.end(), resolved) == paths.end()) {
+    err = EACCES;
+  } else if (call.statx) {
+    struct statx stx;
+    std::memset(&stx, 0, sizeof stx);
+    if (syscall(SYS_statx, pfd, "", AT_EMPTY_PATH | (call.flags & (AT_SYMLINK_NOFOLLOW | AT_STATX_SYNC_TYPE)), call.mask, &stx) != 0) err = errno;
+    else out->assign(reinterpret_cast<const char*>(&stx), sizeof stx);
+  } else {
+    // The kernel's struct stat of this arch (newfstatat, stat and lstat fill the same one).
+    struct stat st;
+    std::memset(&st, 0, sizeof st);
+    if (syscall(SYS_newfstatat, pfd, "", &st, AT_EMPTY_PATH) != 0) err = errno;
+    else out->assign(reinterpret_cast<const char*>(&st), sizeof st);
+  }
+  close(pfd);
+  return err;
+}
+
+std::string NormalizePath(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i <= path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    const std::string part = path.substr(i, j - i);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    i = j + 1;
+  }
+  if (parts.empty()) return "/";
+  std::string out;
+  for (const auto& p : parts) out += "/" + p;
+  if (path.back() == '/') out += "/";
+  return out;
+}
+
+std::string CanonicalPath(const std::string& path) {
+  std::string out = NormalizePath(path);
+  if (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
 }
 
 }  // namespace seccomp_scopes

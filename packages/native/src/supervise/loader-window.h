@@ -101,6 +101,40 @@ int OpenForChild(const OpenRules& rules, pid_t tid, const OpenCall& call, const 
 // Whether the call is open or openat (of this arch).
 bool IsOpenCall(const struct seccomp_data& d);
 
+// A stat-family call's arguments (newfstatat, statx, and on x86_64 stat
+// and lstat): the calls the `pledge` command's supervisor may perform for
+// a program (path-exceptions.ts decideStat: `dns` and `getpw` reaching
+// their files' metadata only).
+struct StatCall {
+  int dirfd;           // AT_FDCWD for stat and lstat
+  uint64_t path_addr;  // in the child
+  uint64_t buf_addr;   // struct stat, or struct statx, in the child
+  uint32_t flags;      // AT_* (lstat: AT_SYMLINK_NOFOLLOW)
+  uint32_t mask;       // statx only: STATX_*
+  bool statx;
+};
+bool IsStatCall(const struct seccomp_data& d);
+StatCall StatCallOf(const struct seccomp_data& d);
+
+// Performs the stat `call` for the child, of `path` (read once from the
+// child): only an absolute path whose name (NormalizePath, nothing looked
+// up) is one of `paths`, resolved here (O_PATH; O_NOFOLLOW for lstat and
+// AT_SYMLINK_NOFOLLOW) to a file that, as the kernel resolved it
+// (/proc/self/fd), is one of `paths` too, never under /proc or /sys; then
+// that file's metadata, as the kernel's own struct (stat, or statx with the
+// call's mask and sync flags), in `out`. Returns 0, or the errno of the
+// check (EACCES), of the lookup of a listed name (ENOENT...), or of bad
+// flags (EINVAL). What the child changes in its memory afterwards, or
+// which file it renames over a listed name, cannot make it another path's.
+int StatForChild(const std::vector<std::string>& paths, const StatCall& call, const std::string& path, std::string* out);
+
+// `path` (absolute) as Node's path.posix.normalize spells it (by name:
+// nothing is looked up; a trailing slash is kept).
+std::string NormalizePath(const std::string& path);
+
+// core's canonicalPath: without `//`, `/./`, `/../` and a trailing slash, always absolute.
+std::string CanonicalPath(const std::string& path);
+
 }  // namespace seccomp_scopes
 
 #endif  // SECCOMP_SCOPES_SUPERVISE_LOADER_WINDOW_H_

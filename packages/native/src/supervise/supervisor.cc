@@ -187,6 +187,7 @@ class Supervisor {
   void DrainStatus();
   void HandleNotification();
   void EmulateOpen(uint64_t id, const struct seccomp_data& d, pid_t tid, const OpenRules& rules);
+  void EmulateStat(uint64_t id, const struct seccomp_data& d, pid_t tid, const std::vector<std::string>& paths);
   void Penalize(uint64_t id, pid_t tgid);
   void Event(const SupervisorEvent& event) { client_->Event(event); }
   void EnterRunning(const char* how);
@@ -403,6 +404,34 @@ void Supervisor::EmulateOpen(uint64_t id, const struct seccomp_data& d, pid_t ti
   listener_.HandOver(id, file.get(), call.flags & O_CLOEXEC);
 }
 
+// A stat of one of the listed paths (`dns`, `getpw`: their files' metadata,
+// path-exceptions.ts decideStat): the path is read from the child once,
+// checked and stat'ed here (StatForChild), and the result written into the
+// child's buffer (process_vm_writev, which respects the memory's
+// protection as the kernel's own copy would: EFAULT where the call would
+// fault), after checking that the call is still pending (the task, and so
+// the address space written, is the caller's). Whatever the child changes
+// in its memory after the read, it gets this file's metadata or nothing:
+// a CONTINUE after the check would let another thread swap the path.
+// The one window left is the few microseconds between the last
+// ID_VALID check and the write, in which the caller would have to die and
+// its thread id be given to a new task (a wrap of the pid space).
+void Supervisor::EmulateStat(uint64_t id, const struct seccomp_data& d, pid_t tid, const std::vector<std::string>& paths) {
+  const StatCall call = StatCallOf(d);
+  std::string path;
+  if (!ReadRemoteString(tid, call.path_addr, &path)) return listener_.Deny(id, EFAULT);
+  if (path.size() >= 4096) return listener_.Deny(id, ENAMETOOLONG);
+  if (path.empty()) return listener_.Deny(id, ENOENT);
+  std::string result;
+  const int err = StatForChild(paths, call, path, &result);
+  if (err != 0) return listener_.Deny(id, err);
+  if (!listener_.StillPending(id)) return;
+  struct iovec local = {result.data(), result.size()};
+  struct iovec remote = {reinterpret_cast<void*>(static_cast<uintptr_t>(call.buf_addr)), result.size()};
+  if (process_vm_writev(tid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(result.size())) return listener_.Deny(id, EFAULT);
+  listener_.Return(id, 0);
+}
+
 void Supervisor::DescribeCall(SupervisedCall* call, pid_t tgid, pid_t tid, const struct seccomp_data& d, bool foreign) const {
   call->pid = tgid;
   call->tid = tid;
@@ -528,6 +557,15 @@ void Supervisor::HandleNotification() {
     // again, checked as the kernel resolves it), so the program cannot swap
     // the path after the check.
     return EmulateOpen(id, d, tid, OpenRules{verdict.open_paths, false, true, verdict.directory_file});
+  }
+  if (verdict.emulate_open && !foreign && IsStatCall(d)) {
+    // dns/getpw's metadata: the supervisor performs the stat itself over these paths.
+    return EmulateStat(id, d, tid, verdict.open_paths);
+  }
+  if (verdict.emulate_open && !foreign) {
+    // An emulation verdict for a call that has none: refused, never let through.
+    violations_++;
+    return listener_.Deny(id, EACCES);
   }
   if (v == 0 && !foreign) {
     if ((d.nr == SYS_execve || d.nr == SYS_execveat) && tgid == child_ && phase_ == Phase::kLoader) {

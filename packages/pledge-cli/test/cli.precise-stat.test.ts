@@ -1,0 +1,143 @@
+/**
+ * `dns` and `getpw` are path-precise in the command for the stat family
+ * too (path-exceptions.ts decideStat): a stat that only they would allow
+ * reaches the supervisor, which performs it for their files (and "/",
+ * core METADATA_EXCEPTIONS) and refuses any other path as the promises
+ * without them refuse it. The attack (`pledge -p 'stdio getpw' -- stat
+ * /root/anything` printing any path's metadata) is tried through Node's
+ * supervisor and through the native launcher's cached entry (miss, then
+ * hit); so are the lookups glibc makes (getent, ls -l) and a thread
+ * swapping the path string while another stats it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KILLED, buildFixture, describeRun, direct, launchEnvironment, pledgeCli, reports, tempDir, type CliResult } from './cli-harness.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ENTRY = path.resolve(here, '../bin/pledge');
+const LAUNCHER = path.resolve(here, '../../native/build/Release/pledge-launch');
+
+let dir: string;
+let secret: string;
+beforeAll(() => {
+  dir = tempDir();
+  secret = path.join(dir, 'secret.bin');
+  fs.writeFileSync(secret, 'x'.repeat(4321));
+});
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** `pledge ARGS` through the entry script and the launch cache under `cache` (its trace: miss or hit). */
+function launched(cache: string, args: readonly string[]): CliResult & { trace: string } {
+  const trace = path.join(cache, 'trace');
+  fs.mkdirSync(cache, { recursive: true });
+  fs.writeFileSync(trace, '');
+  const r = spawnSync(ENTRY, [...args], { env: launchEnvironment(cache, trace), input: '', encoding: 'utf8', timeout: 30_000 });
+  if (r.error) throw r.error;
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, trace: fs.readFileSync(trace, 'utf8').trim() };
+}
+
+const attack = (promises: string): string[] => ['-p', promises, '--', 'stat', '-c', '%n %s', secret];
+const refusal = (promises: string): RegExp =>
+  new RegExp(`pledge "${promises}" blocked statx\\(AT_FDCWD, "${secret.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}", flags=[^)]*\\); it needs "rpath" or "wpath" or "tmppath"$`);
+
+describe.each(['stdio getpw', 'stdio dns'])('under "%s", through Node\'s supervisor', (promises) => {
+  it('a stat of any other path is refused as without it (the attack printed its size)', () => {
+    const r = pledgeCli(attack(promises));
+    expect(r.stdout, describeRun(r)).toBe('');
+    expect(r.status).toBe(KILLED);
+    expect(reports(r.stderr)).toEqual([expect.stringMatching(refusal(promises))]);
+  });
+});
+
+describe('the lookups glibc makes still work (its stats of "/", nsswitch.conf, resolv.conf are performed by the supervisor)', () => {
+  it('getent passwd root under stdio getpw, getent hosts localhost under stdio dns, ls -l under stdio rpath getpw', () => {
+    for (const [promises, command] of [
+      ['stdio getpw', ['getent', 'passwd', 'root']],
+      ['stdio dns', ['getent', 'hosts', 'localhost']],
+      ['stdio rpath getpw', ['ls', '-l', '--time-style=+', dir]],
+    ] as const) {
+      const r = pledgeCli(['-p', promises, '--', ...command]);
+      expect(r.status, describeRun(r)).toBe(0);
+      expect(r.stdout).toBe(direct(command).stdout);
+      expect(reports(r.stderr)).toEqual([]);
+    }
+  });
+
+  it('stat of getpw\'s own files and of "/" gives their real metadata (statx, with and without following links); fstat stays stdio\'s', () => {
+    const r = pledgeCli(['-p', 'stdio getpw', '--', 'stat', '-c', '%n %s %i %U', '/etc/passwd', '/etc/group', '/']);
+    expect(r.status, describeRun(r)).toBe(0);
+    expect(r.stdout).toBe(direct(['stat', '-c', '%n %s %i %U', '/etc/passwd', '/etc/group', '/']).stdout);
+    const l = pledgeCli(['-p', 'stdio dns', '--', 'stat', '-L', '-c', '%n %s %i', '/etc/hosts']);
+    expect(l.stdout, describeRun(l)).toBe(`/etc/hosts ${fs.statSync('/etc/hosts').size} ${fs.statSync('/etc/hosts').ino}\n`);
+    const f = spawnSync(process.execPath, [path.resolve(here, '../bin/pledge.js'), '-p', 'stdio', '--', 'stat', '-c', '%s', '-'], { stdio: [fs.openSync(secret, 'r'), 'pipe', 'pipe'], encoding: 'utf8' });
+    expect(f.stdout, f.stderr).toBe('4321\n');
+  });
+
+  it('a file of the other promise is refused, and the report names that promise first', () => {
+    const r = pledgeCli(['-p', 'stdio dns', '--', 'stat', '-c', '%s', '/etc/passwd']);
+    expect(r.status, describeRun(r)).toBe(KILLED);
+    expect(reports(r.stderr)).toEqual([expect.stringMatching(/blocked statx\(AT_FDCWD, "\/etc\/passwd", flags=[^)]*\); it needs "getpw" or "rpath" or "wpath" or "tmppath"$/)]);
+  });
+});
+
+describe('a thread swapping the path string while another stats it', () => {
+  it('never gets the secret\'s metadata: the supervisor stats the path it checked', () => {
+    const bin = buildFixture('sec-stat-swap', ['-pthread']);
+    const ino = String(fs.statSync(secret).ino);
+    const r = pledgeCli(['-p', 'stdio getpw', '--penalty', 'errno', '--', bin, '/etc/passwd', secret, ino, '3000']);
+    const m = /^ok=(\d+) refused=(\d+) leaked=(\d+)$/.exec(r.stdout.trim());
+    expect(m, describeRun(r)).not.toBeNull();
+    expect(Number(m![3])).toBe(0);
+    // Both strings were seen: the race was run.
+    expect(Number(m![1])).toBeGreaterThan(0);
+    expect(Number(m![2])).toBeGreaterThan(0);
+  });
+});
+
+describe.runIf(fs.existsSync(LAUNCHER))('through the native launcher (its cache entry: miss, then hit)', () => {
+  it.each(['stdio getpw', 'stdio dns'])('under "%s" the attack is refused on both', (promises) => {
+    const cache = path.join(dir, `cache-${promises.replace(' ', '-')}`);
+    for (const expected of [/^miss/, /^hit$/]) {
+      const r = launched(cache, attack(promises));
+      expect(r.trace).toMatch(expected);
+      expect(r.stdout, describeRun(r)).toBe('');
+      expect(r.status).toBe(KILLED);
+      expect(reports(r.stderr)).toEqual([expect.stringMatching(refusal(promises))]);
+    }
+  });
+
+  it('getent and getpw\'s own stats work on both, with the same output as Node\'s', () => {
+    for (const [promises, command] of [
+      ['stdio getpw', ['getent', 'passwd', 'root']],
+      ['stdio dns', ['getent', 'hosts', 'localhost']],
+      ['stdio getpw', ['stat', '-c', '%n %s %i', '/etc/passwd', '/']],
+    ] as const) {
+      const cache = path.join(dir, `cache-ok-${promises.replace(' ', '-')}-${command[0]}`);
+      for (const expected of [/^miss/, /^hit$/]) {
+        const r = launched(cache, ['-p', promises, '--', ...command]);
+        expect(r.trace).toMatch(expected);
+        expect(r.status, describeRun(r)).toBe(0);
+        expect(r.stdout).toBe(direct(command).stdout);
+      }
+    }
+  });
+
+  it('the swapping thread gets nothing on a hit either', () => {
+    const bin = buildFixture('sec-stat-swap', ['-pthread']);
+    const ino = String(fs.statSync(secret).ino);
+    const cache = path.join(dir, 'cache-swap');
+    const args = ['-p', 'stdio getpw', '--penalty', 'errno', '--', bin, '/etc/passwd', secret, ino, '3000'];
+    launched(cache, args);
+    const r = launched(cache, args);
+    expect(r.trace).toBe('hit');
+    const m = /^ok=(\d+) refused=(\d+) leaked=(\d+)$/.exec(r.stdout.trim());
+    expect(m, describeRun(r)).not.toBeNull();
+    expect(Number(m![3])).toBe(0);
+    expect(Number(m![1])).toBeGreaterThan(0);
+  });
+});
