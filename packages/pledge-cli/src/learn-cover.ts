@@ -16,8 +16,8 @@ import {
 } from '@seccomp-scopes/core';
 import type { SupervisedCall } from '@seccomp-scopes/native';
 import { nodeQuietOpenPaths, nodeRuntimeRules } from '@seccomp-scopes/pledge';
-import { compileJudgeFilter, nodeProgramRules } from './filter.js';
-import { decideOpen, openCallOf, openNeeds } from './path-exceptions.js';
+import { compileJudgeFilter, nodeProgramRules, pathArguments } from './filter.js';
+import { PATH_PRECISE_PROMISES, decideOpen, decideStat, openCallOf, openNeeds } from './path-exceptions.js';
 
 /**
  * Every promise, least powerful first: where several promise sets would
@@ -174,7 +174,9 @@ const EXCEPTION_PROMISES = ['tty', 'getpw', 'dns'] as const;
  *    promise, as the program table's minimal sets do;
  * 4. a read-only open: the path's exception group (`getpw` for
  *    /etc/passwd), then `rpath` (`dns` and `getpw` reach their files only,
- *    as the command makes them path-precise);
+ *    as the command makes them path-precise); a stat of a path (not of a
+ *    descriptor): likewise the groups whose files, or "/", it names
+ *    (./path-exceptions.ts decideStat), then the catalog's others;
  * 5. any other call: core's {@link violationNeeds}, the reports' "it needs"
  *    (`tmppath` only for a path under /tmp/, what OpenBSD's tmppath means);
  * 6. nothing allows it but the judge answers an errno under every set: the
@@ -208,7 +210,12 @@ export function attributeCall(call: CallShape, context: AttributionContext): Att
   // In a Node process, pledge()'s filter cannot see paths: no path exception there (docs/cli.md, Path exceptions).
   const decision = open && context.mode !== 'in-process' ? decideOpen(like, open, inForce, context.mode !== 'program').kind : 'judge';
   if (decision === 'emulate') return { kind: 'free', why: 'a path exception (the supervisor opens it)' };
-  const allowed = decision !== 'refuse' && inForce.size > 0 &&
+  // A stat of a path that dns or getpw would allow in-process: in the command they reach their files only (decideStat).
+  const pathArgs = pathArguments();
+  // (Whatever else is in force: what dns and getpw themselves allow is the question.)
+  const preciseStat = !open && context.mode !== 'in-process' && decideStat(like, arch, PATH_PRECISE_PROMISES, pathArgs) !== undefined;
+  const statDecision = preciseStat ? decideStat(like, arch, inForce, pathArgs)?.kind : undefined;
+  const allowed = decision !== 'refuse' && statDecision !== 'refuse' && inForce.size > 0 &&
     (simulate(judgeFilter(context, inForce).program, data, arch.endian).ret & SECCOMP_RET_ACTION_FULL) >>> 0 === SECCOMP_RET_ALLOW;
   if (context.mode !== 'in-process' && !allowed) {
     const name = syscallNames(arch).get(call.nr);
@@ -232,7 +239,14 @@ export function attributeCall(call: CallShape, context: AttributionContext): Att
     }
   }
   const runtime = { pid: context.runtime.pid ?? 0, uid: context.runtime.uid ?? -1, gid: context.runtime.gid ?? -1 };
-  for (const s of violationNeeds(arch, call.nr, args, runtime)) if (!sets.some((t) => t.join(' ') === s.join(' '))) sets.push(s);
+  if (preciseStat) {
+    // The groups whose files (or "/") the path is, then the catalog's others (rpath, wpath, tmppath), never dns or getpw for any path.
+    for (const p of PATH_PRECISE_PROMISES) if (decideStat(like, arch, new Set([p]), pathArgs)?.kind === 'emulate') sets.push([p]);
+  }
+  for (const s of violationNeeds(arch, call.nr, args, runtime)) {
+    if (preciseStat && s.every((p) => PATH_PRECISE_PROMISES.has(p))) continue;
+    if (!sets.some((t) => t.join(' ') === s.join(' '))) sets.push(s);
+  }
   // tmppath means files under /tmp (OpenBSD): not an answer for a path known to be elsewhere.
   const where = call.file ?? (call.path?.startsWith('/') ? call.path : undefined);
   if (where !== undefined && !path.posix.normalize(where).startsWith('/tmp/')) sets = sets.filter((s) => !s.includes('tmppath'));

@@ -120,6 +120,15 @@ describe('pledge learn proposes what a careful person finds, and the proposal ru
     expect(profile.promises.split(' ')).toContain('getpw');
     expect(profile.promises.split(' ')).not.toContain('unix');
     expect(profile.unveil).toContainEqual({ path: '/etc/passwd', permissions: 'r' });
+    // getpw's reasons are its own calls: the nscd probe, the password database, NSS's configuration and
+    // its stat of "/"; bash's stats of /tmp, "." and PATH's directories need rpath (getpw reaches its files only).
+    const getpw = profile.why.find((w) => w.promise === 'getpw')!;
+    expect(getpw.calls.length).toBe(getpw.count);
+    expect(getpw.calls).toContain('bash: socket(AF_UNIX, SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC)');
+    expect(getpw.calls).toContainEqual(expect.stringMatching(/^bash: openat\(AT_FDCWD, "\/etc\/passwd", /));
+    for (const call of getpw.calls) expect(call).toMatch(/^bash: (socket\(AF_UNIX, |(openat|newfstatat|statx|stat)\((AT_FDCWD, )?"(\/etc\/(passwd|group|nsswitch\.conf)|\/)", )/);
+    const rpath = profile.why.find((w) => w.promise === 'rpath')!;
+    expect(rpath.calls).toContainEqual(expect.stringMatching(/^bash: newfstatat\(AT_FDCWD, "[^"]+", flags=0\)$/));
     const got = pledgeCli(profile.argv, { cwd: dir, env });
     expect(got.status, describeRun(got)).toBe(0);
     expect(got.stdout).toBe('ok\n');
