@@ -14,7 +14,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KILLED, buildFixture, describeRun, direct, launchEnvironment, pledgeCli, reports, tempDir, type CliResult } from './cli-harness.js';
+import { CLI, KILLED, NODE, buildFixture, describeRun, direct, launchEnvironment, pledgeCli, reports, tempDir, type CliResult } from './cli-harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ENTRY = path.resolve(here, '../bin/pledge');
@@ -74,7 +74,7 @@ describe('the lookups glibc makes still work (its stats of "/", nsswitch.conf, r
     expect(r.stdout).toBe(direct(['stat', '-c', '%n %s %i %U', '/etc/passwd', '/etc/group', '/']).stdout);
     const l = pledgeCli(['-p', 'stdio dns', '--', 'stat', '-L', '-c', '%n %s %i', '/etc/hosts']);
     expect(l.stdout, describeRun(l)).toBe(`/etc/hosts ${fs.statSync('/etc/hosts').size} ${fs.statSync('/etc/hosts').ino}\n`);
-    const f = spawnSync(process.execPath, [path.resolve(here, '../bin/pledge.js'), '-p', 'stdio', '--', 'stat', '-c', '%s', '-'], { stdio: [fs.openSync(secret, 'r'), 'pipe', 'pipe'], encoding: 'utf8' });
+    const f = spawnSync(NODE, [CLI, '-p', 'stdio', '--', 'stat', '-c', '%s', '-'], { stdio: [fs.openSync(secret, 'r'), 'pipe', 'pipe'], encoding: 'utf8' });
     expect(f.stdout, f.stderr).toBe('4321\n');
   });
 
