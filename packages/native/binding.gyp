@@ -5,7 +5,7 @@
       "sources": [
         "src/addon.cc",
         "src/seccomp.cc",
-        "src/linux/proc.cc",
+        "src/linux/proc.cc", "src/linux/owned-file.cc",
         "src/landlock/landlock-js.cc", "src/landlock/threads.cc", "src/landlock/setxid.cc", "src/landlock/unveil-state.cc",
         "src/supervise/supervise-js.cc", "src/supervise/supervisor.cc", "src/supervise/launcher.cc",
         "src/supervise/listener.cc", "src/supervise/loader-window.cc", "src/supervise/penalty.cc", "src/supervise/process-names.cc",
@@ -28,7 +28,7 @@
         "src/launch/main.cc", "src/launch/policy-entry.cc", "src/launch/native-client.cc", "src/launch/bpf-run.cc",
         "src/supervise/supervisor.cc", "src/supervise/launcher.cc", "src/supervise/listener.cc", "src/supervise/loader-window.cc",
         "src/supervise/penalty.cc", "src/supervise/process-names.cc",
-        "src/linux/proc.cc", "src/report/tables-view.cc", "src/report/format.cc"
+        "src/linux/proc.cc", "src/linux/owned-file.cc", "src/report/tables-view.cc", "src/report/format.cc"
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],

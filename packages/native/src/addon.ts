@@ -13,7 +13,7 @@
  * | landlock.ts | landlockAbi, landlockCreateRuleset, landlockAddPathRule, landlockRestrictSelf, landlockRestrictThreads, openPath | landlock/landlock-js.cc |
  * | unveil-state.ts | unveilClaim, unveilRelease, unveilCommit, unveilState | landlock/unveil-state.cc |
  * | supervise.ts | supervise, preloadProtocol | supervise/supervise-js.cc |
- * | reporter.ts | formatViolation, installReporter, uninstallReporter, rollbackReporter, reporterState, reportTablesLayout, artifactCheck, readArtifactFile, dirTrustFacts | report/reporter-js.cc |
+ * | reporter.ts | formatViolation, installReporter, uninstallReporter, rollbackReporter, reporterState, reportTablesLayout, artifactCheck, readArtifactFile, dirTrustFacts, readOwnedFile | report/reporter-js.cc |
  * | ring.ts | ringAdopt, ringState, ringScan | ring-replay.cc |
  * | process-state.ts | processLock, processUnlock, sharedGet, sharedSet | process-state.cc |
  * | learn.ts | learnProtocol, learnMark | learn.cc |

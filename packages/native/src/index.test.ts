@@ -158,19 +158,51 @@ describe('@seccomp-scopes/native (kernel, in child processes)', () => {
     expect(p.personality[0]).toBe(p.personality[1]);
   });
 
-  it('readArtifactFile with checkFrom gives the check of the bytes from there on, as artifactCheck does', () => {
-    const r = childResult<{ got: unknown[]; want: unknown[]; short: unknown; big: unknown }>(`
-      const file = path.join(process.env.WORK_DIR, 'a-' + process.pid);
+  it('readOwnedFile reads a file of the user\'s own in a directory no other user can change, with the check of its bytes from an offset, and nothing else', () => {
+    const r = childResult<Record<string, unknown>>(`
+      const base = path.join(process.env.WORK_DIR, 'owned-' + process.pid);
+      fs.mkdirSync(base, { mode: 0o755 });
+      const dir = path.join(base, 'cache');
+      fs.mkdirSync(dir, { mode: 0o700 });
       const bytes = new Uint8Array(5003).map((_, i) => (i * 2654435761) >>> 24);
-      fs.writeFileSync(file, bytes);
-      const got = [0, 1, 20, 5002, 5003].map((from) => native.readArtifactFile(file, 1 << 20, from).check);
-      const want = [0, 1, 20, 5002, 5003].map((from) => native.artifactCheck(bytes.subarray(from)));
-      report({ got, want, short: native.readArtifactFile(file, 1 << 20, 5004).check ?? null, big: native.readArtifactFile(file, 100, 0).check ?? null });
+      fs.writeFileSync(path.join(dir, 'e'), bytes, { mode: 0o600 });
+      const read = (d = dir, n = 'e', max = 1 << 20, from) => { const o = native.readOwnedFile(d, n, max, from); return o.why ?? [o.bytes.length, o.check ?? null]; };
+      const out = {};
+      out.ok = [0, 20, 5003].map((from) => native.readOwnedFile(dir, 'e', 1 << 20, from).check);
+      out.want = [0, 20, 5003].map((from) => native.artifactCheck(bytes.subarray(from)));
+      out.same = Buffer.from(native.readOwnedFile(dir, 'e', 1 << 20).bytes).equals(Buffer.from(bytes));
+      out.past = read(dir, 'e', 1 << 20, 5004);
+      out.tooBig = read(dir, 'e', 5002);
+      out.missing = read(dir, 'nope');
+      out.noDir = read(path.join(base, 'nope'));
+      fs.symlinkSync(path.join(dir, 'e'), path.join(dir, 'link'));
+      out.link = read(dir, 'link');
+      fs.symlinkSync(dir, path.join(base, 'dirlink'));
+      out.dirLink = read(path.join(base, 'dirlink'));
+      fs.chmodSync(path.join(dir, 'e'), 0o620); out.groupWritable = read(); fs.chmodSync(path.join(dir, 'e'), 0o600);
+      fs.chownSync(path.join(dir, 'e'), 12345, 12345); out.foreignFile = read(); fs.chownSync(path.join(dir, 'e'), process.geteuid(), process.getegid());
+      fs.chmodSync(dir, 0o770); out.dirGroupWritable = read(); fs.chmodSync(dir, 0o700);
+      fs.chownSync(dir, 12345, 12345); out.foreignDir = read(); fs.chownSync(dir, process.geteuid(), process.getegid());
+      fs.chmodSync(base, 0o777); out.parentWorldWritable = read(); fs.chmodSync(base, 0o1777); out.parentSticky = read(); fs.chmodSync(base, 0o755);
+      fs.chownSync(base, 12345, 12345); out.parentForeign = read(); fs.chownSync(base, process.geteuid(), process.getegid());
+      out.again = read();
+      out.relative = errorOf(() => native.readOwnedFile('cache', 'e', 10));
+      out.slash = errorOf(() => native.readOwnedFile(dir, '../e', 10));
+      report(out);
     `);
-    expect(r.got).toEqual(r.want);
-    expect(new Set(r.got).size).toBe(5);
-    expect(r.short).toBeNull(); // past the end: no check
-    expect(r.big).toBeNull(); // not read (over maxBytes): no check
+    expect(r['ok']).toEqual(r['want']);
+    expect(r['same']).toBe(true);
+    expect(r['past']).toEqual([5003, null]);
+    expect(r['tooBig']).toMatch(/^refused: /);
+    expect(r['missing']).toMatch(/^miss: /);
+    expect(r['noDir']).toMatch(/^miss: /);
+    for (const k of ['link', 'dirLink', 'groupWritable', 'foreignFile', 'dirGroupWritable', 'foreignDir', 'parentWorldWritable', 'parentForeign']) {
+      expect(r[k], k).toMatch(/^refused: /);
+    }
+    expect(r['parentSticky']).toEqual([5003, null]);
+    expect(r['again']).toEqual([5003, null]);
+    expect(r['relative']).toMatchObject({ code: 'EINVAL' });
+    expect(r['slash']).toMatchObject({ code: 'EINVAL' });
   });
 
   it('installs a filter: fsync fails with EPERM, /proc shows mode 2 and one filter', () => {

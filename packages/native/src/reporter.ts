@@ -20,8 +20,9 @@ declare module './addon.js' {
     reporterState(): ReporterState;
     reportTablesLayout(): ReportTablesLayout;
     artifactCheck?(bytes: Uint8Array): string;
-    readArtifactFile?(path: string, maxBytes: number, checkFrom?: number): ArtifactFile;
+    readArtifactFile?(path: string, maxBytes: number): ArtifactFile;
     dirTrustFacts?(dir: string): DirTrustFacts;
+    readOwnedFile?(dir: string, name: string, maxBytes: number, checkFrom?: number): OwnedFile;
   }
 }
 
@@ -305,11 +306,6 @@ export interface ArtifactFile {
   readonly mode: number;
   readonly size: number;
   readonly bytes?: Uint8Array;
-  /**
-   * With `checkFrom`, when the bytes were read and reach it: {@link artifactCheck} of the bytes from there
-   * on (absent from an older build, which ignores `checkFrom`).
-   */
-  readonly check?: string;
 }
 
 /**
@@ -317,12 +313,11 @@ export interface ArtifactFile {
  * when it is a regular file of at most `maxBytes`, reads it, in one call (a
  * fresh process' first fs.openSync/fstatSync/readSync cost 0.3-0.5 ms): for
  * pledge()'s cache entries, whose trust its caller decides from the fstat.
- * With `checkFrom`, also {@link artifactCheck} of the bytes from that offset
- * on (`check`), computed as they are read. Undefined when the addon loaded is one without it (an older build).
+ * Undefined when the addon loaded is one without it (an older build).
  * @throws {NativeError} with the errno of open, fstat or read (ENOENT, ELOOP for a link...).
  */
-export function readArtifactFile(path: string, maxBytes: number, checkFrom?: number): ArtifactFile | undefined {
-  return binding().readArtifactFile?.(path, maxBytes, checkFrom);
+export function readArtifactFile(path: string, maxBytes: number): ArtifactFile | undefined {
+  return binding().readArtifactFile?.(path, maxBytes);
 }
 
 /** What {@link dirTrustFacts} read: the directory's lstat, its realpath, and the stat of every directory above both. */
@@ -344,4 +339,30 @@ export interface DirTrustFacts {
  */
 export function dirTrustFacts(dir: string): DirTrustFacts | undefined {
   return binding().dirTrustFacts?.(dir);
+}
+
+/** What {@link readOwnedFile} gives: the bytes (and their check from `checkFrom` on), or why the file was not read. */
+export type OwnedFile =
+  | { readonly bytes: Uint8Array; readonly check?: string; readonly why?: undefined }
+  | { readonly why: string; readonly bytes?: undefined };
+
+/**
+ * Reads `dir/name` when it is a file of the user's own in a cache
+ * directory no other user can change, in one call: the directory not a
+ * link, of the effective user and not writable by group or others; every
+ * directory above it, as named and as resolved, the user's or root's and
+ * not writable by others unless sticky; the file (opened in that directory,
+ * not following a link, without blocking) a regular file of the user's, not
+ * writable by group or others, of at most `maxBytes`. The rule of the
+ * `pledge` command's policy cache (src/linux/owned-file.h, shared with its
+ * native launcher), the same as @seccomp-scopes/pledge's filter-cache.ts
+ * applies with {@link dirTrustFacts} and {@link readArtifactFile}. With
+ * `checkFrom`, also {@link artifactCheck} of the bytes from there on.
+ * Undefined when the addon loaded is one without it (an older build).
+ * @returns `{ bytes, check? }`, or `{ why }` ("miss: ..." when there is no
+ *   directory or file, "refused: ..." otherwise).
+ * @throws TypeError (code `EINVAL`) for a relative `dir` or a `name` with a slash.
+ */
+export function readOwnedFile(dir: string, name: string, maxBytes: number, checkFrom?: number): OwnedFile | undefined {
+  return binding().readOwnedFile?.(dir, name, maxBytes, checkFrom);
 }

@@ -205,7 +205,7 @@ function entryCheck(bytes: Uint8Array): string {
 
 /**
  * The entry in a file's bytes, or undefined when they are not an intact entry of this format (check included).
- * @param check the check of the bytes after the header when the addon computed it as it read them (native readArtifactFile).
+ * @param check the check of the bytes after the header when the addon computed it as it read them (native readOwnedFile).
  */
 export function decodeEntry(file: Uint8Array, check?: string): CacheEntry | undefined {
   if (file.length < ENTRY_HEADER) return undefined;
@@ -233,20 +233,19 @@ const MAX_ENTRY_BYTES = 1 << 20;
  * The bytes of a regular file of the user's, writable by nobody else
  * ({@link ours}), of at most 1 MiB, opened without following a link; else
  * undefined. Read by the addon in one call where it can (native
- * readArtifactFile, which also computes the check of the bytes after an
- * entry's header), else with fs.
+ * readArtifactFile), else with fs.
  */
-function readOwnFile(file: string, uid: number): { bytes: Uint8Array; check?: string } | undefined {
+function readOwnFile(file: string, uid: number): { bytes: Uint8Array } | undefined {
   let got: native.ArtifactFile | undefined;
   try {
-    got = native.readArtifactFile(file, MAX_ENTRY_BYTES, ENTRY_HEADER);
+    got = native.readArtifactFile(file, MAX_ENTRY_BYTES);
   } catch (e) {
     if ((e as native.NativeError).syscall !== undefined) return undefined; // open, fstat or read failed: ENOENT, ELOOP (a link)...
     got = undefined; // no addon: read with fs
   }
   if (got) {
     if (!got.regular || got.uid !== uid || (got.mode & 0o022) !== 0 || got.size > MAX_ENTRY_BYTES || !got.bytes) return undefined;
-    return { bytes: got.bytes, ...(got.check !== undefined ? { check: got.check } : {}) };
+    return { bytes: got.bytes };
   }
   let fd: number | undefined;
   try {
@@ -263,10 +262,29 @@ function readOwnFile(file: string, uid: number): { bytes: Uint8Array; check?: st
   }
 }
 
-/** The entry of `key` when it is there and trusted, as a pid template of `unit`-byte words; else undefined. */
-function readEntry(dir: string, key: string, uid: number, unit: 4 | 8): CacheEntry | undefined {
-  if (!trustedCacheDir(dir, uid)) return undefined;
-  const file = readOwnFile(path.join(dir, `${keyHash(key)}.entry`), uid);
+/**
+ * The entry of `key` (in file `name`) when it is there and trusted, as a
+ * pid template of `unit`-byte words; else undefined. Trusted: the rule of
+ * {@link trustedCacheDir} and readOwnFile, applied by the addon in one call
+ * where it can (native readOwnedFile, which also computes the entry's
+ * check), else here.
+ */
+function readEntry(dir: string, key: string, uid: number, unit: 4 | 8, name = `${keyHash(key)}.entry`): CacheEntry | undefined {
+  let file: { readonly bytes: Uint8Array; readonly check?: string } | undefined;
+  let owned: native.OwnedFile | undefined;
+  try {
+    // In one call where the addon has it: the same rule (native readOwnedFile, the command's launcher's), for the effective user.
+    owned = uid === euid() ? native.readOwnedFile(dir, name, MAX_ENTRY_BYTES, ENTRY_HEADER) : undefined;
+  } catch {
+    owned = undefined; // no addon
+  }
+  if (owned) {
+    if (owned.why !== undefined) return undefined;
+    file = owned;
+  } else {
+    if (!trustedCacheDir(dir, uid)) return undefined;
+    file = readOwnFile(`${dir}/${name}`, uid);
+  }
   if (!file) return undefined;
   const e = decodeEntry(file.bytes, file.check);
   if (!e || e.key !== key || e.unit !== unit) return undefined;
@@ -312,11 +330,11 @@ export function makeCacheDir(dir: string): void {
 }
 
 /** Writes the entry atomically (a temporary file, then rename), mode 0600 in a 0700 directory; false when it could not. */
-function writeEntry(dir: string, key: string, uid: number, template: PidTemplate, extra?: unknown): boolean {
+function writeEntry(dir: string, key: string, uid: number, template: PidTemplate, extra?: unknown, name = `${keyHash(key)}.entry`): boolean {
   try {
     makeCacheDir(dir);
     if (!trustedCacheDir(dir, uid)) return false;
-    const file = path.join(dir, `${keyHash(key)}.entry`);
+    const file = path.join(dir, name);
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, encodeEntry({ key, unit: template.unit, slots: template.slots, bytes: template.bytes, ...(extra !== undefined ? { extra } : {}) }), { flag: 'wx', mode: 0o600 });
     fs.renameSync(tmp, file);
@@ -523,6 +541,17 @@ const OPTION_FIELDS = ['penalty', 'errno', 'quiet', 'format', 'reportFd'] as con
  * `dev` build, options of another shape): the call is then planned.
  */
 export function firstCallKey(req: FirstCallRequest, ids: BuildIds = buildIdsFor(req.arch)): string | undefined {
+  return firstCallKeys(req, ids)?.key;
+}
+
+/**
+ * {@link firstCallKey}, and the entry's file name: the hash of the request
+ * part of the key (the build ids are 64 hex digits each, and hashing them
+ * in a fresh process' interpreter costs 0.04 ms) mixed with the first 32
+ * bits of each build id, so that builds side by side keep their own
+ * entries. A name shared by two keys is harmless: the key is compared whole.
+ */
+function firstCallKeys(req: FirstCallRequest, ids: BuildIds = buildIdsFor(req.arch)): { key: string; name: string } | undefined {
   if (ids.core === 'dev' || ids.arch === 'dev' || ids.pledge === 'dev') return undefined;
   const given = req.options;
   if (given === null || typeof given !== 'object') return undefined;
@@ -533,11 +562,14 @@ export function firstCallKey(req: FirstCallRequest, ids: BuildIds = buildIdsFor(
     if (typeof v !== 'string' && typeof v !== 'boolean' && (typeof v !== 'number' || !Number.isFinite(v))) return undefined;
     options[field] = v;
   }
-  return JSON.stringify({
-    format: FORMAT, kind: 'first-call', core: ids.core, arch: ids.arch, pledge: ids.pledge, archName: req.arch.name,
-    promises: req.promises, execpromises: req.execpromises, options, jit: req.jit, uid: req.uid, gid: req.gid, comm: req.comm,
+  const request = JSON.stringify({
+    archName: req.arch.name, promises: req.promises, execpromises: req.execpromises, options, jit: req.jit, uid: req.uid, gid: req.gid, comm: req.comm,
     rings: req.rings, eventFds: req.eventFds,
   });
+  const key = `${JSON.stringify({ format: FORMAT, kind: 'first-call', core: ids.core, arch: ids.arch, pledge: ids.pledge })}${request}`;
+  const id32 = (id: string): number => parseInt(id.slice(0, 8), 16) | 0;
+  const name = ((parseInt(keyHash(request), 16) ^ id32(ids.core) ^ id32(ids.arch) ^ id32(ids.pledge)) >>> 0).toString(16).padStart(8, '0');
+  return { key, name: `${name}.entry` };
 }
 
 /** What a first call's entry keeps beside its bytes (the filter's template, then the report tables'). */
@@ -564,11 +596,11 @@ interface FirstCallExtra {
  * written from them ({@link storeFirstCall}).
  */
 export function cachedFirstCall(req: FirstCallRequest, pid: number, options: FilterCacheOptions = {}): FirstCall | undefined {
-  const key = firstCallKey(req, options.buildIds);
+  const keys = firstCallKeys(req, options.buildIds);
   const dir = filterCacheDir(options.env);
   const uid = euid();
-  if (key === undefined || dir === undefined || uid === undefined || pid < TEMPLATE_PIDS[0] || pid > TEMPLATE_PIDS[1] || !unfiltered()) return undefined;
-  const entry = readEntry(dir, key, uid, 4);
+  if (keys === undefined || dir === undefined || uid === undefined || pid < TEMPLATE_PIDS[0] || pid > TEMPLATE_PIDS[1] || !unfiltered()) return undefined;
+  const entry = readEntry(dir, keys.key, uid, 4, keys.name);
   const extra = entry?.extra as FirstCallExtra | undefined;
   if (!entry || !extra || !Number.isInteger(extra.filterBytes) || extra.filterBytes <= 0 || extra.filterBytes % 8 !== 0 || extra.filterBytes > entry.bytes.length || extra.filterBytes > 4096 * 8) return undefined;
   if (!Array.isArray(extra.collide) || extra.collide.includes(pid)) return undefined;
@@ -595,11 +627,11 @@ export function storeFirstCall(
   made: { readonly plan: PledgePlan; readonly filterBytes: Uint8Array; readonly filter: PidTemplate; readonly tables?: PidTemplate; readonly layout?: PrebuiltLayout },
   options: FilterCacheOptions = {},
 ): boolean {
-  const key = firstCallKey(req, options.buildIds);
+  const keys = firstCallKeys(req, options.buildIds);
   const dir = filterCacheDir(options.env);
   const uid = euid();
   const { plan } = made;
-  if (key === undefined || dir === undefined || uid === undefined || !plan.filter || pid < TEMPLATE_PIDS[0] || pid > TEMPLATE_PIDS[1] || !unfiltered()) return false;
+  if (keys === undefined || dir === undefined || uid === undefined || !plan.filter || pid < TEMPLATE_PIDS[0] || pid > TEMPLATE_PIDS[1] || !unfiltered()) return false;
   if (made.filter.unit !== 8 || (plan.reporter !== undefined) !== (made.tables !== undefined) || (made.tables && made.tables.unit !== 4)) return false;
   const endian = req.arch.endian;
   const collideFilter = collidingPids(made.filter, 8, req.arch);
@@ -621,5 +653,5 @@ export function storeFirstCall(
     ...(plan.reporter ? { reporter: plan.reporter.options } : {}),
     directExit: plan.directExit, lockUnveil: plan.lockUnveil, ...(made.layout ? { layout: made.layout } : {}),
   };
-  return writeEntry(dir, key, uid, template, extra);
+  return writeEntry(dir, keys.key, uid, template, extra, keys.name);
 }

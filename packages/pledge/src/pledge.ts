@@ -227,9 +227,9 @@ function checkAvailability(): { available: boolean; reason?: string; arch?: stri
   return { available: true, arch: archName };
 }
 
-function status(): PledgeStatus {
+/** The status with `state` in force (default: the state every realm shares). */
+function status(state: PledgeState = readState()): PledgeStatus {
   const a = availability();
-  const state = readState();
   return {
     ...a,
     filters: state.filters,
@@ -513,10 +513,10 @@ function firstCallRequest(state: PledgeState, found: { rings: readonly RingInfo[
 }
 
 function pledgeLocked(promises: string | null | undefined, execpromises: string | null | undefined, options: PledgeOptions): PledgeStatus {
-  let state = readState();
+  const state = readState();
   const arch = archFor();
   // Read-only until the plan is made: a bad request changes nothing.
-  let found = state.filters === 0 ? findRings() : undefined;
+  const found = state.filters === 0 ? findRings() : undefined;
   const first = firstCallRequest(state, found, promises, execpromises, options, arch);
   // The first call's whole output from the cache (planned and compiled by an earlier process, same request and facts).
   const hit = first && cachedFirstCall(first, process.pid);
@@ -525,6 +525,14 @@ function pledgeLocked(promises: string | null | undefined, execpromises: string 
     refuseReadImpliesExec(arch);
     return enforce(hit.plan, hit.filter, arch, state, found, false, promises);
   }
+  // Apart, so that a fresh process whose first call the cache answers does not compile it (V8 compiles a function
+  // on its first call, all of it).
+  return planAndEnforce(promises, execpromises, options, state, arch, found, first);
+}
+
+/** pledge() planned and compiled here (from pledge()'s caches of a filter and of report tables where they answer), then enforced or recorded. */
+function planAndEnforce(promises: string | null | undefined, execpromises: string | null | undefined, options: PledgeOptions,
+  state: PledgeState, arch: ArchDescriptor, found: { rings: readonly RingInfo[]; eventFds: number[] } | undefined, first: FirstCallRequest | undefined): PledgeStatus {
   let facts = pledgeFacts(state, found);
   takeTablesMade();
   let plan = planPledge(state, { promises, execpromises, options }, arch, facts);
@@ -589,30 +597,40 @@ function enforce(plan: PledgePlan, filter: CachedFilter, arch: ArchDescriptor, s
     if (!hadNoNewPrivs) native.setNoNewPrivs();
     native.installFilter(filter.bytes, constantOf(arch, 'SECCOMP_FILTER_FLAG_TSYNC'));
   } catch (e) {
-    // Nothing was installed: put the reporter back as it was.
-    if (plan.reporter) native.rollbackReporter();
-    const err = e as native.NativeError;
-    // TSYNC_FAILED is not an errno: a thread's filter chain diverged (it installed a filter of its own), which EBUSY names best.
-    const code = err.code === 'TSYNC_FAILED' ? 'EBUSY' : err.code ?? 'EIO';
-    const locked = unveilLocked ? ' The paths unveiled before this call were locked and stay enforced (Landlock cannot be undone).' : '';
-    // no_new_privs cannot be cleared: say that it stays, when this call set it.
-    const noNewPrivsSet = !hadNoNewPrivs && native.getNoNewPrivs();
-    const nnp = noNewPrivsSet ? ' no_new_privs was set for the filter and stays set (it cannot be cleared): setuid programs this process runs get no privileges.' : '';
-    if (code === 'ENOMEM') {
-      // The kernel caps the total length of a process' filters (MAX_INSNS_PER_PATH, 32768 instructions, each filter counting 4 more).
-      throw new PledgeError('ENOMEM', 'KERNEL',
-        `pledge(${JSON.stringify(promises)}): the kernel refused another filter: with the ${state.filters} filters pledge() stacked on this process ` +
-        `(one per narrowing call) and any installed before it, this one of ${filter.instructions} instructions would exceed the kernel's total of ` +
-        `32768 instructions per process (each filter counts 4 more). ` +
-        `The promises in force are unchanged (${state.promises ? JSON.stringify(formatPromises(new Set(state.promises))) : 'none'}); narrow in fewer steps ` +
-        `(a pledge() with the same promises adds no filter), or pledge the final promises directly.${nnp}${locked}`,
-        { syscall: err.syscall, errno: err.errno, nativeCode: err.code, filters: state.filters, instructions: filter.instructions, noNewPrivsSet, unveilLocked });
-    }
-    throw new PledgeError(code, 'KERNEL', `pledge(${JSON.stringify(promises)}): ${err.message}; no filter was installed.${nnp}${locked}`,
-      { syscall: err.syscall, errno: err.errno, tid: err.tid, nativeCode: err.code, unveilLocked, noNewPrivsSet });
+    throw installFailed(e, plan, filter, state, hadNoNewPrivs, unveilLocked, promises);
   }
   writeState(plan.next);
-  return status();
+  return status(plan.next); // what every realm reads now (the process lock is held)
+}
+
+/**
+ * The error of a failed no_new_privs or seccomp(2) call, nothing installed:
+ * puts the reporter back, and says what stays (the unveil lock,
+ * no_new_privs). Apart from {@link enforce}, which compiles without it.
+ */
+function installFailed(e: unknown, plan: PledgePlan, filter: CachedFilter, state: PledgeState, hadNoNewPrivs: boolean,
+  unveilLocked: boolean, promises: string | null | undefined): PledgeError {
+  // Nothing was installed: put the reporter back as it was.
+  if (plan.reporter) native.rollbackReporter();
+  const err = e as native.NativeError;
+  // TSYNC_FAILED is not an errno: a thread's filter chain diverged (it installed a filter of its own), which EBUSY names best.
+  const code = err.code === 'TSYNC_FAILED' ? 'EBUSY' : err.code ?? 'EIO';
+  const locked = unveilLocked ? ' The paths unveiled before this call were locked and stay enforced (Landlock cannot be undone).' : '';
+  // no_new_privs cannot be cleared: say that it stays, when this call set it.
+  const noNewPrivsSet = !hadNoNewPrivs && native.getNoNewPrivs();
+  const nnp = noNewPrivsSet ? ' no_new_privs was set for the filter and stays set (it cannot be cleared): setuid programs this process runs get no privileges.' : '';
+  if (code === 'ENOMEM') {
+    // The kernel caps the total length of a process' filters (MAX_INSNS_PER_PATH, 32768 instructions, each filter counting 4 more).
+    return new PledgeError('ENOMEM', 'KERNEL',
+      `pledge(${JSON.stringify(promises)}): the kernel refused another filter: with the ${state.filters} filters pledge() stacked on this process ` +
+      `(one per narrowing call) and any installed before it, this one of ${filter.instructions} instructions would exceed the kernel's total of ` +
+      `32768 instructions per process (each filter counts 4 more). ` +
+      `The promises in force are unchanged (${state.promises ? JSON.stringify(formatPromises(new Set(state.promises))) : 'none'}); narrow in fewer steps ` +
+      `(a pledge() with the same promises adds no filter), or pledge the final promises directly.${nnp}${locked}`,
+      { syscall: err.syscall, errno: err.errno, nativeCode: err.code, filters: state.filters, instructions: filter.instructions, noNewPrivsSet, unveilLocked });
+  }
+  return new PledgeError(code, 'KERNEL', `pledge(${JSON.stringify(promises)}): ${err.message}; no filter was installed.${nnp}${locked}`,
+    { syscall: err.syscall, errno: err.errno, tid: err.tid, nativeCode: err.code, unveilLocked, noNewPrivsSet });
 }
 
 /**

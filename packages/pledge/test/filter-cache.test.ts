@@ -13,9 +13,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { INITIAL_PLEDGE_STATE, TEMPLATE_PIDS, fillPidTemplate, pidTemplate, planPledge, type ArchDescriptor, type FilterSpec, type PledgePlan } from '@seccomp-scopes/core';
 import { x86_64 } from '@seccomp-scopes/arch-x86_64';
 import { aarch64 } from '@seccomp-scopes/arch-aarch64';
+import * as native from '@seccomp-scopes/native';
 import { compilePledge, type CompilePledgeOptions } from '../src/index.js';
 import {
-  MAX_ENTRIES, cachedFilter, cachedFirstCall, cachedReportTables, decodeEntry, encodeEntry, filterCacheDir, firstCallKey, storeFirstCall,
+  MAX_ENTRIES, cachedFilter, cachedFirstCall, cachedReportTables, decodeEntry, encodeEntry, filterCacheDir, firstCallKey, makeCacheDir, storeFirstCall, trustedCacheDir,
   type BuildIds, type CacheEntry, type FilterCacheInputs, type FirstCallRequest,
 } from '../src/filter-cache.js';
 
@@ -408,6 +409,32 @@ describe("a first call's entry (the whole first pledge() from the initial state)
       spoil(path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.entry'))!), dir);
       expect(cachedFirstCall(requestOf(c, x86_64), 4243, { env, buildIds: ids }), what).toBeUndefined();
     }
+  });
+
+  it("the addon's rule (native readOwnedFile, shared with the command's launcher) and filter-cache.ts's (trustedCacheDir) agree on every directory", () => {
+    const situations: [string, (dir: string) => void][] = [
+      ['ours', () => {}],
+      ['group-writable', (d) => fs.chmodSync(d, 0o770)],
+      ['world-writable', (d) => fs.chmodSync(d, 0o707)],
+      ['another user\'s', (d) => fs.chownSync(d, 12345, 12345)],
+      ['a link to a directory of ours', (d) => { fs.renameSync(d, `${d}.real`); fs.symlinkSync(`${d}.real`, d); }],
+      ['under a world-writable parent', (d) => fs.chmodSync(path.dirname(d), 0o777)],
+      ['under a sticky world-writable parent', (d) => fs.chmodSync(path.dirname(d), 0o1777)],
+      ['under another user\'s parent', (d) => fs.chownSync(path.dirname(d), 12345, 12345)],
+      ['under root\'s parent', (d) => fs.chownSync(path.dirname(d), 0, 0)],
+    ];
+    const verdicts: Record<string, boolean> = {};
+    for (const [what, make] of situations) {
+      const dir = filterCacheDir(freshEnv())!;
+      makeCacheDir(dir);
+      fs.writeFileSync(path.join(dir, 'x.entry'), 'x', { mode: 0o600 });
+      make(dir);
+      const js = trustedCacheDir(dir, process.geteuid!());
+      const got = native.readOwnedFile(dir, 'x.entry', 1 << 20)!;
+      expect(got.why === undefined, `${what}: ${got.why}`).toBe(js);
+      verdicts[what] = js;
+    }
+    expect(Object.values(verdicts).filter(Boolean).length).toBe(process.geteuid!() === 0 ? 3 : 2); // ours, sticky parent (and root's parent when we are root)
   });
 
   it('is not written when the templates do not give the bytes the call computed', () => {

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "../linux/errno-name.h"
+#include "../linux/owned-file.h"
 #include "../report/tables-view.h"
 #include "../supervise/supervisor.h"
 #include "native-client.h"
@@ -237,71 +238,6 @@ std::string CacheDir() {
   return "";
 }
 
-// The directory above `p` ("/" for "/" and its children).
-std::string ParentDir(std::string p) {
-  while (p.size() > 1 && p.back() == '/') p.pop_back();
-  const size_t i = p.rfind('/');
-  if (i == std::string::npos || i == 0) return "/";
-  p.resize(i);
-  while (p.size() > 1 && p.back() == '/') p.pop_back();
-  return p;
-}
-
-// Whether no other user can change what `dir` leads to: every directory
-// above it, as named and as it resolves (realpath), is the effective
-// user's or root's and not writable by group or others unless sticky
-// (/tmp). The owner of any directory further up (XDG_CACHE_HOME named
-// under it) could otherwise link it to any directory of ours, one holding
-// files of ours with someone else's bytes (an unpacked archive).
-bool TrustedAncestors(const std::string& dir) {
-  const uid_t euid = geteuid();
-  auto above = [euid](const std::string& start) {
-    for (std::string d = ParentDir(start);; d = ParentDir(d)) {
-      struct stat st;
-      if (stat(d.c_str(), &st) != 0) return false;
-      if ((st.st_uid != euid && st.st_uid != 0) || ((st.st_mode & 022) != 0 && (st.st_mode & S_ISVTX) == 0)) return false;
-      if (d == "/") return true;
-    }
-  };
-  char real[PATH_MAX];
-  return above(dir) && realpath(dir.c_str(), real) != nullptr && above(real);
-}
-
-// Reads the entry at `path` if it is ours: a regular file (not a link),
-// owned by the effective user, not writable by group or others, in a
-// directory of the same kind that no other user can replace
-// (TrustedAncestors). Returns "" or why it was refused.
-std::string ReadOwned(const std::string& dir, const std::string& name, std::vector<uint8_t>* out) {
-  const uid_t euid = geteuid();
-  struct stat st;
-  // The directory is opened once (not a link) and the entry opened in it:
-  // what was checked is what is read, whatever is renamed meanwhile.
-  const int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (dfd < 0) return errno == ENOENT ? "miss: no cache directory" : "refused: the cache directory is not the user's own (a link, another owner, or writable by group or others)";
-  if (fstat(dfd, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != euid || (st.st_mode & 022) != 0 || !TrustedAncestors(dir)) {
-    close(dfd);
-    return "refused: the cache directory is not the user's own (a link, another owner, writable by group or others, or under a directory another user can change)";
-  }
-  const int fd = openat(dfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  close(dfd);
-  if (fd < 0) return errno == ENOENT ? "miss: no entry" : errno == ELOOP ? "refused: the entry is a symbolic link" : "refused: the entry cannot be opened";
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != euid || (st.st_mode & 022) != 0 || st.st_size > (64 << 20)) {
-    close(fd);
-    return "refused: the entry is not the user's own regular file (another owner, or writable by group or others)";
-  }
-  out->resize(static_cast<size_t>(st.st_size));
-  size_t off = 0;
-  while (off < out->size()) {
-    const ssize_t n = read(fd, out->data() + off, out->size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    off += static_cast<size_t>(n);
-  }
-  close(fd);
-  if (off != out->size()) return "refused: short read";
-  return "";
-}
-
 uint64_t Ns(const struct timespec& t) { return static_cast<uint64_t>(t.tv_sec) * 1000000000ULL + static_cast<uint64_t>(t.tv_nsec); }
 
 // Whether every fact the entry was computed from still holds.
@@ -422,7 +358,7 @@ int Launch(int argc, char** argv) {
 
   std::vector<uint8_t> bytes;
   PolicyEntry entry;
-  std::string why = ReadOwned(dir, file_name, &bytes);
+  std::string why = ReadOwned(dir, file_name, 64 << 20, &bytes);
   if (why.empty()) {
     why = ParsePolicyEntry(bytes, &entry);
     if (!why.empty()) why = "refused: " + why;

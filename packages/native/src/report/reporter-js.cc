@@ -9,6 +9,7 @@
 
 #include "../adapters.h"
 #include "../linux/fd.h"    // Fd
+#include "../linux/owned-file.h"  // ReadOwned
 #include "../napi-errors.h"  // ThrowErrno, ThrowInvalid, ThrowCode
 #include "format.h"
 #include "report-tables.h"
@@ -275,8 +276,17 @@ Napi::Value ArtifactCheckJs(const Napi::CallbackInfo& info) {
   return ArtifactCheckOf(env, bytes.Data(), bytes.ByteLength());
 }
 
-// The object readArtifactFile returns for `path` (see there); throws the errno of open, fstat or read.
-Napi::Object ArtifactFileOf(Napi::Env env, const std::string& path, double max_bytes) {
+// readArtifactFile(path, maxBytes): { regular, uid, mode, size, bytes? } — a file opened without following a final
+// link (O_NOFOLLOW), its fstat (regular file, owner, mode bits, size) and, when it is a regular file of at most
+// maxBytes, its bytes, all in one call (a fresh process' first fs.openSync/fstatSync/readSync costs 0.3-0.5 ms). The
+// caller decides whether to trust it from the fstat it gets. Throws the errno of open, fstat or read.
+Napi::Value ReadArtifactFileJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) {
+    ThrowInvalid<Napi::TypeError>(env, "readArtifactFile: path must be a string and maxBytes a number");
+  }
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  const double max_bytes = info[1].As<Napi::Number>().DoubleValue();
   const int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) ThrowErrno(env, errno, "open");
   Fd guard(fd);
@@ -302,32 +312,16 @@ Napi::Object ArtifactFileOf(Napi::Env env, const std::string& path, double max_b
   return out;
 }
 
-// readArtifactFile(path, maxBytes, checkFrom?): { regular, uid, mode, size, bytes?, check? } — a file opened without
-// following a final link (O_NOFOLLOW), its fstat (regular file, owner, mode bits, size) and, when it is a regular file
-// of at most maxBytes, its bytes, all in one call (a fresh process' first fs.openSync/fstatSync/readSync costs 0.3-0.5
-// ms); with checkFrom, and bytes read that reach it, `check`: artifactCheck of the bytes from checkFrom on (a cache
-// entry's check covers all but its header). The caller decides whether to trust it from the fstat it gets. Throws the
-// errno of open, fstat or read.
-Napi::Value ReadArtifactFileJs(const Napi::CallbackInfo& info) {
+// dirTrustFacts(dir): { self, real, ancestors } — what deciding whether a directory's path can be changed by another
+// user needs, read in one call (a fresh process' first fs.lstatSync/statSync/realpathSync cost 0.2-0.3 ms): `self`,
+// the lstat of `dir` ({ uid, mode, isDir }); `real`, its realpath(3); `ancestors`, the stat (links followed) of every
+// directory above `dir` and above `real`, up to /, in that order ({ path, uid, mode }, mode with the file type bits
+// cleared). The caller decides (pledge's filter-cache.ts). Throws the errno of the first call that fails.
+Napi::Value DirTrustFactsJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber() || (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNumber())) {
-    ThrowInvalid<Napi::TypeError>(env, "readArtifactFile: path must be a string, maxBytes a number, checkFrom a number or undefined");
-  }
-  Napi::Object out = ArtifactFileOf(env, info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().DoubleValue());
-  if (info.Length() > 2 && info[2].IsNumber()) {
-    const double from = info[2].As<Napi::Number>().DoubleValue();
-    Napi::Value bytes = out.Get("bytes");
-    if (from >= 0 && bytes.IsTypedArray() && static_cast<double>(bytes.As<Napi::Uint8Array>().ByteLength()) >= from) {
-      Napi::Uint8Array b = bytes.As<Napi::Uint8Array>();
-      const size_t at = static_cast<size_t>(from);
-      out.Set("check", ArtifactCheckOf(env, b.Data() + at, b.ByteLength() - at));
-    }
-  }
-  return out;
-}
-
-// The object dirTrustFacts returns for the absolute path `dir` (see there); throws the errno of the first call that fails.
-Napi::Object DirTrustFactsOf(Napi::Env env, const std::string& dir) {
+  if (info.Length() < 1 || !info[0].IsString()) ThrowInvalid<Napi::TypeError>(env, "dirTrustFacts: dir must be a string");
+  const std::string dir = info[0].As<Napi::String>().Utf8Value();
+  if (dir.empty() || dir[0] != '/') ThrowInvalid<Napi::TypeError>(env, "dirTrustFacts: dir must be an absolute path");
   struct stat st;
   if (lstat(dir.c_str(), &st) != 0) ThrowErrno(env, errno, "lstat");
   Napi::Object self = Napi::Object::New(env);
@@ -360,17 +354,43 @@ Napi::Object DirTrustFactsOf(Napi::Env env, const std::string& dir) {
   return out;
 }
 
-// dirTrustFacts(dir): { self, real, ancestors } — what deciding whether a directory's path can be changed by another
-// user needs, read in one call (a fresh process' first fs.lstatSync/statSync/realpathSync cost 0.2-0.3 ms): `self`,
-// the lstat of `dir` ({ uid, mode, isDir }); `real`, its realpath(3); `ancestors`, the stat (links followed) of every
-// directory above `dir` and above `real`, up to /, in that order ({ path, uid, mode }, mode with the file type bits
-// cleared). The caller decides (pledge's filter-cache.ts). Throws the errno of the first call that fails.
-Napi::Value DirTrustFactsJs(const Napi::CallbackInfo& info) {
+// readOwnedFile(dir, name, maxBytes, checkFrom?): { bytes, check? } | { why } — `dir`/`name` read when it is a file
+// of the user's own in a cache directory no other user can change (linux/owned-file.h ReadOwned: the rule the
+// command's native launcher applies to its policy cache; @seccomp-scopes/pledge filter-cache.ts applies the same
+// where the addon is not used), with, as readArtifactFile, `check` of the bytes from checkFrom on; else `why` it was
+// not read ("miss: ..." or "refused: ..."). One call for pledge()'s cache entries (a fresh process pays for each
+// call and each JavaScript function on its first use).
+Napi::Value ReadOwnedFileJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) ThrowInvalid<Napi::TypeError>(env, "dirTrustFacts: dir must be a string");
+  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsString() || !info[2].IsNumber() ||
+      (info.Length() > 3 && !info[3].IsUndefined() && !info[3].IsNumber())) {
+    ThrowInvalid<Napi::TypeError>(env, "readOwnedFile: dir and name must be strings, maxBytes a number, checkFrom a number or undefined");
+  }
   const std::string dir = info[0].As<Napi::String>().Utf8Value();
-  if (dir.empty() || dir[0] != '/') ThrowInvalid<Napi::TypeError>(env, "dirTrustFacts: dir must be an absolute path");
-  return DirTrustFactsOf(env, dir);
+  const std::string name = info[1].As<Napi::String>().Utf8Value();
+  if (dir.empty() || dir[0] != '/') ThrowInvalid<Napi::TypeError>(env, "readOwnedFile: dir must be an absolute path");
+  if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
+    ThrowInvalid<Napi::TypeError>(env, "readOwnedFile: name must be a file name (no slash)");
+  }
+  const double max_bytes = info[2].As<Napi::Number>().DoubleValue();
+  std::vector<uint8_t> bytes;
+  const std::string why = ReadOwned(dir, name, max_bytes < 0 ? 0 : static_cast<size_t>(max_bytes), &bytes);
+  Napi::Object out = Napi::Object::New(env);
+  if (!why.empty()) {
+    out.Set("why", Napi::String::New(env, why));
+    return out;
+  }
+  Napi::Uint8Array array = Napi::Uint8Array::New(env, bytes.size());
+  if (!bytes.empty()) std::memcpy(array.Data(), bytes.data(), bytes.size());
+  out.Set("bytes", array);
+  if (info.Length() > 3 && info[3].IsNumber()) {
+    const double from = info[3].As<Napi::Number>().DoubleValue();
+    if (from >= 0 && static_cast<double>(bytes.size()) >= from) {
+      const size_t at = static_cast<size_t>(from);
+      out.Set("check", ArtifactCheckOf(env, bytes.data() + at, bytes.size() - at));
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -385,6 +405,7 @@ void InitReporter(Napi::Env env, Napi::Object exports) {
   exports.Set("artifactCheck", Napi::Function::New(env, ArtifactCheckJs, "artifactCheck"));
   exports.Set("readArtifactFile", Napi::Function::New(env, ReadArtifactFileJs, "readArtifactFile"));
   exports.Set("dirTrustFacts", Napi::Function::New(env, DirTrustFactsJs, "dirTrustFacts"));
+  exports.Set("readOwnedFile", Napi::Function::New(env, ReadOwnedFileJs, "readOwnedFile"));
 }
 
 }  // namespace seccomp_scopes
