@@ -90,12 +90,38 @@ describe('a thread swapping the path string while another stats it', () => {
     const bin = buildFixture('sec-stat-swap', ['-pthread']);
     const ino = String(fs.statSync(secret).ino);
     const r = pledgeCli(['-p', 'stdio getpw', '--penalty', 'errno', '--', bin, '/etc/passwd', secret, ino, '3000']);
-    const m = /^ok=(\d+) refused=(\d+) leaked=(\d+)$/.exec(r.stdout.trim());
+    const m = /^ok=(\d+) refused=(\d+) leaked=(\d+) enoent=\d+$/.exec(r.stdout.trim());
     expect(m, describeRun(r)).not.toBeNull();
     expect(Number(m![3])).toBe(0);
     // Both strings were seen: the race was run.
     expect(Number(m![1])).toBeGreaterThan(0);
     expect(Number(m![2])).toBeGreaterThan(0);
+  });
+});
+
+describe('the supervisor looks up no path it was not asked for by a listed name', () => {
+  // A name swapped in after the check must not even be looked up: ENOENT for a missing file
+  // (where an existing one is refused with EACCES) would tell a program under stdio which paths exist.
+  const missing = (): string => path.join(dir, 'no-such-file');
+  it('a stat: the swapped name is refused by name (never ENOENT)', () => {
+    const bin = buildFixture('sec-stat-swap', ['-pthread']);
+    const r = pledgeCli(['-p', 'stdio getpw', '--penalty', 'errno', '-q', '--', bin, '/etc/passwd', missing(), '0', '3000']);
+    const m = /^ok=(\d+) refused=(\d+) leaked=(\d+) enoent=(\d+)$/.exec(r.stdout.trim());
+    expect(m, describeRun(r)).not.toBeNull();
+    expect(Number(m![2])).toBeGreaterThan(0);
+    expect(Number(m![4])).toBe(0);
+  });
+
+  it('an open of a path exception (/etc/localtime under stdio): likewise', () => {
+    const bin = buildFixture('sec-stat-swap', ['-pthread']);
+    const r = pledgeCli(['-p', 'stdio', '--penalty', 'errno', '-q', '--', bin, '/etc/localtime', missing(), '0', '3000', 'open']);
+    const m = /^ok=(\d+) refused=(\d+) leaked=(\d+) enoent=(\d+)$/.exec(r.stdout.trim());
+    expect(m, describeRun(r)).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0);
+    expect(Number(m![4])).toBe(0);
+    const ino = String(fs.statSync(secret).ino);
+    const other = pledgeCli(['-p', 'stdio', '--penalty', 'errno', '-q', '--', bin, '/etc/localtime', secret, ino, '3000', 'open']);
+    expect(other.stdout, describeRun(other)).toMatch(/ leaked=0 enoent=0$/m);
   });
 });
 
@@ -135,7 +161,7 @@ describe.runIf(fs.existsSync(LAUNCHER))('through the native launcher (its cache 
     launched(cache, args);
     const r = launched(cache, args);
     expect(r.trace).toBe('hit');
-    const m = /^ok=(\d+) refused=(\d+) leaked=(\d+)$/.exec(r.stdout.trim());
+    const m = /^ok=(\d+) refused=(\d+) leaked=(\d+) enoent=\d+$/.exec(r.stdout.trim());
     expect(m, describeRun(r)).not.toBeNull();
     expect(Number(m![3])).toBe(0);
     expect(Number(m![1])).toBeGreaterThan(0);

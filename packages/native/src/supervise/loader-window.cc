@@ -109,8 +109,14 @@ bool IsOpenCall(const struct seccomp_data& d) {
   return d.nr == SYS_openat;
 }
 
-int OpenForChild(const OpenRules& rules, pid_t tid, const OpenCall& call, const std::string& path) {
+int OpenForChild(const OpenRules& rules, pid_t tid, const OpenCall& call, const std::string& raw) {
   const std::vector<std::string>& paths = rules.paths;
+  std::string path = raw;
+  if (rules.names_listed) {
+    if (raw.empty() || raw[0] != '/') return -EACCES;
+    path = NormalizePath(raw);
+    if (!UnderLoaderPaths(paths, path)) return -EACCES;
+  }
   int base = -1;
   if (path[0] != '/') {
     // Relative to the child's working directory or directory descriptor.

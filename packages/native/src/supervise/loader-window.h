@@ -95,6 +95,12 @@ struct OpenRules {
   // the same data glibc reads when LC_MESSAGES is a file; a directory
   // itself is never handed over.
   std::string directory_file = std::string();
+  // The path must be absolute and its name (NormalizePath: nothing looked
+  // up) one of `paths` or beneath one, before anything is looked up; the
+  // name is what is opened. The command's path exceptions: a name swapped
+  // in after the client's check is refused (EACCES) without being looked
+  // up, so its ENOENT cannot tell the program whether a path exists.
+  bool names_listed = false;
 };
 int OpenForChild(const OpenRules& rules, pid_t tid, const OpenCall& call, const std::string& path);
 

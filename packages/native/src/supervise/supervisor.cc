@@ -556,7 +556,7 @@ void Supervisor::HandleNotification() {
     // A path exception: the supervisor opens the file itself (the path read
     // again, checked as the kernel resolves it), so the program cannot swap
     // the path after the check.
-    return EmulateOpen(id, d, tid, OpenRules{verdict.open_paths, false, true, verdict.directory_file});
+    return EmulateOpen(id, d, tid, OpenRules{verdict.open_paths, false, true, verdict.directory_file, true});
   }
   if (verdict.emulate_open && !foreign && IsStatCall(d)) {
     // dns/getpw's metadata: the supervisor performs the stat itself over these paths.
