@@ -84,7 +84,7 @@ export const NET_RULES: readonly Rule[] = [
   socketRule(['dns'], ['AF_NETLINK'], ['SOCK_RAW', 'SOCK_DGRAM'], ['NETLINK_ROUTE'],
     "getaddrinfo() with AI_ADDRCONFIG (Node's dns.lookup, curl) asks the kernel which address families have addresses (glibc sysdeps/unix/sysv/linux/check_pf.c: an RTM_GETADDR dump over NETLINK_ROUTE, then bind, getsockname, sendto with a sockaddr_nl, recvmsg); OpenBSD allows the interface list under dns. A write request needs CAP_NET_ADMIN"),
   ...readOnlyOpenRules(['dns'], ALLOW, 'reading /etc/resolv.conf, /etc/hosts, /etc/nsswitch.conf, /etc/services; seccomp cannot check the path, unveil can', `${OB} "dns"`),
-  ...allowEach(['dns'], ['newfstatat', 'statx', 'stat'], 'the resolver checks whether /etc/resolv.conf changed; seccomp cannot check the path. The pledge command checks it: its files and METADATA_EXCEPTIONS only (./path-exceptions.ts)', `${OB} "dns"`),
+  ...allowEach(['dns'], ['newfstatat', 'statx', 'stat'], 'the resolver checks whether /etc/resolv.conf changed; seccomp cannot check the path (the pledge command does: only its files and \"/\", catalog/path-exceptions.ts METADATA_EXCEPTIONS)', `${OB} "dns"`),
   // route: reading interfaces and routes (getifaddrs, os.networkInterfaces()).
   socketRule(['route'], ['AF_NETLINK'], ['SOCK_RAW', 'SOCK_DGRAM'], ['NETLINK_ROUTE'], 'rtnetlink, the routing and interface tables'),
   ...allowEach(['route'], ['bind'], 'binding the netlink socket', 'OpenBSD pledge(2) "route"'),

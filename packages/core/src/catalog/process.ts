@@ -57,7 +57,7 @@ export const PROCESS_RULES: readonly Rule[] = [
   allowWhen(['ps'], 'prlimit64', [arg.in(2, 64, 'new_limit', [0])], 'reading other processes\' limits', `${OB} "ps"`),
   // getpw: the C library reads /etc/passwd and /etc/group; seccomp cannot check the path.
   ...readOnlyOpenRules(['getpw'], ALLOW, 'reading /etc/passwd, /etc/group, /etc/nsswitch.conf; seccomp cannot check the path, unveil can', `${OB} "getpw"`),
-  ...allowEach(['getpw'], ['newfstatat', 'statx', 'stat'], 'the C library checks the databases before reading them; seccomp cannot check the path. The pledge command checks it: its files and METADATA_EXCEPTIONS only (./path-exceptions.ts)', `${OB} "getpw"`),
+  ...allowEach(['getpw'], ['newfstatat', 'statx', 'stat'], 'the C library checks the databases before reading them; seccomp cannot check the path (the pledge command does: only its files and \"/\", catalog/path-exceptions.ts METADATA_EXCEPTIONS)', `${OB} "getpw"`),
   nscdProbe(['getpw'], 'getpwnam(), getgrgid() and initgroups() ask nscd first'),
   // dns's answer to the same probe (getaddrinfo, gethostbyname), after getpw's so that a report of the probe names getpw first (OpenBSD's ls -l pledges it).
   nscdProbe(['dns'], 'getaddrinfo() and gethostbyname() ask nscd first'),
