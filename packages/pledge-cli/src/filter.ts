@@ -131,6 +131,7 @@ export function nodeProgramRules(promises: ReadonlySet<string>): Rule[] {
   ];
 }
 
+let pathArgumentsMemo: Readonly<Record<string, number>> | undefined;
 /**
  * Per syscall name: the index of the argument the supervisor reads as a
  * path, for the report. Derived from the `path` entries of @seccomp-scopes/core
@@ -139,13 +140,15 @@ export function nodeProgramRules(promises: ReadonlySet<string>): Rule[] {
  * @throws PledgeError `BAD_RULE` if a syscall has two `path` entries.
  */
 export function pathArguments(): Readonly<Record<string, number>> {
+  if (pathArgumentsMemo) return pathArgumentsMemo;
   const out: Record<string, number> = {};
   for (const [name, decode] of Object.entries(REPORT_DECODE)) {
     const paths = decode.filter((d) => d.kind === 'path');
     if (paths.length > 1) throw new PledgeError('EINVAL', 'BAD_RULE', `internal error: report decode ${name} has ${paths.length} path arguments; the supervisor reads one`);
     if (paths[0]) out[name] = paths[0].arg;
   }
-  return out;
+  pathArgumentsMemo = Object.freeze(out);
+  return pathArgumentsMemo;
 }
 
 /** Per syscall number of `arch`: the index of its path argument, or -1. */

@@ -119,13 +119,17 @@ export function decideOpen(call: SupervisedCall, open: OpenCallShape, promises: 
  * pathArguments). The command's filter leaves these rules out, so such a
  * call reaches the supervisor, which decides it with {@link decideStat}.
  */
+const preciseStatSyscallsCache = new WeakMap<Readonly<Record<string, number>>, SyscallName[]>();
 export function preciseStatSyscalls(pathArgs: Readonly<Record<string, number>>): SyscallName[] {
+  const known = preciseStatSyscallsCache.get(pathArgs);
+  if (known) return known;
   const out = new Set<SyscallName>();
   for (const r of rulesFor(PATH_PRECISE_PROMISES)) {
     if (r.action.kind !== 'allow' || r.requires.length === 0 || !r.requires.every((p) => PATH_PRECISE_PROMISES.has(p))) continue;
     if (r.syscall === 'open' || r.syscall === 'openat' || pathArgs[r.syscall] === undefined) continue;
     out.add(r.syscall);
   }
+  preciseStatSyscallsCache.set(pathArgs, [...out]);
   return [...out];
 }
 
@@ -137,15 +141,22 @@ export function preciseStatSyscalls(pathArgs: Readonly<Record<string, number>>):
  * {@link decideStat} itself.
  */
 const preciseStatsCache = new Map<string, SyscallName[]>();
+const preciseStatsBySet = new WeakMap<ReadonlySet<string>, SyscallName[]>();
 export function preciseStatsFor(promises: ReadonlySet<string>, pathArgs: Readonly<Record<string, number>>): SyscallName[] {
+  const bySet = preciseStatsBySet.get(promises);
+  if (bySet) return bySet;
   const key = [...promises].sort().join(' ');
   const known = preciseStatsCache.get(key);
-  if (known) return known;
+  if (known) {
+    preciseStatsBySet.set(promises, known);
+    return known;
+  }
   const rules = rulesFor(promises);
   const out = preciseStatSyscalls(pathArgs).filter((s) =>
     rules.some((r) => r.syscall === s && r.action.kind === 'allow' && r.requires.length > 0 && r.requires.every((p) => PATH_PRECISE_PROMISES.has(p))) &&
     !rules.some((r) => r.syscall === s && r.action.kind === 'allow' && r.when === undefined && !(r.requires.length > 0 && r.requires.every((p) => PATH_PRECISE_PROMISES.has(p)))));
   preciseStatsCache.set(key, out);
+  preciseStatsBySet.set(promises, out);
   return out;
 }
 
@@ -200,7 +211,9 @@ export type StatDecision =
  */
 export function decideStat(call: SupervisedCall, arch: ArchDescriptor, promises: ReadonlySet<string>, pathArgs: Readonly<Record<string, number>>): StatDecision | undefined {
   const name = syscallName(arch, call.nr);
-  if (name === undefined || !preciseStatsFor(promises, pathArgs).includes(name as SyscallName)) return undefined;
+  // Cheap first: most calls the supervisor sees are no stat at all.
+  if (name === undefined || !preciseStatSyscalls(pathArgs).includes(name as SyscallName)) return undefined;
+  if (!preciseStatsFor(promises, pathArgs).includes(name as SyscallName)) return undefined;
   if (isFstatShape(name, call, arch)) return undefined;
   if (call.path !== undefined && call.path.startsWith('/') && statPathsFor(promises).includes(canonicalPath(call.path))) {
     return { kind: 'emulate', verdict: { openPaths: statPathsFor(promises) } };
