@@ -41,7 +41,7 @@
  * exceptions (read-only ones active u32 (no rpath), refuse u32, list of (path str, read-write u32,
  * requires list, directory files list of (name str, file str)), open paths
  * list, path-precise stat syscalls list (u32 numbers), stat paths list, needs lists,
- * stat groups list of (promise str, paths list)),
+ * stat groups list of (promise str, paths list), the stat syscalls dns/getpw allow on a path list (u32 numbers)),
  * path probes list, node u32, Node's start files list, -e u32 (and then
  * the execpromises' judge + slots, tables + slots, promises, exception
  * flags, exceptions, open paths, path-precise stat syscalls and stat paths), end mark. The reader is src/launch/policy-entry.cc of the addon package;
@@ -53,7 +53,8 @@ import { createRequire } from 'node:module';
 import { PATH_PROBES, constantOf, pathExceptionsFor, pidTemplate, type ArchDescriptor, type ConstantName, type PathException } from '@seccomp-scopes/core';
 import type { LoaderWindowEntry } from '@seccomp-scopes/native';
 import { makeCacheDir, trustedCacheDir } from '@seccomp-scopes/pledge';
-import { PATH_PRECISE_PROMISES, statPathsFor } from './path-exceptions.js';
+import { pathArguments } from './filter.js';
+import { PATH_PRECISE_PROMISES, preciseStatSyscalls, statPathsFor } from './path-exceptions.js';
 
 /** The variable the native launcher passes its request in (removed from the environment on import). */
 export const CACHE_REQUEST_ENV = 'SECCOMP_SCOPES_CACHE_WRITE';
@@ -353,6 +354,7 @@ export function encodePolicyEntry(req: CacheRequest, input: PolicyEntryInput): B
     .list(input.statPaths, (x, p) => x.str(p))
     .list(NEEDS_GROUPS, (x, g) => x.list(pathExceptionsFor(new Set([g])), exc))
     .list([...PATH_PRECISE_PROMISES], (x, p) => x.str(p).list(statPathsFor(new Set([p])), (y, q) => y.str(q)))
+    .list(nrs(preciseStatSyscalls(pathArguments())), (x, n) => x.u32(n))
     // core's PATH_PROBES, each syscall by number (those the arch lacks left out), the errno by value and name.
     .list(PATH_PROBES, (x, p) => {
       x.list(p.syscalls.map((n) => input.arch.syscalls[n]).filter((n): n is number => n !== undefined), (y, n) => y.u32(n))

@@ -422,8 +422,8 @@ export function runCommand(command: readonly string[], options: RunOptions): num
             // A refused read-only open: what allows that path in the command (its exception group, else rpath).
             if (open?.readOnly) line = withOpenNeeds(line, call.path, promisesThere, options.reportFormat ?? 'text');
             if (open && !open.readOnly) line = preferTmppath(line, call.path, options.reportFormat ?? 'text');
-            // A refused path-precise stat: its path's group (getpw for /etc/passwd), then rpath and the others.
-            if (statRefused) line = withStatNeeds(line, call.path, promisesThere, options.reportFormat ?? 'text');
+            // A refused stat of a path: its path's group (getpw for /etc/passwd), then rpath and the others, never dns or getpw for any path.
+            if (!open && decideStat(call, arch, PATH_PRECISE_PROMISES, pathArgs) !== undefined) line = withStatNeeds(line, call.path, promisesThere, options.reportFormat ?? 'text');
             // Node.js run without --node: its runtime's first refused call is capget.
             if (nodeHint && call.nr === capgetNr) {
               line = (options.reportFormat ?? 'text') === 'json'

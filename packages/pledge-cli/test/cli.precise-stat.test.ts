@@ -85,6 +85,16 @@ describe('the lookups glibc makes still work (its stats of "/", nsswitch.conf, r
   });
 });
 
+describe('under stdio alone, a refused stat names what allows that path in the command', () => {
+  it('not dns or getpw for any path; getpw for its own file', () => {
+    const r = pledgeCli(['-p', 'stdio', '--', 'stat', '-c', '%s', secret]);
+    expect(r.status, describeRun(r)).toBe(KILLED);
+    expect(reports(r.stderr)).toEqual([expect.stringMatching(refusal('stdio'))]);
+    const p = pledgeCli(['-p', 'stdio', '--', 'stat', '-c', '%s', '/etc/passwd']);
+    expect(reports(p.stderr)).toEqual([expect.stringMatching(/blocked statx\(AT_FDCWD, "\/etc\/passwd", flags=[^)]*\); it needs "getpw" or "rpath" or "wpath" or "tmppath"$/)]);
+  });
+});
+
 describe('a thread swapping the path string while another stats it', () => {
   it('never gets the secret\'s metadata: the supervisor stats the path it checked', () => {
     const bin = buildFixture('sec-stat-swap', ['-pthread']);
@@ -126,7 +136,7 @@ describe('the supervisor looks up no path it was not asked for by a listed name'
 });
 
 describe.runIf(fs.existsSync(LAUNCHER))('through the native launcher (its cache entry: miss, then hit)', () => {
-  it.each(['stdio getpw', 'stdio dns'])('under "%s" the attack is refused on both', (promises) => {
+  it.each(['stdio getpw', 'stdio dns', 'stdio'])('under "%s" the attack is refused on both', (promises) => {
     const cache = path.join(dir, `cache-${promises.replace(' ', '-')}`);
     for (const expected of [/^miss/, /^hit$/]) {
       const r = launched(cache, attack(promises));

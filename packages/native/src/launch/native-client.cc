@@ -504,13 +504,15 @@ SupervisorClient::Verdict NativeClient::Decide(const SupervisedCall& call) {
     }
   }
   // path-exceptions.ts decideStat: a stat only dns/getpw allow, of their files only (not fstat's shape).
-  bool stat_refused = false;
+  bool stat_refused = false, stat_shaped = false;
   if (!open && IsStatCall(d)) {
     const bool after = PromisesAfter(call);
     const std::vector<uint32_t>& nrs = after ? entry_.after.precise_stat : entry_.precise_stat;
     const StatCall sc = StatCallOf(d);
     const bool fstat_shape = sc.dirfd != AT_FDCWD && (sc.flags & AT_EMPTY_PATH) != 0;
-    if (std::find(nrs.begin(), nrs.end(), static_cast<uint32_t>(call.nr)) != nrs.end() && !fstat_shape) {
+    const uint32_t nr = static_cast<uint32_t>(call.nr);
+    stat_shaped = !fstat_shape && std::find(entry_.stat_syscalls.begin(), entry_.stat_syscalls.end(), nr) != entry_.stat_syscalls.end();
+    if (std::find(nrs.begin(), nrs.end(), nr) != nrs.end() && !fstat_shape) {
       const std::vector<std::string>& paths = after ? entry_.after.stat_paths : entry_.stat_paths;
       if (call.has_path && !call.path.empty() && call.path[0] == '/' &&
           std::find(paths.begin(), paths.end(), CanonicalPath(AsJsString(call.path))) != paths.end()) {
@@ -575,7 +577,7 @@ SupervisorClient::Verdict NativeClient::Decide(const SupervisedCall& call) {
       std::string line = ReportLine(call, after);
       if (open && read_only) line = OpenNeeds(line, call, after);
       if (open && !read_only) line = PreferTmppath(line, call);
-      if (stat_refused) line = StatNeeds(line, call, after);
+      if (stat_shaped) line = StatNeeds(line, call, after);
       WriteErr(line + "\n");
     }
   }

@@ -192,6 +192,7 @@ std::string ParsePolicyEntry(const std::vector<uint8_t>& bytes, PolicyEntry* e) 
     std::string promise = r.Str();
     e->stat_groups.emplace_back(std::move(promise), ReadStrings(&r));
   }
+  for (uint32_t i = 0, n = r.Count(); i < n; i++) e->stat_syscalls.push_back(r.U32());
   for (uint32_t i = 0, n = r.Count(); i < n; i++) {
     EntryProbe p;
     for (uint32_t j = 0, m = r.Count(); j < m; j++) p.nrs.push_back(r.U32());

@@ -15,7 +15,7 @@ namespace seccomp_scopes {
 
 // The format the launcher asks for and accepts (bumped whenever the layout
 // or the meaning of a field changes).
-constexpr const char* kEntryFormat = "pledge-launch/10";
+constexpr const char* kEntryFormat = "pledge-launch/11";
 
 // A fact the entry was computed from, checked again before it is used.
 struct EntryDep {
@@ -84,6 +84,9 @@ struct PolicyEntry {
   std::vector<std::vector<EntryException>> needs_groups;  // dns, getpw, tty
   // withStatNeeds: per path-precise promise, the paths it may stat.
   std::vector<std::pair<std::string, std::vector<std::string>>> stat_groups;
+  // path-exceptions.ts preciseStatSyscalls: the stat syscalls (numbers) dns
+  // or getpw allow on a path; a refused one's report is path-precise.
+  std::vector<uint32_t> stat_syscalls;
   std::vector<EntryProbe> probes;
   // --node: the program is Node.js (path-exceptions.ts NODE_START_FILES,
   // read-only, after the exceptions; a refused read-only open gets EACCES).
