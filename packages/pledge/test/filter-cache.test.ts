@@ -4,7 +4,10 @@
  * the compiler gives for the same inputs, for many promise sets, options
  * and pids on both arches; an entry that is stale (another key), changed,
  * not the user's, writable by others, a link, or in a directory others may
- * replace, is not used.
+ * replace, is not used. A first call's entry (the whole first pledge():
+ * plan, filter and report tables) gives exactly what planning and
+ * compiling give, is keyed by every input of the call, and is refused on
+ * the same grounds; the addon's trust rule and filter-cache.ts's agree.
  */
 import fs from 'node:fs';
 import os from 'node:os';
