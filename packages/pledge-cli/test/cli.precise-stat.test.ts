@@ -14,6 +14,12 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aarch64 } from '@seccomp-scopes/arch-aarch64';
+import { x86_64 } from '@seccomp-scopes/arch-x86_64';
+import { METADATA_EXCEPTIONS, type ArchDescriptor } from '@seccomp-scopes/core';
+import type { SupervisedCall } from '@seccomp-scopes/native';
+import { pathArguments } from '../src/filter.js';
+import { decideStat, preciseStatSyscalls, preciseStatsFor, statPathsFor } from '../src/path-exceptions.js';
 import { CLI, KILLED, NODE, buildFixture, describeRun, direct, launchEnvironment, pledgeCli, reports, tempDir, type CliResult } from './cli-harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -44,6 +50,43 @@ function launched(cache: string, args: readonly string[]): CliResult & { trace: 
 const attack = (promises: string): string[] => ['-p', promises, '--', 'stat', '-c', '%n %s', secret];
 const refusal = (promises: string): RegExp =>
   new RegExp(`pledge "${promises}" blocked statx\\(AT_FDCWD, "${secret.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}", flags=[^)]*\\); it needs "rpath" or "wpath" or "tmppath"$`);
+
+describe.each([x86_64, aarch64])('decideStat on $name (the decision both clients make)', (arch: ArchDescriptor) => {
+  const pa = pathArguments();
+  const call = (name: string, path: string | undefined, args: bigint[]): SupervisedCall => ({
+    pid: 1000, tid: 1000, nr: arch.syscalls[name]!, arch: arch.auditArch, args: [0, 1, 2, 3, 4, 5].map((i) => args[i] ?? 0n), ip: 0n,
+    ...(path !== undefined ? { path } : {}), phase: 'running', main: true,
+  });
+  const AT_FDCWD = BigInt.asUintN(64, -100n);
+  const EMPTY = BigInt(Number(arch.constants['AT_EMPTY_PATH']));
+  const fstatat = (dirfd: bigint, path: string, flags: bigint): SupervisedCall => call('newfstatat', path, [dirfd, 0n, 0n, flags]);
+  const getpw = new Set(['stdio', 'getpw']);
+
+  it('the stat syscalls come from the catalog (dns and getpw rules on a path); rpath and wpath take them back, tmppath its own', () => {
+    expect(preciseStatSyscalls(pa).sort()).toEqual(['newfstatat', 'stat', 'statx']);
+    expect(preciseStatsFor(new Set(['stdio', 'rpath', 'getpw']), pa)).toEqual([]);
+    expect(preciseStatsFor(new Set(['stdio', 'wpath', 'dns']), pa)).toEqual([]);
+    expect(preciseStatsFor(new Set(['stdio', 'tmppath', 'dns']), pa)).toEqual(['stat']);
+    expect(preciseStatsFor(new Set(['stdio']), pa)).toEqual([]);
+  });
+
+  it('their files and "/" are performed by the supervisor; any other path, a relative or empty one is refused; fstat is the judge\'s', () => {
+    expect(METADATA_EXCEPTIONS.map((e) => e.path)).toEqual(['/', '/']);
+    expect(decideStat(fstatat(AT_FDCWD, '/etc/passwd', 0n), arch, getpw, pa)).toEqual({ kind: 'emulate', verdict: { openPaths: statPathsFor(getpw) } });
+    expect(decideStat(fstatat(AT_FDCWD, '/etc/../etc//passwd', 0n), arch, getpw, pa)?.kind).toBe('emulate');
+    expect(decideStat(fstatat(AT_FDCWD, '/', 0n), arch, getpw, pa)?.kind).toBe('emulate');
+    expect(decideStat(fstatat(AT_FDCWD, '/etc/resolv.conf', 0n), arch, getpw, pa)?.kind).toBe('refuse');
+    expect(decideStat(fstatat(AT_FDCWD, '/etc/passwd/../../root/x', 0n), arch, getpw, pa)?.kind).toBe('refuse');
+    expect(decideStat(fstatat(AT_FDCWD, 'passwd', 0n), arch, getpw, pa)?.kind).toBe('refuse');
+    // newfstatat(AT_FDCWD, "", AT_EMPTY_PATH) is a stat of the working directory.
+    expect(decideStat(fstatat(AT_FDCWD, '', EMPTY), arch, getpw, pa)?.kind).toBe('refuse');
+    expect(decideStat(fstatat(3n, '', EMPTY), arch, getpw, pa)).toBeUndefined();
+    expect(decideStat(call('statx', '', [3n, 0n, EMPTY, 0xfffn]), arch, getpw, pa)).toBeUndefined();
+    expect(decideStat(call('statx', '/etc/group', [AT_FDCWD, 0n, 0n, 0xfffn]), arch, getpw, pa)?.kind).toBe('emulate');
+    expect(decideStat(fstatat(AT_FDCWD, '/root/x', 0n), arch, new Set(['stdio', 'rpath', 'getpw']), pa)).toBeUndefined();
+    expect(decideStat(call('openat', '/etc/passwd', [AT_FDCWD]), arch, getpw, pa)).toBeUndefined();
+  });
+});
 
 describe.each(['stdio getpw', 'stdio dns'])('under "%s", through Node\'s supervisor', (promises) => {
   it('a stat of any other path is refused as without it (the attack printed its size)', () => {
