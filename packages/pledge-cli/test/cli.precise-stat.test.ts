@@ -112,9 +112,9 @@ describe('the lookups glibc makes still work (its stats of "/", nsswitch.conf, r
   });
 
   it('stat of getpw\'s own files and of "/" gives their real metadata (statx, with and without following links); fstat stays stdio\'s', () => {
-    const r = pledgeCli(['-p', 'stdio getpw', '--', 'stat', '-c', '%n %s %i %U', '/etc/passwd', '/etc/group', '/']);
+    const r = pledgeCli(['-p', 'stdio getpw', '--', 'stat', '-c', '%n %s %i %U %d %h %f %b %Y %Z %W', '/etc/passwd', '/etc/group', '/']);
     expect(r.status, describeRun(r)).toBe(0);
-    expect(r.stdout).toBe(direct(['stat', '-c', '%n %s %i %U', '/etc/passwd', '/etc/group', '/']).stdout);
+    expect(r.stdout).toBe(direct(['stat', '-c', '%n %s %i %U %d %h %f %b %Y %Z %W', '/etc/passwd', '/etc/group', '/']).stdout);
     const l = pledgeCli(['-p', 'stdio dns', '--', 'stat', '-L', '-c', '%n %s %i', '/etc/hosts']);
     expect(l.stdout, describeRun(l)).toBe(`/etc/hosts ${fs.statSync('/etc/hosts').size} ${fs.statSync('/etc/hosts').ino}\n`);
     const f = spawnSync(NODE, [CLI, '-p', 'stdio', '--', 'stat', '-c', '%s', '-'], { stdio: [fs.openSync(secret, 'r'), 'pipe', 'pipe'], encoding: 'utf8' });
