@@ -140,7 +140,11 @@ int ScanTasks(int task_dir_fd, std::vector<int>* out) {
   }
 }
 
-bool ReadRemoteString(pid_t tid, uint64_t addr, std::string* out) {
+namespace {
+
+// ReadRemoteString's loop; `*terminated`: whether the NUL was read.
+bool ReadRemote(pid_t tid, uint64_t addr, std::string* out, bool* terminated) {
+  *terminated = false;
   if (addr == 0) return false;
   char buf[4096];
   size_t got = 0;
@@ -154,6 +158,7 @@ bool ReadRemoteString(pid_t tid, uint64_t addr, std::string* out) {
     if (n <= 0) break;
     if (const void* nul = memchr(buf + got, 0, static_cast<size_t>(n))) {
       out->assign(buf, static_cast<const char*>(nul) - buf);
+      *terminated = true;
       return true;
     }
     got += static_cast<size_t>(n);
@@ -161,6 +166,22 @@ bool ReadRemoteString(pid_t tid, uint64_t addr, std::string* out) {
   if (got == 0) return false;
   out->assign(buf, got);
   return true;
+}
+
+}  // namespace
+
+bool ReadRemoteString(pid_t tid, uint64_t addr, std::string* out) {
+  bool terminated;
+  return ReadRemote(tid, addr, out, &terminated);
+}
+
+int ReadRemotePath(pid_t tid, uint64_t addr, std::string* out) {
+  bool terminated;
+  std::string s;
+  if (!ReadRemote(tid, addr, &s, &terminated)) return EFAULT;
+  if (!terminated) return s.size() >= 4096 ? ENAMETOOLONG : EFAULT;
+  *out = std::move(s);
+  return 0;
 }
 
 }  // namespace seccomp_scopes

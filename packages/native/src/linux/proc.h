@@ -87,6 +87,13 @@ int ScanTasks(int task_dir_fd, std::vector<int>* out);
 // to 4096 bytes. False when nothing could be read (a bad pointer).
 bool ReadRemoteString(pid_t tid, uint64_t addr, std::string* out);
 
+// Reads the path at `addr` in task `tid` as the kernel's getname() does
+// for a call the supervisor performs itself: 0 with the string when its
+// NUL lies within 4096 bytes, EFAULT when a byte before the NUL cannot be
+// read (a bad pointer, or a string running into an unmapped page), and
+// ENAMETOOLONG when there is no NUL within 4096 bytes (PATH_MAX).
+int ReadRemotePath(pid_t tid, uint64_t addr, std::string* out);
+
 }  // namespace seccomp_scopes
 
 #endif  // SECCOMP_SCOPES_LINUX_PROC_H_

@@ -113,7 +113,7 @@ int OpenForChild(const OpenRules& rules, pid_t tid, const OpenCall& call, const 
   const std::vector<std::string>& paths = rules.paths;
   std::string path = raw;
   if (rules.names_listed) {
-    if (raw.empty() || raw[0] != '/') return -EACCES;
+    if (raw.empty() || raw[0] != '/' || HasDotComponent(raw)) return -EACCES;
     path = NormalizePath(raw);
     if (!UnderLoaderPaths(paths, path)) return -EACCES;
   }
@@ -211,10 +211,14 @@ StatCall StatCallOf(const struct seccomp_data& d) {
 }
 
 int StatForChild(const std::vector<std::string>& paths, const StatCall& call, const std::string& path, std::string* out) {
-  const uint32_t known = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | (call.statx ? AT_STATX_SYNC_TYPE : 0);
+  // The kernel's vfs_statx takes these for newfstatat too; statx alone refuses both sync bits (do_statx).
+  const uint32_t known = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE;
   if ((call.flags & ~known) != 0) return EINVAL;
+  if (call.statx && (call.flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE) return EINVAL;
   // By name first: nothing outside the list is looked up (not even whether it exists).
-  if (path.empty() || path[0] != '/') return EACCES;
+  // "." and "..": the kernel resolves them on what it finds (ENOTDIR after a file,
+  // ENOENT after a missing directory), which a name alone cannot tell: refused.
+  if (path.empty() || path[0] != '/' || HasDotComponent(path)) return EACCES;
   const std::string name = NormalizePath(path);
   if (std::find(paths.begin(), paths.end(), name) == paths.end()) return EACCES;
   const bool nofollow = (call.flags & AT_SYMLINK_NOFOLLOW) != 0;
@@ -235,11 +239,23 @@ int StatForChild(const std::vector<std::string>& paths, const StatCall& call, co
     // The kernel's struct stat of this arch (newfstatat, stat and lstat fill the same one).
     struct stat st;
     std::memset(&st, 0, sizeof st);
-    if (syscall(SYS_newfstatat, pfd, "", &st, AT_EMPTY_PATH) != 0) err = errno;
+    if (syscall(SYS_newfstatat, pfd, "", &st, AT_EMPTY_PATH | (call.flags & AT_STATX_SYNC_TYPE)) != 0) err = errno;
     else out->assign(reinterpret_cast<const char*>(&st), sizeof st);
   }
   close(pfd);
   return err;
+}
+
+bool HasDotComponent(const std::string& path) {
+  size_t i = 0;
+  while (i <= path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    const size_t n = j - i;
+    if ((n == 1 && path[i] == '.') || (n == 2 && path[i] == '.' && path[i + 1] == '.')) return true;
+    i = j + 1;
+  }
+  return false;
 }
 
 std::string NormalizePath(const std::string& path) {

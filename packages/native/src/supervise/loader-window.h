@@ -99,7 +99,8 @@ struct OpenRules {
   // up) one of `paths` or beneath one, before anything is looked up; the
   // name is what is opened. The command's path exceptions: a name swapped
   // in after the client's check is refused (EACCES) without being looked
-  // up, so its ENOENT cannot tell the program whether a path exists.
+  // up, so its ENOENT cannot tell the program whether a path exists. A
+  // "." or ".." component is refused too (HasDotComponent).
   bool names_listed = false;
 };
 int OpenForChild(const OpenRules& rules, pid_t tid, const OpenCall& call, const std::string& path);
@@ -125,7 +126,7 @@ StatCall StatCallOf(const struct seccomp_data& d);
 // Performs the stat `call` for the child, of `path` (read once from the
 // child): only an absolute path whose name (NormalizePath, nothing looked
 // up) is one of `paths`, resolved here (O_PATH; O_NOFOLLOW for lstat and
-// AT_SYMLINK_NOFOLLOW) to a file that, as the kernel resolved it
+// AT_SYMLINK_NOFOLLOW; a "." or ".." component refused) to a file that, as the kernel resolved it
 // (/proc/self/fd), is one of `paths` too, never under /proc or /sys; then
 // that file's metadata, as the kernel's own struct (stat, or statx with the
 // call's mask and sync flags), in `out`. Returns 0, or the errno of the
@@ -133,6 +134,11 @@ StatCall StatCallOf(const struct seccomp_data& d);
 // flags (EINVAL). What the child changes in its memory afterwards, or
 // which file it renames over a listed name, cannot make it another path's.
 int StatForChild(const std::vector<std::string>& paths, const StatCall& call, const std::string& path, std::string* out);
+
+// Whether `path` has a "." or ".." component: the calls the supervisor
+// performs by a listed name refuse it (EACCES), as the kernel would
+// resolve it on the files it finds, not on the name.
+bool HasDotComponent(const std::string& path);
 
 // `path` (absolute) as Node's path.posix.normalize spells it (by name:
 // nothing is looked up; a trailing slash is kept).

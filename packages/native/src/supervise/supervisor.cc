@@ -65,7 +65,7 @@
 #include "../linux/clock.h"           // MonotonicMs
 #include "../linux/errno-name.h"      // ErrnoName
 #include "../linux/fd.h"              // Fd
-#include "../linux/proc.h"            // ReadLink, ReadRemoteString, TgidOf, CommOf, StartTimeOf, ThreadCount
+#include "../linux/proc.h"            // ReadLink, ReadRemoteString, ReadRemotePath, TgidOf, CommOf, StartTimeOf, ThreadCount
 #include "../preload/protocol.h"      // PLEDGE_LANDLOCK_*
 #include "../syscall-fallbacks.h"     // SYS_pidfd_*
 #include "launcher.h"
@@ -394,8 +394,8 @@ void Supervisor::Penalize(uint64_t id, pid_t tgid) {
 void Supervisor::EmulateOpen(uint64_t id, const struct seccomp_data& d, pid_t tid, const OpenRules& rules) {
   const OpenCall call = OpenCallOf(d);
   std::string path;
-  if (!ReadRemoteString(tid, call.path_addr, &path)) return listener_.Deny(id, EFAULT);
-  if (path.size() >= 4096) return listener_.Deny(id, ENAMETOOLONG);
+  // As the kernel's getname(): EFAULT for a string running into an unreadable page.
+  if (const int read_err = ReadRemotePath(tid, call.path_addr, &path)) return listener_.Deny(id, read_err);
   if (path.empty()) return listener_.Deny(id, ENOENT);
   if (!listener_.StillPending(id)) return;
   const int fd = OpenForChild(rules, tid, call, path);
@@ -419,8 +419,7 @@ void Supervisor::EmulateOpen(uint64_t id, const struct seccomp_data& d, pid_t ti
 void Supervisor::EmulateStat(uint64_t id, const struct seccomp_data& d, pid_t tid, const std::vector<std::string>& paths) {
   const StatCall call = StatCallOf(d);
   std::string path;
-  if (!ReadRemoteString(tid, call.path_addr, &path)) return listener_.Deny(id, EFAULT);
-  if (path.size() >= 4096) return listener_.Deny(id, ENAMETOOLONG);
+  if (const int read_err = ReadRemotePath(tid, call.path_addr, &path)) return listener_.Deny(id, read_err);
   if (path.empty()) return listener_.Deny(id, ENOENT);
   std::string result;
   const int err = StatForChild(paths, call, path, &result);

@@ -1,0 +1,81 @@
+/**
+ * Attacks on the stats the `pledge` command's supervisor performs under
+ * path-precise `dns`/`getpw` (path-exceptions.ts decideStat, native
+ * StatForChild) and on its path-exception opens: each call is made by the
+ * fixture sec-stat-probe with and without the command, through Node's
+ * supervisor and through the native launcher's cached entry (miss, then
+ * hit), and must get what the kernel gives, or be refused; never another
+ * path's metadata.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFixture, describeRun, direct, launchEnvironment, pledgeCli, tempDir, type CliResult } from './cli-harness.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ENTRY = path.resolve(here, '../bin/pledge');
+const LAUNCHER = path.resolve(here, '../../native/build/Release/pledge-launch');
+
+let dir: string;
+let probe: string;
+beforeAll(() => {
+  dir = tempDir();
+  probe = buildFixture('sec-stat-probe');
+});
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+let caches = 0;
+/** `pledge ARGS` through Node's supervisor, then through the launcher (miss, hit). */
+function everyWay(args: readonly string[]): (CliResult & { how: string })[] {
+  const out: (CliResult & { how: string })[] = [{ ...pledgeCli(args), how: 'node' }];
+  if (!fs.existsSync(LAUNCHER)) return out;
+  const cache = path.join(dir, `cache-${caches++}`);
+  const trace = path.join(cache, 'trace');
+  fs.mkdirSync(cache, { recursive: true });
+  for (const expected of [/^miss/, /^hit$/]) {
+    fs.writeFileSync(trace, '');
+    const r = spawnSync(ENTRY, [...args], { env: launchEnvironment(cache, trace), input: '', encoding: 'utf8', timeout: 30_000 });
+    if (r.error) throw r.error;
+    const how = fs.readFileSync(trace, 'utf8').trim();
+    expect(how).toMatch(expected);
+    out.push({ status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, how });
+  }
+  return out;
+}
+
+describe('what the kernel would answer, or a refusal: never a different success', () => {
+  // Refused: by the supervisor (EACCES) or as a violation (--penalty errno: EPERM).
+  const expectLikeKernel = (promises: string, args: string[]): void => {
+    const kernel = direct([probe, ...args]).stdout;
+    expect(kernel).toMatch(/ err /);
+    for (const r of everyWay(['-p', promises, '--penalty', 'errno', '-q', '--', probe, ...args])) {
+      expect([kernel, `${args[0]} err 13\n`, `${args[0]} err 1\n`], `${r.how}: ${describeRun(r)}`).toContain(r.stdout);
+    }
+  };
+
+  it('newfstatat with AT_STATX_FORCE_SYNC or both sync bits (the kernel takes them; statx alone refuses both)', () => {
+    for (const flags of ['0x2000', '0x4000', '0x6000']) {
+      const kernel = direct([probe, 'flags', '/etc/passwd', flags]).stdout;
+      expect(kernel).toMatch(/^flags ok /);
+      for (const r of everyWay(['-p', 'stdio getpw', '--', probe, 'flags', '/etc/passwd', flags])) expect(r.stdout, `${r.how} ${flags}: ${describeRun(r)}`).toBe(kernel);
+    }
+  });
+
+  it('a path with no NUL before an unmapped page faults (stat, and an open of a path exception)', () => {
+    for (const [promises, args] of [['stdio getpw', ['pathend', '/etc/passwd']], ['stdio', ['openend', '/etc/localtime']]] as const) {
+      const kernel = direct([probe, ...args]).stdout;
+      expect(kernel).toBe(`${args[0]} err 14\n`);
+      for (const r of everyWay(['-p', promises, '--', probe, ...args])) expect(r.stdout, `${r.how}: ${describeRun(r)}`).toBe(kernel);
+    }
+  });
+
+  it('"." and ".." after a file or a missing directory: the kernel fails (ENOTDIR, ENOENT), the supervisor must not succeed', () => {
+    expectLikeKernel('stdio getpw', ['flags', '/etc/passwd/.', '0']);
+    expectLikeKernel('stdio getpw', ['flags', '/no-such-dir-4c1/../etc/passwd', '0']);
+    expectLikeKernel('stdio getpw', ['flags', '/etc/passwd/..', '0']);
+  });
+});
