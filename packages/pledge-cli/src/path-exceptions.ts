@@ -138,7 +138,8 @@ export function preciseStatSyscalls(pathArgs: Readonly<Record<string, number>>):
  * `dns` or `getpw`: one of them is promised, and no other promised rule
  * allows the syscall whatever its arguments (rpath, wpath, tmppath do).
  * stdio's fstat shape (an fd with AT_EMPTY_PATH) is left to the judge by
- * {@link decideStat} itself.
+ * {@link decideStat} itself, unless {@link preciseFstatsFor} holds the
+ * syscall.
  */
 const preciseStatsCache = new Map<string, SyscallName[]>();
 const preciseStatsBySet = new WeakMap<ReadonlySet<string>, SyscallName[]>();
@@ -157,6 +158,25 @@ export function preciseStatsFor(promises: ReadonlySet<string>, pathArgs: Readonl
     !rules.some((r) => r.syscall === s && r.action.kind === 'allow' && r.when === undefined && !(r.requires.length > 0 && r.requires.every((p) => PATH_PRECISE_PROMISES.has(p)))));
   preciseStatsCache.set(key, out);
   preciseStatsBySet.set(promises, out);
+  return out;
+}
+
+/**
+ * Of {@link preciseStatsFor}, those no other promised rule allows in any
+ * shape: without `stdio` (its fstat rule: a descriptor with AT_EMPTY_PATH),
+ * `newfstatat(fd, "/any/path", AT_EMPTY_PATH)` would be allowed by dns or
+ * getpw alone, and the kernel ignores the descriptor for an absolute path:
+ * for these, {@link decideStat} checks fstat's shape by its path too (an
+ * empty one is refused: fstat is stdio's, as on OpenBSD).
+ */
+const preciseFstatsBySet = new WeakMap<ReadonlySet<string>, SyscallName[]>();
+export function preciseFstatsFor(promises: ReadonlySet<string>, pathArgs: Readonly<Record<string, number>>): SyscallName[] {
+  const known = preciseFstatsBySet.get(promises);
+  if (known) return known;
+  const rules = rulesFor(promises);
+  const out = preciseStatsFor(promises, pathArgs).filter((s) =>
+    !rules.some((r) => r.syscall === s && r.action.kind === 'allow' && !(r.requires.length > 0 && r.requires.every((p) => PATH_PRECISE_PROMISES.has(p)))));
+  preciseFstatsBySet.set(promises, out);
   return out;
 }
 
@@ -206,7 +226,9 @@ export type StatDecision =
  * (AT_EMPTY_PATH on AT_FDCWD: the working directory) is refused, as the
  * promises without dns and getpw refuse it. Undefined: not such a call (the
  * judge decides), including stdio's fstat, newfstatat/statx of a
- * descriptor with AT_EMPTY_PATH. The native launcher's client
+ * descriptor with AT_EMPTY_PATH, when another promise allows the syscall
+ * ({@link preciseFstatsFor}; without one, that shape is decided by its
+ * path like the others). The native launcher's client
  * (@seccomp-scopes/native src/launch/native-client.cc) decides the same.
  */
 export function decideStat(call: SupervisedCall, arch: ArchDescriptor, promises: ReadonlySet<string>, pathArgs: Readonly<Record<string, number>>): StatDecision | undefined {
@@ -214,7 +236,7 @@ export function decideStat(call: SupervisedCall, arch: ArchDescriptor, promises:
   // Cheap first: most calls the supervisor sees are no stat at all.
   if (name === undefined || !preciseStatSyscalls(pathArgs).includes(name as SyscallName)) return undefined;
   if (!preciseStatsFor(promises, pathArgs).includes(name as SyscallName)) return undefined;
-  if (isFstatShape(name, call, arch)) return undefined;
+  if (isFstatShape(name, call, arch) && !preciseFstatsFor(promises, pathArgs).includes(name as SyscallName)) return undefined;
   if (call.path !== undefined && call.path.startsWith('/') && statPathsFor(promises).includes(canonicalPath(call.path))) {
     return { kind: 'emulate', verdict: { openPaths: statPathsFor(promises) } };
   }

@@ -40,11 +40,12 @@
  * u32, promises list, path arguments blob, loader paths list, loader window list, path
  * exceptions (read-only ones active u32 (no rpath), refuse u32, list of (path str, read-write u32,
  * requires list, directory files list of (name str, file str)), open paths
- * list, path-precise stat syscalls list (u32 numbers), stat paths list, needs lists,
+ * list, path-precise stat syscalls list (u32 numbers), stat paths list, those of the stat
+ * syscalls whose fstat shape is path-precise too (u32 numbers), needs lists,
  * stat groups list of (promise str, paths list), the stat syscalls dns/getpw allow on a path list (u32 numbers)),
  * path probes list, node u32, Node's start files list, -e u32 (and then
  * the execpromises' judge + slots, tables + slots, promises, exception
- * flags, exceptions, open paths, path-precise stat syscalls and stat paths), end mark. The reader is src/launch/policy-entry.cc of the addon package;
+ * flags, exceptions, open paths, path-precise stat syscalls, stat paths and fstat-precise ones), end mark. The reader is src/launch/policy-entry.cc of the addon package;
  * both sides change together (ENTRY_FORMAT).
  */
 import fs from 'node:fs';
@@ -293,6 +294,8 @@ export interface PolicyEntryInput {
   /** ./path-exceptions.ts decideStat: the syscalls only dns/getpw allow (preciseStatsFor), and statPathsFor. */
   readonly preciseStats: readonly string[];
   readonly statPaths: readonly string[];
+  /** ./path-exceptions.ts preciseFstatsFor: of preciseStats, those whose fstat shape is checked by its path too. */
+  readonly preciseFstats: readonly string[];
   /** `--node`: ./path-exceptions.ts NODE_START_FILES' paths (none without it). */
   readonly nodeStartFiles?: readonly string[];
   readonly node?: boolean;
@@ -305,6 +308,7 @@ export interface PolicyEntryInput {
     readonly preciseRefuse: boolean;
     readonly preciseStats: readonly string[];
     readonly statPaths: readonly string[];
+    readonly preciseFstats: readonly string[];
   };
 }
 
@@ -352,6 +356,7 @@ export function encodePolicyEntry(req: CacheRequest, input: PolicyEntryInput): B
     .list(input.openPaths, (x, p) => x.str(p))
     .list(nrs(input.preciseStats), (x, n) => x.u32(n))
     .list(input.statPaths, (x, p) => x.str(p))
+    .list(nrs(input.preciseFstats), (x, n) => x.u32(n))
     .list(NEEDS_GROUPS, (x, g) => x.list(pathExceptionsFor(new Set([g])), exc))
     .list([...PATH_PRECISE_PROMISES], (x, p) => x.str(p).list(statPathsFor(new Set([p])), (y, q) => y.str(q)))
     .list(nrs(preciseStatSyscalls(pathArguments())), (x, n) => x.u32(n))
@@ -374,7 +379,8 @@ export function encodePolicyEntry(req: CacheRequest, input: PolicyEntryInput): B
       .list(pathExceptionsFor(a.promises), exc)
       .list(a.openPaths, (x, p) => x.str(p))
       .list(nrs(a.preciseStats), (x, n) => x.u32(n))
-      .list(a.statPaths, (x, p) => x.str(p));
+      .list(a.statPaths, (x, p) => x.str(p))
+      .list(nrs(a.preciseFstats), (x, n) => x.u32(n));
   }
   w.u32(END_MARK);
   const body = w.bytes();

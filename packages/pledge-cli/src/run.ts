@@ -34,7 +34,7 @@ import { resolveCommand } from './resolve.js';
 import { buildTmppathRuleset, buildUnveilRuleset, impliedReadFiles, parseUnveilSpec, type UnveilRuleset } from './unveil.js';
 import { writeText } from './output.js';
 import { cacheRequest, codeDeps, writePolicyEntry, type Dep } from './policy-cache.js';
-import { NODE_START_FILES, PATH_PRECISE_PROMISES, openPathsFor, preciseStatsFor, statPathsFor } from './path-exceptions.js';
+import { NODE_START_FILES, PATH_PRECISE_PROMISES, openPathsFor, preciseFstatsFor, preciseStatsFor, statPathsFor } from './path-exceptions.js';
 
 /** Options of {@link runCommand} (the command line's). */
 export interface RunOptions {
@@ -341,11 +341,13 @@ export function runCommand(command: readonly string[], options: RunOptions): num
           preciseRefuse: !execpromises.has('rpath') && [...PATH_PRECISE_PROMISES].some((p) => execpromises.has(p)),
           preciseStats: preciseStatsFor(execpromises, pathArgs),
           statPaths: statPathsFor(execpromises),
+          preciseFstats: preciseFstatsFor(execpromises, pathArgs),
         },
       } : {}),
       preciseRefuse: !promises.has('rpath') && [...PATH_PRECISE_PROMISES].some((p) => promises.has(p)),
       preciseStats: preciseStatsFor(promises, pathArgs),
       statPaths: statPathsFor(promises),
+      preciseFstats: preciseFstatsFor(promises, pathArgs),
     });
   }
 

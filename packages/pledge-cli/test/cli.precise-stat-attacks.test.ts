@@ -12,16 +12,24 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFixture, describeRun, direct, launchEnvironment, pledgeCli, tempDir, type CliResult } from './cli-harness.js';
+import { x86_64 } from '@seccomp-scopes/arch-x86_64';
+import type { SupervisedCall } from '@seccomp-scopes/native';
+import { pathArguments } from '../src/filter.js';
+import { decideStat } from '../src/path-exceptions.js';
+import { KILLED, buildFixture, describeRun, direct, launchEnvironment, pledgeCli, reports, tempDir, type CliResult } from './cli-harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ENTRY = path.resolve(here, '../bin/pledge');
 const LAUNCHER = path.resolve(here, '../../native/build/Release/pledge-launch');
 
 let dir: string;
+let secret: string;
 let probe: string;
 beforeAll(() => {
   dir = tempDir();
+  secret = path.join(dir, 'secret.bin');
+  // st_size & 0xff = 225: the exit status the no-stdio attack would leak.
+  fs.writeFileSync(secret, 'x'.repeat(4321));
   probe = buildFixture('sec-stat-probe');
 });
 afterAll(() => {
@@ -46,6 +54,30 @@ function everyWay(args: readonly string[]): (CliResult & { how: string })[] {
   }
   return out;
 }
+
+describe('fstat\'s shape with a path (newfstatat(fd, "/path", AT_EMPTY_PATH)) without stdio', () => {
+  it('the decision: only dns/getpw would allow it, so its path is checked like any other stat\'s', () => {
+    const AT_EMPTY_PATH = BigInt(Number(x86_64.constants['AT_EMPTY_PATH']));
+    const call = (p: string): SupervisedCall => ({
+      pid: 1000, tid: 1000, nr: x86_64.syscalls['newfstatat']!, arch: x86_64.auditArch, args: [0n, 0n, 0n, AT_EMPTY_PATH, 0n, 0n], ip: 0n,
+      path: p, phase: 'running', main: true,
+    });
+    const pa = pathArguments();
+    expect(decideStat(call('/root/x'), x86_64, new Set(['getpw']), pa)?.kind).toBe('refuse');
+    expect(decideStat(call(''), x86_64, new Set(['dns']), pa)?.kind).toBe('refuse');
+    expect(decideStat(call('/etc/passwd'), x86_64, new Set(['getpw']), pa)?.kind).toBe('emulate');
+    // With stdio (its fstat rule: fd and AT_EMPTY_PATH), as before: the judge's.
+    expect(decideStat(call(''), x86_64, new Set(['stdio', 'getpw']), pa)).toBeUndefined();
+    expect(decideStat(call('/root/x'), x86_64, new Set(['stdio', 'getpw', 'exec']), pa)).toBeUndefined();
+  });
+
+  it.each(['getpw', 'dns'])('under "%s" alone another path\'s metadata is refused (the exit status leaked its size)', (promises) => {
+    for (const r of everyWay(['-p', promises, '--', probe, 'fdexit', secret])) {
+      expect(r.status, `${r.how}: ${describeRun(r)}`).toBe(KILLED);
+      expect(reports(r.stderr)).toEqual([expect.stringMatching(new RegExp(`pledge "${promises}" blocked newfstatat\\(0, "${secret.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}", .*; it needs "stdio"`))]);
+    }
+  });
+});
 
 describe('what the kernel would answer, or a refusal: never a different success', () => {
   // Refused: by the supervisor (EACCES) or as a violation (--penalty errno: EPERM).

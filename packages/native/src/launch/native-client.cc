@@ -503,15 +503,20 @@ SupervisorClient::Verdict NativeClient::Decide(const SupervisedCall& call) {
       return out;
     }
   }
-  // path-exceptions.ts decideStat: a stat only dns/getpw allow, of their files only (not fstat's shape).
+  // path-exceptions.ts decideStat: a stat only dns/getpw allow, of their files only (fstat's shape: see below).
   bool stat_refused = false, stat_shaped = false;
   if (!open && IsStatCall(d)) {
     const bool after = PromisesAfter(call);
     const std::vector<uint32_t>& nrs = after ? entry_.after.precise_stat : entry_.precise_stat;
     const StatCall sc = StatCallOf(d);
-    const bool fstat_shape = sc.dirfd != AT_FDCWD && (sc.flags & AT_EMPTY_PATH) != 0;
     const uint32_t nr = static_cast<uint32_t>(call.nr);
-    stat_shaped = !fstat_shape && std::find(entry_.stat_syscalls.begin(), entry_.stat_syscalls.end(), nr) != entry_.stat_syscalls.end();
+    // fstat's shape (a descriptor, AT_EMPTY_PATH) is stdio's, the judge's; unless no other
+    // promise allows this syscall in any shape (precise_fstat): then its path is checked too.
+    const std::vector<uint32_t>& fstat_nrs = after ? entry_.after.precise_fstat : entry_.precise_fstat;
+    const bool fstat_shape = sc.dirfd != AT_FDCWD && (sc.flags & AT_EMPTY_PATH) != 0 &&
+                             std::find(fstat_nrs.begin(), fstat_nrs.end(), nr) == fstat_nrs.end();
+    // As run.ts asks decideStat under dns and getpw alone (no stdio): every shape.
+    stat_shaped = std::find(entry_.stat_syscalls.begin(), entry_.stat_syscalls.end(), nr) != entry_.stat_syscalls.end();
     if (std::find(nrs.begin(), nrs.end(), nr) != nrs.end() && !fstat_shape) {
       const std::vector<std::string>& paths = after ? entry_.after.stat_paths : entry_.stat_paths;
       if (call.has_path && !call.path.empty() && call.path[0] == '/' &&

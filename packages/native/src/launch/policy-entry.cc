@@ -187,6 +187,7 @@ std::string ParsePolicyEntry(const std::vector<uint8_t>& bytes, PolicyEntry* e) 
   e->open_paths = ReadStrings(&r);
   for (uint32_t i = 0, n = r.Count(); i < n; i++) e->precise_stat.push_back(r.U32());
   e->stat_paths = ReadStrings(&r);
+  for (uint32_t i = 0, n = r.Count(); i < n; i++) e->precise_fstat.push_back(r.U32());
   for (uint32_t i = 0, n = r.Count(); i < n; i++) e->needs_groups.push_back(ReadExceptions(&r));
   for (uint32_t i = 0, n = r.Count(); i < n; i++) {
     std::string promise = r.Str();
@@ -219,6 +220,7 @@ std::string ParsePolicyEntry(const std::vector<uint8_t>& bytes, PolicyEntry* e) 
     e->after.open_paths = ReadStrings(&r);
     for (uint32_t i = 0, n = r.Count(); i < n; i++) e->after.precise_stat.push_back(r.U32());
     e->after.stat_paths = ReadStrings(&r);
+    for (uint32_t i = 0, n = r.Count(); i < n; i++) e->after.precise_fstat.push_back(r.U32());
   }
   const uint32_t end = r.U32();
   if (!r.ok() || end != kEndMark || !r.done()) return "truncated or malformed";

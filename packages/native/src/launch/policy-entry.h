@@ -15,7 +15,7 @@ namespace seccomp_scopes {
 
 // The format the launcher asks for and accepts (bumped whenever the layout
 // or the meaning of a field changes).
-constexpr const char* kEntryFormat = "pledge-launch/11";
+constexpr const char* kEntryFormat = "pledge-launch/12";
 
 // A fact the entry was computed from, checked again before it is used.
 struct EntryDep {
@@ -81,6 +81,10 @@ struct PolicyEntry {
   // dns or getpw allow under these promises, and the paths they may stat.
   std::vector<uint32_t> precise_stat;
   std::vector<std::string> stat_paths;
+  // preciseFstatsFor: of precise_stat, those no other promise allows in any
+  // shape (no stdio): fstat's shape (a descriptor, AT_EMPTY_PATH) is checked
+  // by its path too, not left to the judge.
+  std::vector<uint32_t> precise_fstat;
   std::vector<std::vector<EntryException>> needs_groups;  // dns, getpw, tty
   // withStatNeeds: per path-precise promise, the paths it may stat.
   std::vector<std::pair<std::string, std::vector<std::string>>> stat_groups;
@@ -103,6 +107,7 @@ struct PolicyEntry {
     std::vector<std::string> open_paths;
     std::vector<uint32_t> precise_stat;
     std::vector<std::string> stat_paths;
+    std::vector<uint32_t> precise_fstat;
   };
   bool has_after = false;
   Set after;
