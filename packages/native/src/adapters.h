@@ -18,6 +18,10 @@ void InitRingReplay(Napi::Env env, Napi::Object exports);     // ring-replay.cc 
 void InitProcessState(Napi::Env env, Napi::Object exports);   // process-state.cc → process-state.ts
 void InitLearn(Napi::Env env, Napi::Object exports);          // learn.cc → learn.ts
 
+// report/reporter-js.cc: installReporter(tables, options)'s body, for seccomp.cc's pledgeInstall (one call for the
+// reporter, no_new_privs and the filter). Throws as installReporter does.
+void InstallReporterFrom(Napi::Env env, Napi::Value tables, Napi::Value options);
+
 }  // namespace seccomp_scopes
 
 #endif  // SECCOMP_SCOPES_NATIVE_ADAPTERS_H_

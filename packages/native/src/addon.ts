@@ -49,6 +49,8 @@ export interface NativeError extends Error {
   errno?: number;
   syscall?: string;
   tid?: number;
+  /** pledgeInstall's failures of no_new_privs or the filter: whether it set no_new_privs (which stays set). */
+  noNewPrivsSet?: boolean;
 }
 
 /** What the addon exports: one slice per module (see the table above). */

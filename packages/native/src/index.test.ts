@@ -158,6 +158,55 @@ describe('@seccomp-scopes/native (kernel, in child processes)', () => {
     expect(p.personality[0]).toBe(p.personality[1]);
   });
 
+  it('processFacts reads the seccomp mode, personality and the types of descriptors 1 and 2 as the single calls do (null: closed)', () => {
+    // Reported on stderr: descriptor 1 is closed on the way.
+    const c = runChild(`
+      const one = native.processFacts();
+      const single = { seccompMode: native.getSeccompMode(), personality: native.getPersonality(), fd1: native.fdType(1), fd2: native.fdType(2) };
+      fs.closeSync(1);
+      const closed = native.processFacts();
+      native.setNoNewPrivs();
+      native.installFilter(program, 0);
+      fs.writeSync(2, JSON.stringify({ one, single, closed, filtered: native.processFacts() }) + '\\n');
+    `, fsyncFilter(SECCOMP_RET_ERRNO_EPERM), ['setarch', '-R']);
+    expect(c.status, c.stderr).toBe(0);
+    const r = JSON.parse(c.stderr.trim().split('\n').pop() ?? '') as Record<string, unknown>;
+    expect(r['one']).toEqual(r['single']);
+    expect((r['one'] as { personality: number }).personality & 0x0040000).toBe(0x0040000);
+    expect(r['closed']).toMatchObject({ fd1: null, fd2: (r['one'] as { fd2: unknown }).fd2 });
+    expect(r['filtered']).toMatchObject({ seccompMode: 2 });
+  });
+
+  it('pledgeInstall: the reporter, no_new_privs and the filter in one call; a bad program changes nothing; a refused filter rolls the reporter back and says no_new_privs was set', () => {
+    const r = childResult<Record<string, unknown>>(`
+      const { Worker } = await import('node:worker_threads');
+      const tables = new Uint8Array(0);
+      const bad = errorOf(() => native.pledgeInstall(new Uint8Array(12), 0));
+      const badNnp = (() => { try { native.pledgeInstall(new Uint8Array(12), 0); } catch (e) { return e.noNewPrivsSet; } })();
+      const afterBad = { nnp: native.getNoNewPrivs(), mode: native.getSeccompMode(), reporter: native.reporterState().installed };
+      // A worker with a filter of its own: TSYNC is refused after no_new_privs was set.
+      const worker = new Worker(\`
+        import { parentPort, workerData } from 'node:worker_threads';
+        const native = await import(workerData.url);
+        parentPort.once('message', (program) => { native.setNoNewPrivs(); native.installFilter(Buffer.from(program), 0); parentPort.postMessage('ready'); });
+      \`, { eval: true, workerData: { url: ${JSON.stringify(distUrl)} } });
+      worker.postMessage(program);
+      await new Promise((resolve) => worker.once('message', resolve));
+      let refused;
+      try { native.pledgeInstall(program, 1); } catch (e) { refused = { code: e.code, syscall: e.syscall, noNewPrivsSet: e.noNewPrivsSet }; }
+      const afterRefused = { nnp: native.getNoNewPrivs(), mode: native.getSeccompMode() };
+      await worker.terminate();
+      native.pledgeInstall(program, 1);
+      report({ bad, badNnp, afterBad, refused, afterRefused, installed: { nnp: native.getNoNewPrivs(), mode: native.getSeccompMode(), fsync: tryFsync() } });
+    `, fsyncFilter(SECCOMP_RET_ERRNO_EPERM));
+    expect(r['bad']).toMatchObject({ code: 'EINVAL' });
+    expect(r['badNnp']).toBe(false);
+    expect(r['afterBad']).toEqual({ nnp: false, mode: 0, reporter: false });
+    expect(r['refused']).toEqual({ code: 'TSYNC_FAILED', syscall: 'seccomp(SECCOMP_SET_MODE_FILTER)', noNewPrivsSet: true });
+    expect(r['afterRefused']).toEqual({ nnp: true, mode: 0 });
+    expect(r['installed']).toEqual({ nnp: true, mode: 2, fsync: 'EPERM' });
+  });
+
   it('readOwnedFile reads a file of the user\'s own in a directory no other user can change, with the check of its bytes from an offset, and nothing else', () => {
     const r = childResult<Record<string, unknown>>(`
       const base = path.join(process.env.WORK_DIR, 'owned-' + process.pid);

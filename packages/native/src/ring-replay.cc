@@ -52,6 +52,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -163,12 +164,15 @@ size_t PageRound(size_t n) {
   return (n + page - 1) / page * page;
 }
 
-// Maps ring `fd` (sq_entries/cq_entries as /proc/self/fdinfo reports them)
-// and checks its layout. The offsets come from the kernel itself: a probe ring
-// of the same size, created and closed here.
-Ring Adopt(Napi::Env env, int fd, uint32_t sq_entries, uint32_t cq_entries) {
-  if (sq_entries == 0 || (sq_entries & (sq_entries - 1)) != 0 || cq_entries == 0 || (cq_entries & (cq_entries - 1)) != 0) {
-    ThrowInvalid<Napi::RangeError>(env, "ringAdopt: fd " + std::to_string(fd) + ": entries must be powers of two");
+// What the kernel answers io_uring_setup(sq_entries, { IORING_SETUP_CQSIZE, cq_entries }) with: the offsets of a
+// ring of that size, from a probe ring created and closed here, once per size in a process (the answer depends only on
+// the running kernel and these arguments; Node's rings all have one size: one probe, where each ring took one).
+struct io_uring_params ProbeLayout(Napi::Env env, uint32_t sq_entries, uint32_t cq_entries) {
+  static std::mutex lock;
+  static std::vector<struct io_uring_params> seen;
+  std::lock_guard<std::mutex> guard(lock);
+  for (const auto& s : seen) {
+    if (s.sq_entries == sq_entries && s.cq_entries == cq_entries) return s;
   }
   struct io_uring_params p;
   std::memset(&p, 0, sizeof p);
@@ -177,6 +181,19 @@ Ring Adopt(Napi::Env env, int fd, uint32_t sq_entries, uint32_t cq_entries) {
   const long probe = syscall(SYS_io_uring_setup, sq_entries, &p);
   if (probe < 0) ThrowErrno(env, errno, "io_uring_setup (probe ring for the layout)");
   close(static_cast<int>(probe));
+  // Kept only when the kernel gave the size asked for (any other answer is refused by the caller, every time).
+  if (p.sq_entries == sq_entries && p.cq_entries == cq_entries) seen.push_back(p);
+  return p;
+}
+
+// Maps ring `fd` (sq_entries/cq_entries as /proc/self/fdinfo reports them)
+// and checks its layout. The offsets come from the kernel itself: a probe ring
+// of the same size, created and closed here.
+Ring Adopt(Napi::Env env, int fd, uint32_t sq_entries, uint32_t cq_entries) {
+  if (sq_entries == 0 || (sq_entries & (sq_entries - 1)) != 0 || cq_entries == 0 || (cq_entries & (cq_entries - 1)) != 0) {
+    ThrowInvalid<Napi::RangeError>(env, "ringAdopt: fd " + std::to_string(fd) + ": entries must be powers of two");
+  }
+  struct io_uring_params p = ProbeLayout(env, sq_entries, cq_entries);
   if (p.sq_entries != sq_entries || p.cq_entries != cq_entries || (p.features & IORING_FEAT_SINGLE_MMAP) == 0) {
     ThrowUnsupported(env, fd, "the kernel sizes a ring of " + std::to_string(sq_entries) + "/" + std::to_string(cq_entries) +
                                   " entries differently from this one, or maps it in two parts; it cannot be replayed");

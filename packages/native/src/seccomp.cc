@@ -9,6 +9,7 @@
 
 #include "adapters.h"
 #include "napi-errors.h"  // ThrowErrno, ThrowInvalid
+#include "report/sigsys-handler.h"  // RollbackReporter (pledgeInstall)
 
 #include <linux/filter.h>   // struct sock_filter, struct sock_fprog, BPF_MAXINSNS
 #include <linux/seccomp.h>  // SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_*
@@ -60,6 +61,11 @@ Napi::Value GetPersonality(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<uint32_t>(rc));
 }
 
+const char* TypeName(mode_t mode) {
+  return S_ISFIFO(mode) ? "fifo" : S_ISSOCK(mode) ? "socket" : S_ISREG(mode) ? "file" : S_ISCHR(mode) ? "chr"
+       : S_ISDIR(mode) ? "dir" : S_ISBLK(mode) ? "blk" : S_ISLNK(mode) ? "link" : "other";
+}
+
 // fdType(fd: number): string — the file type of an open descriptor, fstat(2)'s S_IFMT of st_mode: 'fifo', 'socket',
 // 'file', 'chr', 'dir', 'blk', 'link' or 'other'. Throws the errno of fstat (EBADF for a closed descriptor).
 Napi::Value FdType(const Napi::CallbackInfo& info) {
@@ -71,10 +77,7 @@ Napi::Value FdType(const Napi::CallbackInfo& info) {
   }
   struct stat st;
   if (fstat(static_cast<int>(fd), &st) != 0) ThrowErrno(env, errno, "fstat");
-  const char* type = S_ISFIFO(st.st_mode) ? "fifo" : S_ISSOCK(st.st_mode) ? "socket" : S_ISREG(st.st_mode) ? "file"
-                   : S_ISCHR(st.st_mode) ? "chr" : S_ISDIR(st.st_mode) ? "dir" : S_ISBLK(st.st_mode) ? "blk"
-                   : S_ISLNK(st.st_mode) ? "link" : "other";
-  return Napi::String::New(env, type);
+  return Napi::String::New(env, TypeName(st.st_mode));
 }
 
 // seccompActionAvail(action: number): boolean
@@ -94,23 +97,21 @@ Napi::Value SeccompActionAvail(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// installFilter(program: Uint8Array, flags: number): void
-//
-// `program` is the raw array of struct sock_filter (8 bytes per instruction,
-// native endian). Its bytes are copied into a properly aligned vector, so the
-// view may start at any offset. no_new_privs is NOT set here.
-void InstallFilter(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+// The filter's program and flags, checked as installFilter takes them; throws EINVAL (TypeError, RangeError).
+struct FilterArgs {
+  std::vector<struct sock_filter> filter;
+  unsigned int flags = 0;
+};
 
-  if (info.Length() < 1 || !info[0].IsTypedArray() ||
-      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+FilterArgs CheckFilterArgs(Napi::Env env, Napi::Value program, Napi::Value flagsArg) {
+  if (!program.IsTypedArray() || program.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
     ThrowInvalid<Napi::TypeError>(env, "installFilter: program must be a Buffer or Uint8Array");
   }
-  if (info.Length() < 2 || !info[1].IsNumber()) {
+  if (!flagsArg.IsNumber()) {
     ThrowInvalid<Napi::TypeError>(env, "installFilter: flags must be a number");
   }
 
-  auto bytes = info[0].As<Napi::Uint8Array>();
+  auto bytes = program.As<Napi::Uint8Array>();
   const size_t size = bytes.ByteLength();
   const size_t insn = sizeof(struct sock_filter);  // 8
   if (size == 0 || size % insn != 0 || size / insn > BPF_MAXINSNS) {
@@ -120,7 +121,7 @@ void InstallFilter(const Napi::CallbackInfo& info) {
                  std::to_string(BPF_MAXINSNS) + " instructions");
   }
 
-  const double flagsValue = info[1].As<Napi::Number>().DoubleValue();
+  const double flagsValue = flagsArg.As<Napi::Number>().DoubleValue();
   if (!(flagsValue >= 0 && flagsValue <= 0xffffffff) ||
       flagsValue != static_cast<double>(static_cast<uint32_t>(flagsValue))) {
     ThrowInvalid<Napi::RangeError>(env, "installFilter: flags must be an unsigned 32-bit integer");
@@ -133,13 +134,20 @@ void InstallFilter(const Napi::CallbackInfo& info) {
         env, "installFilter: SECCOMP_FILTER_FLAG_NEW_LISTENER is not supported");
   }
 
-  std::vector<struct sock_filter> filter(size / insn);
-  std::memcpy(filter.data(), bytes.Data(), size);
-  struct sock_fprog prog = {};
-  prog.len = static_cast<unsigned short>(filter.size());
-  prog.filter = filter.data();
+  FilterArgs out;
+  out.filter.resize(size / insn);
+  std::memcpy(out.filter.data(), bytes.Data(), size);
+  out.flags = flags;
+  return out;
+}
 
-  const long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+// seccomp(SECCOMP_SET_MODE_FILTER) of checked arguments; throws the errno, or TSYNC_FAILED with the thread's id.
+void SetModeFilter(Napi::Env env, FilterArgs& args) {
+  struct sock_fprog prog = {};
+  prog.len = static_cast<unsigned short>(args.filter.size());
+  prog.filter = args.filter.data();
+
+  const long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, args.flags, &prog);
   if (rc < 0) ThrowErrno(env, errno, kSeccompSyscall);
   if (rc > 0) {
     // TSYNC (without TSYNC_ESRCH): rc is the id of a thread that could not be
@@ -153,6 +161,71 @@ void InstallFilter(const Napi::CallbackInfo& info) {
     error.Set("tid", Napi::Number::New(env, static_cast<double>(rc)));
     throw error;
   }
+}
+
+// installFilter(program: Uint8Array, flags: number): void
+//
+// `program` is the raw array of struct sock_filter (8 bytes per instruction,
+// native endian). Its bytes are copied into a properly aligned vector, so the
+// view may start at any offset. no_new_privs is NOT set here.
+void InstallFilter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  FilterArgs args = CheckFilterArgs(env, info[0], info.Length() < 2 ? env.Undefined() : info[1]);
+  SetModeFilter(env, args);
+}
+
+// pledgeInstall(program, flags, tables?, reporterOptions?): void — pledge()'s last step in one call, in this order:
+// the SIGSYS reporter (installReporter(tables, reporterOptions), when tables is not undefined), no_new_privs
+// (prctl(PR_SET_NO_NEW_PRIVS) unless already set), the filter (installFilter(program, flags)). The arguments are all
+// checked first: a bad program or flags (EINVAL) changes nothing. When no_new_privs or the filter fails, the
+// reporter this call installed is rolled back (the handler and tables in force before it) and the error thrown (as
+// setNoNewPrivs or installFilter throw it: code, errno, syscall, tid) carries `noNewPrivsSet`: whether no_new_privs
+// is set now and was not before this call (it cannot be cleared); so does the EINVAL of a bad program (false). A
+// failing installReporter, or a failing rollback, throws its own error (no `noNewPrivsSet`), as installReporter and
+// rollbackReporter do. Sources: prctl(2), seccomp(2).
+void PledgeInstall(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  FilterArgs args;
+  try {
+    args = CheckFilterArgs(env, info.Length() < 1 ? env.Undefined() : info[0], info.Length() < 2 ? env.Undefined() : info[1]);
+  } catch (Napi::Error& e) {
+    e.Set("noNewPrivsSet", Napi::Boolean::New(env, false));  // nothing done
+    throw;
+  }
+  const bool reporter = info.Length() >= 3 && !info[2].IsUndefined();
+  const int had = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+  if (had < 0) ThrowErrno(env, errno, "prctl(PR_GET_NO_NEW_PRIVS)");
+  if (reporter) InstallReporterFrom(env, info[2], info.Length() < 4 ? env.Undefined() : info[3]);
+  try {
+    if (had != 1 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ThrowErrno(env, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+    SetModeFilter(env, args);
+  } catch (Napi::Error& e) {
+    // Nothing installed: the reporter back as it was (its own failure thrown instead, as rollbackReporter throws
+    // it); say whether this call left no_new_privs set.
+    if (reporter) {
+      if (const int err = RollbackReporter()) ThrowErrno(env, err, "sigaction(SIGSYS)");
+    }
+    e.Set("noNewPrivsSet", Napi::Boolean::New(env, had != 1 && prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1));
+    throw;
+  }
+}
+
+// processFacts(): { seccompMode, personality, fd1, fd2 } — what pledge() reads of the process before its first filter,
+// in one call: prctl(PR_GET_SECCOMP) (as getSeccompMode), personality(0xffffffff) (as getPersonality; -1 when it
+// fails), and the file types of descriptors 1 and 2 (as fdType; null when fstat fails: closed). Changes nothing.
+Napi::Value ProcessFacts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int mode = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
+  if (mode < 0) ThrowErrno(env, errno, "prctl(PR_GET_SECCOMP)");
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("seccompMode", Napi::Number::New(env, mode));
+  const int persona = personality(0xffffffff);
+  o.Set("personality", Napi::Number::New(env, persona < 0 ? -1.0 : static_cast<double>(static_cast<uint32_t>(persona))));
+  for (int fd = 1; fd <= 2; fd++) {
+    struct stat st;
+    o.Set(fd == 1 ? "fd1" : "fd2", fstat(fd, &st) != 0 ? env.Null() : Napi::Value(Napi::String::New(env, TypeName(st.st_mode))));
+  }
+  return o;
 }
 
 // exitGroup(status): never returns — exit_group(2) at once: no atexit
@@ -178,6 +251,8 @@ void InitSeccomp(Napi::Env env, Napi::Object exports) {
   exports.Set("fdType", Napi::Function::New(env, FdType, "fdType"));
   exports.Set("seccompActionAvail", Napi::Function::New(env, SeccompActionAvail, "seccompActionAvail"));
   exports.Set("installFilter", Napi::Function::New(env, InstallFilter, "installFilter"));
+  exports.Set("pledgeInstall", Napi::Function::New(env, PledgeInstall, "pledgeInstall"));
+  exports.Set("processFacts", Napi::Function::New(env, ProcessFacts, "processFacts"));
   exports.Set("gettid", Napi::Function::New(env, GetTid, "gettid"));
   exports.Set("exitGroup", Napi::Function::New(env, ExitGroup, "exitGroup"));
 }

@@ -8,6 +8,7 @@
  * Documentation/userspace-api/seccomp_filter.rst.
  */
 import { binding } from './addon.js';
+import type { ReporterOptions } from './reporter.js';
 
 declare module './addon.js' {
   interface Addon {
@@ -17,6 +18,8 @@ declare module './addon.js' {
     getPersonality?(): number;
     fdType?(fd: number): FdType;
     installFilter(program: Uint8Array, flags: number): void;
+    pledgeInstall?(program: Uint8Array, flags: number, tables?: Uint8Array, reporterOptions?: ReporterOptions & { readonly magic: number }): void;
+    processFacts?(): ProcessFacts;
     seccompActionAvail(action: number): boolean;
     gettid(): number;
     exitGroup(status: number): never;
@@ -130,6 +133,52 @@ export function fdType(fd: number): FdType | undefined {
  */
 export function installFilter(program: Uint8Array, flags: number): void {
   binding().installFilter(program, flags);
+}
+
+/**
+ * pledge()'s last step in one call (src/seccomp.cc): with `tables`, the
+ * SIGSYS reporter as {@link installReporter} installs it; then no_new_privs
+ * (as {@link setNoNewPrivs}, unless already set); then the filter (as
+ * {@link installFilter}). Every argument is checked first (EINVAL, nothing
+ * done); a failing reporter install throws its own error, nothing else done.
+ * When no_new_privs or the filter fails, the reporter this call installed is
+ * rolled back (the handler and tables in force before it) and the thrown
+ * {@link NativeError} (code, errno, syscall, tid as those calls give them)
+ * carries `noNewPrivsSet` (set by this call and staying set: it cannot be
+ * cleared); a bad program or flags too (EINVAL, `noNewPrivsSet` false,
+ * nothing done). A failing reporter install or rollback throws its own
+ * error, without `noNewPrivsSet`.
+ * Source: prctl(2) PR_SET_NO_NEW_PRIVS, seccomp(2) SECCOMP_SET_MODE_FILTER.
+ * @returns false when the addon lacks it (nothing done), else true.
+ */
+export function pledgeInstall(program: Uint8Array, flags: number, reporter?: { readonly tables: Uint8Array; readonly options: ReporterOptions & { readonly magic: number } }): boolean {
+  const b = binding();
+  if (!b.pledgeInstall) return false;
+  if (reporter) b.pledgeInstall(program, flags, reporter.tables, reporter.options);
+  else b.pledgeInstall(program, flags);
+  return true;
+}
+
+/** What {@link processFacts} reads. */
+export interface ProcessFacts {
+  /** prctl(PR_GET_SECCOMP): 0 (no filter) or 2 (SECCOMP_MODE_FILTER), as {@link getSeccompMode}. */
+  readonly seccompMode: number;
+  /** personality(0xffffffff), as {@link getPersonality}; -1 when the call failed. */
+  readonly personality: number;
+  /** The file types of descriptors 1 and 2, as {@link fdType}; null when fstat fails (closed). */
+  readonly fd1: FdType | null;
+  readonly fd2: FdType | null;
+}
+
+/**
+ * What pledge() reads of the process before its first filter, in one call
+ * (src/seccomp.cc; changes nothing): the seccomp mode, the personality, and
+ * the types of descriptors 1 and 2. Undefined when the addon lacks it.
+ * Source: prctl(2) PR_GET_SECCOMP, personality(2), fstat(2).
+ * @throws NativeError from prctl (not expected: PR_GET_SECCOMP cannot fail).
+ */
+export function processFacts(): ProcessFacts | undefined {
+  return binding().processFacts?.();
 }
 
 /**

@@ -376,6 +376,8 @@ export interface FilterCacheOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** The build ids keying the entry (default: this code's, {@link buildIdsFor}). */
   readonly buildIds?: BuildIds;
+  /** The seccomp mode the caller read just before (native processFacts), instead of asking again: 0 when no filter binds the process. */
+  readonly seccompMode?: number;
 }
 
 /**
@@ -599,7 +601,8 @@ export function cachedFirstCall(req: FirstCallRequest, pid: number, options: Fil
   const keys = firstCallKeys(req, options.buildIds);
   const dir = filterCacheDir(options.env);
   const uid = euid();
-  if (keys === undefined || dir === undefined || uid === undefined || pid < TEMPLATE_PIDS[0] || pid > TEMPLATE_PIDS[1] || !unfiltered()) return undefined;
+  if (keys === undefined || dir === undefined || uid === undefined || pid < TEMPLATE_PIDS[0] || pid > TEMPLATE_PIDS[1]) return undefined;
+  if (options.seccompMode !== undefined ? options.seccompMode !== 0 : !unfiltered()) return undefined;
   const entry = readEntry(dir, keys.key, uid, 4, keys.name);
   const extra = entry?.extra as FirstCallExtra | undefined;
   if (!entry || !extra || !Number.isInteger(extra.filterBytes) || extra.filterBytes <= 0 || extra.filterBytes % 8 !== 0 || extra.filterBytes > entry.bytes.length || extra.filterBytes > 4096 * 8) return undefined;

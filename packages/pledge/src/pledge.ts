@@ -315,12 +315,14 @@ function installDirectExit(): void {
  * executable, so PROT_EXEC rules would mean nothing. Source: personality(2).
  * @throws PledgeError `ENOTSUP`.
  */
-function refuseReadImpliesExec(arch: ArchDescriptor): void {
+function refuseReadImpliesExec(arch: ArchDescriptor, facts?: native.ProcessFacts): void {
   let persona: number | undefined;
   try {
     // personality(2) asked by the addon (a fresh process' first file read costs more) while no filter binds the
-    // process: one in force may refuse the call (no promise allows it), never the read of /proc.
-    persona = unfiltered() ? native.getPersonality() : undefined;
+    // process: one in force may refuse the call (no promise allows it), never the read of /proc. With the facts
+    // read just before (native processFacts), from those.
+    if (facts) persona = facts.seccompMode === 0 && facts.personality >= 0 ? facts.personality : undefined;
+    else persona = unfiltered() ? native.getPersonality() : undefined;
   } catch {
     persona = undefined;
   }
@@ -518,12 +520,19 @@ function pledgeLocked(promises: string | null | undefined, execpromises: string 
   // Read-only until the plan is made: a bad request changes nothing.
   const found = state.filters === 0 ? findRings() : undefined;
   const first = firstCallRequest(state, found, promises, execpromises, options, arch);
+  // What the fast path reads of the process (seccomp mode, personality, descriptors 1 and 2), in one addon call.
+  let facts: native.ProcessFacts | undefined;
+  try {
+    facts = first && native.processFacts();
+  } catch {
+    facts = undefined; // each step asks for itself, as without the call
+  }
   // The first call's whole output from the cache (planned and compiled by an earlier process, same request and facts).
-  const hit = first && cachedFirstCall(first, process.pid);
+  const hit = first && cachedFirstCall(first, process.pid, facts ? { seccompMode: facts.seccompMode } : {});
   if (hit) {
     if (hit.layout && hit.plan.reporter) tablesSeen.set(arch, { bytes: hit.plan.reporter.tables, layout: hit.layout });
-    refuseReadImpliesExec(arch);
-    return enforce(hit.plan, hit.filter, arch, state, found, false, promises);
+    refuseReadImpliesExec(arch, facts);
+    return enforce(hit.plan, hit.filter, arch, state, found, false, promises, facts);
   }
   // Apart, so that a fresh process whose first call the cache answers does not compile it (V8 compiles a function
   // on its first call, all of it).
@@ -582,42 +591,60 @@ function planAndEnforce(promises: string | null | undefined, execpromises: strin
  * installs the filter with TSYNC, records the state.
  */
 function enforce(plan: PledgePlan, filter: CachedFilter, arch: ArchDescriptor, state: PledgeState, found: { rings: readonly RingInfo[] } | undefined,
-  lockedEarly: boolean, promises: string | null | undefined): PledgeStatus {
+  lockedEarly: boolean, promises: string | null | undefined, facts?: native.ProcessFacts): PledgeStatus {
   if (!plan.filter) throw new Error('internal error: enforce() without a filter');
   // [unveil] Enforce the paths unveiled so far now (a pledge without "unveil" locks unveil(), OpenBSD pledge(2); one that keeps it
   // must not leave them unenforced, docs/unveil.md); throws before any filter exists.
   const unveilLocked = lockedEarly || (plan.lockUnveil && unveilPending() && lockUnveilForPledge(formatPromises(plan.filter.promises)));
-  prepareRuntime(plan.filter.promises);
+  prepareRuntime(plan.filter.promises, facts);
   if (found) adoptRings(found.rings);
   if (plan.directExit) installDirectExit();
-  // The handler before the filter that traps into it.
-  if (plan.reporter) native.installReporter(plan.reporter.tables, { ...plan.reporter.options, refuseReadOnlyOpens: true, quietPaths: nodeQuietOpenPaths() });
-  const hadNoNewPrivs = native.getNoNewPrivs();
+  // The handler before the filter that traps into it, no_new_privs, the filter: in one addon call (native pledgeInstall).
+  const reporter = plan.reporter && { tables: plan.reporter.tables, options: { ...plan.reporter.options, refuseReadOnlyOpens: true, quietPaths: nodeQuietOpenPaths() } };
+  const flags = constantOf(arch, 'SECCOMP_FILTER_FLAG_TSYNC');
+  let done: boolean;
   try {
-    if (!hadNoNewPrivs) native.setNoNewPrivs();
-    native.installFilter(filter.bytes, constantOf(arch, 'SECCOMP_FILTER_FLAG_TSYNC'));
+    done = native.pledgeInstall(filter.bytes, flags, reporter);
   } catch (e) {
-    throw installFailed(e, plan, filter, state, hadNoNewPrivs, unveilLocked, promises);
+    // Without noNewPrivsSet: the reporter's own error (installReporter's, nothing done), thrown as it is.
+    if ((e as native.NativeError).noNewPrivsSet === undefined) throw e;
+    throw installFailed(e, filter, state, undefined, unveilLocked, promises);
   }
+  if (!done) installApart(plan, filter, state, flags, unveilLocked, promises, reporter);
   writeState(plan.next);
   return status(plan.next); // what every realm reads now (the process lock is held)
 }
 
+/** {@link enforce}'s last step with an addon without pledgeInstall: the reporter, no_new_privs and the filter one by one. */
+function installApart(plan: PledgePlan, filter: CachedFilter, state: PledgeState, flags: number, unveilLocked: boolean, promises: string | null | undefined,
+  reporter: { readonly tables: Uint8Array; readonly options: native.ReporterOptions & { readonly magic: number } } | undefined): void {
+  if (reporter) native.installReporter(reporter.tables, reporter.options);
+  const hadNoNewPrivs = native.getNoNewPrivs();
+  try {
+    if (!hadNoNewPrivs) native.setNoNewPrivs();
+    native.installFilter(filter.bytes, flags);
+  } catch (e) {
+    if (plan.reporter) native.rollbackReporter(); // nothing was installed: the reporter back as it was
+    throw installFailed(e, filter, state, hadNoNewPrivs, unveilLocked, promises);
+  }
+}
+
 /**
- * The error of a failed no_new_privs or seccomp(2) call, nothing installed:
- * puts the reporter back, and says what stays (the unveil lock,
- * no_new_privs). Apart from {@link enforce}, which compiles without it.
+ * The error of a failed no_new_privs or seccomp(2) call, nothing installed
+ * (the reporter already put back as it was): says what stays (the unveil
+ * lock, no_new_privs). `hadNoNewPrivs`: whether no_new_privs was set before
+ * the call; undefined when the error says whether the call set it (native
+ * pledgeInstall's `noNewPrivsSet`). Apart from {@link enforce}, which
+ * compiles without it.
  */
-function installFailed(e: unknown, plan: PledgePlan, filter: CachedFilter, state: PledgeState, hadNoNewPrivs: boolean,
+function installFailed(e: unknown, filter: CachedFilter, state: PledgeState, hadNoNewPrivs: boolean | undefined,
   unveilLocked: boolean, promises: string | null | undefined): PledgeError {
-  // Nothing was installed: put the reporter back as it was.
-  if (plan.reporter) native.rollbackReporter();
   const err = e as native.NativeError;
   // TSYNC_FAILED is not an errno: a thread's filter chain diverged (it installed a filter of its own), which EBUSY names best.
   const code = err.code === 'TSYNC_FAILED' ? 'EBUSY' : err.code ?? 'EIO';
   const locked = unveilLocked ? ' The paths unveiled before this call were locked and stay enforced (Landlock cannot be undone).' : '';
   // no_new_privs cannot be cleared: say that it stays, when this call set it.
-  const noNewPrivsSet = !hadNoNewPrivs && native.getNoNewPrivs();
+  const noNewPrivsSet = hadNoNewPrivs === undefined ? err.noNewPrivsSet === true : !hadNoNewPrivs && native.getNoNewPrivs();
   const nnp = noNewPrivsSet ? ' no_new_privs was set for the filter and stays set (it cannot be cleared): setuid programs this process runs get no privileges.' : '';
   if (code === 'ENOMEM') {
     // The kernel caps the total length of a process' filters (MAX_INSNS_PER_PATH, 32768 instructions, each filter counting 4 more).

@@ -19,16 +19,21 @@ import { unfiltered } from './arch.js';
  * with EACCES (node-runtime.ts). A later pledge() without stdio runs this
  * again before its own filter, while stdio still allows them. A tty (the
  * re-open needs paths), a closed descriptor or any other kind is created now.
+ * `facts`: what pledge() read of the process just before (native
+ * processFacts), used for the descriptors' types while it shows no filter.
  */
-export function prepareRuntime(promises?: ReadonlySet<string>): void {
+export function prepareRuntime(promises?: ReadonlySet<string>, facts?: native.ProcessFacts): void {
   const lazy = promises?.has('stdio') === true;
-  if (!lazy || !createdOnFirstUse(1)) void process.stdout;
-  if (!lazy || !createdOnFirstUse(2)) void process.stderr;
+  // The types pledge() read with the other facts (native processFacts) while no filter bound the process, else asked here.
+  const known = facts?.seccompMode === 0 ? facts : undefined;
+  if (!lazy || !createdOnFirstUse(1, known && known.fd1)) void process.stdout;
+  if (!lazy || !createdOnFirstUse(2, known && known.fd2)) void process.stderr;
   void new Date().toString();
 }
 
-/** Whether descriptor `fd` is a pipe, a socket or a regular file: a stream Node can create under stdio alone. */
-function createdOnFirstUse(fd: number): boolean {
+/** Whether descriptor `fd` is a pipe, a socket or a regular file: a stream Node can create under stdio alone. `known`: its type read just before (null: closed). */
+function createdOnFirstUse(fd: number, known?: native.FdType | null): boolean {
+  if (known !== undefined) return known === 'fifo' || known === 'socket' || known === 'file';
   let type: native.FdType | undefined;
   try {
     // The addon's fstat (a fresh process' first fs.fstatSync costs 0.15 ms) while no filter binds the process: its

@@ -131,15 +131,17 @@ Napi::Value FormatViolationJs(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, line.data(), n > 0 ? n - 1 : 0);  // without the newline
 }
 
+}  // namespace
+
 // installReporter(tables, { fd, penalty, errno, errnoName, format, quiet, magic, refuseReadOnlyOpens, quietPaths }): void
-void InstallReporterJs(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+// The body, shared with seccomp.cc's pledgeInstall (adapters.h).
+void InstallReporterFrom(Napi::Env env, Napi::Value tables, Napi::Value options) {
   if (!kReporterSupported) ThrowCode(env, "ENOTSUP", "installReporter: the SIGSYS reporter supports x86_64 and aarch64 only");
   auto* r = new Reporter();
   try {
-    r->storage = CopyTables(env, info[0], "installReporter", &r->tables);
-    if (info.Length() < 2 || !info[1].IsObject()) ThrowInvalid<Napi::TypeError>(env, "installReporter: options must be an object");
-    Napi::Object o = info[1].As<Napi::Object>();
+    r->storage = CopyTables(env, tables, "installReporter", &r->tables);
+    if (!options.IsObject()) ThrowInvalid<Napi::TypeError>(env, "installReporter: options must be an object");
+    Napi::Object o = options.As<Napi::Object>();
     r->fd = static_cast<int>(ToInt(env, o, "fd", false, 2, 0, INT32_MAX));
     Napi::Value pen = o.Get("penalty");
     const std::string penalty = pen.IsString() ? pen.As<Napi::String>().Utf8Value() : "";
@@ -169,6 +171,12 @@ void InstallReporterJs(const Napi::CallbackInfo& info) {
     throw;
   }
   if (const int err = InstallReporter(r)) ThrowErrno(env, err, "sigaction(SIGSYS)");
+}
+
+namespace {
+
+void InstallReporterJs(const Napi::CallbackInfo& info) {
+  InstallReporterFrom(info.Env(), info[0], info.Length() < 2 ? info.Env().Undefined() : info[1]);
 }
 
 // uninstallReporter(): void — restores the SIGSYS action found by the first
