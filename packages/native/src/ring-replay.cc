@@ -300,6 +300,63 @@ Napi::Value RingStateJs(const Napi::CallbackInfo& info) {
 // cannot be read) or an eventfd, and the threads of /proc/self/task named iou-sqp-* (a ring's submission-polling
 // kernel thread). A descriptor closed or a thread ended meanwhile is left out. Throws the errno of opening either
 // directory. Source: proc(5) (fd/, fdinfo/, task/<tid>/comm), io_uring(7).
+// The value of the first `name:` line of fdinfo text as io-uring.ts parseRingFdinfo takes it (blanks skipped, up to a
+// blank or the line's end). kAbsent: no such line, or an empty value (parseRingFdinfo's undefined); kNumber: a value
+// of the form the kernel prints (`0x` and lowercase hexadecimal digits when `hex`, else decimal digits, after a `-`
+// when `negative`; at most 13 digits, below 2^53), in *out exactly what JavaScript's Number() gives for it; kOther:
+// anything else, left to JavaScript.
+enum FdinfoValue { kAbsent, kNumber, kOther };
+FdinfoValue FdinfoNumber(const std::string& text, const char* name, bool hex, bool negative, double* out) {
+  const std::string key = std::string(name) + ":";
+  size_t start;
+  if (text.compare(0, key.size(), key) == 0) {
+    start = key.size();
+  } else {
+    const size_t line = text.find("\n" + key);
+    if (line == std::string::npos) return kAbsent;
+    start = line + 1 + key.size();
+  }
+  while (start < text.size() && (text[start] == ' ' || text[start] == '\t')) start++;
+  size_t end = start;
+  while (end < text.size() && text[end] != ' ' && text[end] != '\t' && text[end] != '\n') end++;
+  if (end == start) return kAbsent;
+  size_t at = start;
+  const bool minus = negative && text[at] == '-';
+  if (minus) at++;
+  int base = 10;
+  if (hex && end - at > 2 && text[at] == '0' && text[at + 1] == 'x') {
+    base = 16;
+    at += 2;
+  }
+  if (at == end || end - at > 13) return kOther;
+  double n = 0;
+  for (size_t k = at; k < end; k++) {
+    const char c = text[k];
+    const int d = c >= '0' && c <= '9' ? c - '0' : base == 16 && c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return kOther;
+    n = n * base + d;
+  }
+  *out = minus ? -n : n;
+  return kNumber;
+}
+
+// The fields of a ring's fdinfo that pledge() reads (SqMask, CqMask, SqThread and, when there, ino) as numbers, when
+// each has the kernel's form (FdinfoNumber); else undefined and io-uring.ts parses the text itself.
+Napi::Value FdinfoFields(Napi::Env env, const std::string& text) {
+  double sq = 0, cq = 0, thread = 0, ino = 0;
+  const FdinfoValue inoValue = FdinfoNumber(text, "ino", false, false, &ino);
+  if (FdinfoNumber(text, "SqMask", true, false, &sq) != kNumber || FdinfoNumber(text, "CqMask", true, false, &cq) != kNumber ||
+      FdinfoNumber(text, "SqThread", false, true, &thread) != kNumber || inoValue == kOther) {
+    return env.Undefined();
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("sqMask", Napi::Number::New(env, sq));
+  o.Set("cqMask", Napi::Number::New(env, cq));
+  o.Set("sqThread", Napi::Number::New(env, thread));
+  if (inoValue == kNumber) o.Set("ino", Napi::Number::New(env, ino));
+  return o;
+}
+
 Napi::Value RingScanJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Array fds = Napi::Array::New(env);
@@ -329,6 +386,10 @@ Napi::Value RingScanJs(const Napi::CallbackInfo& info) {
           std::string text;
           const bool read = seccomp_scopes::ReadProcFileAt(AT_FDCWD, std::string("/proc/self/fdinfo/") + d->d_name, &text);
           entry.Set("fdinfo", read ? Napi::Value(Napi::String::New(env, text)) : env.Null());
+          if (read) {
+            Napi::Value fields = FdinfoFields(env, text);
+            if (!fields.IsUndefined()) entry.Set("fields", fields);
+          }
         }
         fds.Set(fds.Length(), entry);
       }

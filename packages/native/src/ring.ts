@@ -55,10 +55,25 @@ export function ringState(): RingState {
   return binding().ringState();
 }
 
+/**
+ * The fields of a ring's fdinfo pledge() reads, as {@link ringScan} read
+ * them: present only when each value has the form the kernel prints
+ * (`SqMask`/`CqMask` as `0x` and lowercase hex or decimal digits,
+ * `SqThread` as decimal digits with an optional `-`, `ino` decimal digits
+ * or absent; at most 13 digits), so that each is what JavaScript's Number()
+ * gives for the text; otherwise the caller parses the text.
+ */
+export interface RingFdinfoFields {
+  readonly sqMask: number;
+  readonly cqMask: number;
+  readonly sqThread: number;
+  readonly ino?: number;
+}
+
 /** What {@link ringScan} finds: io_uring and eventfd descriptors, and io_uring submission-polling threads. */
 export interface RingScan {
   /** Descriptors linking to `anon_inode:[io_uring]` (with their /proc/self/fdinfo text, null when unreadable) or `anon_inode:[eventfd]`. */
-  readonly fds: readonly { readonly fd: number; readonly target: 'anon_inode:[io_uring]' | 'anon_inode:[eventfd]'; readonly fdinfo?: string | null }[];
+  readonly fds: readonly { readonly fd: number; readonly target: 'anon_inode:[io_uring]' | 'anon_inode:[eventfd]'; readonly fdinfo?: string | null; readonly fields?: RingFdinfoFields }[];
   /** Threads of the process named `iou-sqp-*`. */
   readonly tasks: readonly { readonly tid: number; readonly name: string }[];
 }

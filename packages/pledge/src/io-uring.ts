@@ -76,6 +76,11 @@ export function parseRingFdinfo(fd: number, text: string): RingInfo | undefined 
   return { fd, sqEntries: sq + 1, cqEntries: cq + 1, sqThread: thread, ...(ino !== undefined && [...ino].every((c) => c >= '0' && c <= '9') ? { ino: Number(ino) } : {}) };
 }
 
+/** A ring from the fields native ringScan read from its fdinfo (SqMask, CqMask, SqThread, ino), as parseRingFdinfo makes it from the text. */
+function ringInfoOf(fd: number, f: native.RingFdinfoFields): RingInfo {
+  return { fd, sqEntries: f.sqMask + 1, cqEntries: f.cqMask + 1, sqThread: f.sqThread, ...(f.ino !== undefined ? { ino: f.ino } : {}) };
+}
+
 /** The verdict on a scan: the rings to adopt, or why pledge() must refuse. */
 export type RingPlan =
   | { readonly ok: true; readonly adopt: readonly RingInfo[] }
@@ -172,10 +177,12 @@ export function scanIoUring(): IoUringScan {
       `pledge() must see every io_uring instance of the process before its first filter, and /proc/self cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); mount /proc, or pledge before anything restricts it`, {});
   }
   // In descriptor order, whichever walk listed them (Node's readdir sorts names as strings, getdents does not sort).
-  for (const { fd, target, fdinfo } of [...found.fds].sort((a, b) => a.fd - b.fd)) {
+  for (const { fd, target, fdinfo, fields } of [...found.fds].sort((a, b) => a.fd - b.fd)) {
     if (target === 'anon_inode:[eventfd]') eventFds.push(fd);
     if (target !== 'anon_inode:[io_uring]') continue;
-    const info = typeof fdinfo === 'string' ? parseRingFdinfo(fd, fdinfo) : undefined;
+    // The addon's reading of the same text where every field has the kernel's form (what parseRingFdinfo gives then;
+    // a test holds the two equal), else parsed here.
+    const info = fields ? ringInfoOf(fd, fields) : typeof fdinfo === 'string' ? parseRingFdinfo(fd, fdinfo) : undefined;
     if (!info) {
       throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
         `io_uring instance fd ${fd}: /proc/self/fdinfo/${fd} does not show SqMask, CqMask and SqThread, so it cannot be checked; close it before pledge()`, { fd });

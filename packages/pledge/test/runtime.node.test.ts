@@ -229,11 +229,12 @@ describe('io_uring: no ring submits work after pledge()', () => {
     expect(lines(r.stdout)).toEqual(['ring works true', 'ENOTSUP UNSUPPORTED_RUNTIME true', 'filters 0']);
   });
 
-  it('the native scan (ringScan) finds what a walk of /proc/self finds: the rings with their fdinfo, the eventfds, the submission threads', () => {
+  it('the native scan (ringScan) finds what a walk of /proc/self finds: the rings with their fdinfo (and fields as parseRingFdinfo reads them, SQPOLL ring included), the eventfds, the submission threads', () => {
     const attack = ringAttack();
     const r = runChild(`
       import fs from 'node:fs';
       import { ringScan } from ${JSON.stringify(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../native/dist/index.js'))};
+      import { parseRingFdinfo } from ${JSON.stringify(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/io-uring.js'))};
       ${loadAttack(attack)}
       if (ra.makeRing() < 0) throw new Error('io_uring_setup');
       const rc = ra.hiddenSqpoll(dir + '/hidden');
@@ -252,6 +253,16 @@ describe('io_uring: no ring submits work after pledge()', () => {
         walked.fds.sort((a, b) => a.fd - b.fd);
         scanned = ringScan();
         scanned.fds.sort((a, b) => a.fd - b.fd);
+        // The addon's reading of each ring's fields (pledge() uses it instead of parsing the text) is parseRingFdinfo's.
+        for (const f of scanned.fds) {
+          if (f.target !== 'anon_inode:[io_uring]') continue;
+          const fromText = parseRingFdinfo(f.fd, f.fdinfo);
+          const { sqMask, cqMask, sqThread, ino } = f.fields ?? {};
+          if (!fromText || JSON.stringify({ fd: f.fd, sqEntries: sqMask + 1, cqEntries: cqMask + 1, sqThread, ...(ino !== undefined ? { ino } : {}) }) !== JSON.stringify(fromText)) {
+            throw new Error('fields ' + JSON.stringify(f.fields) + ' differ from the text: ' + JSON.stringify(fromText));
+          }
+          delete f.fields;
+        }
         for (const f of scanned.fds) if (f.fdinfo) f.fdinfo = f.fdinfo.replace(/^(SqHead|SqTail|CachedSqHead|CqHead|CqTail|CachedCqTail|SQEs|CQEs|SqWorkTime|SqTotalTime):.*$/gm, '');
         if (JSON.stringify(scanned) === JSON.stringify(walked)) break;
         await new Promise((res) => setTimeout(res, 20));
