@@ -278,13 +278,8 @@ function readEntry(dir: string, key: string, uid: number, unit: 4 | 8, name = `$
   } catch {
     owned = undefined; // no addon
   }
-  if (owned) {
-    if (owned.why !== undefined) return undefined;
-    file = owned;
-  } else {
-    if (!trustedCacheDir(dir, uid)) return undefined;
-    file = readOwnFile(`${dir}/${name}`, uid);
-  }
+  if (owned) file = owned.why === undefined ? owned : undefined;
+  else file = readTrusted(dir, name, uid);
   if (!file) return undefined;
   const e = decodeEntry(file.bytes, file.check);
   if (!e || e.key !== key || e.unit !== unit) return undefined;
@@ -292,6 +287,11 @@ function readEntry(dir: string, key: string, uid: number, unit: 4 | 8, name = `$
   if (e.bytes.length === 0 || !Number.isInteger(n) || (unit === 8 && n > 4096)) return undefined;
   if (!e.slots.every((s) => Number.isInteger(s) && s >= 0 && s < n)) return undefined;
   return e;
+}
+
+/** {@link readEntry}'s file read here, without the addon's readOwnedFile: the same rule ({@link trustedCacheDir}, readOwnFile). */
+function readTrusted(dir: string, name: string, uid: number): { readonly bytes: Uint8Array } | undefined {
+  return trustedCacheDir(dir, uid) ? readOwnFile(`${dir}/${name}`, uid) : undefined;
 }
 
 /**

@@ -139,23 +139,33 @@ export function scanOrCaptured(): IoUringScan {
   try {
     return scanIoUring();
   } catch (e) {
-    const kept = native.sharedGet(CAPTURE_KEY);
-    if (kept === undefined) throw e;
-    const scan = JSON.parse(kept) as IoUringScan;
-    for (const ring of scan.rings) {
-      let ino: number | undefined;
-      try {
-        ino = fs.fstatSync(ring.fd).ino;
-      } catch {
-        ino = undefined;
-      }
-      if (ino === undefined || ring.ino === undefined || ino !== ring.ino) {
-        throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
-          `io_uring instance fd ${ring.fd}, seen before unveil() locked, is no longer the same file, and /proc/self cannot be read to look again; pledge() before unveil() locks, or unveil /proc/self`, { fd: ring.fd });
-      }
-    }
-    return scan;
+    return capturedScan(e);
   }
+}
+
+/**
+ * The scan unveil() kept, each ring checked to be the same file; else `e`
+ * (the scan's own error) thrown. Apart from {@link scanOrCaptured}, which a
+ * fresh process compiles whole on its first pledge() (V8 compiles a
+ * function on its first call, all of it).
+ */
+function capturedScan(e: unknown): IoUringScan {
+  const kept = native.sharedGet(CAPTURE_KEY);
+  if (kept === undefined) throw e;
+  const scan = JSON.parse(kept) as IoUringScan;
+  for (const ring of scan.rings) {
+    let ino: number | undefined;
+    try {
+      ino = fs.fstatSync(ring.fd).ino;
+    } catch {
+      ino = undefined;
+    }
+    if (ino === undefined || ring.ino === undefined || ino !== ring.ino) {
+      throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
+        `io_uring instance fd ${ring.fd}, seen before unveil() locked, is no longer the same file, and /proc/self cannot be read to look again; pledge() before unveil() locks, or unveil /proc/self`, { fd: ring.fd });
+    }
+  }
+  return scan;
 }
 
 /**
@@ -173,8 +183,7 @@ export function scanIoUring(): IoUringScan {
   try {
     found = native.ringScan() ?? scanProc();
   } catch (e) {
-    throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
-      `pledge() must see every io_uring instance of the process before its first filter, and /proc/self cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); mount /proc, or pledge before anything restricts it`, {});
+    throw unreadableProc(e);
   }
   // In descriptor order, whichever walk listed them (Node's readdir sorts names as strings, getdents does not sort).
   for (const { fd, target, fdinfo, fields } of [...found.fds].sort((a, b) => a.fd - b.fd)) {
@@ -183,13 +192,22 @@ export function scanIoUring(): IoUringScan {
     // The addon's reading of the same text where every field has the kernel's form (what parseRingFdinfo gives then;
     // a test holds the two equal), else parsed here.
     const info = fields ? ringInfoOf(fd, fields) : typeof fdinfo === 'string' ? parseRingFdinfo(fd, fdinfo) : undefined;
-    if (!info) {
-      throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
-        `io_uring instance fd ${fd}: /proc/self/fdinfo/${fd} does not show SqMask, CqMask and SqThread, so it cannot be checked; close it before pledge()`, { fd });
-    }
+    if (!info) throw uncheckedRing(fd);
     rings.push(info);
   }
   return { rings, sqpollThreads: [...found.tasks], eventFds };
+}
+
+// scanIoUring's errors, apart from it (V8 compiles a function whole on its first call; a fresh process' first pledge()
+// runs the scan, not these).
+function unreadableProc(e: unknown): PledgeError {
+  return new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
+    `pledge() must see every io_uring instance of the process before its first filter, and /proc/self cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); mount /proc, or pledge before anything restricts it`, {});
+}
+
+function uncheckedRing(fd: number): PledgeError {
+  return new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
+    `io_uring instance fd ${fd}: /proc/self/fdinfo/${fd} does not show SqMask, CqMask and SqThread, so it cannot be checked; close it before pledge()`, { fd });
 }
 
 /** {@link native.ringScan} in JavaScript, for an addon without it. @throws Node's error when /proc/self/fd or /proc/self/task cannot be read. */

@@ -316,26 +316,33 @@ function installDirectExit(): void {
  * @throws PledgeError `ENOTSUP`.
  */
 function refuseReadImpliesExec(arch: ArchDescriptor, facts?: native.ProcessFacts): void {
+  // With the facts read just before while no filter bound the process (native processFacts), from those.
+  const persona = facts && facts.seccompMode === 0 && facts.personality >= 0 ? facts.personality : personality();
+  const bit = arch.constants.READ_IMPLIES_EXEC;
+  if (persona !== undefined && bit !== undefined && (persona & bit) !== 0) readImpliesExec(persona);
+}
+
+/** The personality asked now (undefined when it cannot be read). Apart from {@link refuseReadImpliesExec}: a hit of the first call's entry has it. */
+function personality(): number | undefined {
   let persona: number | undefined;
   try {
     // personality(2) asked by the addon (a fresh process' first file read costs more) while no filter binds the
-    // process: one in force may refuse the call (no promise allows it), never the read of /proc. With the facts
-    // read just before (native processFacts), from those.
-    if (facts) persona = facts.seccompMode === 0 && facts.personality >= 0 ? facts.personality : undefined;
-    else persona = unfiltered() ? native.getPersonality() : undefined;
+    // process: one in force may refuse the call (no promise allows it), never the read of /proc.
+    persona = unfiltered() ? native.getPersonality() : undefined;
   } catch {
     persona = undefined;
   }
   try {
-    persona ??= parseInt(fs.readFileSync('/proc/self/personality', 'utf8'), 16); // an older addon: /proc
+    return persona ?? parseInt(fs.readFileSync('/proc/self/personality', 'utf8'), 16); // an older addon: /proc
   } catch {
-    return;
+    return undefined;
   }
-  const bit = arch.constants.READ_IMPLIES_EXEC;
-  if (bit !== undefined && (persona & bit) !== 0) {
-    throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
-      `this process runs with the READ_IMPLIES_EXEC personality (0x${persona.toString(16)}): all readable memory is executable, which no promise can take back; clear it with personality(2) before pledging`, { personality: persona });
-  }
+}
+
+/** @throws PledgeError `ENOTSUP`: the READ_IMPLIES_EXEC personality `persona` is in force. */
+function readImpliesExec(persona: number): never {
+  throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME',
+    `this process runs with the READ_IMPLIES_EXEC personality (0x${persona.toString(16)}): all readable memory is executable, which no promise can take back; clear it with personality(2) before pledging`, { personality: persona });
 }
 
 /**

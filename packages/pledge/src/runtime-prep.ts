@@ -33,21 +33,26 @@ export function prepareRuntime(promises?: ReadonlySet<string>, facts?: native.Pr
 
 /** Whether descriptor `fd` is a pipe, a socket or a regular file: a stream Node can create under stdio alone. `known`: its type read just before (null: closed). */
 function createdOnFirstUse(fd: number, known?: native.FdType | null): boolean {
-  if (known !== undefined) return known === 'fifo' || known === 'socket' || known === 'file';
+  const type = known !== undefined ? known : typeNow(fd);
+  return type === 'fifo' || type === 'socket' || type === 'file';
+}
+
+/** The type of descriptor `fd` asked now, null when closed or not known. Apart from {@link createdOnFirstUse}: pledge()'s first call has it. */
+function typeNow(fd: number): native.FdType | null {
   let type: native.FdType | undefined;
   try {
     // The addon's fstat (a fresh process' first fs.fstatSync costs 0.15 ms) while no filter binds the process: its
     // call (glibc's newfstatat) is not the one libuv makes (statx), which the filters in force are known to allow.
     type = unfiltered() ? native.fdType(fd) : undefined;
   } catch (e) {
-    if ((e as native.NativeError).syscall !== undefined) return false; // closed
+    if ((e as native.NativeError).syscall !== undefined) return null; // closed
     type = undefined; // no addon: with fs
   }
-  if (type !== undefined) return type === 'fifo' || type === 'socket' || type === 'file';
+  if (type !== undefined) return type;
   try {
     const st = fs.fstatSync(fd);
-    return st.isFIFO() || st.isSocket() || st.isFile();
+    return st.isFIFO() ? 'fifo' : st.isSocket() ? 'socket' : st.isFile() ? 'file' : 'other';
   } catch {
-    return false;
+    return null;
   }
 }
