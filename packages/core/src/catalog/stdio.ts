@@ -33,7 +33,7 @@ export const STDIO_RULES: readonly Rule[] = [
     'copies between descriptors already open (Linux forms of read+write)', 'Linux equivalents of read/write; seccomp-scopes and Cosmopolitan allow them'),
   // fstat() in glibc >= 2.33 and libuv's uv_fs_fstat use the *at forms with an empty path.
   allowWhen(P, 'newfstatat', [arg.notIn(0, 32, 'dirfd', ['AT_FDCWD']), arg.bitsSet(3, 32, 'flags', 'AT_EMPTY_PATH')],
-    'fstat() as glibc >= 2.33 makes it: newfstatat(fd, "", AT_EMPTY_PATH); the path string is invisible to seccomp, so a non-empty path relative to an open directory fd also passes and can read metadata (never contents)',
+    'fstat() as glibc >= 2.33 makes it: newfstatat(fd, "", AT_EMPTY_PATH); the path string is invisible to seccomp, so a non-empty path also passes: relative to an open directory fd, or absolute with any fd (newfstatat(0, "/any/path", AT_EMPTY_PATH)), it reads the metadata of any path (never contents), even under the pledge command',
     'glibc sysdeps/unix/sysv/linux/fstat64.c; OpenBSD allows fstat under stdio'),
   allowWhen(P, 'statx', [arg.notIn(0, 32, 'dirfd', ['AT_FDCWD']), arg.bitsSet(2, 32, 'flags', 'AT_EMPTY_PATH')],
     'fstat() as libuv makes it: statx(fd, "", AT_EMPTY_PATH); same limit as newfstatat', 'libuv src/unix/fs.c uv__fs_statx'),
