@@ -65,6 +65,13 @@ export const NO_CACHE_ENV = 'SECCOMP_SCOPES_NO_CACHE';
 /** The entry format: the launcher sends its own and uses only entries written for it. */
 const MAGIC = 0x43505353; // 'SSPC'
 const END_MARK = 0x21444e45; // 'END!'
+/**
+ * The layout {@link encodePolicyEntry} writes, as the addon's
+ * src/launch/policy-entry.h kEntryFormat names it: an entry is written only
+ * for a launcher that asks for this one (a launcher of another build, e.g. a
+ * stale prebuild, would read this layout as its own).
+ */
+export const ENTRY_FORMAT = 'pledge-launch/12';
 
 /** What the launcher asked for. */
 export interface CacheRequest {
@@ -103,7 +110,7 @@ let request: CacheRequest | undefined;
  * of the user's.
  */
 export function cacheRequest(argv: readonly string[], command: readonly string[], noCache: boolean, file: string): CacheRequest | undefined {
-  if (!request || noCache || process.env[NO_CACHE_ENV]) return undefined;
+  if (!request || noCache || process.env[NO_CACHE_ENV] || request.format !== ENTRY_FORMAT) return undefined;
   const rest = argv.slice(request.optionWords);
   if (rest.length !== command.length || rest.some((w, i) => w !== command[i])) return undefined;
   let key: string;

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fnv1a64 } from '../src/policy-cache.js';
+import { ENTRY_FORMAT, fnv1a64 } from '../src/policy-cache.js';
 import { CLI, NODE, buildFixture, launchEnvironment, tempDir, type CliResult } from './cli-harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -145,6 +145,22 @@ describe.runIf(fs.existsSync(LAUNCHER))('attacks on the launcher and its cache',
       run(cache, args, { node: true, env: { SECCOMP_SCOPES_CACHE_WRITE: `${words}\n${format}\n${hex}\n${entry}` } });
       expect(entries(cache)).toHaveLength(0);
     }
+    run(cache, args, { node: true, env: { SECCOMP_SCOPES_CACHE_WRITE: `${words}\n${format}\n${keyHex}\n${entry}` } });
+    expect(entries(cache)).toEqual([path.basename(entry)]);
+  });
+
+  it('a launcher of another entry format (a stale prebuild) gets no entry: it would read this layout as its own', () => {
+    const cache = path.join(dir, 'other-format');
+    const args = ['-p', 'stdio rpath', '--', 'cat', secret];
+    const [words, format, keyHex, entry] = launcherRequest(cache, args).split('\n') as [string, string, string, string];
+    expect(format).toBe(ENTRY_FORMAT);
+    const key = Buffer.from(keyHex, 'hex').toString('latin1');
+    const stale = 'pledge-launch/11';
+    // The key and its entry's name as that launcher computes them (the format comes first in the key).
+    const staleKey = Buffer.from(key.replace(format, stale), 'latin1');
+    const staleEntry = path.join(path.dirname(entry), `${fnv1a64(staleKey).toString(16).padStart(16, '0')}.policy`);
+    run(cache, args, { node: true, env: { SECCOMP_SCOPES_CACHE_WRITE: `${words}\n${stale}\n${staleKey.toString('hex')}\n${staleEntry}` } });
+    expect(entries(cache)).toHaveLength(0);
     run(cache, args, { node: true, env: { SECCOMP_SCOPES_CACHE_WRITE: `${words}\n${format}\n${keyHex}\n${entry}` } });
     expect(entries(cache)).toEqual([path.basename(entry)]);
   });

@@ -1,7 +1,7 @@
 // An entry of the `pledge` command's policy cache, as the native launcher
 // reads it: the compiled output of one policy, written by
 // @seccomp-scopes/pledge-cli src/policy-cache.ts (its layout is described
-// there; the two change together, kEntryFormat). Plain C++.
+// there; the two change together, kEntryFormat and its ENTRY_FORMAT). Plain C++.
 #ifndef SECCOMP_SCOPES_LAUNCH_POLICY_ENTRY_H_
 #define SECCOMP_SCOPES_LAUNCH_POLICY_ENTRY_H_
 
