@@ -423,7 +423,7 @@ void Supervisor::EmulateOpen(uint64_t id, const struct seccomp_data& d, pid_t ti
 // other way for the id to change hands is closed: when a thread other than
 // the main one executes a program, the kernel gives the main thread's id
 // to it with the new image (a test found a struct stat in the new image's
-// .bss, 1 in ~4500 execs, while this wrote after the check). Every execve
+// .bss at its 4457th exec, on a loaded machine, while this wrote after the check). Every execve
 // reaches this supervisor, which answers one call at a time, so only one
 // let through before this call can be under way (ExecUnderWay): while a
 // thread may still be in one, nothing is written and the call fails with
