@@ -210,15 +210,17 @@ void PledgeInstall(const Napi::CallbackInfo& info) {
   }
 }
 
-// processFacts(): { seccompMode, personality, fd1, fd2 } — what pledge() reads of the process before its first filter,
-// in one call: prctl(PR_GET_SECCOMP) (as getSeccompMode), personality(0xffffffff) (as getPersonality; -1 when it
-// fails), and the file types of descriptors 1 and 2 (as fdType; null when fstat fails: closed). Changes nothing.
+// processFacts(): { seccompMode, personality?, fd1?, fd2? } — what pledge() reads of the process before its first
+// filter, in one call: prctl(PR_GET_SECCOMP) (as getSeccompMode, which every promise set allows), and only when that
+// is 0 (no filter, which might refuse them), personality(0xffffffff) (as getPersonality; -1 when it fails) and the
+// file types of descriptors 1 and 2 (as fdType; null when fstat fails: closed). Changes nothing.
 Napi::Value ProcessFacts(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int mode = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
   if (mode < 0) ThrowErrno(env, errno, "prctl(PR_GET_SECCOMP)");
   Napi::Object o = Napi::Object::New(env);
   o.Set("seccompMode", Napi::Number::New(env, mode));
+  if (mode != 0) return o;
   const int persona = personality(0xffffffff);
   o.Set("personality", Napi::Number::New(env, persona < 0 ? -1.0 : static_cast<double>(static_cast<uint32_t>(persona))));
   for (int fd = 1; fd <= 2; fd++) {

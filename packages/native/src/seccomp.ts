@@ -163,17 +163,18 @@ export function pledgeInstall(program: Uint8Array, flags: number, reporter?: { r
 export interface ProcessFacts {
   /** prctl(PR_GET_SECCOMP): 0 (no filter) or 2 (SECCOMP_MODE_FILTER), as {@link getSeccompMode}. */
   readonly seccompMode: number;
-  /** personality(0xffffffff), as {@link getPersonality}; -1 when the call failed. */
-  readonly personality: number;
-  /** The file types of descriptors 1 and 2, as {@link fdType}; null when fstat fails (closed). */
-  readonly fd1: FdType | null;
-  readonly fd2: FdType | null;
+  /** personality(0xffffffff), as {@link getPersonality}; -1 when the call failed. Only without a filter (seccompMode 0: one may refuse it). */
+  readonly personality?: number;
+  /** The file types of descriptors 1 and 2, as {@link fdType}; null when fstat fails (closed). Only without a filter. */
+  readonly fd1?: FdType | null;
+  readonly fd2?: FdType | null;
 }
 
 /**
  * What pledge() reads of the process before its first filter, in one call
- * (src/seccomp.cc; changes nothing): the seccomp mode, the personality, and
- * the types of descriptors 1 and 2. Undefined when the addon lacks it.
+ * (src/seccomp.cc; changes nothing): the seccomp mode and, only when it is
+ * 0 (no filter, which might refuse the calls), the personality and the
+ * types of descriptors 1 and 2. Undefined when the addon lacks it.
  * Source: prctl(2) PR_GET_SECCOMP, personality(2), fstat(2).
  * @throws NativeError from prctl (not expected: PR_GET_SECCOMP cannot fail).
  */

@@ -317,7 +317,7 @@ function installDirectExit(): void {
  */
 function refuseReadImpliesExec(arch: ArchDescriptor, facts?: native.ProcessFacts): void {
   // With the facts read just before while no filter bound the process (native processFacts), from those.
-  const persona = facts && facts.seccompMode === 0 && facts.personality >= 0 ? facts.personality : personality();
+  const persona = facts && facts.seccompMode === 0 && facts.personality !== undefined && facts.personality >= 0 ? facts.personality : personality();
   const bit = arch.constants.READ_IMPLIES_EXEC;
   if (persona !== undefined && bit !== undefined && (persona & bit) !== 0) readImpliesExec(persona);
 }

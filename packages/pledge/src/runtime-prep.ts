@@ -26,8 +26,8 @@ export function prepareRuntime(promises?: ReadonlySet<string>, facts?: native.Pr
   const lazy = promises?.has('stdio') === true;
   // The types pledge() read with the other facts (native processFacts) while no filter bound the process, else asked here.
   const known = facts?.seccompMode === 0 ? facts : undefined;
-  if (!lazy || !createdOnFirstUse(1, known && known.fd1)) void process.stdout;
-  if (!lazy || !createdOnFirstUse(2, known && known.fd2)) void process.stderr;
+  if (!lazy || !createdOnFirstUse(1, known?.fd1)) void process.stdout;
+  if (!lazy || !createdOnFirstUse(2, known?.fd2)) void process.stderr;
   void new Date().toString();
 }
 
