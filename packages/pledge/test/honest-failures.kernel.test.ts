@@ -68,6 +68,24 @@ describe('honest pledge() failures', () => {
     expect(after).toMatchObject({ available: true, filters: 0 });
     expect(after!['promises']).toBeUndefined();
   });
+  it('a first pledge() under a filter that kills personality(2) does not call it (the facts are read without a filter only)', () => {
+    const r = runChild(`
+      const native = await import(${NATIVE});
+      // personality (x86_64 135, aarch64 92) answered KILL_PROCESS, everything else allowed.
+      const b = Buffer.alloc(32);
+      b.writeUInt16LE(0x20, 0);                                                                            // ld nr
+      b.writeUInt16LE(0x15, 8); b.writeUInt8(0, 10); b.writeUInt8(1, 11); b.writeUInt32LE(process.arch === 'arm64' ? 92 : 135, 12); // jeq personality
+      b.writeUInt16LE(0x06, 16); b.writeUInt32LE(0x80000000, 20);                                         // ret KILL_PROCESS
+      b.writeUInt16LE(0x06, 24); b.writeUInt32LE(0x7fff0000, 28);                                         // ret ALLOW
+      native.setNoNewPrivs();
+      native.installFilter(new Uint8Array(b), 0);
+      pledge('stdio rpath');
+      console.log(JSON.stringify(pledge()));
+    `);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim())).toMatchObject({ promises: 'stdio rpath', filters: 1 });
+  });
+
   it('a refused TSYNC after no_new_privs was set: EBUSY saying that no_new_privs stays set, the reporter put back, nothing recorded (computed and cached)', () => {
     const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'pledge-tsync-'));
     try {
