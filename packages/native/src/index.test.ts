@@ -190,6 +190,7 @@ describe('@seccomp-scopes/native (kernel, in child processes)', () => {
         import { parentPort, workerData } from 'node:worker_threads';
         const native = await import(workerData.url);
         parentPort.once('message', (program) => { native.setNoNewPrivs(); native.installFilter(Buffer.from(program), 0); parentPort.postMessage('ready'); });
+        setInterval(() => {}, 1000); // alive until terminated: a thread that ended leaves TSYNC nothing to refuse
       \`, { eval: true, workerData: { url: ${JSON.stringify(distUrl)} } });
       worker.postMessage(program);
       await new Promise((resolve) => worker.once('message', resolve));
@@ -333,6 +334,7 @@ describe('@seccomp-scopes/native (kernel, in child processes)', () => {
           native.installFilter(Buffer.from(program), 0);
           parentPort.postMessage(native.gettid());
         });
+        setInterval(() => {}, 1000); // alive until terminated: a thread that ended leaves TSYNC nothing to refuse
       \`, { eval: true, workerData: { url: ${JSON.stringify(distUrl)} } });
       worker.postMessage(program);
       const workerTid = await new Promise((resolve) => worker.once('message', resolve));
