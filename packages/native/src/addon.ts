@@ -9,7 +9,7 @@
  *
  * | module | its slice of `Addon` | registered by |
  * |---|---|---|
- * | seccomp.ts | setNoNewPrivs, getNoNewPrivs, getSeccompMode, getPersonality, fdType, installFilter, gettid, exitGroup | seccomp.cc |
+ * | seccomp.ts | setNoNewPrivs, getNoNewPrivs, getSeccompMode, getPersonality, fdType, installFilter, pledgeInstall, processFacts, gettid, exitGroup | seccomp.cc |
  * | landlock.ts | landlockAbi, landlockCreateRuleset, landlockAddPathRule, landlockRestrictSelf, landlockRestrictThreads, openPath | landlock/landlock-js.cc |
  * | unveil-state.ts | unveilClaim, unveilRelease, unveilCommit, unveilState | landlock/unveil-state.cc |
  * | supervise.ts | supervise, preloadProtocol | supervise/supervise-js.cc |

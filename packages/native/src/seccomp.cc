@@ -1,7 +1,9 @@
 // The seccomp and process primitives: each export is a thin, explicit
 // wrapper around one syscall (prctl no_new_privs and seccomp mode, the
-// filter install, gettid, exit_group, the personality, a descriptor's type). Policy (which flags to pass, whether
-// to set no_new_privs first, what the filter contains) belongs to the
+// filter install, gettid, exit_group, the personality, a descriptor's type),
+// but pledgeInstall and processFacts, which make a fixed sequence of them in
+// one call (a fresh process pays for every first call into the addon). Policy
+// (which flags to pass, what the filter contains) belongs to the
 // JavaScript callers. Semantics follow prctl(2), seccomp(2) and the kernel's
 // Documentation/userspace-api/seccomp_filter.rst.
 

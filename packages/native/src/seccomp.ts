@@ -1,7 +1,10 @@
 /**
  * The seccomp and process primitives (src/seccomp.cc): each function is a
- * thin wrapper around one Linux syscall. No policy lives here: callers
- * decide the flags, the filter program, and the order of operations
+ * thin wrapper around one Linux syscall, but two that make a fixed
+ * sequence of them in one call for pledge()'s first call in a fresh process
+ * ({@link pledgeInstall}: reporter, no_new_privs, filter; {@link
+ * processFacts}: the facts read before the filter). No policy lives here:
+ * callers decide the flags, the filter program, and the order of operations
  * (typically {@link setNoNewPrivs} and then {@link installFilter}).
  *
  * Semantics: prctl(2), seccomp(2), exit_group(2) and the kernel's
