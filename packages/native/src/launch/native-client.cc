@@ -223,6 +223,17 @@ const EntryProbe* NativeClient::ProbeOf(const SupervisedCall& call, bool open, u
   return nullptr;
 }
 
+// The sets of `needs` not all of whose promises are held (before or after the exec).
+Needs NativeClient::Unmet(const Needs& needs, bool after) const {
+  Needs unmet;
+  for (const auto& s : needs) {
+    bool all = true;
+    for (const auto& p : s) all = all && HasPromise(p, after);
+    if (!all) unmet.push_back(s);
+  }
+  return unmet;
+}
+
 // run.ts: a refused read-only open's line names what allows that path (openNeeds, withNeeds).
 std::string NativeClient::OpenNeeds(const std::string& line, const SupervisedCall& call, bool after) const {
   if (!call.has_path || call.path.empty() || call.path[0] != '/') return line;
@@ -233,13 +244,7 @@ std::string NativeClient::OpenNeeds(const std::string& line, const SupervisedCal
     if (e && !e->requires_.empty()) needs.push_back(e->requires_);
   }
   needs.push_back({"rpath"});
-  Needs missing;
-  for (const auto& s : needs) {
-    bool all = true;
-    for (const auto& p : s) all = all && HasPromise(p, after);
-    if (!all) missing.push_back(s);
-  }
-  return WithNeeds(line, missing);
+  return WithNeeds(line, Unmet(needs, after));
 }
 
 // run.ts: a refused path-precise stat's line (path-exceptions.ts withStatNeeds): the
@@ -262,13 +267,7 @@ std::string NativeClient::StatNeeds(const std::string& line, const SupervisedCal
     for (const auto& p : s) all = all && precise(p);
     if (!all) needs.push_back(s);
   }
-  Needs missing;
-  for (const auto& s : needs) {
-    bool all = true;
-    for (const auto& p : s) all = all && HasPromise(p, after);
-    if (!all) missing.push_back(s);
-  }
-  return WithNeeds(line, missing);
+  return WithNeeds(line, Unmet(needs, after));
 }
 
 std::vector<uint8_t> NativeClient::Filter(pid_t pid) {

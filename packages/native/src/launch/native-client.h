@@ -43,6 +43,8 @@ class NativeClient : public SupervisorClient {
   const EntryProbe* ProbeOf(const SupervisedCall& call, bool open, uint32_t flags, bool read_only) const;
   std::string OpenNeeds(const std::string& line, const SupervisedCall& call, bool after) const;
   std::string StatNeeds(const std::string& line, const SupervisedCall& call, bool after) const;
+  // The sets of promises in `needs` not all held (before or after the exec).
+  std::vector<std::vector<std::string>> Unmet(const std::vector<std::vector<std::string>>& needs, bool after) const;
 
   // policy.ts Policy (-e): whether a process called execve since the launch,
   // remembered per process (its number, else its start time), placed by its
