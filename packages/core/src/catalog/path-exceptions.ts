@@ -32,8 +32,9 @@ export interface PathException {
   /**
    * A directory exception only: a directory of this name beneath it is
    * answered with the file of the given name inside it (never a directory
-   * descriptor, which would let newfstatat(dirfd, "../..", AT_EMPTY_PATH),
-   * allowed by stdio, read any path's metadata).
+   * descriptor: a starting point for calls relative to it, ".." included,
+   * and for fchdir, which stdio allows, it would reach beyond the listed
+   * files; a file's descriptor gives its data and nothing more).
    */
   readonly directoryFiles?: Readonly<Record<string, string>>;
   readonly why: string;
