@@ -98,9 +98,11 @@ describe.each(['stdio getpw', 'stdio dns'])('under "%s", through Node\'s supervi
 });
 
 describe('the lookups glibc makes still work (its stats of "/", nsswitch.conf, resolv.conf are performed by the supervisor)', () => {
-  it('getent passwd root under stdio getpw, getent hosts localhost under stdio dns, ls -l under stdio rpath getpw', () => {
+  it('getent passwd root and id under stdio getpw, getent hosts localhost under stdio dns, ls -l under stdio rpath getpw', () => {
     for (const [promises, command] of [
       ['stdio getpw', ['getent', 'passwd', 'root']],
+      // sysconf(_SC_NGROUPS_MAX) reads /proc/sys/kernel/ngroups_max (a path exception whatever the promises).
+      ['stdio getpw', ['id']],
       ['stdio dns', ['getent', 'hosts', 'localhost']],
       ['stdio rpath getpw', ['ls', '-l', '--time-style=+', dir]],
     ] as const) {

@@ -60,6 +60,9 @@ export const PATH_EXCEPTIONS: readonly PathException[] = Object.freeze([
   ...files(['/usr/share/locale/', '/usr/share/locale-langpack/'], [], "gettext(3): message catalogs (LC_MESSAGES/*.mo) and locale.alias, read when a program translates its messages", 'glibc intl/loadmsgcat.c, intl/localealias.c'),
   ...files(['/etc/locale.alias'], [], "setlocale(3) reads the locale name aliases through /usr/share/locale/locale.alias, which on Debian is a link to /etc/locale.alias (the supervisor checks the file a link leads to, so the target is listed)", 'glibc intl/localealias.c (LOCALE_ALIAS_PATH); Debian libc-bin (/usr/share/locale/locale.alias -> /etc/locale.alias)'),
   ...files(['/usr/lib/x86_64-linux-gnu/gconv/', '/usr/lib/aarch64-linux-gnu/gconv/', '/usr/lib/gconv/'], [], "iconv(3) and the multibyte functions: gconv-modules.cache and the conversion modules' configuration (loading a module's code still needs prot_exec)", 'glibc iconv/gconv_cache.c, iconv/gconv_conf.c'),
+  // Whatever the promises (Linux: a kernel limit glibc reads from /proc).
+  ...files(['/proc/sys/kernel/ngroups_max'], [], "sysconf(_SC_NGROUPS_MAX): glibc reads the kernel's limit on supplementary groups here (id, initgroups, getgrouplist callers size their arrays with it); one number, the same for every process, world-readable. OpenBSD's libc asks sysctl for it, not a file, so OpenBSD's whitelist has no entry",
+    'glibc sysdeps/unix/sysv/linux/sysconf.c (_SC_NGROUPS_MAX); strace of id (coreutils 9.1) under pledge -p "stdio getpw"'),
   // Under tty.
   { path: '/dev/tty', requires: ['tty'], access: 'read-write', why: 'readpassphrase(3), getpass(3) and pagers talk to the controlling terminal', source: OB },
   // Under dns: the resolver's files (OpenBSD: resolv.conf, hosts, services, protocols; glibc adds its NSS and getaddrinfo configuration).
