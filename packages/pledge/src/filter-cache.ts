@@ -532,7 +532,7 @@ export interface FirstCall {
 }
 
 /** The option fields core planPledge reads (PenaltyOptions). */
-const OPTION_FIELDS = ['penalty', 'errno', 'quiet', 'format', 'reportFd'] as const;
+export const OPTION_FIELDS = ['penalty', 'errno', 'quiet', 'format', 'reportFd'] as const;
 
 /**
  * The key of a first call's entry, computed from the raw request (no

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import * as native from '@seccomp-scopes/native';
 import { archFor, unfiltered, useArchArtifacts } from './arch.js';
-import { cachedFilter, cachedFirstCall, cachedReportTables, storeFirstCall, type CachedFilter, type FirstCallRequest } from './filter-cache.js';
+import { OPTION_FIELDS, cachedFilter, cachedFirstCall, cachedReportTables, storeFirstCall, type CachedFilter, type FirstCallRequest } from './filter-cache.js';
 import { planRings, scanOrCaptured, type RingInfo } from './io-uring.js';
 import { askLearner, clearRecorded, learnRequested, recordedBefore } from './learn.js';
 import { fromNative, readState, withProcessLock, writeState } from './process-state.js';
@@ -431,8 +431,29 @@ export function pledge(promises?: string | null, execpromises?: string | null, o
   if (promises == null && execpromises == null) return status();
   availability();
   refuseWithoutAddon();
+  const given = readOptions(options);
   // One pledge() at a time in the whole process, each planned from the state every realm shares.
-  return withProcessLock('pledge', () => pledgeLocked(promises, execpromises, options));
+  return withProcessLock('pledge', () => pledgeLocked(promises, execpromises, given));
+}
+
+/**
+ * The caller's options as read once, each field core planPledge reads
+ * ({@link OPTION_FIELDS}, inherited ones included) into a plain object:
+ * what the call is keyed by in pledge()'s cache (filter-cache.ts
+ * firstCallKeys), planned from and told to a learner alike. Read more than
+ * once, getters or a Proxy answering differently each time could key a first
+ * call's entry by one value and plan it with another, an entry that a later
+ * process asking for the first value would be served. Anything but an
+ * object is passed on as given (planPledge's error names it).
+ */
+function readOptions(options: PledgeOptions): PledgeOptions {
+  if (options === null || typeof options !== 'object') return options;
+  const read: Record<string, unknown> = {};
+  for (const field of OPTION_FIELDS) {
+    const v = (options as Record<string, unknown>)[field];
+    if (v !== undefined) read[field] = v;
+  }
+  return read as PledgeOptions;
 }
 
 /**
