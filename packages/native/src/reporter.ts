@@ -326,6 +326,12 @@ export interface DirTrustFacts {
   readonly real: string;
   /** The directories above `dir`, then those above `real`, each up to `/` included; `mode` is st_mode & 07777. */
   readonly ancestors: readonly { readonly path: string; readonly uid: number; readonly mode: number }[];
+  /**
+   * Every symbolic link met resolving `dir` as the kernel does (named ones and those their targets lead through),
+   * with its owner: stat follows a link, so only this says whether another user's link (in /tmp) is on the way.
+   * Absent from an older build's addon.
+   */
+  readonly links?: readonly { readonly path: string; readonly uid: number }[];
 }
 
 /**

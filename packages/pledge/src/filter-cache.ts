@@ -20,7 +20,8 @@
  * else `$XDG_CACHE_HOME/seccomp-scopes`, else `~/.cache/seccomp-scopes`,
  * under `node-pledge/`, a directory of mode 0700 owned by the effective
  * user, every directory above it (as named and as resolved) the user's or
- * root's and not writable by others (or sticky); entries are mode
+ * root's and not writable by others (or sticky), every symbolic link met
+ * resolving its path the user's or root's; entries are mode
  * 0600, owned by the effective user, opened without following a link, and
  * carry their full key and a check of their bytes. Anything else is not
  * used (the filter is compiled). `SECCOMP_SCOPES_NO_CACHE` set (non-empty)
@@ -114,7 +115,8 @@ const ours = (st: { readonly uid: number; readonly mode: number }, uid: number):
  * The entries' directory is ours, and no other user can change what its
  * path leads to: every directory above it, as named and as it resolves
  * (realpath), is the user's or root's and not writable by others (or
- * sticky, as /tmp). Checking the parent alone is not enough: the owner of
+ * sticky, as /tmp), and so is every symbolic link met on the way (stat
+ * follows a link; another user's link in /tmp could lead anywhere). Checking the parent alone is not enough: the owner of
  * a directory further up (SECCOMP_SCOPES_CACHE_DIR or XDG_CACHE_HOME named
  * under it) can put a link there to any directory of ours, one holding
  * files of ours with someone else's bytes (an unpacked archive, a clone).
@@ -125,7 +127,10 @@ const ours = (st: { readonly uid: number; readonly mode: number }, uid: number):
 export function trustedCacheDir(dir: string, uid: number): boolean {
   try {
     const facts = native.dirTrustFacts(dir);
-    if (facts) return facts.self.isDir && ours(facts.self, uid) && facts.ancestors.every((a) => trustedAncestor(a, uid));
+    if (facts) {
+      return facts.self.isDir && ours(facts.self, uid) && facts.ancestors.every((a) => trustedAncestor(a, uid)) &&
+        (facts.links ?? linksOnPath(dir)).every((l) => l.uid === uid || l.uid === 0);
+    }
   } catch (e) {
     if ((e as native.NativeError).syscall !== undefined) return false; // lstat, realpath or stat failed
     // no addon: with fs
@@ -133,10 +138,45 @@ export function trustedCacheDir(dir: string, uid: number): boolean {
   try {
     const st = fs.lstatSync(dir);
     if (!st.isDirectory() || !ours(st, uid)) return false;
-    return trustedAncestors(dir, uid) && trustedAncestors(fs.realpathSync(dir), uid);
+    return trustedAncestors(dir, uid) && trustedAncestors(fs.realpathSync(dir), uid) && linksOnPath(dir).every((l) => l.uid === uid || l.uid === 0);
   } catch {
     return false;
   }
+}
+
+/**
+ * The symbolic links met resolving the absolute path `p` as the kernel
+ * does (named ones, and those their targets lead through), with their
+ * owners: what native dirTrustFacts gives as `links` (linux/owned-file.h
+ * LinksOnPath), here with fs. A link's owner can point it anywhere, and
+ * stat follows it, so the directories' own checks cannot tell.
+ * @throws Node's error of an lstat or readlink that fails, or ELOOP past 40 links.
+ */
+function linksOnPath(p: string): { path: string; uid: number }[] {
+  const links: { path: string; uid: number }[] = [];
+  const todo = p.split('/').filter((c) => c !== '').reverse();
+  let at = '';
+  while (todo.length > 0) {
+    const part = todo.pop()!;
+    if (part === '.') continue;
+    if (part === '..') {
+      at = at === '' ? '' : path.dirname(at);
+      if (at === '/') at = '';
+      continue;
+    }
+    const next = `${at}/${part}`;
+    const st = fs.lstatSync(next);
+    if (!st.isSymbolicLink()) {
+      at = next;
+      continue;
+    }
+    if (links.length >= 40) throw Object.assign(new Error(`${p}: too many levels of symbolic links`), { code: 'ELOOP' });
+    links.push({ path: next, uid: st.uid });
+    const to = fs.readlinkSync(next);
+    if (to.startsWith('/')) at = '';
+    todo.push(...to.split('/').filter((c) => c !== '').reverse());
+  }
+  return links;
 }
 
 /** A directory above the entries' one (followed when a link): the user's or root's, and not writable by others unless sticky. */

@@ -440,6 +440,43 @@ describe("a first call's entry (the whole first pledge() from the initial state)
     expect(Object.values(verdicts).filter(Boolean).length).toBe(process.geteuid!() === 0 ? 3 : 2); // ours, sticky parent (and root's parent when we are root)
   });
 
+  it("a path through a symbolic link another user owns (in a sticky directory such as /tmp, or met through another link) is refused by both rules", () => {
+    // The link's owner can point it at any directory of ours holding files of ours with someone else's bytes (an
+    // unpacked archive); stat() follows it, so only the link's own owner tells (fs.protected_symlinks may be 0).
+    const top = fs.mkdtempSync(path.join(os.tmpdir(), 'pledge-links-'));
+    try {
+      const sticky = path.join(top, 'sticky');
+      fs.mkdirSync(sticky);
+      fs.chmodSync(sticky, 0o1777);
+      const target = path.join(top, 'unpacked');
+      fs.mkdirSync(path.join(target, 'node-pledge'), { recursive: true, mode: 0o700 });
+      fs.chmodSync(target, 0o755);
+      fs.writeFileSync(path.join(target, 'node-pledge', 'x.entry'), 'x', { mode: 0o600 });
+      const link = (name: string, to: string, owner?: number): string => {
+        const at = path.join(sticky, name);
+        fs.symlinkSync(to, at);
+        if (owner !== undefined) fs.lchownSync(at, owner, owner);
+        return at;
+      };
+      const ownLink = link('own', target);
+      const foreignLink = link('foreign', target, 12345);
+      const chained = link('chained', foreignLink); // ours, leading through the foreign one
+      const relative = link('relative', '../sticky/foreign'); // ours, the foreign one named relatively
+      const verdict = (base: string): [boolean, string | undefined] => {
+        const dir = path.join(base, 'node-pledge');
+        return [trustedCacheDir(dir, process.geteuid!()), native.readOwnedFile(dir, 'x.entry', 1 << 20)!.why];
+      };
+      expect(verdict(ownLink)).toEqual([true, undefined]);
+      for (const base of [foreignLink, chained, relative]) {
+        const [js, why] = verdict(base);
+        expect(js, base).toBe(false);
+        expect(why, base).toMatch(/^refused: /);
+      }
+    } finally {
+      fs.rmSync(top, { recursive: true, force: true });
+    }
+  });
+
   it('is not written when the templates do not give the bytes the call computed', () => {
     const env = freshEnv();
     const c = CASES[0]!;

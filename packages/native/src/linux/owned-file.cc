@@ -20,8 +20,62 @@ std::string ParentDir(std::string p) {
   return p;
 }
 
+bool LinksOnPath(const std::string& path, std::vector<std::pair<std::string, uid_t>>* links) {
+  // Resolved as the kernel resolves it, one component at a time: `todo` holds the components left (last first),
+  // `at` the resolved prefix (no links in it); a link's target is spliced in, ".." climbs the resolved prefix.
+  std::vector<std::string> todo;
+  auto push = [&todo](const std::string& p) {
+    std::vector<std::string> parts;
+    size_t i = 0;
+    while (i <= p.size()) {
+      const size_t j = p.find('/', i);
+      const size_t end = j == std::string::npos ? p.size() : j;
+      if (end > i) parts.emplace_back(p.substr(i, end - i));
+      i = end + 1;
+    }
+    todo.insert(todo.end(), parts.rbegin(), parts.rend());
+  };
+  if (path.empty() || path[0] != '/') return false;
+  push(path);
+  std::string at;
+  int followed = 0;
+  while (!todo.empty()) {
+    const std::string part = todo.back();
+    todo.pop_back();
+    if (part == ".") continue;
+    if (part == "..") {
+      at = at.empty() ? at : ParentDir(at);
+      if (at == "/") at.clear();
+      continue;
+    }
+    const std::string next = at + "/" + part;
+    struct stat st;
+    if (lstat(next.c_str(), &st) != 0) return false;
+    if (!S_ISLNK(st.st_mode)) {
+      at = next;
+      continue;
+    }
+    if (++followed > 40) return false;  // the kernel's limit (ELOOP)
+    links->emplace_back(next, st.st_uid);
+    std::vector<char> target(static_cast<size_t>(st.st_size > 0 ? st.st_size : PATH_MAX) + 1);
+    const ssize_t n = readlink(next.c_str(), target.data(), target.size());
+    if (n <= 0 || static_cast<size_t>(n) >= target.size()) return false;
+    const std::string to(target.data(), static_cast<size_t>(n));
+    if (to[0] == '/') at.clear();
+    push(to);
+  }
+  return true;
+}
+
 bool TrustedAncestors(const std::string& dir) {
   const uid_t euid = geteuid();
+  // Every link met on the way is the user's or root's: stat() below follows links, and a link's owner (another
+  // user's link in /tmp, which protected_symlinks may not stop) could point it at any directory of ours.
+  std::vector<std::pair<std::string, uid_t>> links;
+  if (!LinksOnPath(dir, &links)) return false;
+  for (const auto& link : links) {
+    if (link.second != euid && link.second != 0) return false;
+  }
   auto above = [euid](const std::string& start) {
     for (std::string d = ParentDir(start);; d = ParentDir(d)) {
       struct stat st;

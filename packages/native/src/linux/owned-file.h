@@ -8,9 +8,12 @@
 #ifndef SECCOMP_SCOPES_LINUX_OWNED_FILE_H_
 #define SECCOMP_SCOPES_LINUX_OWNED_FILE_H_
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace seccomp_scopes {
@@ -18,10 +21,17 @@ namespace seccomp_scopes {
 // The directory above `p` ("/" for "/" and its children).
 std::string ParentDir(std::string p);
 
-// Whether no other user can change what `dir` leads to: every directory
-// above it, as named and as it resolves (realpath), is the effective
-// user's or root's and not writable by group or others unless sticky
-// (/tmp). The owner of any directory further up (XDG_CACHE_HOME named
+// The symbolic links met resolving the absolute `path` as the kernel does
+// (named ones, and those their targets lead through), each with its owner,
+// appended to `links`. False when a component cannot be examined (lstat,
+// readlink) or more than 40 links are met.
+bool LinksOnPath(const std::string& path, std::vector<std::pair<std::string, uid_t>>* links);
+
+// Whether no other user can change what `dir` leads to: every symbolic
+// link met resolving it (LinksOnPath) is the effective user's or root's,
+// and every directory above it, as named and as it resolves (realpath),
+// is the effective user's or root's and not writable by group or others
+// unless sticky (/tmp). The owner of any directory further up (XDG_CACHE_HOME named
 // under it) could otherwise link it to any directory of ours, one holding
 // files of ours with someone else's bytes (an unpacked archive).
 bool TrustedAncestors(const std::string& dir);

@@ -9,7 +9,7 @@
 
 #include "../adapters.h"
 #include "../linux/fd.h"    // Fd
-#include "../linux/owned-file.h"  // ReadOwned
+#include "../linux/owned-file.h"  // ReadOwned, LinksOnPath
 #include "../napi-errors.h"  // ThrowErrno, ThrowInvalid, ThrowCode
 #include "format.h"
 #include "report-tables.h"
@@ -324,7 +324,8 @@ Napi::Value ReadArtifactFileJs(const Napi::CallbackInfo& info) {
 // user needs, read in one call (a fresh process' first fs.lstatSync/statSync/realpathSync cost 0.2-0.3 ms): `self`,
 // the lstat of `dir` ({ uid, mode, isDir }); `real`, its realpath(3); `ancestors`, the stat (links followed) of every
 // directory above `dir` and above `real`, up to /, in that order ({ path, uid, mode }, mode with the file type bits
-// cleared). The caller decides (pledge's filter-cache.ts). Throws the errno of the first call that fails.
+// cleared); `links`, every symbolic link met resolving `dir` ({ path, uid }: linux/owned-file.h LinksOnPath). The
+// caller decides (pledge's filter-cache.ts). Throws the errno of the first call that fails.
 Napi::Value DirTrustFactsJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) ThrowInvalid<Napi::TypeError>(env, "dirTrustFacts: dir must be a string");
@@ -355,10 +356,21 @@ Napi::Value DirTrustFactsJs(const Napi::CallbackInfo& info) {
       ancestors.Set(ancestors.Length(), a);
     }
   }
+  std::vector<std::pair<std::string, uid_t>> found;
+  errno = 0;
+  if (!LinksOnPath(dir, &found)) ThrowErrno(env, errno != 0 ? errno : ELOOP, "lstat");
+  Napi::Array links = Napi::Array::New(env);
+  for (const auto& link : found) {
+    Napi::Object l = Napi::Object::New(env);
+    l.Set("path", Napi::String::New(env, link.first));
+    l.Set("uid", Napi::Number::New(env, link.second));
+    links.Set(links.Length(), l);
+  }
   Napi::Object out = Napi::Object::New(env);
   out.Set("self", self);
   out.Set("real", Napi::String::New(env, real));
   out.Set("ancestors", ancestors);
+  out.Set("links", links);
   return out;
 }
 
