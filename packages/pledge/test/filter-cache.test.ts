@@ -33,6 +33,17 @@ const ARCHES = [x86_64, aarch64] as ArchDescriptor[];
 const bytesFor = (promises: string, arch: ArchDescriptor, o: CompilePledgeOptions, pid: number): Uint8Array =>
   compilePledge(promises, { ...o, arch: arch.nodeArch, pid }).bytes;
 
+
+/** An entry or its directory made untrusted (not the user's, writable by others, a link): ignored by every cache of pledge(). */
+const UNTRUSTED: [string, (file: string, dir: string) => void][] = [
+  ['group-writable', (file) => fs.chmodSync(file, 0o620)],
+  ['world-writable', (file) => fs.chmodSync(file, 0o606)],
+  ['owned by another user', (file) => fs.chownSync(file, 12345, 12345)],
+  ['a link to a good entry', (file) => { fs.renameSync(file, `${file}.real`); fs.symlinkSync(`${file}.real`, file); }],
+  ['a directory others may write', (_file, dir) => fs.chmodSync(dir, 0o777)],
+  ['a directory of another user', (_file, dir) => fs.chownSync(dir, 12345, 12345)],
+  ['a parent directory others may write (not sticky)', (_file, dir) => fs.chmodSync(path.dirname(dir), 0o777)],
+];
 describe('the pid template of a compiled filter', () => {
   for (const arch of ARCHES) {
     it(`${arch.name}: filled with a pid, the same bytes as compiled for that pid (every set, kill/errno/quiet, JIT on and off)`, () => {
@@ -135,13 +146,7 @@ describe('the cache of compiled filters', () => {
       ['another unit', (file) => edit(file, (e) => ({ ...e, unit: 4 }))],
       ['truncated', (file) => fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 40))],
       ['not an entry', (file) => fs.writeFileSync(file, 'x')],
-      ['group-writable', (file) => fs.chmodSync(file, 0o620)],
-      ['world-writable', (file) => fs.chmodSync(file, 0o606)],
-      ['owned by another user', (file) => fs.chownSync(file, 12345, 12345)],
-      ['a link to a good entry', (file) => { fs.renameSync(file, `${file}.real`); fs.symlinkSync(`${file}.real`, file); }],
-      ['a directory others may write', (_file, dir) => fs.chmodSync(dir, 0o777)],
-      ['a directory of another user', (_file, dir) => fs.chownSync(dir, 12345, 12345)],
-      ['a parent directory others may write (not sticky)', (_file, dir) => fs.chmodSync(path.dirname(dir), 0o777)],
+      ...UNTRUSTED,
     ];
     for (const [what, spoil] of cases) {
       const { env, dir, inputs, compile } = setup();
@@ -397,12 +402,7 @@ describe("a first call's entry (the whole first pledge() from the initial state)
         const e = decodeEntry(fs.readFileSync(file))!; fs.writeFileSync(file, encodeEntry({ ...e, extra: { ...(e.extra as object), filterBytes: e.bytes.length + 8 } }));
       }],
       ['truncated', (file) => fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 40))],
-      ['group-writable', (file) => fs.chmodSync(file, 0o620)],
-      ['owned by another user', (file) => fs.chownSync(file, 12345, 12345)],
-      ['a link to a good entry', (file) => { fs.renameSync(file, `${file}.real`); fs.symlinkSync(`${file}.real`, file); }],
-      ['a directory others may write', (_file, dir) => fs.chmodSync(dir, 0o777)],
-      ['a directory of another user', (_file, dir) => fs.chownSync(dir, 12345, 12345)],
-      ['a parent directory others may write (not sticky)', (_file, dir) => fs.chmodSync(path.dirname(dir), 0o777)],
+      ...UNTRUSTED,
     ];
     for (const [what, spoil] of cases) {
       const env = freshEnv();
