@@ -12,7 +12,8 @@
         "src/report/reporter-js.cc", "src/report/tables-view.cc", "src/report/format.cc", "src/report/sigsys-handler.cc",
         "src/ring-replay.cc",
         "src/process-state.cc",
-        "src/learn.cc"
+        "src/learn.cc",
+        "src/first-call.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

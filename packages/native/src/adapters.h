@@ -17,10 +17,20 @@ void InitReporter(Napi::Env env, Napi::Object exports);       // report/reporter
 void InitRingReplay(Napi::Env env, Napi::Object exports);     // ring-replay.cc → ring.ts
 void InitProcessState(Napi::Env env, Napi::Object exports);   // process-state.cc → process-state.ts
 void InitLearn(Napi::Env env, Napi::Object exports);          // learn.cc → learn.ts
+void InitFirstCall(Napi::Env env, Napi::Object exports);      // first-call.cc → first-call.ts
 
 // report/reporter-js.cc: installReporter(tables, options)'s body, for seccomp.cc's pledgeInstall (one call for the
 // reporter, no_new_privs and the filter). Throws as installReporter does.
 void InstallReporterFrom(Napi::Env env, Napi::Value tables, Napi::Value options);
+
+// seccomp.cc: processFacts()'s result ({ seccompMode, personality?, fd1?, fd2? }), for first-call.cc. Throws the
+// errno of prctl(PR_GET_SECCOMP).
+Napi::Object ProcessFactsObject(Napi::Env env);
+
+// ring-replay.cc: a scan of /proc/self (ring-replay.h ScanRings) as ringScan() returns it (ring.ts RingScan), for
+// first-call.cc's firstCallLookup, which returns the scan it made when the cache does not answer.
+struct RingScanResult;
+Napi::Value RingScanToJs(Napi::Env env, const RingScanResult& scan);
 
 }  // namespace seccomp_scopes
 

@@ -7,7 +7,8 @@
 // launcher and supervisor (supervise/), Landlock on every thread
 // (landlock/threads.cc), the io_uring replay (ring-replay.cc), the
 // process-wide state every JS realm shares (process-state.cc,
-// landlock/unveil-state.cc) and the marker of `pledge learn` (learn.cc). Those mechanisms are plain C++ over the shared
+// landlock/unveil-state.cc), the marker of `pledge learn` (learn.cc) and
+// pledge()'s first call from its cache entry (first-call.cc). Those mechanisms are plain C++ over the shared
 // Linux layer (linux/); each feature has one N-API adapter, registered
 // here, and one TypeScript module (src/*.ts) that types its exports.
 
@@ -26,6 +27,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   seccomp_scopes::InitRingReplay(env, exports);
   seccomp_scopes::InitProcessState(env, exports);
   seccomp_scopes::InitLearn(env, exports);
+  seccomp_scopes::InitFirstCall(env, exports);
   return exports;
 }
 

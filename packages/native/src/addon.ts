@@ -17,6 +17,7 @@
  * | ring.ts | ringAdopt, ringState, ringScan | ring-replay.cc |
  * | process-state.ts | processLock, processUnlock, sharedGet, sharedSet | process-state.cc |
  * | learn.ts | learnProtocol, learnMark | learn.cc |
+ * | first-call.ts | firstCallLookup, firstCallKey | first-call.cc |
  *
  * So every export is typed once, where it is used, and no caller needs a
  * cast. The addon is loaded lazily on the first call, so importing this

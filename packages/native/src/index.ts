@@ -14,7 +14,9 @@
  * - ring.ts: io_uring rings adopted before pledge(), replayed by that handler;
  * - supervise.ts: the `pledge` command's launcher and supervisor;
  * - learn.ts: the marker by which pledge()/unveil() tell `pledge learn`
- *   about themselves.
+ *   about themselves;
+ * - first-call.ts: a process' first pledge() from its cache entry, looked
+ *   up, trusted, checked and filled in in one call.
  *
  * The policy (which promises allow what, the filter's contents, the order
  * of operations) is decided in TypeScript by the callers; the supervisor
@@ -37,3 +39,4 @@ export * from './reporter.js';
 export * from './ring.js';
 export * from './supervise.js';
 export * from './learn.js';
+export * from './first-call.js';

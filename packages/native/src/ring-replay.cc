@@ -340,75 +340,54 @@ FdinfoValue FdinfoNumber(const std::string& text, const char* name, bool hex, bo
   return kNumber;
 }
 
-// The fields of a ring's fdinfo that pledge() reads (SqMask, CqMask, SqThread and, when there, ino) as numbers, when
-// each has the kernel's form (FdinfoNumber); else undefined and io-uring.ts parses the text itself.
-Napi::Value FdinfoFields(Napi::Env env, const std::string& text) {
-  double sq = 0, cq = 0, thread = 0, ino = 0;
-  const FdinfoValue inoValue = FdinfoNumber(text, "ino", false, false, &ino);
-  if (FdinfoNumber(text, "SqMask", true, false, &sq) != kNumber || FdinfoNumber(text, "CqMask", true, false, &cq) != kNumber ||
-      FdinfoNumber(text, "SqThread", false, true, &thread) != kNumber || inoValue == kOther) {
-    return env.Undefined();
-  }
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("sqMask", Napi::Number::New(env, sq));
-  o.Set("cqMask", Napi::Number::New(env, cq));
-  o.Set("sqThread", Napi::Number::New(env, thread));
-  if (inoValue == kNumber) o.Set("ino", Napi::Number::New(env, ino));
-  return o;
-}
-
 Napi::Value RingScanJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  seccomp_scopes::RingScanResult scan;
+  const char* what = "";
+  if (const int err = seccomp_scopes::ScanRings(&scan, &what)) ThrowErrno(env, err, what);
+  return seccomp_scopes::RingScanToJs(env, scan);
+}
+
+}  // namespace
+
+namespace seccomp_scopes {
+
+bool ParseRingFields(const std::string& fdinfo, RingFields* out) {
+  const FdinfoValue ino = FdinfoNumber(fdinfo, "ino", false, false, &out->ino);
+  if (FdinfoNumber(fdinfo, "SqMask", true, false, &out->sq_mask) != kNumber || FdinfoNumber(fdinfo, "CqMask", true, false, &out->cq_mask) != kNumber ||
+      FdinfoNumber(fdinfo, "SqThread", false, true, &out->sq_thread) != kNumber || ino == kOther) {
+    return false;
+  }
+  out->has_ino = ino == kNumber;
+  return true;
+}
+
+// RingScanResult as ringScan() returns it (ring.ts RingScan).
+Napi::Value RingScanToJs(Napi::Env env, const RingScanResult& scan) {
   Napi::Array fds = Napi::Array::New(env);
-  const int fd_dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd_dir < 0) ThrowErrno(env, errno, "open(/proc/self/fd)");
-  {
-    seccomp_scopes::Fd guard(fd_dir);
-    alignas(8) char buf[8192];
-    for (;;) {
-      const long n = syscall(SYS_getdents64, fd_dir, buf, sizeof buf);
-      if (n < 0) ThrowErrno(env, errno, "getdents64(/proc/self/fd)");
-      if (n == 0) break;
-      for (long off = 0; off < n;) {
-        auto* d = reinterpret_cast<seccomp_scopes::LinuxDirent64*>(buf + off);
-        off += d->d_reclen;
-        if (d->d_name[0] < '0' || d->d_name[0] > '9') continue;
-        char target[64];
-        const ssize_t len = readlinkat(fd_dir, d->d_name, target, sizeof target);
-        if (len <= 0 || static_cast<size_t>(len) >= sizeof target) continue;  // closed meanwhile, or a longer name: not ours
-        const std::string link(target, static_cast<size_t>(len));
-        const bool ring = link == "anon_inode:[io_uring]";
-        if (!ring && link != "anon_inode:[eventfd]") continue;
-        Napi::Object entry = Napi::Object::New(env);
-        entry.Set("fd", Napi::Number::New(env, std::atoi(d->d_name)));
-        entry.Set("target", Napi::String::New(env, link));
-        if (ring) {
-          std::string text;
-          const bool read = seccomp_scopes::ReadProcFileAt(AT_FDCWD, std::string("/proc/self/fdinfo/") + d->d_name, &text);
-          entry.Set("fdinfo", read ? Napi::Value(Napi::String::New(env, text)) : env.Null());
-          if (read) {
-            Napi::Value fields = FdinfoFields(env, text);
-            if (!fields.IsUndefined()) entry.Set("fields", fields);
-          }
-        }
-        fds.Set(fds.Length(), entry);
+  for (const auto& f : scan.fds) {
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("fd", Napi::Number::New(env, f.fd));
+    entry.Set("target", Napi::String::New(env, f.ring ? "anon_inode:[io_uring]" : "anon_inode:[eventfd]"));
+    if (f.ring) {
+      entry.Set("fdinfo", f.fdinfo_read ? Napi::Value(Napi::String::New(env, f.fdinfo)) : env.Null());
+      RingFields fields;
+      if (f.fdinfo_read && ParseRingFields(f.fdinfo, &fields)) {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("sqMask", Napi::Number::New(env, fields.sq_mask));
+        o.Set("cqMask", Napi::Number::New(env, fields.cq_mask));
+        o.Set("sqThread", Napi::Number::New(env, fields.sq_thread));
+        if (fields.has_ino) o.Set("ino", Napi::Number::New(env, fields.ino));
+        entry.Set("fields", o);
       }
     }
+    fds.Set(fds.Length(), entry);
   }
   Napi::Array tasks = Napi::Array::New(env);
-  const int task_dir = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (task_dir < 0) ThrowErrno(env, errno, "open(/proc/self/task)");
-  seccomp_scopes::Fd guard(task_dir);
-  std::vector<int> tids;
-  if (const int err = seccomp_scopes::ScanTasks(task_dir, &tids)) ThrowErrno(env, err, "getdents64(/proc/self/task)");
-  for (const int tid : tids) {
-    std::string comm;
-    if (!seccomp_scopes::ReadProcFileAt(task_dir, std::to_string(tid) + "/comm", &comm)) continue;  // ended meanwhile
-    while (!comm.empty() && (comm.back() == '\n' || comm.back() == ' ')) comm.pop_back();
-    if (comm.rfind("iou-sqp-", 0) != 0) continue;
+  for (const auto& t : scan.tasks) {
     Napi::Object entry = Napi::Object::New(env);
-    entry.Set("tid", Napi::Number::New(env, tid));
-    entry.Set("name", Napi::String::New(env, comm));
+    entry.Set("tid", Napi::Number::New(env, t.tid));
+    entry.Set("name", Napi::String::New(env, t.name));
     tasks.Set(tasks.Length(), entry);
   }
   Napi::Object out = Napi::Object::New(env);
@@ -417,9 +396,60 @@ Napi::Value RingScanJs(const Napi::CallbackInfo& info) {
   return out;
 }
 
-}  // namespace
-
-namespace seccomp_scopes {
+int ScanRings(RingScanResult* out, const char** what) {
+  const int fd_dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd_dir < 0) {
+    *what = "open(/proc/self/fd)";
+    return errno;
+  }
+  {
+    Fd guard(fd_dir);
+    alignas(8) char buf[8192];
+    for (;;) {
+      const long n = syscall(SYS_getdents64, fd_dir, buf, sizeof buf);
+      if (n < 0) {
+        *what = "getdents64(/proc/self/fd)";
+        return errno;
+      }
+      if (n == 0) break;
+      for (long off = 0; off < n;) {
+        auto* d = reinterpret_cast<LinuxDirent64*>(buf + off);
+        off += d->d_reclen;
+        if (d->d_name[0] < '0' || d->d_name[0] > '9') continue;
+        char target[64];
+        const ssize_t len = readlinkat(fd_dir, d->d_name, target, sizeof target);
+        if (len <= 0 || static_cast<size_t>(len) >= sizeof target) continue;  // closed meanwhile, or a longer name: not ours
+        const std::string link(target, static_cast<size_t>(len));
+        const bool ring = link == "anon_inode:[io_uring]";
+        if (!ring && link != "anon_inode:[eventfd]") continue;
+        ScannedFd f;
+        f.fd = std::atoi(d->d_name);
+        f.ring = ring;
+        if (ring) f.fdinfo_read = ReadProcFileAt(AT_FDCWD, std::string("/proc/self/fdinfo/") + d->d_name, &f.fdinfo);
+        out->fds.push_back(std::move(f));
+      }
+    }
+  }
+  const int task_dir = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (task_dir < 0) {
+    *what = "open(/proc/self/task)";
+    return errno;
+  }
+  Fd guard(task_dir);
+  std::vector<int> tids;
+  if (const int err = ScanTasks(task_dir, &tids)) {
+    *what = "getdents64(/proc/self/task)";
+    return err;
+  }
+  for (const int tid : tids) {
+    std::string comm;
+    if (!ReadProcFileAt(task_dir, std::to_string(tid) + "/comm", &comm)) continue;  // ended meanwhile
+    while (!comm.empty() && (comm.back() == '\n' || comm.back() == ' ')) comm.pop_back();
+    if (comm.rfind("iou-sqp-", 0) != 0) continue;
+    out->tasks.push_back({tid, comm});
+  }
+  return 0;
+}
 
 bool ReplayRingEnter(const uint64_t args[6], long* result) {
   const RingSet* set = g_rings.load(std::memory_order_acquire);

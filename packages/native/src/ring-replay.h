@@ -5,8 +5,42 @@
 #define SECCOMP_SCOPES_RING_REPLAY_H_
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace seccomp_scopes {
+
+// What pledge() looks for before its first filter, read from /proc/self (ScanRings).
+struct ScannedFd {
+  int fd = -1;
+  bool ring = false;          // anon_inode:[io_uring]; else anon_inode:[eventfd]
+  bool fdinfo_read = false;   // a ring's /proc/self/fdinfo/N was read into fdinfo
+  std::string fdinfo;
+};
+struct ScannedTask {
+  int tid = 0;
+  std::string name;  // its comm, iou-sqp-*
+};
+struct RingScanResult {
+  std::vector<ScannedFd> fds;      // in the order getdents64 gave them
+  std::vector<ScannedTask> tasks;
+};
+
+// Reads /proc/self/fd (readlink of each; the fdinfo of io_uring descriptors) and the comm of each thread in
+// /proc/self/task, keeping the io_uring and eventfd descriptors and the threads named iou-sqp-* (a ring's
+// submission-polling kernel thread). A descriptor closed or a thread ended meanwhile is left out. Returns 0, or the
+// errno of opening or reading either directory with *what naming the call. Source: proc(5), io_uring(7).
+int ScanRings(RingScanResult* out, const char** what);
+
+// The fields of a ring's fdinfo pledge() reads, when each has the form the kernel prints (RingFdinfoFields).
+struct RingFields {
+  double sq_mask = 0, cq_mask = 0, sq_thread = 0, ino = 0;
+  bool has_ino = false;
+};
+// True and *out filled when SqMask and CqMask (0x and lowercase hex, or decimal) and SqThread (decimal, optional
+// '-') have that form and ino is absent or decimal (at most 13 digits each, so each is what JavaScript's Number()
+// gives for the text); false otherwise (io-uring.ts then parses the text itself).
+bool ParseRingFields(const std::string& fdinfo, RingFields* out);
 
 // Called by the SIGSYS handler for a trapped io_uring_enter(2) with its six
 // arguments. Returns true and stores the call's result (a count, or -errno)

@@ -217,19 +217,7 @@ void PledgeInstall(const Napi::CallbackInfo& info) {
 // is 0 (no filter, which might refuse them), personality(0xffffffff) (as getPersonality; -1 when it fails) and the
 // file types of descriptors 1 and 2 (as fdType; null when fstat fails: closed). Changes nothing.
 Napi::Value ProcessFacts(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const int mode = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
-  if (mode < 0) ThrowErrno(env, errno, "prctl(PR_GET_SECCOMP)");
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("seccompMode", Napi::Number::New(env, mode));
-  if (mode != 0) return o;
-  const int persona = personality(0xffffffff);
-  o.Set("personality", Napi::Number::New(env, persona < 0 ? -1.0 : static_cast<double>(static_cast<uint32_t>(persona))));
-  for (int fd = 1; fd <= 2; fd++) {
-    struct stat st;
-    o.Set(fd == 1 ? "fd1" : "fd2", fstat(fd, &st) != 0 ? env.Null() : Napi::Value(Napi::String::New(env, TypeName(st.st_mode))));
-  }
-  return o;
+  return ProcessFactsObject(info.Env());
 }
 
 // exitGroup(status): never returns — exit_group(2) at once: no atexit
@@ -246,6 +234,22 @@ Napi::Value GetTid(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+// processFacts()'s object (also firstCallLookup's `facts`: first-call.cc).
+Napi::Object ProcessFactsObject(Napi::Env env) {
+  const int mode = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
+  if (mode < 0) ThrowErrno(env, errno, "prctl(PR_GET_SECCOMP)");
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("seccompMode", Napi::Number::New(env, mode));
+  if (mode != 0) return o;
+  const int persona = personality(0xffffffff);
+  o.Set("personality", Napi::Number::New(env, persona < 0 ? -1.0 : static_cast<double>(static_cast<uint32_t>(persona))));
+  for (int fd = 1; fd <= 2; fd++) {
+    struct stat st;
+    o.Set(fd == 1 ? "fd1" : "fd2", fstat(fd, &st) != 0 ? env.Null() : Napi::Value(Napi::String::New(env, TypeName(st.st_mode))));
+  }
+  return o;
+}
 
 void InitSeccomp(Napi::Env env, Napi::Object exports) {
   exports.Set("setNoNewPrivs", Napi::Function::New(env, SetNoNewPrivs, "setNoNewPrivs"));

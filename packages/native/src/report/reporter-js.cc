@@ -11,6 +11,7 @@
 #include "../linux/fd.h"    // Fd
 #include "../linux/owned-file.h"  // ReadOwned, LinksOnPath
 #include "../napi-errors.h"  // ThrowErrno, ThrowInvalid, ThrowCode
+#include "artifact-check.h"
 #include "format.h"
 #include "report-tables.h"
 #include "sigsys-handler.h"
@@ -257,16 +258,8 @@ Napi::Value ReportTablesLayoutJs(const Napi::CallbackInfo& info) {
 // Core's artifactCheck (report/tables.ts) of n bytes at p: two 32-bit multiplicative hashes over the little-endian u32
 // words, the tail bytes into the first, as 16 hex digits (first hash first).
 Napi::String ArtifactCheckOf(Napi::Env env, const uint8_t* p, size_t n) {
-  uint32_t a = 0x811c9dc5u ^ static_cast<uint32_t>(n);
-  uint32_t b = 0x9e3779b9u;
-  const size_t words = n / 4;
-  for (size_t i = 0; i < words; i++) {
-    const uint32_t x = static_cast<uint32_t>(p[i * 4]) | static_cast<uint32_t>(p[i * 4 + 1]) << 8 |
-                       static_cast<uint32_t>(p[i * 4 + 2]) << 16 | static_cast<uint32_t>(p[i * 4 + 3]) << 24;
-    a = (a ^ x) * 0x01000193u;
-    b = ((b ^ x) * 0x85ebca6bu) ^ (b >> 15);
-  }
-  for (size_t i = words * 4; i < n; i++) a = (a ^ p[i]) * 0x01000193u;
+  uint32_t a, b;
+  ArtifactCheckWords(p, n, &a, &b);
   char hex[17];
   snprintf(hex, sizeof hex, "%08x%08x", a, b);
   return Napi::String::New(env, hex, 16);
