@@ -18,12 +18,14 @@ export const ARCHES: Readonly<Record<string, ArchDescriptor>> = {
  * @throws PledgeError `ENOTSUP`/`UNSUPPORTED_ARCH` naming the arch and the supported ones.
  */
 export function archFor(nodeArch: string = process.arch): ArchDescriptor {
-  const arch = ARCHES[nodeArch];
-  if (!arch) {
-    const supported = Object.values(ARCHES).map((a) => `${a.nodeArch} (${a.name})`).join(', ');
-    throw new PledgeError('ENOTSUP', 'UNSUPPORTED_ARCH', `architecture ${JSON.stringify(nodeArch)} is not supported; supported: ${supported}`, { arch: nodeArch });
-  }
-  return arch;
+  // Own keys only: "constructor" or "__proto__" are not arches.
+  return Object.hasOwn(ARCHES, nodeArch) ? ARCHES[nodeArch]! : unsupportedArch(nodeArch);
+}
+
+/** {@link archFor}'s error, apart from it (a fresh process compiles a function whole on its first call). */
+function unsupportedArch(nodeArch: string): never {
+  const supported = Object.values(ARCHES).map((a) => `${a.nodeArch} (${a.name})`).join(', ');
+  throw new PledgeError('ENOTSUP', 'UNSUPPORTED_ARCH', `architecture ${JSON.stringify(nodeArch)} is not supported; supported: ${supported}`, { arch: nodeArch });
 }
 
 /** Each arch package's build id and report tables artifact (tools/build-id.mjs, tools/report-artifact.mjs). */

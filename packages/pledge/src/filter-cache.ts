@@ -42,7 +42,7 @@ import { archBuildId, unfiltered } from './arch.js';
 import { BUILD_ID } from './build-id.js';
 
 /** The entry format. */
-const FORMAT = 2;
+const FORMAT = 3;
 /** Set (non-empty) to disable the cache (the `pledge` command's variable too). */
 export const NO_CACHE_ENV = 'SECCOMP_SCOPES_NO_CACHE';
 /** The base directory of the caches, instead of `$XDG_CACHE_HOME/seccomp-scopes`. */
@@ -559,9 +559,15 @@ export interface FirstCallRequest {
   readonly gid: number;
   /** The process name reports show (pledge.ts processName). */
   readonly comm: string;
-  /** io_uring descriptors found to adopt, and eventfds (core PledgeFacts). */
-  readonly rings: readonly number[];
-  readonly eventFds: readonly number[];
+  /** The Node binary (process.execPath): among the opens the reporter keeps quiet (node-runtime.ts nodeQuietOpenPaths). */
+  readonly execPath: string;
+  /**
+   * io_uring descriptors found to adopt, and eventfds (core PledgeFacts).
+   * Absent in a lookup: the addon scans /proc/self for them (native
+   * firstCallLookup), and a miss hands that scan on.
+   */
+  readonly rings?: readonly number[];
+  readonly eventFds?: readonly number[];
 }
 
 /** What a first pledge() gives for a pid, from its entry: the plan (reporter tables filled in), the filter, and the tables' prebuilt layout. */
@@ -569,31 +575,25 @@ export interface FirstCall {
   readonly plan: PledgePlan;
   readonly filter: CachedFilter;
   readonly layout?: PrebuiltLayout;
+  /** What pledge() returned and what its availability check found, when the entry was written (pledge.ts status, availability). */
+  readonly status?: unknown;
+  readonly available?: unknown;
 }
 
 /** The option fields core planPledge reads (PenaltyOptions). */
 export const OPTION_FIELDS = ['penalty', 'errno', 'quiet', 'format', 'reportFd'] as const;
 
 /**
- * The key of a first call's entry, computed from the raw request (no
- * planning): the build ids, the arch, the promise and execpromise strings
- * as given, the option fields planPledge reads (each read once; a value
- * that is not a string, number or boolean keys nothing), the JIT, uid, gid,
- * process name, rings and eventfds. Undefined when nothing may be cached (a
- * `dev` build, options of another shape): the call is then planned.
+ * The key of a first call's entry but its io_uring and eventfd descriptors,
+ * computed from the raw request (no planning): the build ids, the arch, the
+ * promise and execpromise strings as given, the option fields planPledge
+ * reads (each read once; a value that is not a string, number or boolean
+ * keys nothing), the JIT, uid, gid, process name and Node binary. The addon appends the
+ * descriptors (native firstCallKey, the one definition; firstCallLookup
+ * appends those it scanned). Undefined when nothing may be cached (a `dev`
+ * build, options of another shape): the call is then planned.
  */
-export function firstCallKey(req: FirstCallRequest, ids: BuildIds = buildIdsFor(req.arch)): string | undefined {
-  return firstCallKeys(req, ids)?.key;
-}
-
-/**
- * {@link firstCallKey}, and the entry's file name: the hash of the request
- * part of the key (the build ids are 64 hex digits each, and hashing them
- * in a fresh process' interpreter costs 0.04 ms) mixed with the first 32
- * bits of each build id, so that builds side by side keep their own
- * entries. A name shared by two keys is harmless: the key is compared whole.
- */
-function firstCallKeys(req: FirstCallRequest, ids: BuildIds = buildIdsFor(req.arch)): { key: string; name: string } | undefined {
+function firstCallPrefix(req: FirstCallRequest, ids: BuildIds = buildIdsFor(req.arch)): string | undefined {
   if (ids.core === 'dev' || ids.arch === 'dev' || ids.pledge === 'dev') return undefined;
   const given = req.options;
   if (given === null || typeof given !== 'object') return undefined;
@@ -604,18 +604,20 @@ function firstCallKeys(req: FirstCallRequest, ids: BuildIds = buildIdsFor(req.ar
     if (typeof v !== 'string' && typeof v !== 'boolean' && (typeof v !== 'number' || !Number.isFinite(v))) return undefined;
     options[field] = v;
   }
-  const request = JSON.stringify({
-    archName: req.arch.name, promises: req.promises, execpromises: req.execpromises, options, jit: req.jit, uid: req.uid, gid: req.gid, comm: req.comm,
-    rings: req.rings, eventFds: req.eventFds,
-  });
-  const key = `${JSON.stringify({ format: FORMAT, kind: 'first-call', core: ids.core, arch: ids.arch, pledge: ids.pledge })}${request}`;
-  const id32 = (id: string): number => parseInt(id.slice(0, 8), 16) | 0;
-  const name = ((parseInt(keyHash(request), 16) ^ id32(ids.core) ^ id32(ids.arch) ^ id32(ids.pledge)) >>> 0).toString(16).padStart(8, '0');
-  return { key, name: `${name}.entry` };
+  return JSON.stringify({ format: FORMAT, kind: 'first-call', core: ids.core, arch: ids.arch, pledge: ids.pledge }) +
+    JSON.stringify({
+      archName: req.arch.name, promises: req.promises, execpromises: req.execpromises, options, jit: req.jit, uid: req.uid, gid: req.gid, comm: req.comm, execPath: req.execPath,
+    });
 }
 
-/** What a first call's entry keeps beside its bytes (the filter's template, then the report tables'). */
-interface FirstCallExtra {
+/** The whole key of a first call's entry and its file name (native firstCallKey), for a request with its descriptors; undefined when nothing may be cached. */
+export function firstCallKey(req: FirstCallRequest, ids: BuildIds = buildIdsFor(req.arch)): { key: string; name: string } | undefined {
+  const prefix = firstCallPrefix(req, ids);
+  return prefix === undefined ? undefined : native.firstCallKey(prefix, req.rings ?? [], req.eventFds ?? []);
+}
+
+/** What a first call's entry keeps beside its bytes (the filter's template, then the report tables'): its description of the plan, and the status and availability the call returned and found. */
+export interface FirstCallExtra {
   readonly filterBytes: number;
   /** Pids either template's value lists hold besides the pid ({@link collidingPids}): computed, never filled in. */
   readonly collide: readonly number[];
@@ -625,56 +627,79 @@ interface FirstCallExtra {
   readonly directExit: boolean;
   readonly lockUnveil: boolean;
   readonly layout?: PrebuiltLayout;
+  readonly status?: unknown;
+  readonly available?: unknown;
+  /** The opens the reporter keeps quiet (node-runtime.ts nodeQuietOpenPaths for the request's execPath). */
+  readonly quietPaths?: readonly string[];
 }
 
 /**
- * The first call of `req` for `pid`, from its entry when a trusted one is
- * there (the same trust rules as every entry: {@link trustedCacheDir}, an
- * entry file of the user's, mode without group/other write, not a link, its
- * check, the full key), the pid in the template's range and not among its
- * colliding values, and no seccomp filter binds the process; else
- * undefined (the caller plans and compiles). The bytes are those planPledge
- * and the compiler give for the same request and facts: the entry is
- * written from them ({@link storeFirstCall}).
+ * The first call's entry for `pid` as the addon finds it (native
+ * firstCallLookup: the same trust rules as every entry, {@link trustedCacheDir},
+ * an entry file of the user's, mode without group/other write, not a link;
+ * its check, the full key, the pid in the template's range and not among its
+ * colliding values, no seccomp filter binding the process), with the
+ * request's descriptors, or scanning /proc/self for them when the request
+ * has none. Undefined when nothing may be cached (no cache directory, a
+ * `dev` build, options of another shape, a pid outside the template's
+ * range, an addon without it); else the addon's answer, a hit or why not.
+ * @param actions the filter return actions pledging needs (pledge.ts checkAvailability's).
  */
-export function cachedFirstCall(req: FirstCallRequest, pid: number, options: FilterCacheOptions = {}): FirstCall | undefined {
-  const keys = firstCallKeys(req, options.buildIds);
+export function lookupFirstCall(req: FirstCallRequest, pid: number, actions: readonly number[], options: FilterCacheOptions = {}): native.FirstCallLookup | undefined {
+  const prefix = firstCallPrefix(req, options.buildIds);
   const dir = filterCacheDir(options.env);
-  const uid = euid();
-  if (keys === undefined || dir === undefined || uid === undefined || pid < TEMPLATE_PIDS[0] || pid > TEMPLATE_PIDS[1]) return undefined;
-  if (options.seccompMode !== undefined ? options.seccompMode !== 0 : !unfiltered()) return undefined;
-  const entry = readEntry(dir, keys.key, uid, 4, keys.name);
-  const extra = entry?.extra as FirstCallExtra | undefined;
-  if (!entry || !extra || !Number.isInteger(extra.filterBytes) || extra.filterBytes <= 0 || extra.filterBytes % 8 !== 0 || extra.filterBytes > entry.bytes.length || extra.filterBytes > 4096 * 8) return undefined;
-  if (!Array.isArray(extra.collide) || extra.collide.includes(pid)) return undefined;
-  if ((extra.reporter === undefined) !== (extra.filterBytes === entry.bytes.length)) return undefined;
-  const all = fillPidTemplate({ bytes: entry.bytes, slots: entry.slots, unit: 4 }, pid, req.arch.endian);
-  const filterBytes = all.subarray(0, extra.filterBytes);
-  const spec: FilterSpec = { ...extra.spec, promises: new Set(extra.spec.promises) };
+  if (prefix === undefined || dir === undefined || euid() === undefined || pid < TEMPLATE_PIDS[0] || pid > TEMPLATE_PIDS[1]) return undefined;
+  return native.firstCallLookup({
+    dir, prefix, pid, format: FORMAT, littleEndian: req.arch.endian === 'little', readImpliesExec: req.arch.constants.READ_IMPLIES_EXEC ?? 0, actions,
+    ...(req.rings ? { rings: req.rings, eventFds: req.eventFds ?? [] } : {}),
+  });
+}
+
+/**
+ * The plan and filter of a hit of {@link lookupFirstCall}: the bytes
+ * planPledge and the compiler gave for the same request and facts (the
+ * entry is written from them, {@link storeFirstCall}), the pid filled in.
+ */
+export function firstCallOf(hit: native.FirstCallLookup, filter: Uint8Array): FirstCall {
+  const extra = hit.extra as FirstCallExtra;
   const plan: PledgePlan = {
-    next: extra.next, filter: spec,
-    ...(extra.reporter ? { reporter: { tables: all.subarray(extra.filterBytes), options: extra.reporter } } : {}),
+    next: extra.next, filter: { ...extra.spec, promises: new Set(extra.spec.promises) },
+    ...(extra.reporter ? { reporter: { tables: hit.tables!, options: extra.reporter } } : {}),
     lockUnveil: extra.lockUnveil, directExit: extra.directExit,
   };
-  return { plan, filter: { bytes: filterBytes, instructions: filterBytes.length / 8, source: 'cache' }, ...(extra.layout ? { layout: extra.layout } : {}) };
+  return {
+    plan, filter: { bytes: filter, instructions: filter.length / 8, source: 'cache' },
+    ...(extra.layout ? { layout: extra.layout } : {}), ...(extra.status !== undefined ? { status: extra.status, available: extra.available } : {}),
+  };
+}
+
+/** {@link lookupFirstCall} and {@link firstCallOf}: the first call of `req` for `pid` (with the request's descriptors, else those scanned now), or undefined. */
+export function cachedFirstCall(req: FirstCallRequest, pid: number, options: FilterCacheOptions = {}): FirstCall | undefined {
+  const got = lookupFirstCall(req, pid, [], options);
+  return got?.filter ? firstCallOf(got, got.filter) : undefined;
 }
 
 /**
  * Keeps what the first call of `req` gave for `pid` (its plan, its filter
- * and report tables, with their pid templates) as one entry, when the
- * templates filled with `pid` give exactly the bytes the call computed.
+ * and report tables, with their pid templates, and the status it returns)
+ * as one entry, when the templates filled with `pid` give exactly the bytes
+ * the call computed. Never for a request without its descriptors.
  * @returns whether the entry was written.
  */
 export function storeFirstCall(
   req: FirstCallRequest, pid: number,
-  made: { readonly plan: PledgePlan; readonly filterBytes: Uint8Array; readonly filter: PidTemplate; readonly tables?: PidTemplate; readonly layout?: PrebuiltLayout },
+  made: {
+    readonly plan: PledgePlan; readonly filterBytes: Uint8Array; readonly filter: PidTemplate; readonly tables?: PidTemplate; readonly layout?: PrebuiltLayout;
+    readonly status?: unknown; readonly available?: unknown; readonly quietPaths?: readonly string[];
+  },
   options: FilterCacheOptions = {},
 ): boolean {
-  const keys = firstCallKeys(req, options.buildIds);
+  const keys = firstCallKey(req, options.buildIds);
   const dir = filterCacheDir(options.env);
   const uid = euid();
   const { plan } = made;
   if (keys === undefined || dir === undefined || uid === undefined || !plan.filter || pid < TEMPLATE_PIDS[0] || pid > TEMPLATE_PIDS[1] || !unfiltered()) return false;
+  if (req.rings === undefined || req.eventFds === undefined) return false;
   if (made.filter.unit !== 8 || (plan.reporter !== undefined) !== (made.tables !== undefined) || (made.tables && made.tables.unit !== 4)) return false;
   const endian = req.arch.endian;
   const collideFilter = collidingPids(made.filter, 8, req.arch);
@@ -695,6 +720,7 @@ export function storeFirstCall(
     spec: { ...plan.filter, promises: [...plan.filter.promises] },
     ...(plan.reporter ? { reporter: plan.reporter.options } : {}),
     directExit: plan.directExit, lockUnveil: plan.lockUnveil, ...(made.layout ? { layout: made.layout } : {}),
+    ...(made.status !== undefined ? { status: made.status, available: made.available } : {}), ...(made.quietPaths ? { quietPaths: made.quietPaths } : {}),
   };
   return writeEntry(dir, keys.key, uid, template, extra, keys.name);
 }

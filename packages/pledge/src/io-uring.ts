@@ -132,12 +132,14 @@ export function captureScanForPledge(): void {
  * unveil() kept before its lock, each ring checked to be the same file
  * (fstat's inode). Rings created between that lock and this call cannot be
  * seen (docs/node-runtime.md); their io_uring_enter answers ENOSYS.
+ * `scanned`: the same walk made a moment ago by the addon (native
+ * firstCallLookup hands its scan on when the cache does not answer).
  * @throws PledgeError as {@link scanIoUring}, and `ENOTSUP` when a kept ring
  *   descriptor now names another file.
  */
-export function scanOrCaptured(): IoUringScan {
+export function scanOrCaptured(scanned?: native.RingScan): IoUringScan {
   try {
-    return scanIoUring();
+    return scanIoUring(scanned);
   } catch (e) {
     return capturedScan(e);
   }
@@ -171,17 +173,18 @@ function capturedScan(e: unknown): IoUringScan {
 /**
  * Reads /proc/self/fd, /proc/self/fdinfo and /proc/self/task: in one
  * native pass (native ringScan, some 40 syscalls) where the addon has it,
- * else here (the same walk costs 0.5-1 ms in a fresh process).
+ * else here (the same walk costs 0.5-1 ms in a fresh process); or
+ * `scanned`, that walk made by the caller.
  * @throws PledgeError `ENOTSUP` (reason `UNSUPPORTED_RUNTIME`) when /proc
  *   cannot be read (no ring could be ruled out) or a ring's fdinfo cannot be
  *   parsed.
  */
-export function scanIoUring(): IoUringScan {
+export function scanIoUring(scanned?: native.RingScan): IoUringScan {
   const rings: RingInfo[] = [];
   const eventFds: number[] = [];
   let found: native.RingScan;
   try {
-    found = native.ringScan() ?? scanProc();
+    found = scanned ?? native.ringScan() ?? scanProc();
   } catch (e) {
     throw unreadableProc(e);
   }

@@ -10,14 +10,14 @@
 import {
   INITIAL_PLEDGE_STATE, PledgeError, buildReportTables, useReportTablesFrom, checkReportFd, compilePromises, constantOf, formatPromises, penaltyAction,
   planPledge, reporterRules, ringReplayRules, verify,
-  type ArchDescriptor, type CompiledFilter, type FilterSpec, type PenaltyOptions, type PidTemplate, type PledgeFacts, type PledgePlan, type PledgeState, type PrebuiltLayout, type ReportTablesOptions,
+  type ArchDescriptor, type CompiledFilter, type FilterSpec, type PenaltyOptions, type PidTemplate, type PledgeFacts, type PledgePlan, type PledgeState, type PrebuiltLayout, type ReporterPlan, type ReportTablesOptions,
 } from '@seccomp-scopes/core';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import * as native from '@seccomp-scopes/native';
 import { archFor, unfiltered, useArchArtifacts } from './arch.js';
-import { OPTION_FIELDS, cachedFilter, cachedFirstCall, cachedReportTables, storeFirstCall, type CachedFilter, type FirstCallRequest } from './filter-cache.js';
+import { OPTION_FIELDS, cachedFilter, cachedReportTables, lookupFirstCall, storeFirstCall, type CachedFilter, type FirstCallExtra, type FirstCallRequest } from './filter-cache.js';
 import { planRings, scanOrCaptured, type RingInfo } from './io-uring.js';
 import { askLearner, clearRecorded, learnRequested, recordedBefore } from './learn.js';
 import { fromNative, readState, withProcessLock, writeState } from './process-state.js';
@@ -175,6 +175,16 @@ export interface PledgeStatus {
 
 let availableHere: { available: boolean; reason?: string; arch?: string } | undefined;
 
+/** The filter return actions pledging needs the kernel to offer (SECCOMP_RET_KILL_PROCESS, _ERRNO, _ALLOW; seccomp(2)). */
+const NEEDED_ACTIONS = { kill_process: 0x80000000, errno: 0x00050000, allow: 0x7fff0000 } as const;
+const NEEDED_ACTION_VALUES: readonly number[] = Object.values(NEEDED_ACTIONS);
+
+/** Keeps what a first call's entry says the availability check found when it was written (the lookup asked the kernel again: native firstCallLookup). */
+function keepAvailability(found: { available: boolean; reason?: string; arch?: string }): void {
+  availableHere = found;
+  native.sharedSet('pledge.available', JSON.stringify(found));
+}
+
 /**
  * Checks once per process, without changing anything, whether this process
  * can pledge (before a filter hides /proc/sys); the answer is kept where
@@ -216,8 +226,7 @@ function checkAvailability(): { available: boolean; reason?: string; arch?: stri
   }
   // Ask seccomp() itself (SECCOMP_GET_ACTION_AVAIL, changes nothing): a kernel without seccomp filters, or a sandbox
   // that refuses seccomp() (ENOSYS, EPERM, EACCES), says so here, not only when the filter is installed.
-  const ACTIONS = { kill_process: 0x80000000, errno: 0x00050000, allow: 0x7fff0000 } as const;
-  for (const [needed, action] of Object.entries(ACTIONS)) {
+  for (const [needed, action] of Object.entries(NEEDED_ACTIONS)) {
     try {
       if (!native.seccompActionAvail(action)) return { available: false, reason: `this kernel lacks the seccomp action ${needed}`, arch: archName };
     } catch (e) {
@@ -268,15 +277,15 @@ function processName(state: PledgeState): string {
  * pledge. Source: io_uring(7); docs/node-runtime.md "io_uring".
  * @throws PledgeError `ENOTSUP` (`UNSUPPORTED_RUNTIME`) naming the ring.
  */
-function findRings(): { rings: readonly RingInfo[]; eventFds: number[] } {
-  const scan = scanOrCaptured();
+function findRings(scanned?: native.RingScan): { rings: readonly RingInfo[]; eventFds: number[] } {
+  const scan = scanOrCaptured(scanned);
   const plan = planRings(scan);
   if (!plan.ok) throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME', plan.message, plan.details);
   return { rings: plan.adopt, eventFds: [...scan.eventFds] };
 }
 
 /** Hands the rings to the native replay (maps them; see ring-replay.cc). */
-function adoptRings(rings: readonly RingInfo[]): void {
+function adoptRings(rings: readonly native.RingToAdopt[]): void {
   if (rings.length === 0) return;
   try {
     native.ringAdopt(rings.map((r) => ({ fd: r.fd, sqEntries: r.sqEntries, cqEntries: r.cqEntries })));
@@ -429,7 +438,6 @@ function readImpliesExec(persona: number): never {
  */
 export function pledge(promises?: string | null, execpromises?: string | null, options: PledgeOptions = {}): PledgeStatus {
   if (promises == null && execpromises == null) return status();
-  availability();
   refuseWithoutAddon();
   const given = readOptions(options);
   // One pledge() at a time in the whole process, each planned from the state every realm shares.
@@ -465,9 +473,14 @@ function refuseWithoutAddon(): void {
   try {
     native.loadAddon();
   } catch (e) {
-    const err = e as native.NativeError;
-    throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME', `pledge(): ${err.message}`, { nativeCode: err.code, platform: process.platform, arch: process.arch });
+    throw noAddon(e);
   }
+}
+
+/** {@link refuseWithoutAddon}'s error, apart from it (a fresh process compiles a function whole on its first call). */
+function noAddon(e: unknown): PledgeError {
+  const err = e as native.NativeError;
+  return new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME', `pledge(): ${err.message}`, { nativeCode: err.code, platform: process.platform, arch: process.arch });
 }
 
 /** What the facade knows about the process before planning: its ids and name, and on a first filter the io_uring rings and eventfds (read-only). */
@@ -528,43 +541,51 @@ function compileChecked(spec: FilterSpec, arch: ArchDescriptor, facts: PledgeFac
 /**
  * The fast path's request when this is the process' first pledge() from
  * the initial state, not in learn mode, with promises given: what keys its
- * entry in pledge()'s cache (filter-cache.ts cachedFirstCall); else undefined.
+ * entry in pledge()'s cache (filter-cache.ts lookupFirstCall, storeFirstCall),
+ * with the descriptors `found` when given; else undefined.
  */
-function firstCallRequest(state: PledgeState, found: { rings: readonly RingInfo[]; eventFds: number[] } | undefined,
-  promises: string | null | undefined, execpromises: string | null | undefined, options: PledgeOptions, arch: ArchDescriptor): FirstCallRequest | undefined {
-  if (!found || state.filters !== 0 || state.promises !== undefined || state.comm !== undefined || typeof promises !== 'string') return undefined;
+function firstCallRequest(state: PledgeState, promises: string | null | undefined, execpromises: string | null | undefined, options: PledgeOptions,
+  arch: ArchDescriptor, found?: { rings: readonly RingInfo[]; eventFds: number[] }): FirstCallRequest | undefined {
+  if (state.filters !== 0 || state.promises !== undefined || state.comm !== undefined || typeof promises !== 'string') return undefined;
   if (execpromises !== undefined && execpromises !== null && typeof execpromises !== 'string') return undefined;
   if (learnRequested()) return undefined;
   return {
     arch, promises, execpromises: execpromises ?? null, options, jit: !isJitless(),
-    uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, comm: processName(state),
-    rings: found.rings.map((r) => r.fd), eventFds: found.eventFds,
+    uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, comm: processName(state), execPath: process.execPath,
+    ...(found ? { rings: found.rings.map((r) => r.fd), eventFds: found.eventFds } : {}),
   };
 }
 
 function pledgeLocked(promises: string | null | undefined, execpromises: string | null | undefined, options: PledgeOptions): PledgeStatus {
   const state = readState();
   const arch = archFor();
+  // A first call's whole output from the cache (planned and compiled by an earlier process, same request and facts),
+  // found, checked and filled in by the addon in one call with the /proc scan (native firstCallLookup); a miss hands
+  // the scan on.
+  const request = state.filters === 0 && !unveilPending() ? firstCallRequest(state, promises, execpromises, options, arch) : undefined;
+  const got = request && lookupFirstCall(request, process.pid, NEEDED_ACTION_VALUES);
+  if (got?.filter) return enforceFirstCall(got, got.filter, arch, state, promises);
+  availability();
   // Read-only until the plan is made: a bad request changes nothing.
-  const found = state.filters === 0 ? findRings() : undefined;
-  const first = firstCallRequest(state, found, promises, execpromises, options, arch);
-  // What the fast path reads of the process (seccomp mode, personality, descriptors 1 and 2), in one addon call.
-  let facts: native.ProcessFacts | undefined;
-  try {
-    facts = first && native.processFacts();
-  } catch {
-    facts = undefined; // each step asks for itself, as without the call
-  }
-  // The first call's whole output from the cache (planned and compiled by an earlier process, same request and facts).
-  const hit = first && cachedFirstCall(first, process.pid, facts ? { seccompMode: facts.seccompMode } : {});
-  if (hit) {
-    if (hit.layout && hit.plan.reporter) tablesSeen.set(arch, { bytes: hit.plan.reporter.tables, layout: hit.layout });
-    refuseReadImpliesExec(arch, facts);
-    return enforce(hit.plan, hit.filter, arch, state, found, false, promises, facts);
-  }
+  const found = state.filters === 0 ? findRings(got?.scan) : undefined;
+  const first = found && firstCallRequest(state, promises, execpromises, options, arch, found);
   // Apart, so that a fresh process whose first call the cache answers does not compile it (V8 compiles a function
   // on its first call, all of it).
   return planAndEnforce(promises, execpromises, options, state, arch, found, first);
+}
+
+/** A first call from its entry ({@link pledgeLocked}): the plan, filter and status it holds, enforced as planned; the availability it found kept. */
+function enforceFirstCall(got: native.FirstCallLookup, filter: Uint8Array, arch: ArchDescriptor, state: PledgeState, promises: string | null | undefined): PledgeStatus {
+  // The entry's description of the plan as stored (filter-cache.ts storeFirstCall), used as it is: no plan object is
+  // rebuilt (a fresh process pays for every function it runs), no unveil lock is due (none was pending).
+  const x = got.extra as FirstCallExtra;
+  const reporter = x.reporter && got.tables && { tables: got.tables, options: x.reporter };
+  if (x.layout && reporter) tablesSeen.set(arch, { bytes: reporter.tables, layout: x.layout });
+  installPlanned({ bytes: filter, instructions: filter.length / 8, source: 'cache' },
+    { stdio: x.spec.promises.includes('stdio'), facts: got.facts, rings: got.rings, directExit: x.directExit, reporter, quietPaths: x.quietPaths }, arch, state, false, promises);
+  if (x.available) keepAvailability(x.available as { available: boolean; arch?: string });
+  writeState(x.next);
+  return (x.status as PledgeStatus | undefined) ?? status(x.next);
 }
 
 /** pledge() planned and compiled here (from pledge()'s caches of a filter and of report tables where they answer), then enforced or recorded. */
@@ -577,7 +598,10 @@ function planAndEnforce(promises: string | null | undefined, execpromises: strin
   const tables = takeTablesMade();
   if (first && plan.filter && filter?.template && (plan.reporter === undefined || tables)) {
     // Kept for the next process with the same request and facts: this call's plan, filter and tables as one entry.
-    storeFirstCall(first, facts.pid, { plan, filterBytes: filter.bytes, filter: filter.template, ...(tables ? { tables: tables.template, ...(tables.layout ? { layout: tables.layout } : {}) } : {}) });
+    storeFirstCall(first, facts.pid, {
+      plan, filterBytes: filter.bytes, filter: filter.template, ...(tables ? { tables: tables.template, ...(tables.layout ? { layout: tables.layout } : {}) } : {}),
+      status: status(plan.next), available: availability(), quietPaths: nodeQuietOpenPaths(),
+    });
   }
   if (filter) refuseReadImpliesExec(arch);
   let lockedEarly = false;
@@ -610,7 +634,8 @@ function planAndEnforce(promises: string | null | undefined, execpromises: strin
     writeState(plan.next);
     return status();
   }
-  return enforce(plan, filter, arch, state, found, lockedEarly, promises);
+  enforce(plan, filter, arch, state, found, lockedEarly, promises);
+  return status(plan.next); // what every realm reads now (the process lock is held)
 }
 
 /**
@@ -618,17 +643,34 @@ function planAndEnforce(promises: string | null | undefined, execpromises: strin
  * runtime, adopts the rings, installs the reporter, sets no_new_privs,
  * installs the filter with TSYNC, records the state.
  */
-function enforce(plan: PledgePlan, filter: CachedFilter, arch: ArchDescriptor, state: PledgeState, found: { rings: readonly RingInfo[] } | undefined,
-  lockedEarly: boolean, promises: string | null | undefined, facts?: native.ProcessFacts): PledgeStatus {
+function enforce(plan: PledgePlan, filter: CachedFilter, arch: ArchDescriptor, state: PledgeState, found: { rings: readonly native.RingToAdopt[] } | undefined,
+  lockedEarly: boolean, promises: string | null | undefined, facts?: native.ProcessFacts): void {
   if (!plan.filter) throw new Error('internal error: enforce() without a filter');
   // [unveil] Enforce the paths unveiled so far now (a pledge without "unveil" locks unveil(), OpenBSD pledge(2); one that keeps it
   // must not leave them unenforced, docs/unveil.md); throws before any filter exists.
   const unveilLocked = lockedEarly || (plan.lockUnveil && unveilPending() && lockUnveilForPledge(formatPromises(plan.filter.promises)));
-  prepareRuntime(plan.filter.promises, facts);
-  if (found) adoptRings(found.rings);
-  if (plan.directExit) installDirectExit();
-  // The handler before the filter that traps into it, no_new_privs, the filter: in one addon call (native pledgeInstall).
-  const reporter = plan.reporter && { tables: plan.reporter.tables, options: { ...plan.reporter.options, refuseReadOnlyOpens: true, quietPaths: nodeQuietOpenPaths() } };
+  installPlanned(filter, { stdio: plan.filter.promises.has('stdio'), facts, rings: found?.rings, directExit: plan.directExit, reporter: plan.reporter }, arch, state, unveilLocked, promises);
+  writeState(plan.next);
+}
+
+/**
+ * What installing a planned filter takes once unveil is locked, for a plan
+ * made here ({@link enforce}) and one from a first call's entry
+ * ({@link enforceFirstCall}) alike: the runtime prepared (`stdio`: whether the
+ * promises kept hold stdio; `facts`: read just before), the rings adopted,
+ * the direct exit registered, then the handler before the filter that traps
+ * into it (`quietPaths`: its quiet opens, default nodeQuietOpenPaths()),
+ * no_new_privs and the filter with TSYNC, in one addon call (native
+ * pledgeInstall). @throws PledgeError as {@link installFailed}; the
+ * reporter's own error as it is.
+ */
+function installPlanned(filter: CachedFilter, how: { readonly stdio: boolean; readonly facts?: native.ProcessFacts | undefined; readonly rings?: readonly native.RingToAdopt[] | undefined;
+  readonly directExit: boolean; readonly reporter?: ReporterPlan | undefined; readonly quietPaths?: readonly string[] | undefined }, arch: ArchDescriptor, state: PledgeState,
+  unveilLocked: boolean, promises: string | null | undefined): void {
+  prepareRuntime(how.stdio, how.facts);
+  if (how.rings && how.rings.length > 0) adoptRings(how.rings);
+  if (how.directExit) installDirectExit();
+  const reporter = how.reporter && { tables: how.reporter.tables, options: { ...how.reporter.options, refuseReadOnlyOpens: true, quietPaths: how.quietPaths ?? nodeQuietOpenPaths() } };
   const flags = constantOf(arch, 'SECCOMP_FILTER_FLAG_TSYNC');
   let done: boolean;
   try {
@@ -638,13 +680,11 @@ function enforce(plan: PledgePlan, filter: CachedFilter, arch: ArchDescriptor, s
     if ((e as native.NativeError).noNewPrivsSet === undefined) throw e;
     throw installFailed(e, filter, state, undefined, unveilLocked, promises);
   }
-  if (!done) installApart(plan, filter, state, flags, unveilLocked, promises, reporter);
-  writeState(plan.next);
-  return status(plan.next); // what every realm reads now (the process lock is held)
+  if (!done) installApart(filter, state, flags, unveilLocked, promises, reporter);
 }
 
-/** {@link enforce}'s last step with an addon without pledgeInstall: the reporter, no_new_privs and the filter one by one. */
-function installApart(plan: PledgePlan, filter: CachedFilter, state: PledgeState, flags: number, unveilLocked: boolean, promises: string | null | undefined,
+/** {@link installPlanned}'s last step with an addon without pledgeInstall: the reporter, no_new_privs and the filter one by one. */
+function installApart(filter: CachedFilter, state: PledgeState, flags: number, unveilLocked: boolean, promises: string | null | undefined,
   reporter: { readonly tables: Uint8Array; readonly options: native.ReporterOptions & { readonly magic: number } } | undefined): void {
   if (reporter) native.installReporter(reporter.tables, reporter.options);
   const hadNoNewPrivs = native.getNoNewPrivs();
@@ -652,7 +692,7 @@ function installApart(plan: PledgePlan, filter: CachedFilter, state: PledgeState
     if (!hadNoNewPrivs) native.setNoNewPrivs();
     native.installFilter(filter.bytes, flags);
   } catch (e) {
-    if (plan.reporter) native.rollbackReporter(); // nothing was installed: the reporter back as it was
+    if (reporter) native.rollbackReporter(); // nothing was installed: the reporter back as it was
     throw installFailed(e, filter, state, hadNoNewPrivs, unveilLocked, promises);
   }
 }

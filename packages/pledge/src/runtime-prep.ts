@@ -9,8 +9,8 @@ import { unfiltered } from './arch.js';
  * reads the time zone (/etc/localtime). Called by pledge() before its filter
  * and by unveil() before its lock.
  *
- * With `promises` (those the filter about to be installed keeps) holding
- * `stdio`, a stdout or stderr that is a pipe, a socket or a regular file is
+ * With `stdio` (the promises the filter about to be installed keeps hold
+ * `stdio`), a stdout or stderr that is a pipe, a socket or a regular file is
  * left to be created on first use (it costs 1-1.5 ms, most of a cached
  * first pledge()): Node then makes only calls stdio allows on the open
  * descriptor (ioctl TCGETS and FIONBIO, fstat, getsockname, getsockopt
@@ -22,13 +22,13 @@ import { unfiltered } from './arch.js';
  * `facts`: what pledge() read of the process just before (native
  * processFacts), used for the descriptors' types while it shows no filter.
  */
-export function prepareRuntime(promises?: ReadonlySet<string>, facts?: native.ProcessFacts): void {
-  const lazy = promises?.has('stdio') === true;
+export function prepareRuntime(stdio = false, facts?: native.ProcessFacts): void {
+  const lazy = stdio;
   // The types pledge() read with the other facts (native processFacts) while no filter bound the process, else asked here.
   const known = facts?.seccompMode === 0 ? facts : undefined;
   if (!lazy || !createdOnFirstUse(1, known?.fd1)) void process.stdout;
   if (!lazy || !createdOnFirstUse(2, known?.fd2)) void process.stderr;
-  void new Date().toString();
+  void new Date().getTimezoneOffset(); // reads the time zone (glibc and ICU); toString() and toLocaleString() then make no syscall (strace, Node 20-26)
 }
 
 /** Whether descriptor `fd` is a pipe, a socket or a regular file: a stream Node can create under stdio alone. `known`: its type read just before (null: closed). */

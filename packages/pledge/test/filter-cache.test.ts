@@ -288,7 +288,7 @@ describe("a first call's entry (the whole first pledge() from the initial state)
   };
   interface Case { readonly promises: string; readonly execpromises: string | null; readonly options: Record<string, unknown>; readonly facts: { uid: number; gid: number; comm: string; rings: number[]; eventFds: number[] }; readonly jit: boolean }
   const requestOf = (c: Case, arch: ArchDescriptor): FirstCallRequest =>
-    ({ arch, promises: c.promises, execpromises: c.execpromises, options: c.options, jit: c.jit, ...c.facts });
+    ({ arch, promises: c.promises, execpromises: c.execpromises, options: c.options, jit: c.jit, execPath: '/usr/bin/node', ...c.facts });
   /** What the uncached path gives for `pid`: core's plan (its report tables built by core) and the compiled filter. */
   const uncached = (c: Case, arch: ArchDescriptor, pid: number): { plan: PledgePlan; filter: Uint8Array } => {
     const plan = planPledge(INITIAL_PLEDGE_STATE, { promises: c.promises, execpromises: c.execpromises, options: c.options }, arch, { pid, ...c.facts });
@@ -353,7 +353,7 @@ describe("a first call's entry (the whole first pledge() from the initial state)
     const others: FirstCallRequest[] = [
       { ...req, promises: 'stdio  rpath' }, { ...req, promises: 'rpath stdio' }, { ...req, execpromises: null }, { ...req, options: {} },
       { ...req, options: { format: 'text' } }, { ...req, options: { format: 'json', quiet: false } }, { ...req, jit: false },
-      { ...req, uid: 0 }, { ...req, gid: 0 }, { ...req, comm: 'node' }, { ...req, rings: [7] }, { ...req, eventFds: [] }, { ...req, arch: aarch64 },
+      { ...req, uid: 0 }, { ...req, gid: 0 }, { ...req, comm: 'node' }, { ...req, execPath: '/usr/local/bin/node' }, { ...req, rings: [7] }, { ...req, eventFds: [] }, { ...req, arch: aarch64 },
     ];
     for (const other of others) expect(cachedFirstCall(other, 4243, { env, buildIds: ids }), JSON.stringify({ ...other, arch: other.arch.name })).toBeUndefined();
     expect(cachedFirstCall(req, 4243, { env, buildIds: { ...ids, arch: 'a2' } })).toBeUndefined();
