@@ -22,7 +22,7 @@
 #include "linux/owned-file.h"       // ReadOwned
 #include "napi-errors.h"            // ThrowInvalid
 #include "report/artifact-check.h"  // ArtifactCheckWords
-#include "ring-replay.h"            // ScanRings, ParseRingFields
+#include "ring-replay.h"            // ScanRingsNowOrAhead, ParseRingFields
 
 #include <linux/seccomp.h>  // SECCOMP_GET_ACTION_AVAIL
 #include <sys/personality.h>
@@ -180,7 +180,7 @@ Napi::Value FirstCallLookupJs(const Napi::CallbackInfo& info) {
   RingScanResult scan;
   if (r.scan) {
     const char* what = "";
-    if (ScanRings(&scan, &what) != 0) return Why(env, "scan");
+    if (ScanRingsNowOrAhead(&scan, &what) != 0) return Why(env, "scan");
     bool plain = scan.tasks.empty();
     for (const ScannedFd& f : scan.fds) {
       if (!f.ring) {

@@ -53,6 +53,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <thread>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <string>
 #include <vector>
 
@@ -344,9 +347,15 @@ Napi::Value RingScanJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   seccomp_scopes::RingScanResult scan;
   const char* what = "";
-  if (const int err = seccomp_scopes::ScanRings(&scan, &what)) ThrowErrno(env, err, what);
+  if (const int err = seccomp_scopes::ScanRingsNowOrAhead(&scan, &what)) ThrowErrno(env, err, what);
   return seccomp_scopes::RingScanToJs(env, scan);
 }
+
+// ringScanAhead(): starts the scan ringScan() and firstCallLookup() then take (ScanRingsAhead). ringScanDrop(): waits
+// for a pending scan and forgets it.
+void RingScanAheadJs(const Napi::CallbackInfo&) { seccomp_scopes::ScanRingsAhead(); }
+
+void RingScanDropJs(const Napi::CallbackInfo&) { seccomp_scopes::DropScan(); }
 
 }  // namespace
 
@@ -394,6 +403,68 @@ Napi::Value RingScanToJs(Napi::Env env, const RingScanResult& scan) {
   out.Set("fds", fds);
   out.Set("tasks", tasks);
   return out;
+}
+
+
+namespace {
+
+struct Ahead {
+  std::thread thread;
+  RingScanResult scan;
+  int err = 0;
+  const char* what = "";
+};
+std::mutex g_ahead_mutex;
+Ahead* g_ahead = nullptr;  // the pending scan, owned here
+
+// Waits for the pending scan and takes it out (nullptr: none). Called with g_ahead_mutex held.
+Ahead* JoinAhead() {
+  Ahead* a = g_ahead;
+  g_ahead = nullptr;
+  if (a != nullptr && a->thread.joinable()) a->thread.join();
+  return a;
+}
+
+}  // namespace
+
+void ScanRingsAhead() {
+  std::lock_guard<std::mutex> guard(g_ahead_mutex);
+  if (g_ahead != nullptr || prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 0) return;
+  auto* a = new Ahead();
+  // The thread starts with every signal blocked: the process' signals keep going to the threads that expect them.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  try {
+    a->thread = std::thread([a] { a->err = ScanRings(&a->scan, &a->what); });
+  } catch (const std::system_error&) {
+    delete a;
+    a = nullptr;  // no thread: the scan is made when asked
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  g_ahead = a;
+}
+
+bool TakeScan(RingScanResult* out, int* err, const char** what) {
+  std::lock_guard<std::mutex> guard(g_ahead_mutex);
+  Ahead* a = JoinAhead();
+  if (a == nullptr) return false;
+  *out = std::move(a->scan);
+  *err = a->err;
+  *what = a->what;
+  delete a;
+  return true;
+}
+
+void DropScan() {
+  std::lock_guard<std::mutex> guard(g_ahead_mutex);
+  delete JoinAhead();
+}
+
+int ScanRingsNowOrAhead(RingScanResult* out, const char** what) {
+  int err = 0;
+  if (TakeScan(out, &err, what)) return err;
+  return ScanRings(out, what);
 }
 
 int ScanRings(RingScanResult* out, const char** what) {
@@ -468,6 +539,8 @@ void InitRingReplay(Napi::Env env, Napi::Object exports) {
   exports.Set("ringAdopt", Napi::Function::New(env, RingAdoptJs, "ringAdopt"));
   exports.Set("ringState", Napi::Function::New(env, RingStateJs, "ringState"));
   exports.Set("ringScan", Napi::Function::New(env, RingScanJs, "ringScan"));
+  exports.Set("ringScanAhead", Napi::Function::New(env, RingScanAheadJs, "ringScanAhead"));
+  exports.Set("ringScanDrop", Napi::Function::New(env, RingScanDropJs, "ringScanDrop"));
 }
 
 }  // namespace seccomp_scopes

@@ -32,6 +32,18 @@ struct RingScanResult {
 // errno of opening or reading either directory with *what naming the call. Source: proc(5), io_uring(7).
 int ScanRings(RingScanResult* out, const char** what);
 
+// The scan made ahead, on a thread of its own, while the caller goes on (a fresh process' first pledge() has
+// JavaScript to run meanwhile; the scan's cost is mostly the kernel instantiating /proc/self's entries).
+// ScanRingsAhead starts one unless a filter binds the process (a filter may refuse the thread or the reads; the
+// scan is then made when asked) or one is pending; TakeScan waits for the pending scan and hands it over (false:
+// none pending, scan now); DropScan waits for it and forgets it, so that no later caller takes a stale scan.
+// Thread-safe.
+void ScanRingsAhead();
+bool TakeScan(RingScanResult* out, int* err, const char** what);
+void DropScan();
+// TakeScan's result, else ScanRings now.
+int ScanRingsNowOrAhead(RingScanResult* out, const char** what);
+
 // The fields of a ring's fdinfo pledge() reads, when each has the form the kernel prints (RingFdinfoFields).
 struct RingFields {
   double sq_mask = 0, cq_mask = 0, sq_thread = 0, ino = 0;

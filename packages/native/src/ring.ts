@@ -11,6 +11,8 @@ declare module './addon.js' {
     ringAdopt(rings: readonly RingToAdopt[]): { fd: number; sqArray: boolean }[];
     ringState(): RingState;
     ringScan?(): RingScan;
+    ringScanAhead?(): void;
+    ringScanDrop?(): void;
   }
 }
 
@@ -87,4 +89,24 @@ export interface RingScan {
  */
 export function ringScan(): RingScan | undefined {
   return binding().ringScan?.();
+}
+
+/**
+ * Starts the walk {@link ringScan} makes on a thread of its own, so that the
+ * caller's next {@link ringScan} or firstCallLookup() takes its result
+ * instead of walking then (pledge() starts it as its first call begins: the
+ * walk's cost, mostly the kernel instantiating /proc/self's entries, then
+ * overlaps the JavaScript a fresh process compiles meanwhile). Does nothing
+ * when a seccomp filter binds the process (the walk is then made when asked)
+ * or a walk is pending. Whoever starts one must take it or
+ * {@link ringScanDrop} it before anything can change what it saw: a later
+ * caller would otherwise take a stale walk. No-op with an older addon.
+ */
+export function ringScanAhead(): void {
+  binding().ringScanAhead?.();
+}
+
+/** Waits for a walk {@link ringScanAhead} started and not yet taken, and forgets it. No-op without one. */
+export function ringScanDrop(): void {
+  binding().ringScanDrop?.();
 }

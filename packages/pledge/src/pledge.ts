@@ -557,6 +557,18 @@ function firstCallRequest(state: PledgeState, promises: string | null | undefine
 }
 
 function pledgeLocked(promises: string | null | undefined, execpromises: string | null | undefined, options: PledgeOptions): PledgeStatus {
+  // The /proc walk for io_uring instances and eventfds begins now, on a thread of the addon's (native ringScanAhead;
+  // nothing when a filter binds the process), while this call compiles and runs the JavaScript below; the lookup or
+  // the scan of a first call takes it, and none is left behind for a later caller.
+  native.ringScanAhead();
+  try {
+    return pledgeScanning(promises, execpromises, options);
+  } finally {
+    native.ringScanDrop();
+  }
+}
+
+function pledgeScanning(promises: string | null | undefined, execpromises: string | null | undefined, options: PledgeOptions): PledgeStatus {
   const state = readState();
   const arch = archFor();
   // A first call's whole output from the cache (planned and compiled by an earlier process, same request and facts),
