@@ -170,22 +170,33 @@ size_t PageRound(size_t n) {
 // What the kernel answers io_uring_setup(sq_entries, { IORING_SETUP_CQSIZE, cq_entries }) with: the offsets of a
 // ring of that size, from a probe ring created and closed here, once per size in a process (the answer depends only on
 // the running kernel and these arguments; Node's rings all have one size: one probe, where each ring took one).
-struct io_uring_params ProbeLayout(Napi::Env env, uint32_t sq_entries, uint32_t cq_entries) {
+// 0 and *out, or the errno of io_uring_setup. Thread-safe (the scan made ahead probes the sizes it found).
+int ProbeLayoutOf(uint32_t sq_entries, uint32_t cq_entries, struct io_uring_params* out) {
   static std::mutex lock;
   static std::vector<struct io_uring_params> seen;
   std::lock_guard<std::mutex> guard(lock);
   for (const auto& s : seen) {
-    if (s.sq_entries == sq_entries && s.cq_entries == cq_entries) return s;
+    if (s.sq_entries == sq_entries && s.cq_entries == cq_entries) {
+      *out = s;
+      return 0;
+    }
   }
   struct io_uring_params p;
   std::memset(&p, 0, sizeof p);
   p.flags = IORING_SETUP_CQSIZE;
   p.cq_entries = cq_entries;
   const long probe = syscall(SYS_io_uring_setup, sq_entries, &p);
-  if (probe < 0) ThrowErrno(env, errno, "io_uring_setup (probe ring for the layout)");
+  if (probe < 0) return errno;
   close(static_cast<int>(probe));
   // Kept only when the kernel gave the size asked for (any other answer is refused by the caller, every time).
   if (p.sq_entries == sq_entries && p.cq_entries == cq_entries) seen.push_back(p);
+  *out = p;
+  return 0;
+}
+
+struct io_uring_params ProbeLayout(Napi::Env env, uint32_t sq_entries, uint32_t cq_entries) {
+  struct io_uring_params p;
+  if (const int err = ProbeLayoutOf(sq_entries, cq_entries, &p)) ThrowErrno(env, err, "io_uring_setup (probe ring for the layout)");
   return p;
 }
 
@@ -436,7 +447,18 @@ void ScanRingsAhead() {
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   try {
-    a->thread = std::thread([a] { a->err = ScanRings(&a->scan, &a->what); });
+    a->thread = std::thread([a] {
+      a->err = ScanRings(&a->scan, &a->what);
+      // The layouts ringAdopt will need for the rings found, probed now too (the same probe it makes; a failure is
+      // left for it to report).
+      for (const ScannedFd& f : a->scan.fds) {
+        RingFields fields;
+        struct io_uring_params p;
+        if (f.ring && f.fdinfo_read && ParseRingFields(f.fdinfo, &fields) && fields.sq_thread == -1 && fields.sq_mask < 65536 && fields.cq_mask < 131072) {
+          ProbeLayoutOf(static_cast<uint32_t>(fields.sq_mask) + 1, static_cast<uint32_t>(fields.cq_mask) + 1, &p);
+        }
+      }
+    });
   } catch (const std::system_error&) {
     delete a;
     a = nullptr;  // no thread: the scan is made when asked

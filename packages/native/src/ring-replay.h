@@ -33,7 +33,8 @@ struct RingScanResult {
 int ScanRings(RingScanResult* out, const char** what);
 
 // The scan made ahead, on a thread of its own, while the caller goes on (a fresh process' first pledge() has
-// JavaScript to run meanwhile; the scan's cost is mostly the kernel instantiating /proc/self's entries).
+// JavaScript to run meanwhile; the scan's cost is mostly the kernel instantiating /proc/self's entries); the thread
+// then probes the layout of each ring size found, as ringAdopt would (kept for it).
 // ScanRingsAhead starts one unless a filter binds the process (a filter may refuse the thread or the reads; the
 // scan is then made when asked) or one is pending; TakeScan waits for the pending scan and hands it over (false:
 // none pending, scan now); DropScan waits for it and forgets it, so that no later caller takes a stale scan.
