@@ -608,14 +608,15 @@ function planAndEnforce(promises: string | null | undefined, execpromises: strin
   let plan = planPledge(state, { promises, execpromises, options }, arch, facts);
   let filter = plan.filter ? compileChecked(plan.filter, arch, facts) : undefined;
   const tables = takeTablesMade();
+  if (filter) refuseReadImpliesExec(arch);
   if (first && plan.filter && filter?.template && (plan.reporter === undefined || tables)) {
-    // Kept for the next process with the same request and facts: this call's plan, filter and tables as one entry.
+    // Kept for the next process with the same request and facts: this call's plan, filter and tables as one entry
+    // (once every refusal of the request has passed; before the install, after which a filter may refuse the write).
     storeFirstCall(first, facts.pid, {
       plan, filterBytes: filter.bytes, filter: filter.template, ...(tables ? { tables: tables.template, ...(tables.layout ? { layout: tables.layout } : {}) } : {}),
       status: status(plan.next), available: availability(), quietPaths: nodeQuietOpenPaths(),
     });
   }
-  if (filter) refuseReadImpliesExec(arch);
   let lockedEarly = false;
   if (learnRequested()) {
     // Learn mode (learn.ts): every check above passed, exactly as when enforcing; the learner's ACK alone skips the rest.
