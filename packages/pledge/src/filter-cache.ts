@@ -105,7 +105,15 @@ function keyHash(key: string): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-const euid = (): number | undefined => process.geteuid?.();
+/**
+ * The effective uid the entries must belong to, or undefined (no cache) when the real uid differs: the entries are
+ * keyed by the real uid and trusted as the effective user's files, so root acting as another user (seteuid) would
+ * take that user's files as its own policy. The addon's rule (native readOwnedFile) also compares the saved uid.
+ */
+const euid = (): number | undefined => {
+  const uid = process.geteuid?.();
+  return uid !== undefined && uid === process.getuid?.() ? uid : undefined;
+};
 
 
 /** Owned by the effective user and writable by nobody else. */

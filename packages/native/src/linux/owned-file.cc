@@ -89,7 +89,13 @@ bool TrustedAncestors(const std::string& dir) {
 }
 
 std::string ReadOwned(const std::string& dir, const std::string& name, size_t max_bytes, std::vector<uint8_t>* out) {
-  const uid_t euid = geteuid();
+  // The files are trusted as the effective user's, and the entries are keyed by the real user (pledge()'s) or both
+  // (the command's): a process whose ids differ (root acting as another user with seteuid, or able to become root
+  // again through its saved id) would take that user's files as its own policy.
+  uid_t ruid, euid, suid;
+  if (getresuid(&ruid, &euid, &suid) != 0 || ruid != euid || suid != euid) {
+    return "refused: the real, effective and saved user ids differ (the entries would be another user's files)";
+  }
   struct stat st;
   // The directory is opened once (not a link) and the entry opened in it:
   // what was checked is what is read, whatever is renamed meanwhile.

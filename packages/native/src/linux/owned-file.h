@@ -36,7 +36,8 @@ bool LinksOnPath(const std::string& path, std::vector<std::pair<std::string, uid
 // files of ours with someone else's bytes (an unpacked archive).
 bool TrustedAncestors(const std::string& dir);
 
-// Reads `dir`/`name` into `out` if it is ours: a regular file (not a
+// Reads `dir`/`name` into `out` if it is ours, for a process whose real,
+// effective and saved user ids are one (else refused): a regular file (not a
 // link) of at most `max_bytes`, owned by the effective user, not writable
 // by group or others, in a directory of the same kind (not a link either)
 // that no other user can replace (TrustedAncestors). Returns "" or why it
