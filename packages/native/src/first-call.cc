@@ -175,6 +175,8 @@ Napi::Value FirstCallLookupJs(const Napi::CallbackInfo& info) {
   struct Adopt {
     int fd;
     double sq_entries, cq_entries;
+    bool has_ino;
+    double ino;
   };
   std::vector<Adopt> adopt;
   RingScanResult scan;
@@ -193,7 +195,7 @@ Napi::Value FirstCallLookupJs(const Napi::CallbackInfo& info) {
         continue;
       }
       rings.push_back(f.fd);
-      adopt.push_back({f.fd, fields.sq_mask + 1, fields.cq_mask + 1});
+      adopt.push_back({f.fd, fields.sq_mask + 1, fields.cq_mask + 1, fields.has_ino, fields.ino});
     }
     if (!plain) {
       Napi::Object out = Why(env, "rings");
@@ -281,6 +283,7 @@ Napi::Value FirstCallLookupJs(const Napi::CallbackInfo& info) {
       ring.Set("fd", Napi::Number::New(env, adopt[i].fd));
       ring.Set("sqEntries", Napi::Number::New(env, adopt[i].sq_entries));
       ring.Set("cqEntries", Napi::Number::New(env, adopt[i].cq_entries));
+      if (adopt[i].has_ino) ring.Set("ino", Napi::Number::New(env, adopt[i].ino));
       list.Set(static_cast<uint32_t>(i), ring);
     }
     out.Set("rings", list);

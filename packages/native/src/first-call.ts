@@ -38,11 +38,12 @@ export interface FirstCallLookupRequest {
   readonly eventFds?: readonly number[];
 }
 
-/** A ring to adopt as the scan found it: its descriptor and SqMask + 1, CqMask + 1. */
+/** A ring to adopt as the scan found it: its descriptor, SqMask + 1, CqMask + 1, and its inode (fdinfo's `ino`) when shown. */
 export interface ScannedRing {
   readonly fd: number;
   readonly sqEntries: number;
   readonly cqEntries: number;
+  readonly ino?: number;
 }
 
 /**

@@ -47,6 +47,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
@@ -481,6 +482,53 @@ bool TakeScan(RingScanResult* out, int* err, const char** what) {
 void DropScan() {
   std::lock_guard<std::mutex> guard(g_ahead_mutex);
   delete JoinAhead();
+}
+
+
+bool ScanStillShows(const std::vector<ExpectedRing>& rings, std::vector<int> eventfds, std::string* why) {
+  RingScanResult scan;
+  const char* what = "";
+  if (const int err = ScanRings(&scan, &what)) {
+    *why = std::string(what) + " failed: " + std::strerror(err);
+    return false;
+  }
+  if (!scan.tasks.empty()) {
+    *why = "a submission-polling thread " + scan.tasks[0].name + " (tid " + std::to_string(scan.tasks[0].tid) + ")";
+    return false;
+  }
+  std::vector<int> now_eventfds;
+  size_t rings_now = 0;
+  for (const ScannedFd& f : scan.fds) {
+    if (!f.ring) {
+      now_eventfds.push_back(f.fd);
+      continue;
+    }
+    rings_now++;
+    RingFields fields;
+    if (!f.fdinfo_read || !ParseRingFields(f.fdinfo, &fields) || fields.sq_thread != -1) {
+      *why = "io_uring instance fd " + std::to_string(f.fd) + " with a submission-polling thread or an fdinfo that does not read plainly";
+      return false;
+    }
+    bool known = false;
+    for (const ExpectedRing& r : rings) {
+      if (r.fd == f.fd) known = !r.has_ino || !fields.has_ino || r.ino == fields.ino;
+    }
+    if (!known) {
+      *why = "io_uring instance fd " + std::to_string(f.fd) + " is not one the plan adopted";
+      return false;
+    }
+  }
+  if (rings_now != rings.size()) {
+    *why = "an io_uring instance the plan adopted is gone";
+    return false;
+  }
+  std::sort(now_eventfds.begin(), now_eventfds.end());
+  std::sort(eventfds.begin(), eventfds.end());
+  if (now_eventfds != eventfds) {
+    *why = "the eventfds are not those the plan was made with";
+    return false;
+  }
+  return true;
 }
 
 int ScanRingsNowOrAhead(RingScanResult* out, const char** what) {

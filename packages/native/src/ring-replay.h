@@ -45,6 +45,19 @@ void DropScan();
 // TakeScan's result, else ScanRings now.
 int ScanRingsNowOrAhead(RingScanResult* out, const char** what);
 
+// A ring a plan adopted: its descriptor and, when known, its inode (fdinfo's ino).
+struct ExpectedRing {
+  int fd = -1;
+  bool has_ino = false;
+  double ino = 0;
+};
+// Whether a scan made now (ScanRings) shows exactly what a plan was made from: these rings (same descriptors, the
+// same inode where one is given, none with a submission-polling thread or an fdinfo that does not read plainly),
+// these eventfds, and no thread named iou-sqp-*. False with *why saying what differs (or that /proc could not be
+// read). pledge()'s last look before its filter: a ring or eventfd made, closed or replaced by another thread since
+// the plan's scan would otherwise be missed.
+bool ScanStillShows(const std::vector<ExpectedRing>& rings, std::vector<int> eventfds, std::string* why);
+
 // The fields of a ring's fdinfo pledge() reads, when each has the form the kernel prints (RingFdinfoFields).
 struct RingFields {
   double sq_mask = 0, cq_mask = 0, sq_thread = 0, ino = 0;

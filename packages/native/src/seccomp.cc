@@ -10,8 +10,9 @@
 #include <napi.h>
 
 #include "adapters.h"
-#include "napi-errors.h"  // ThrowErrno, ThrowInvalid
+#include "napi-errors.h"  // ThrowErrno, ThrowInvalid, ThrowCode
 #include "report/sigsys-handler.h"  // RollbackReporter (pledgeInstall)
+#include "ring-replay.h"  // ScanStillShows (pledgeInstall)
 
 #include <linux/filter.h>   // struct sock_filter, struct sock_fprog, BPF_MAXINSNS
 #include <linux/seccomp.h>  // SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_*
@@ -176,8 +177,40 @@ void InstallFilter(const Napi::CallbackInfo& info) {
   SetModeFilter(env, args);
 }
 
-// pledgeInstall(program, flags, tables?, reporterOptions?): void — pledge()'s last step in one call, in this order:
-// the SIGSYS reporter (installReporter(tables, reporterOptions), when tables is not undefined), no_new_privs
+// pledgeInstall's `expect`, checked (TypeError EINVAL otherwise): the rings (descriptor, inode when given) and the
+// eventfds a plan was made from.
+void ExpectedOf(Napi::Env env, Napi::Value v, std::vector<ExpectedRing>* rings, std::vector<int>* eventfds) {
+  const char* usage = "pledgeInstall: expect must be { rings: [{ fd, ino? }], eventFds: [fd] } of descriptor numbers";
+  auto fd_of = [&](Napi::Value x) {
+    const double d = x.IsNumber() ? x.As<Napi::Number>().DoubleValue() : -1;
+    if (!(d >= 0 && d <= 0x7fffffff) || d != static_cast<double>(static_cast<int>(d))) ThrowInvalid<Napi::TypeError>(env, usage);
+    return static_cast<int>(d);
+  };
+  if (!v.IsObject()) ThrowInvalid<Napi::TypeError>(env, usage);
+  Napi::Object o = v.As<Napi::Object>();
+  Napi::Value r = o.Get("rings"), e = o.Get("eventFds");
+  if (!r.IsArray() || !e.IsArray()) ThrowInvalid<Napi::TypeError>(env, usage);
+  Napi::Array ra = r.As<Napi::Array>(), ea = e.As<Napi::Array>();
+  for (uint32_t i = 0; i < ra.Length(); i++) {
+    Napi::Value x = ra.Get(i);
+    if (!x.IsObject()) ThrowInvalid<Napi::TypeError>(env, usage);
+    ExpectedRing ring;
+    ring.fd = fd_of(x.As<Napi::Object>().Get("fd"));
+    Napi::Value ino = x.As<Napi::Object>().Get("ino");
+    if (!ino.IsUndefined()) {
+      if (!ino.IsNumber()) ThrowInvalid<Napi::TypeError>(env, usage);
+      ring.has_ino = true;
+      ring.ino = ino.As<Napi::Number>().DoubleValue();
+    }
+    rings->push_back(ring);
+  }
+  for (uint32_t i = 0; i < ea.Length(); i++) eventfds->push_back(fd_of(ea.Get(i)));
+}
+
+// pledgeInstall(program, flags, tables?, reporterOptions?, expect?): void — pledge()'s last step in one call, in this
+// order: the SIGSYS reporter (installReporter(tables, reporterOptions), when tables is not undefined), with `expect`
+// a last look at /proc/self (ScanStillShows: the rings and eventfds the plan was made from, no submission-polling
+// thread; otherwise ECHANGED, the reporter rolled back, nothing else done), no_new_privs
 // (prctl(PR_SET_NO_NEW_PRIVS) unless already set), the filter (installFilter(program, flags)). The arguments are all
 // checked first: a bad program or flags (EINVAL) changes nothing. When no_new_privs or the filter fails, the
 // reporter this call installed is rolled back (the handler and tables in force before it) and the error thrown (as
@@ -195,10 +228,27 @@ void PledgeInstall(const Napi::CallbackInfo& info) {
     throw;
   }
   const bool reporter = info.Length() >= 3 && !info[2].IsUndefined();
+  // expect: { rings: [{ fd, ino? }], eventFds: [fd] }, what the plan was made from, looked at again just before the
+  // filter (ring-replay.h ScanStillShows).
+  const bool expecting = info.Length() >= 5 && !info[4].IsUndefined();
+  std::vector<ExpectedRing> rings;
+  std::vector<int> eventfds;
+  if (expecting) {
+    try {
+      ExpectedOf(env, info[4], &rings, &eventfds);
+    } catch (Napi::Error& e) {
+      e.Set("noNewPrivsSet", Napi::Boolean::New(env, false));  // nothing done
+      throw;
+    }
+  }
   const int had = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
   if (had < 0) ThrowErrno(env, errno, "prctl(PR_GET_NO_NEW_PRIVS)");
   if (reporter) InstallReporterFrom(env, info[2], info.Length() < 4 ? env.Undefined() : info[3]);
   try {
+    std::string why;
+    if (expecting && !ScanStillShows(rings, eventfds, &why)) {
+      ThrowCode(env, "ECHANGED", "pledgeInstall: the process' io_uring instances or eventfds changed while pledge() ran: " + why);
+    }
     if (had != 1 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ThrowErrno(env, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
     SetModeFilter(env, args);
   } catch (Napi::Error& e) {

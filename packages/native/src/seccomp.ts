@@ -21,7 +21,7 @@ declare module './addon.js' {
     getPersonality?(): number;
     fdType?(fd: number): FdType;
     installFilter(program: Uint8Array, flags: number): void;
-    pledgeInstall?(program: Uint8Array, flags: number, tables?: Uint8Array, reporterOptions?: ReporterOptions & { readonly magic: number }): void;
+    pledgeInstall?(program: Uint8Array, flags: number, tables?: Uint8Array, reporterOptions?: ReporterOptions & { readonly magic: number }, expect?: PlannedRings): void;
     processFacts?(): ProcessFacts;
     seccompActionAvail(action: number): boolean;
     gettid(): number;
@@ -142,7 +142,11 @@ export function installFilter(program: Uint8Array, flags: number): void {
  * pledge()'s last step in one call (src/seccomp.cc): with `tables`, the
  * SIGSYS reporter as {@link installReporter} installs it; then no_new_privs
  * (as {@link setNoNewPrivs}, unless already set); then the filter (as
- * {@link installFilter}). Every argument is checked first (EINVAL, nothing
+ * {@link installFilter}). With `expect` (a process' first filter), between
+ * the reporter and no_new_privs, a last look at /proc/self: a ring or
+ * eventfd made, closed or replaced since the plan's scan, or a
+ * submission-polling thread, throws `ECHANGED` (reporter rolled back,
+ * `noNewPrivsSet` false). Every argument is checked first (EINVAL, nothing
  * done); a failing reporter install throws its own error, nothing else done.
  * When no_new_privs or the filter fails, the reporter this call installed is
  * rolled back (the handler and tables in force before it) and the thrown
@@ -154,12 +158,24 @@ export function installFilter(program: Uint8Array, flags: number): void {
  * Source: prctl(2) PR_SET_NO_NEW_PRIVS, seccomp(2) SECCOMP_SET_MODE_FILTER.
  * @returns false when the addon lacks it (nothing done), else true.
  */
-export function pledgeInstall(program: Uint8Array, flags: number, reporter?: { readonly tables: Uint8Array; readonly options: ReporterOptions & { readonly magic: number } }): boolean {
+export function pledgeInstall(program: Uint8Array, flags: number, reporter?: { readonly tables: Uint8Array; readonly options: ReporterOptions & { readonly magic: number } },
+  expect?: PlannedRings): boolean {
   const b = binding();
   if (!b.pledgeInstall) return false;
-  if (reporter) b.pledgeInstall(program, flags, reporter.tables, reporter.options);
-  else b.pledgeInstall(program, flags);
+  b.pledgeInstall(program, flags, reporter?.tables, reporter?.options, expect);
   return true;
+}
+
+/**
+ * The io_uring instances (descriptor, and inode as fdinfo's `ino` gives it
+ * when known) and eventfds a first filter was planned from: {@link
+ * pledgeInstall} looks at /proc/self once more just before the filter and
+ * refuses (`ECHANGED`, nothing installed) when it shows anything else, or a
+ * thread named `iou-sqp-*`.
+ */
+export interface PlannedRings {
+  readonly rings: readonly { readonly fd: number; readonly ino?: number }[];
+  readonly eventFds: readonly number[];
 }
 
 /** What {@link processFacts} reads. */

@@ -44,6 +44,8 @@ export interface IoUringScan {
    * lets them be written under promise sets without stdio.
    */
   readonly eventFds: readonly number[];
+  /** True when this is the scan unveil() kept before its lock ({@link scanOrCaptured}), not one made now. */
+  readonly kept?: boolean;
 }
 
 /**
@@ -167,7 +169,7 @@ function capturedScan(e: unknown): IoUringScan {
         `io_uring instance fd ${ring.fd}, seen before unveil() locked, is no longer the same file, and /proc/self cannot be read to look again; pledge() before unveil() locks, or unveil /proc/self`, { fd: ring.fd });
     }
   }
-  return scan;
+  return { ...scan, kept: true };
 }
 
 /**

@@ -277,21 +277,46 @@ function processName(state: PledgeState): string {
  * pledge. Source: io_uring(7); docs/node-runtime.md "io_uring".
  * @throws PledgeError `ENOTSUP` (`UNSUPPORTED_RUNTIME`) naming the ring.
  */
-function findRings(scanned?: native.RingScan): { rings: readonly RingInfo[]; eventFds: number[] } {
+function findRings(scanned?: native.RingScan): Found {
   const scan = scanOrCaptured(scanned);
   const plan = planRings(scan);
   if (!plan.ok) throw new PledgeError('ENOTSUP', 'UNSUPPORTED_RUNTIME', plan.message, plan.details);
-  return { rings: plan.adopt, eventFds: [...scan.eventFds] };
+  return { rings: plan.adopt, eventFds: [...scan.eventFds], live: scan.kept !== true };
 }
 
-/** Hands the rings to the native replay (maps them; see ring-replay.cc). */
+/** What {@link findRings} found: the rings to adopt, the eventfds, and whether /proc was read now (not the scan unveil() kept). */
+interface Found {
+  readonly rings: readonly RingInfo[];
+  readonly eventFds: number[];
+  readonly live: boolean;
+}
+
+/**
+ * What a first filter's install checks /proc/self still shows just before
+ * the filter (native pledgeInstall `expect`): the rings and eventfds the plan
+ * was made from; undefined when /proc could not be read now (the scan
+ * unveil() kept), so nothing can be looked at again.
+ */
+function plannedRings(found: { readonly rings: readonly { readonly fd: number; readonly ino?: number }[]; readonly eventFds: readonly number[]; readonly live: boolean }): native.PlannedRings | undefined {
+  return found.live ? { rings: found.rings.map((r) => (r.ino !== undefined ? { fd: r.fd, ino: r.ino } : { fd: r.fd })), eventFds: found.eventFds } : undefined;
+}
+
+/** Hands the rings to the native replay (maps them; see ring-replay.cc). A ring closed since the scan (EBADF) is a change while pledge() ran (ECHANGED: planned again). */
 function adoptRings(rings: readonly native.RingToAdopt[]): void {
   if (rings.length === 0) return;
   try {
     native.ringAdopt(rings.map((r) => ({ fd: r.fd, sqEntries: r.sqEntries, cqEntries: r.cqEntries })));
   } catch (e) {
+    if ((e as native.NativeError).code === 'EBADF') throw changedWhilePledging(`io_uring instance closed since the scan: ${(e as Error).message}`);
     throw fromNative(e, 'ENOTSUP', 'UNSUPPORTED_RUNTIME', (m) => `this process has an io_uring instance pledge() cannot keep working safely: ${m}; close it before pledge()`);
   }
+}
+
+/** The error of a first pledge() whose io_uring instances or eventfds changed while it ran (another thread made, closed or replaced one): code ECHANGED, planned again by {@link pledgeLocked}. */
+function changedWhilePledging(why: string): native.NativeError {
+  const e = new Error(`the process' io_uring instances or eventfds changed while pledge() ran: ${why}`) as native.NativeError;
+  e.code = 'ECHANGED';
+  return e;
 }
 
 /**
@@ -560,12 +585,29 @@ function pledgeLocked(promises: string | null | undefined, execpromises: string 
   // The /proc walk for io_uring instances and eventfds begins now, on a thread of the addon's (native ringScanAhead;
   // nothing when a filter binds the process), while this call compiles and runs the JavaScript below; the lookup or
   // the scan of a first call takes it, and none is left behind for a later caller.
-  native.ringScanAhead();
-  try {
-    return pledgeScanning(promises, execpromises, options);
-  } finally {
-    native.ringScanDrop();
+  for (let attempt = 1; ; attempt++) {
+    native.ringScanAhead();
+    try {
+      return pledgeScanning(promises, execpromises, options);
+    } catch (e) {
+      // Another thread made, closed or replaced an io_uring instance or eventfd between the scan and the filter
+      // (native pledgeInstall's last look, ringAdopt's EBADF): nothing was installed; planned again from a new scan.
+      if ((e as native.NativeError).code !== 'ECHANGED') throw e;
+      if (attempt === CHANGED_ATTEMPTS) throw keptChanging(e, promises);
+    } finally {
+      native.ringScanDrop();
+    }
   }
+}
+
+/** How many times a first pledge() is planned again when the process' io_uring instances or eventfds change while it runs. */
+const CHANGED_ATTEMPTS = 3;
+
+/** {@link pledgeLocked}'s error when every attempt met a change: EAGAIN. */
+function keptChanging(e: unknown, promises: string | null | undefined): PledgeError {
+  return new PledgeError('EAGAIN', 'UNSUPPORTED_RUNTIME',
+    `pledge(${JSON.stringify(promises)}): ${(e as Error).message}, ${CHANGED_ATTEMPTS} times; no filter was installed. Threads that start or end event loops (Workers) or make io_uring instances while pledge() runs make it unable to see what it seals; pledge once they have started`,
+    { attempts: CHANGED_ATTEMPTS });
 }
 
 function pledgeScanning(promises: string | null | undefined, execpromises: string | null | undefined, options: PledgeOptions): PledgeStatus {
@@ -594,7 +636,8 @@ function enforceFirstCall(got: native.FirstCallLookup, filter: Uint8Array, arch:
   const reporter = x.reporter && got.tables && { tables: got.tables, options: x.reporter };
   if (x.layout && reporter) tablesSeen.set(arch, { bytes: reporter.tables, layout: x.layout });
   installPlanned({ bytes: filter, instructions: filter.length / 8, source: 'cache' },
-    { stdio: x.spec.promises.includes('stdio'), facts: got.facts, rings: got.rings, directExit: x.directExit, reporter, quietPaths: x.quietPaths }, arch, state, false, promises);
+    { stdio: x.spec.promises.includes('stdio'), facts: got.facts, rings: got.rings, directExit: x.directExit, reporter, quietPaths: x.quietPaths,
+      expect: plannedRings({ rings: got.rings ?? [], eventFds: x.spec.eventFds, live: true }) }, arch, state, false, promises);
   if (x.available) keepAvailability(x.available as { available: boolean; arch?: string });
   writeState(x.next);
   return (x.status as PledgeStatus | undefined) ?? status(x.next);
@@ -602,7 +645,7 @@ function enforceFirstCall(got: native.FirstCallLookup, filter: Uint8Array, arch:
 
 /** pledge() planned and compiled here (from pledge()'s caches of a filter and of report tables where they answer), then enforced or recorded. */
 function planAndEnforce(promises: string | null | undefined, execpromises: string | null | undefined, options: PledgeOptions,
-  state: PledgeState, arch: ArchDescriptor, found: { rings: readonly RingInfo[]; eventFds: number[] } | undefined, first: FirstCallRequest | undefined): PledgeStatus {
+  state: PledgeState, arch: ArchDescriptor, found: Found | undefined, first: FirstCallRequest | undefined): PledgeStatus {
   let facts = pledgeFacts(state, found);
   takeTablesMade();
   let plan = planPledge(state, { promises, execpromises, options }, arch, facts);
@@ -656,13 +699,15 @@ function planAndEnforce(promises: string | null | undefined, execpromises: strin
  * runtime, adopts the rings, installs the reporter, sets no_new_privs,
  * installs the filter with TSYNC, records the state.
  */
-function enforce(plan: PledgePlan, filter: CachedFilter, arch: ArchDescriptor, state: PledgeState, found: { rings: readonly native.RingToAdopt[] } | undefined,
+function enforce(plan: PledgePlan, filter: CachedFilter, arch: ArchDescriptor, state: PledgeState, found: Found | undefined,
   lockedEarly: boolean, promises: string | null | undefined, facts?: native.ProcessFacts): void {
   if (!plan.filter) throw new Error('internal error: enforce() without a filter');
   // [unveil] Enforce the paths unveiled so far now (a pledge without "unveil" locks unveil(), OpenBSD pledge(2); one that keeps it
   // must not leave them unenforced, docs/unveil.md); throws before any filter exists.
   const unveilLocked = lockedEarly || (plan.lockUnveil && unveilPending() && lockUnveilForPledge(formatPromises(plan.filter.promises)));
-  installPlanned(filter, { stdio: plan.filter.promises.has('stdio'), facts, rings: found?.rings, directExit: plan.directExit, reporter: plan.reporter }, arch, state, unveilLocked, promises);
+  installPlanned(filter, {
+    stdio: plan.filter.promises.has('stdio'), facts, rings: found?.rings, directExit: plan.directExit, reporter: plan.reporter, expect: found && plannedRings(found),
+  }, arch, state, unveilLocked, promises);
   writeState(plan.next);
 }
 
@@ -673,12 +718,14 @@ function enforce(plan: PledgePlan, filter: CachedFilter, arch: ArchDescriptor, s
  * promises kept hold stdio; `facts`: read just before), the rings adopted,
  * the direct exit registered, then the handler before the filter that traps
  * into it (`quietPaths`: its quiet opens, default nodeQuietOpenPaths()),
- * no_new_privs and the filter with TSYNC, in one addon call (native
- * pledgeInstall). @throws PledgeError as {@link installFailed}; the
+ * for a first filter a last look at /proc/self (`expect`: the rings and
+ * eventfds it was planned from; ECHANGED otherwise), no_new_privs and the
+ * filter with TSYNC, in one addon call (native pledgeInstall). @throws PledgeError as {@link installFailed}; the
  * reporter's own error as it is.
  */
 function installPlanned(filter: CachedFilter, how: { readonly stdio: boolean; readonly facts?: native.ProcessFacts | undefined; readonly rings?: readonly native.RingToAdopt[] | undefined;
-  readonly directExit: boolean; readonly reporter?: ReporterPlan | undefined; readonly quietPaths?: readonly string[] | undefined }, arch: ArchDescriptor, state: PledgeState,
+  readonly directExit: boolean; readonly reporter?: ReporterPlan | undefined; readonly quietPaths?: readonly string[] | undefined; readonly expect?: native.PlannedRings | undefined },
+  arch: ArchDescriptor, state: PledgeState,
   unveilLocked: boolean, promises: string | null | undefined): void {
   prepareRuntime(how.stdio, how.facts);
   if (how.rings && how.rings.length > 0) adoptRings(how.rings);
@@ -687,10 +734,11 @@ function installPlanned(filter: CachedFilter, how: { readonly stdio: boolean; re
   const flags = constantOf(arch, 'SECCOMP_FILTER_FLAG_TSYNC');
   let done: boolean;
   try {
-    done = native.pledgeInstall(filter.bytes, flags, reporter);
+    done = native.pledgeInstall(filter.bytes, flags, reporter, how.expect);
   } catch (e) {
-    // Without noNewPrivsSet: the reporter's own error (installReporter's, nothing done), thrown as it is.
-    if ((e as native.NativeError).noNewPrivsSet === undefined) throw e;
+    // Without noNewPrivsSet: the reporter's own error (installReporter's, nothing done), thrown as it is; ECHANGED
+    // (nothing done) is planned again by pledgeLocked.
+    if ((e as native.NativeError).noNewPrivsSet === undefined || (e as native.NativeError).code === 'ECHANGED') throw e;
     throw installFailed(e, filter, state, undefined, unveilLocked, promises);
   }
   if (!done) installApart(filter, state, flags, unveilLocked, promises, reporter);
