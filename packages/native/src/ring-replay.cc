@@ -44,6 +44,7 @@
 #include <linux/io_uring.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -488,7 +489,7 @@ void DropScan() {
 bool ScanStillShows(const std::vector<ExpectedRing>& rings, std::vector<int> eventfds, std::string* why) {
   RingScanResult scan;
   const char* what = "";
-  if (const int err = ScanRings(&scan, &what)) {
+  if (const int err = ScanRingsAgain(&scan, &what)) {
     *why = std::string(what) + " failed: " + std::strerror(err);
     return false;
   }
@@ -504,14 +505,10 @@ bool ScanStillShows(const std::vector<ExpectedRing>& rings, std::vector<int> eve
       continue;
     }
     rings_now++;
-    RingFields fields;
-    if (!f.fdinfo_read || !ParseRingFields(f.fdinfo, &fields) || fields.sq_thread != -1) {
-      *why = "io_uring instance fd " + std::to_string(f.fd) + " with a submission-polling thread or an fdinfo that does not read plainly";
-      return false;
-    }
+    // A ring the plan adopted is the same file (its inode); a ring's flags (SQPOLL) are fixed when it is made.
     bool known = false;
     for (const ExpectedRing& r : rings) {
-      if (r.fd == f.fd) known = !r.has_ino || !fields.has_ino || r.ino == fields.ino;
+      if (r.fd == f.fd) known = !r.has_ino || r.ino == f.ino;
     }
     if (!known) {
       *why = "io_uring instance fd " + std::to_string(f.fd) + " is not one the plan adopted";
@@ -537,7 +534,25 @@ int ScanRingsNowOrAhead(RingScanResult* out, const char** what) {
   return ScanRings(out, what);
 }
 
-int ScanRings(RingScanResult* out, const char** what) {
+namespace {
+
+// The threads a scan found not to be submission-polling threads (their comm read): a thread does not become one,
+// so a look again reads the comm of the others only.
+std::mutex g_plain_mutex;
+std::vector<int> g_plain_tids;
+
+bool KnownPlain(int tid) {
+  std::lock_guard<std::mutex> guard(g_plain_mutex);
+  return std::find(g_plain_tids.begin(), g_plain_tids.end(), tid) != g_plain_tids.end();
+}
+
+void AddPlain(int tid) {
+  std::lock_guard<std::mutex> guard(g_plain_mutex);
+  if (std::find(g_plain_tids.begin(), g_plain_tids.end(), tid) == g_plain_tids.end()) g_plain_tids.push_back(tid);
+}
+
+// ScanRings and ScanRingsAgain: `again` reads no fdinfo, and the comm only of threads no scan found plain.
+int Scan(RingScanResult* out, const char** what, bool again) {
   const int fd_dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd_dir < 0) {
     *what = "open(/proc/self/fd)";
@@ -557,6 +572,13 @@ int ScanRings(RingScanResult* out, const char** what) {
         auto* d = reinterpret_cast<LinuxDirent64*>(buf + off);
         off += d->d_reclen;
         if (d->d_name[0] < '0' || d->d_name[0] > '9') continue;
+        // A ring or an eventfd is an anonymous inode: no file type in st_mode (some kernels may show S_IFREG);
+        // pipes, sockets, devices and directories are not asked for their link.
+        const int fd = std::atoi(d->d_name);
+        struct stat st;
+        if (fstat(fd, &st) != 0) continue;  // closed meanwhile
+        const mode_t type = st.st_mode & S_IFMT;
+        if (type != 0 && type != S_IFREG) continue;
         char target[64];
         const ssize_t len = readlinkat(fd_dir, d->d_name, target, sizeof target);
         if (len <= 0 || static_cast<size_t>(len) >= sizeof target) continue;  // closed meanwhile, or a longer name: not ours
@@ -564,9 +586,10 @@ int ScanRings(RingScanResult* out, const char** what) {
         const bool ring = link == "anon_inode:[io_uring]";
         if (!ring && link != "anon_inode:[eventfd]") continue;
         ScannedFd f;
-        f.fd = std::atoi(d->d_name);
+        f.fd = fd;
         f.ring = ring;
-        if (ring) f.fdinfo_read = ReadProcFileAt(AT_FDCWD, std::string("/proc/self/fdinfo/") + d->d_name, &f.fdinfo);
+        f.ino = static_cast<double>(st.st_ino);
+        if (ring && !again) f.fdinfo_read = ReadProcFileAt(AT_FDCWD, std::string("/proc/self/fdinfo/") + d->d_name, &f.fdinfo);
         out->fds.push_back(std::move(f));
       }
     }
@@ -577,20 +600,29 @@ int ScanRings(RingScanResult* out, const char** what) {
     return errno;
   }
   Fd guard(task_dir);
-  std::vector<int> tids;
-  if (const int err = ScanTasks(task_dir, &tids)) {
+  if (const int err = ScanTasks(task_dir, &out->tids)) {
     *what = "getdents64(/proc/self/task)";
     return err;
   }
-  for (const int tid : tids) {
+  for (const int tid : out->tids) {
+    if (again && KnownPlain(tid)) continue;
     std::string comm;
     if (!ReadProcFileAt(task_dir, std::to_string(tid) + "/comm", &comm)) continue;  // ended meanwhile
     while (!comm.empty() && (comm.back() == '\n' || comm.back() == ' ')) comm.pop_back();
-    if (comm.rfind("iou-sqp-", 0) != 0) continue;
+    if (comm.rfind("iou-sqp-", 0) != 0) {
+      AddPlain(tid);
+      continue;
+    }
     out->tasks.push_back({tid, comm});
   }
   return 0;
 }
+
+}  // namespace
+
+int ScanRings(RingScanResult* out, const char** what) { return Scan(out, what, false); }
+
+int ScanRingsAgain(RingScanResult* out, const char** what) { return Scan(out, what, true); }
 
 bool ReplayRingEnter(const uint64_t args[6], long* result) {
   const RingSet* set = g_rings.load(std::memory_order_acquire);

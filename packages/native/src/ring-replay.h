@@ -16,6 +16,7 @@ struct ScannedFd {
   bool ring = false;          // anon_inode:[io_uring]; else anon_inode:[eventfd]
   bool fdinfo_read = false;   // a ring's /proc/self/fdinfo/N was read into fdinfo
   std::string fdinfo;
+  double ino = 0;             // fstat's st_ino (a ring's fdinfo shows the same as `ino:`)
 };
 struct ScannedTask {
   int tid = 0;
@@ -24,6 +25,7 @@ struct ScannedTask {
 struct RingScanResult {
   std::vector<ScannedFd> fds;      // in the order getdents64 gave them
   std::vector<ScannedTask> tasks;
+  std::vector<int> tids;           // every thread listed
 };
 
 // Reads /proc/self/fd (readlink of each; the fdinfo of io_uring descriptors) and the comm of each thread in
@@ -31,6 +33,9 @@ struct RingScanResult {
 // submission-polling kernel thread). A descriptor closed or a thread ended meanwhile is left out. Returns 0, or the
 // errno of opening or reading either directory with *what naming the call. Source: proc(5), io_uring(7).
 int ScanRings(RingScanResult* out, const char** what);
+// ScanRings for a look again: no ring's fdinfo is read (a ring is known by its inode), and only the threads no scan
+// has found plain have their comm read (a thread that was not a submission-polling thread does not become one).
+int ScanRingsAgain(RingScanResult* out, const char** what);
 
 // The scan made ahead, on a thread of its own, while the caller goes on (a fresh process' first pledge() has
 // JavaScript to run meanwhile; the scan's cost is mostly the kernel instantiating /proc/self's entries); the thread
