@@ -16,7 +16,10 @@
  * uses that, and writes the entry only when the template gives the same
  * bytes for this pid.
  *
- * Trust: an entry is policy. Entries live in `$SECCOMP_SCOPES_CACHE_DIR`,
+ * Trust: an entry is policy. The cache is used only by a process whose
+ * real and effective uids are one (the addon's rule also compares the saved
+ * uid): entries are keyed by the real uid and trusted as the effective
+ * user's files. Entries live in `$SECCOMP_SCOPES_CACHE_DIR`,
  * else `$XDG_CACHE_HOME/seccomp-scopes`, else `~/.cache/seccomp-scopes`,
  * under `node-pledge/`, a directory of mode 0700 owned by the effective
  * user, every directory above it (as named and as resolved) the user's or
