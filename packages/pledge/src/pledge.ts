@@ -349,14 +349,14 @@ function installDirectExit(): void {
  * executable, so PROT_EXEC rules would mean nothing. Source: personality(2).
  * @throws PledgeError `ENOTSUP`.
  */
-function refuseReadImpliesExec(arch: ArchDescriptor, facts?: native.ProcessFacts): void {
-  // With the facts read just before while no filter bound the process (native processFacts), from those.
-  const persona = facts && facts.seccompMode === 0 && facts.personality !== undefined && facts.personality >= 0 ? facts.personality : personality();
+function refuseReadImpliesExec(arch: ArchDescriptor): void {
+  // (A first call from its entry: native firstCallLookup asked the personality and answered `personality`, a miss.)
+  const persona = personality();
   const bit = arch.constants.READ_IMPLIES_EXEC;
   if (persona !== undefined && bit !== undefined && (persona & bit) !== 0) readImpliesExec(persona);
 }
 
-/** The personality asked now (undefined when it cannot be read). Apart from {@link refuseReadImpliesExec}: a hit of the first call's entry has it. */
+/** The personality asked now (undefined when it cannot be read). */
 function personality(): number | undefined {
   let persona: number | undefined;
   try {
@@ -635,10 +635,13 @@ function enforceFirstCall(got: native.FirstCallLookup, filter: Uint8Array, arch:
   const x = got.extra as FirstCallExtra;
   const reporter = x.reporter && got.tables && { tables: got.tables, options: x.reporter };
   if (x.layout && reporter) tablesSeen.set(arch, { bytes: reporter.tables, layout: x.layout });
+  // What the availability check found when the entry was written (the lookup asked the kernel for the same actions),
+  // else asked now, while no filter refuses it.
+  if (x.available) keepAvailability(x.available as { available: boolean; arch?: string });
+  else availability();
   installPlanned({ bytes: filter, instructions: filter.length / 8, source: 'cache' },
     { stdio: x.spec.promises.includes('stdio'), facts: got.facts, rings: got.rings, directExit: x.directExit, reporter, quietPaths: x.quietPaths,
       expect: plannedRings({ rings: got.rings ?? [], eventFds: x.spec.eventFds, live: true }) }, arch, state, false, promises);
-  if (x.available) keepAvailability(x.available as { available: boolean; arch?: string });
   writeState(x.next);
   return (x.status as PledgeStatus | undefined) ?? status(x.next);
 }
@@ -700,13 +703,13 @@ function planAndEnforce(promises: string | null | undefined, execpromises: strin
  * installs the filter with TSYNC, records the state.
  */
 function enforce(plan: PledgePlan, filter: CachedFilter, arch: ArchDescriptor, state: PledgeState, found: Found | undefined,
-  lockedEarly: boolean, promises: string | null | undefined, facts?: native.ProcessFacts): void {
+  lockedEarly: boolean, promises: string | null | undefined): void {
   if (!plan.filter) throw new Error('internal error: enforce() without a filter');
   // [unveil] Enforce the paths unveiled so far now (a pledge without "unveil" locks unveil(), OpenBSD pledge(2); one that keeps it
   // must not leave them unenforced, docs/unveil.md); throws before any filter exists.
   const unveilLocked = lockedEarly || (plan.lockUnveil && unveilPending() && lockUnveilForPledge(formatPromises(plan.filter.promises)));
   installPlanned(filter, {
-    stdio: plan.filter.promises.has('stdio'), facts, rings: found?.rings, directExit: plan.directExit, reporter: plan.reporter, expect: found && plannedRings(found),
+    stdio: plan.filter.promises.has('stdio'), rings: found?.rings, directExit: plan.directExit, reporter: plan.reporter, expect: found && plannedRings(found),
   }, arch, state, unveilLocked, promises);
   writeState(plan.next);
 }
