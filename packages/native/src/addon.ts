@@ -14,7 +14,7 @@
  * | unveil-state.ts | unveilClaim, unveilRelease, unveilCommit, unveilState | landlock/unveil-state.cc |
  * | supervise.ts | supervise, preloadProtocol | supervise/supervise-js.cc |
  * | reporter.ts | formatViolation, installReporter, uninstallReporter, rollbackReporter, reporterState, reportTablesLayout, artifactCheck, readArtifactFile, dirTrustFacts, readOwnedFile | report/reporter-js.cc |
- * | ring.ts | ringAdopt, ringState, ringScan | ring-replay.cc |
+ * | ring.ts | ringAdopt, ringState, ringScan, ringScanAhead, ringScanDrop | ring-replay.cc |
  * | process-state.ts | processLock, processUnlock, sharedGet, sharedSet | process-state.cc |
  * | learn.ts | learnProtocol, learnMark | learn.cc |
  * | first-call.ts | firstCallLookup, firstCallKey | first-call.cc |
