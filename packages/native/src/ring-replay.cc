@@ -418,7 +418,6 @@ Napi::Value RingScanToJs(Napi::Env env, const RingScanResult& scan) {
   return out;
 }
 
-
 namespace {
 
 struct Ahead {
@@ -536,14 +535,20 @@ int ScanRingsNowOrAhead(RingScanResult* out, const char** what) {
 
 namespace {
 
-// The threads a scan found not to be submission-polling threads (their comm read): a thread does not become one,
-// so a look again reads the comm of the others only.
+// The threads the last full scan found not to be submission-polling threads (their comm read): a thread does not
+// become one, so a look again reads the comm of the others only. Each full scan starts the list anew: a thread id
+// kept longer could be reused (pid_max wraps) by a new thread, one of a ring's.
 std::mutex g_plain_mutex;
 std::vector<int> g_plain_tids;
 
 bool KnownPlain(int tid) {
   std::lock_guard<std::mutex> guard(g_plain_mutex);
   return std::find(g_plain_tids.begin(), g_plain_tids.end(), tid) != g_plain_tids.end();
+}
+
+void ForgetPlain() {
+  std::lock_guard<std::mutex> guard(g_plain_mutex);
+  g_plain_tids.clear();
 }
 
 void AddPlain(int tid) {
@@ -553,6 +558,7 @@ void AddPlain(int tid) {
 
 // ScanRings and ScanRingsAgain: `again` reads no fdinfo, and the comm only of threads no scan found plain.
 int Scan(RingScanResult* out, const char** what, bool again) {
+  if (!again) ForgetPlain();
   const int fd_dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd_dir < 0) {
     *what = "open(/proc/self/fd)";

@@ -33,8 +33,9 @@ struct RingScanResult {
 // submission-polling kernel thread). A descriptor closed or a thread ended meanwhile is left out. Returns 0, or the
 // errno of opening or reading either directory with *what naming the call. Source: proc(5), io_uring(7).
 int ScanRings(RingScanResult* out, const char** what);
-// ScanRings for a look again: no ring's fdinfo is read (a ring is known by its inode), and only the threads no scan
-// has found plain have their comm read (a thread that was not a submission-polling thread does not become one).
+// ScanRings for a look again: no ring's fdinfo is read (a ring is known by its inode), and only the threads the last
+// ScanRings did not find plain have their comm read (a thread that was not a submission-polling thread does not
+// become one).
 int ScanRingsAgain(RingScanResult* out, const char** what);
 
 // The scan made ahead, on a thread of its own, while the caller goes on (a fresh process' first pledge() has

@@ -11,6 +11,9 @@ import { ringScan, ringScanAhead, ringScanDrop } from './index.js';
 
 const eventFds = (): number[] => (ringScan()?.fds ?? []).filter((f) => f.target === 'anon_inode:[eventfd]').map((f) => f.fd).sort((a, b) => a - b);
 
+/** Blocks this thread for `ms` milliseconds. */
+const pause = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
 async function withWorker<T>(fn: () => T): Promise<T> {
   const w = new Worker('require("node:worker_threads").parentPort.postMessage(1); setInterval(() => {}, 1000);', { eval: true });
   await new Promise((res) => w.once('message', res));
@@ -24,8 +27,10 @@ async function withWorker<T>(fn: () => T): Promise<T> {
 describe('the /proc walk made ahead', () => {
   it('is what ringScan() takes next: a walk begun before a Worker started does not show its eventfd; dropped, the next walk does', async () => {
     const before = eventFds();
-    // Begun, then a Worker starts (a new event loop, a new eventfd): the walk taken is the one begun before.
+    // Begun (and given 100 ms to finish: its thread may be scheduled late), then a Worker starts (a new event loop, a
+    // new eventfd): the walk taken is the one made before.
     ringScanAhead();
+    pause(100);
     const stale = await withWorker(() => eventFds());
     expect(stale).toEqual(before);
     // Begun, then dropped: the walk after it is made then and sees the Worker's eventfd.
@@ -37,6 +42,7 @@ describe('the /proc walk made ahead', () => {
     expect(fresh.length).toBeGreaterThan(before.length);
     // Taken once only: the next walk is a fresh one again.
     ringScanAhead();
+    pause(100);
     expect(eventFds()).toEqual(before);
     const again = await withWorker(() => eventFds());
     expect(again.length).toBeGreaterThan(before.length);
