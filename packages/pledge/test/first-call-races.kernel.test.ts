@@ -37,6 +37,10 @@ const attack = (file: string, watch: string, target: string): string => `
   setTimeout(() => { console.log(JSON.stringify({ ...out, ring: ra.state() > 0 && ra.state() < 1e9 })); process.exit(0); }, 300);
 `;
 
+/** The child's outcomes that are right: refused, the ring seen; or pledged, the ring's io_uring_setup refused by the filter. */
+const REFUSED = { refused: 'ENOTSUP', sqpoll: true, ring: true };
+const TOO_LATE = { pledged: true, ring: false };
+
 describe('the scan race: an SQPOLL ring made between the /proc scan and the filter', () => {
   it('served from the cache (the ring made as the entry is opened, after the scan): refused, nothing created', () => {
     const file = racer();
@@ -47,8 +51,9 @@ describe('the scan race: an SQPOLL ring made between the /proc scan and the filt
         const target = path.join(cache, `created-${i}`);
         const r = runChild(attack(file, path.join(cache, 'node-pledge'), target), { env });
         expect(r.status, describeEnd(r)).toBe(0);
-        // The ring was made (after the scan, before the filter): pledge() saw it at its last look and refused.
-        expect(JSON.parse(r.stdout.trim()), describeEnd(r)).toEqual({ refused: 'ENOTSUP', sqpoll: true, ring: true });
+        // The ring was made after the scan: pledge() saw it at its last look and refused; or, its thread scheduled late
+        // on a busy machine, the filter came first and io_uring_setup failed (no ring). Never pledged with a ring.
+        expect([REFUSED, TOO_LATE], describeEnd(r)).toContainEqual(JSON.parse(r.stdout.trim()));
         expect(fs.existsSync(target), `run ${i}: a file created by the ring under "stdio"`).toBe(false);
       }
     });
@@ -64,7 +69,7 @@ describe('the scan race: an SQPOLL ring made between the /proc scan and the filt
       const target = path.join(cache, 'created');
       const r = runChild(attack(file, path.join(cache, 'node-pledge'), target), { env });
       expect(r.status, describeEnd(r)).toBe(0);
-      expect(JSON.parse(r.stdout.trim()), describeEnd(r)).toEqual({ refused: 'ENOTSUP', sqpoll: true, ring: true });
+      expect([REFUSED, TOO_LATE], describeEnd(r)).toContainEqual(JSON.parse(r.stdout.trim()));
       expect(fs.existsSync(target)).toBe(false);
     });
   });
